@@ -1,0 +1,105 @@
+"""Local checks on caller input, run before any request so mistakes cost no round trip.
+
+Each check raises ``TypeError`` for a wrong type and ``ValueError`` for a wrong value, and the
+message names the parameter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote
+
+METADATA_MAX_PAIRS = 16
+METADATA_MAX_KEY = 64
+METADATA_MAX_VALUE = 512
+SUFFIX_MAX = 64
+SEED_MAX = 2_147_483_647
+METHOD_TYPES = ("supervised", "dpo", "reinforcement")
+
+
+def _type_name(value: object) -> str:
+    return type(value).__name__
+
+
+def require_str(name: str, value: object) -> str:
+    """A non-empty string."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, got {_type_name(value)}")
+    if not value.strip():
+        raise ValueError(f"{name} must be a non-empty string")
+    return value
+
+
+def optional_str(name: str, value: object) -> str | None:
+    """``None`` or a non-empty string."""
+    return None if value is None else require_str(name, value)
+
+
+def path_id(name: str, value: object) -> str:
+    """A resource id for a URL path, validated and percent-encoded."""
+    return quote(require_str(name, value), safe="")
+
+
+def require_int(name: str, value: object, low: int | None = None, high: int | None = None) -> int:
+    """An int (not a bool) within ``low..high``."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, got {_type_name(value)}")
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise ValueError(f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
+def limit(value: object, high: int = 100) -> int | None:
+    """A page size: ``None`` (server default) or 1..high."""
+    return None if value is None else require_int("limit", value, 1, high)
+
+
+def metadata(name: str, value: object) -> dict[str, str] | None:
+    """At most 16 str->str pairs, keys up to 64 chars, values up to 512."""
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise TypeError(f"{name} must be a mapping of str to str, got {_type_name(value)}")
+    if len(value) > METADATA_MAX_PAIRS:
+        raise ValueError(f"{name} has {len(value)} pairs; at most {METADATA_MAX_PAIRS} are allowed")
+    for key, item in value.items():
+        if not isinstance(key, str) or not isinstance(item, str):
+            raise TypeError(f"{name} keys and values must be str, got {key!r}: {item!r}")
+        if not key or len(key) > METADATA_MAX_KEY:
+            raise ValueError(f"{name} key {key[:80]!r} must be 1 to {METADATA_MAX_KEY} characters")
+        if len(item) > METADATA_MAX_VALUE:
+            raise ValueError(
+                f"{name}[{key!r}] is {len(item)} characters; at most {METADATA_MAX_VALUE}"
+            )
+    return dict(value)
+
+
+def suffix(value: object) -> str | None:
+    """``None`` or 1..64 characters."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise TypeError(f"suffix must be a str, got {_type_name(value)}")
+    if not 1 <= len(value) <= SUFFIX_MAX:
+        raise ValueError(f"suffix must be 1 to {SUFFIX_MAX} characters, got {len(value)}")
+    return value
+
+
+def seed(value: object) -> int | None:
+    """``None`` or 0..2147483647."""
+    return None if value is None else require_int("seed", value, 0, SEED_MAX)
+
+
+def method_type(value: Mapping[str, Any]) -> None:
+    """The ``type`` of a method body is one the API knows."""
+    kind = value.get("type")
+    if kind not in METHOD_TYPES:
+        raise ValueError(f"method.type must be one of {', '.join(METHOD_TYPES)}; got {kind!r}")
+
+
+def plain_mapping(name: str, value: object) -> Mapping[str, Any] | None:
+    """``None`` or a mapping (used for extra bodies and raw method/integration dicts)."""
+    if value is not None and not isinstance(value, Mapping):
+        raise TypeError(f"{name} must be a mapping, got {_type_name(value)}")
+    return value

@@ -1,0 +1,143 @@
+"""The entry point: :class:`AsyncClient`."""
+
+from __future__ import annotations
+
+import os
+import platform
+from collections.abc import Mapping
+from types import TracebackType
+
+import aiohttp
+
+from ._version import __version__
+from .errors import ConfigurationError
+from .resources import Files, Jobs
+from .retry import RetryPolicy
+from .transport import Transport
+
+__all__ = ["DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "AsyncClient"]
+
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+#: Seconds allowed for one attempt of one request. Fine-tuning calls answer in well under a
+#: second; the bound exists so a stalled connection is retried rather than awaited forever.
+DEFAULT_TIMEOUT = 60.0
+
+USER_AGENT = (
+    f"ftjobs/{__version__} (python {platform.python_version()}; aiohttp {aiohttp.__version__})"
+)
+
+
+class AsyncClient:
+    """An async client for the fine-tuning jobs API and the Files API it needs.
+
+    Use it as an async context manager, which opens one aiohttp session and closes it::
+
+        async with ftjobs.AsyncClient() as client:
+            job = await client.jobs.retrieve("ftjob-abc")
+
+    Without ``async with``, a session is opened on first use; call :meth:`close` when done.
+
+    Args:
+        api_key: Secret key; defaults to ``$OPENAI_API_KEY``. Never shown in ``repr``, logs or
+            errors.
+        base_url: API root; defaults to ``$OPENAI_BASE_URL`` or ``https://api.openai.com/v1``.
+        organization: Sent as ``OpenAI-Organization``; defaults to ``$OPENAI_ORG_ID``.
+        project: Sent as ``OpenAI-Project``; defaults to ``$OPENAI_PROJECT_ID``.
+        timeout: Seconds per attempt of each request (``None`` = no limit); each method also
+            takes ``timeout=``.
+        max_retries: Retries of a transient failure (connection error, timeout, 408, 409, 429,
+            5xx); ``0`` disables them.
+        default_headers: Extra headers sent with every request (a gateway's, for example).
+        session: An aiohttp session to use; it is not closed by the client.
+        retry_policy: Full control over backoff (overrides ``max_retries`` when given).
+        default_query: Query parameters sent with every request.
+        connection_limit: Size of the connection pool of the session the client creates.
+
+    Raises:
+        ConfigurationError: No API key was given and ``$OPENAI_API_KEY`` is not set.
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        organization: str | None = None,
+        project: str | None = None,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        max_retries: int = 2,
+        default_headers: Mapping[str, str] | None = None,
+        session: aiohttp.ClientSession | None = None,
+        retry_policy: RetryPolicy | None = None,
+        default_query: Mapping[str, str] | None = None,
+        connection_limit: int = 100,
+    ) -> None:
+        key = api_key if api_key is not None else os.environ.get("OPENAI_API_KEY")
+        if not key:
+            raise ConfigurationError(
+                "no API key: pass api_key= to AsyncClient or set the OPENAI_API_KEY "
+                "environment variable"
+            )
+        if timeout is not None and (isinstance(timeout, bool) or timeout <= 0):
+            raise ValueError(
+                f"timeout must be a positive number of seconds or None, got {timeout!r}"
+            )
+        self._api_key = key
+        self.base_url = (base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL).rstrip(
+            "/"
+        )
+        if not self.base_url.startswith(("http://", "https://")):
+            raise ConfigurationError(
+                f"base_url must start with http:// or https://, got {self.base_url!r}"
+            )
+        self.organization = organization or os.environ.get("OPENAI_ORG_ID")
+        self.project = project or os.environ.get("OPENAI_PROJECT_ID")
+        headers = {
+            "Authorization": f"Bearer {key}",
+            "User-Agent": USER_AGENT,
+            "Accept": "application/json",
+        }
+        if self.organization:
+            headers["OpenAI-Organization"] = self.organization
+        if self.project:
+            headers["OpenAI-Project"] = self.project
+        headers.update(default_headers or {})
+        self.retry_policy = retry_policy or RetryPolicy(max_retries=max_retries)
+        self.timeout = timeout
+        self._transport = Transport(
+            base_url=self.base_url,
+            headers=headers,
+            timeout=timeout,
+            retry_policy=self.retry_policy,
+            session=session,
+            default_query=default_query,
+            connection_limit=connection_limit,
+        )
+        self.jobs = Jobs(self._transport)
+        """Fine-tuning jobs: create, list, retrieve, cancel, pause, resume, events, checkpoints."""
+        self.files = Files(self._transport)
+        """Files: upload, list, retrieve, delete, content."""
+
+    def __repr__(self) -> str:
+        return f"AsyncClient(base_url={self.base_url!r}, api_key='***')"
+
+    @property
+    def transport(self) -> Transport:
+        """The HTTP layer under the resources (for advanced use and tests)."""
+        return self._transport
+
+    async def close(self) -> None:
+        """Close the session the client opened. Using the client afterwards raises."""
+        await self._transport.close()
+
+    async def __aenter__(self) -> AsyncClient:
+        self._transport.open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()

@@ -1,0 +1,502 @@
+"""JSON <-> model conversion: the one cattrs converter and every hook it uses.
+
+:func:`structure` turns a decoded JSON body into a model and raises only
+:class:`~ftjobs.errors.ResponseValidationError` when the body does not fit (each error line
+names the field path, e.g. ``$.data[3].created_at: expected int, got 'abc'``).
+:func:`unstructure` turns a model back into JSON-ready data: None-valued optional fields are
+left out, unknown keys kept in ``extra`` are written back, ``request_id`` is never written.
+
+Per-class hooks are generated once (at import for the SDK's own models) and cached by cattrs,
+so structuring costs one generated function call per object.
+"""
+
+from __future__ import annotations
+
+import types
+from collections.abc import Callable, Mapping
+from typing import Any, Literal, TypeVar, Union, get_args, get_origin
+
+import attrs
+import cattrs
+from cattrs.errors import (
+    ClassValidationError,
+    IterableValidationError,
+    IterableValidationNote,
+)
+from cattrs.gen import AttributeOverride, make_dict_structure_fn, make_dict_unstructure_fn, override
+
+from .errors import ResponseValidationError
+from .models import (
+    CheckpointMetrics,
+    DpoHyperparameters,
+    DpoMethod,
+    FileDeleted,
+    FileObject,
+    FineTuneMethod,
+    FineTuningJob,
+    FineTuningJobCheckpoint,
+    FineTuningJobEvent,
+    Hyperparameters,
+    JobError,
+    JobStatus,
+    Page,
+    ReinforcementHyperparameters,
+    ReinforcementMethod,
+    SupervisedHyperparameters,
+    SupervisedMethod,
+    WandbConfig,
+    WandbIntegration,
+)
+
+__all__ = ["converter", "structure", "unstructure"]
+
+_T = TypeVar("_T")
+_Hook = Callable[[Any, Any], Any]
+_UnHook = Callable[[Any], Any]
+_NoneType = type(None)
+_AUTO = Literal["auto"]
+# Fields the converter fills itself rather than reading them from a JSON key.
+_EXTRA = "extra"
+_REQUEST_ID = "request_id"
+
+
+class _Invalid(ValueError):
+    """A JSON value of the wrong shape; its message is the complete description."""
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+# --- strict JSON scalars -----------------------------------------------------------------
+# cattrs' defaults call str()/int()/float() on the value, which would turn None into "None",
+# True into 1 and "5" into 5: a response that does not fit must fail instead.
+
+
+def _structure_str(value: Any, _: Any) -> str:
+    if isinstance(value, str):
+        return value
+    raise _Invalid(f"expected str, got {_show(value)}")
+
+
+def _structure_int(value: Any, _: Any) -> int:
+    if value.__class__ is int:
+        return value  # type: ignore[no-any-return]
+    raise _Invalid(f"expected int, got {_show(value)}")
+
+
+def _structure_float(value: Any, _: Any) -> float:
+    cls = value.__class__
+    if cls is float:
+        return value  # type: ignore[no-any-return]
+    if cls is int:
+        return float(value)
+    raise _Invalid(f"expected number, got {_show(value)}")
+
+
+def _structure_bool(value: Any, _: Any) -> bool:
+    if value is True or value is False:
+        return value
+    raise _Invalid(f"expected bool, got {_show(value)}")
+
+
+# --- type predicates ---------------------------------------------------------------------
+
+
+def _union_args(tp: Any) -> tuple[Any, ...]:
+    if get_origin(tp) is Union or isinstance(tp, types.UnionType):
+        return get_args(tp)
+    return ()
+
+
+def _is_optional(tp: Any) -> bool:
+    args = _union_args(tp)
+    return len(args) == 2 and _NoneType in args
+
+
+def _is_auto_union(tp: Any) -> bool:
+    args = set(_union_args(tp))
+    return _AUTO in args and args <= {int, float, _AUTO, _NoneType} and len(args) > 1
+
+
+def _is_status(tp: Any) -> bool:
+    return set(_union_args(tp)) == {JobStatus, str}
+
+
+def _is_integration(tp: Any) -> bool:
+    return WandbIntegration in _union_args(tp) and not _is_optional(tp)
+
+
+def _is_job_error(tp: Any) -> bool:
+    return _is_optional(tp) and JobError in get_args(tp)
+
+
+def _is_var_tuple(tp: Any) -> bool:
+    args = get_args(tp)
+    return get_origin(tp) is tuple and len(args) == 2 and args[1] is Ellipsis
+
+
+def _is_mapping(tp: Any) -> bool:
+    return get_origin(tp) in (Mapping, dict) and len(get_args(tp)) == 2
+
+
+def _is_literal(tp: Any) -> bool:
+    return get_origin(tp) is Literal
+
+
+def _is_model(tp: Any) -> bool:
+    return attrs.has(get_origin(tp) or tp)
+
+
+# --- structure hooks ---------------------------------------------------------------------
+
+
+def _model_structure_factory(tp: Any, conv: cattrs.Converter) -> _Hook:
+    cls = get_origin(tp) or tp
+    names = [a.name for a in attrs.fields(cls)]
+    overrides: dict[str, AttributeOverride] = {
+        n: override(omit=True) for n in (_EXTRA, _REQUEST_ID) if n in names
+    }
+    base = make_dict_structure_fn(tp, conv, **overrides)
+    known = frozenset(n for n in names if n not in overrides)
+    keeps_extra = _EXTRA in names
+    set_attr = object.__setattr__
+
+    def structure_model(value: Any, _: Any) -> Any:
+        if value.__class__ is not dict and not isinstance(value, Mapping):
+            raise _Invalid(f"expected object, got {_show(value)}")
+        obj = base(value, tp)
+        if keeps_extra:
+            unknown = value.keys() - known
+            if unknown:
+                # Frozen instances: the slot is written directly (the way attrs' own
+                # __init__ does) so the generated constructor call stays untouched.
+                set_attr(obj, _EXTRA, {k: v for k, v in value.items() if k in unknown})
+        return obj
+
+    return structure_model
+
+
+def _var_tuple_structure_factory(tp: Any, conv: cattrs.Converter) -> _Hook:
+    item_type = get_args(tp)[0]
+    item_hook = conv.get_structure_hook(item_type)
+
+    def structure_tuple(value: Any, _: Any) -> tuple[Any, ...]:
+        if value.__class__ is not list and not isinstance(value, (list, tuple)):
+            if value is None:
+                # Servers send null for empty arrays (result_files, tags).
+                return ()
+            raise _Invalid(f"expected array, got {_show(value)}")
+        try:
+            return tuple([item_hook(item, item_type) for item in value])
+        except Exception as first:
+            # Slow path, only on failure: collect every bad index for the error report.
+            errors: list[Exception] = []
+            for index, item in enumerate(value):
+                try:
+                    item_hook(item, item_type)
+                except Exception as exc:
+                    exc.__notes__ = [
+                        *getattr(exc, "__notes__", []),
+                        IterableValidationNote(f"index {index}", index, item_type),
+                    ]
+                    errors.append(exc)
+            raise IterableValidationError(f"While structuring {tp!r}", errors or [first], tp)
+
+    return structure_tuple
+
+
+def _mapping_structure_factory(tp: Any, conv: cattrs.Converter) -> _Hook:
+    value_type = get_args(tp)[1]
+    if value_type is Any:
+
+        def structure_any_mapping(value: Any, _: Any) -> dict[str, Any]:
+            if isinstance(value, Mapping):
+                return dict(value)
+            raise _Invalid(f"expected object, got {_show(value)}")
+
+        return structure_any_mapping
+
+    value_hook = conv.get_structure_hook(value_type)
+
+    def structure_mapping(value: Any, _: Any) -> dict[str, Any]:
+        if not isinstance(value, Mapping):
+            raise _Invalid(f"expected object, got {_show(value)}")
+        errors: list[Exception] = []
+        result: dict[str, Any] = {}
+        for key, item in value.items():
+            try:
+                result[key] = value_hook(item, value_type)
+            except Exception as exc:
+                exc.__notes__ = [
+                    *getattr(exc, "__notes__", []),
+                    IterableValidationNote(f"key {key!r}", key, value_type),
+                ]
+                errors.append(exc)
+        if errors:
+            raise IterableValidationError(f"While structuring {tp!r}", errors, tp)
+        return result
+
+    return structure_mapping
+
+
+def _literal_structure_factory(tp: Any) -> _Hook:
+    allowed = get_args(tp)
+    expected = " or ".join(repr(a) for a in allowed)
+
+    def structure_literal(value: Any, _: Any) -> Any:
+        for candidate in allowed:
+            if value.__class__ is candidate.__class__ and value == candidate:
+                return candidate
+        raise _Invalid(f"expected {expected}, got {_show(value)}")
+
+    return structure_literal
+
+
+def _optional_structure_factory(tp: Any, conv: cattrs.Converter) -> _Hook:
+    inner_type = next(a for a in get_args(tp) if a is not _NoneType)
+    inner = conv.get_structure_hook(inner_type)
+
+    def structure_optional(value: Any, _: Any) -> Any:
+        if value is None:
+            return None
+        return inner(value, inner_type)
+
+    return structure_optional
+
+
+def _auto_union_structure_factory(tp: Any) -> _Hook:
+    args = set(get_args(tp))
+    nullable = _NoneType in args
+    if float in args:
+        expected = "number or 'auto'" + (" or null" if nullable else "")
+
+        def structure_float_or_auto(value: Any, _: Any) -> Any:
+            cls = value.__class__
+            if cls is float:
+                return value
+            if cls is int:
+                return float(value)
+            if (cls is str and value == "auto") or (value is None and nullable):
+                return value
+            raise _Invalid(f"expected {expected}, got {_show(value)}")
+
+        return structure_float_or_auto
+
+    expected = "int or 'auto'" + (" or null" if nullable else "")
+
+    def structure_int_or_auto(value: Any, _: Any) -> Any:
+        cls = value.__class__
+        if cls is int or (cls is str and value == "auto") or (value is None and nullable):
+            return value
+        raise _Invalid(f"expected {expected}, got {_show(value)}")
+
+    return structure_int_or_auto
+
+
+_STATUS_BY_VALUE: dict[str, JobStatus] = {s.value: s for s in JobStatus}
+
+
+def _structure_status(value: Any, _: Any) -> JobStatus | str:
+    if isinstance(value, str):
+        # Open enum: a status the SDK does not know is kept as received.
+        return _STATUS_BY_VALUE.get(value, value)
+    raise _Invalid(f"expected str, got {_show(value)}")
+
+
+def _integration_structure_factory(tp: Any, conv: cattrs.Converter) -> _Hook:
+    wandb_hook = conv.get_structure_hook(WandbIntegration)
+    mapping_hook = conv.get_structure_hook(Mapping[str, Any])
+
+    def structure_integration(value: Any, _: Any) -> Any:
+        if isinstance(value, Mapping) and value.get("type") == "wandb":
+            return wandb_hook(value, WandbIntegration)
+        # Unknown integration types are kept, not dropped.
+        return mapping_hook(value, Mapping[str, Any])
+
+    return structure_integration
+
+
+def _job_error_structure_factory(tp: Any, conv: cattrs.Converter) -> _Hook:
+    error_hook = conv.get_structure_hook(JobError)
+
+    def structure_job_error(value: Any, _: Any) -> JobError | None:
+        # Running jobs come back with "error": {} or all-null fields: that is "no error".
+        if value is None or (
+            value.__class__ is dict and all(v is None for v in value.values())
+        ):
+            return None
+        return error_hook(value, JobError)  # type: ignore[no-any-return]
+
+    return structure_job_error
+
+
+# --- unstructure hooks -------------------------------------------------------------------
+
+
+def _model_unstructure_factory(tp: Any, conv: cattrs.Converter) -> _UnHook:
+    cls = get_origin(tp) or tp
+    overrides: dict[str, AttributeOverride] = {}
+    for a in attrs.fields(cls):
+        if a.name in (_EXTRA, _REQUEST_ID):
+            overrides[a.name] = override(omit=True)
+        elif a.default is None:
+            # Keeps request bodies free of "key": null for every unset option.
+            overrides[a.name] = override(omit_if_default=True)
+    base = make_dict_unstructure_fn(tp, conv, **overrides)
+    if _EXTRA not in {a.name for a in attrs.fields(cls)}:
+        return base
+
+    def unstructure_model(obj: Any) -> dict[str, Any]:
+        result: dict[str, Any] = base(obj)
+        if obj.extra:
+            for key, value in obj.extra.items():
+                result.setdefault(key, value)
+        return result
+
+    return unstructure_model
+
+
+def _unstructure_status(value: Any) -> Any:
+    return value.value if isinstance(value, JobStatus) else value
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+def _configure(conv: cattrs.Converter) -> None:
+    """Register every hook; later registrations take precedence over earlier ones."""
+    conv.register_structure_hook(str, _structure_str)
+    conv.register_structure_hook(int, _structure_int)
+    conv.register_structure_hook(float, _structure_float)
+    conv.register_structure_hook(bool, _structure_bool)
+
+    conv.register_structure_hook_factory(_is_model, _model_structure_factory)
+    conv.register_structure_hook_factory(_is_var_tuple, _var_tuple_structure_factory)
+    conv.register_structure_hook_factory(_is_mapping, _mapping_structure_factory)
+    conv.register_structure_hook_factory(_is_literal, _literal_structure_factory)
+    conv.register_structure_hook_factory(_is_optional, _optional_structure_factory)
+    conv.register_structure_hook_factory(_is_auto_union, _auto_union_structure_factory)
+    conv.register_structure_hook_func(_is_status, _structure_status)
+    conv.register_structure_hook_factory(_is_integration, _integration_structure_factory)
+    conv.register_structure_hook_factory(_is_job_error, _job_error_structure_factory)
+
+    conv.register_unstructure_hook_factory(_is_model, _model_unstructure_factory)
+    conv.register_unstructure_hook_func(_is_auto_union, _identity)
+    conv.register_unstructure_hook_func(_is_status, _unstructure_status)
+
+
+converter = cattrs.Converter(
+    detailed_validation=True,
+    unstruct_collection_overrides={tuple: list},
+)
+"""The SDK's converter, with every hook registered. Prefer :func:`structure`/:func:`unstructure`."""
+
+_configure(converter)
+
+# Generate every hook now, once, instead of on the first response.
+for _model in (
+    FineTuningJob,
+    FineTuningJobEvent,
+    FineTuningJobCheckpoint,
+    FileObject,
+    FileDeleted,
+    Page[FineTuningJob],
+    Page[FineTuningJobEvent],
+    Page[FineTuningJobCheckpoint],
+    Page[FileObject],
+    JobError,
+    Hyperparameters,
+    SupervisedHyperparameters,
+    DpoHyperparameters,
+    ReinforcementHyperparameters,
+    SupervisedMethod,
+    DpoMethod,
+    ReinforcementMethod,
+    FineTuneMethod,
+    WandbConfig,
+    WandbIntegration,
+    CheckpointMetrics,
+):
+    converter.get_structure_hook(_model)
+    converter.get_unstructure_hook(_model)
+del _model
+
+
+# --- error reporting ---------------------------------------------------------------------
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, _Invalid):
+        return str(exc)
+    if isinstance(exc, KeyError):
+        return "required field missing"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _error_lines(exc: BaseException, path: str) -> list[str]:
+    if isinstance(exc, IterableValidationError):
+        lines: list[str] = []
+        with_notes, without = exc.group_exceptions()
+        for sub, note in with_notes:
+            index = note.index
+            where = f"[{index}]" if isinstance(index, int) else f"[{index!r}]"
+            lines += _error_lines(sub, path + where)
+        for sub in without:
+            lines += _error_lines(sub, path)
+        return lines
+    if isinstance(exc, ClassValidationError):
+        lines = []
+        cls_notes, cls_without = exc.group_exceptions()
+        for sub, cls_note in cls_notes:
+            lines += _error_lines(sub, f"{path}.{cls_note.name}")
+        for sub in cls_without:
+            lines += _error_lines(sub, path)
+        return lines
+    return [f"{path}: {_describe(exc)}"]
+
+
+def _type_name(tp: Any) -> str:
+    origin = get_origin(tp)
+    if origin is None:
+        return getattr(tp, "__name__", repr(tp))
+    return f"{_type_name(origin)}[{', '.join(_type_name(a) for a in get_args(tp))}]"
+
+
+# --- public API --------------------------------------------------------------------------
+
+
+def structure(data: Any, cl: type[_T], *, request_id: str | None = None) -> _T:
+    """Build a ``cl`` (a model, or ``Page[Model]``) from decoded JSON.
+
+    Args:
+        data: The decoded JSON body.
+        cl: The model type.
+        request_id: The response's ``x-request-id``, stored on the result's ``request_id``.
+
+    Raises:
+        ResponseValidationError: ``data`` does not fit ``cl``; ``errors`` holds one line per
+            problem, each starting with the field path.
+    """
+    hook = converter.get_structure_hook(cl)
+    try:
+        obj: _T = hook(data, cl)
+    except Exception as exc:
+        errors = _error_lines(exc, "$") or [f"$: {_describe(exc)}"]
+        raise ResponseValidationError(
+            _type_name(cl), errors, body=data, request_id=request_id
+        ) from exc
+    if request_id is not None and hasattr(obj, _REQUEST_ID):
+        object.__setattr__(obj, _REQUEST_ID, request_id)
+    return obj
+
+
+def unstructure(obj: Any) -> Any:
+    """Turn a model (or a collection of models) into JSON-ready data.
+
+    None-valued fields whose default is None are left out, keys kept in ``extra`` are put
+    back at the top level of their object, and ``request_id`` is never written.
+    """
+    return converter.unstructure(obj)

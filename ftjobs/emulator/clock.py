@@ -1,0 +1,83 @@
+"""Clocks that drive the emulator's job lifecycle.
+
+All lifecycle decisions take the current *emulated* time as an argument; a clock is only
+the thing that says what that time is. Emulated time is unix seconds (float). At speed 1.0
+it equals wall-clock time; at speed ``s`` it runs ``s`` times faster from its origin.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Protocol, runtime_checkable
+
+__all__ = ["Clock", "ManualClock", "SystemClock"]
+
+
+@runtime_checkable
+class Clock(Protocol):
+    """Source of emulated time (unix seconds)."""
+
+    def now(self) -> float:
+        """Return the current emulated time."""
+        ...
+
+    def advance(self, seconds: float) -> None:
+        """Jump emulated time forward by ``seconds`` (never backwards)."""
+        ...
+
+
+class SystemClock:
+    """Wall-clock based emulated time running ``speed`` times faster than real time.
+
+    ``now() = origin_emulated + (time.time() - origin_wall) * speed + offset``, where
+    ``offset`` grows through :meth:`advance`. Passing the origin of a previous run lets a
+    restarted emulator continue the same timeline.
+    """
+
+    def __init__(
+        self,
+        speed: float = 1.0,
+        *,
+        origin_wall: float | None = None,
+        origin_emulated: float | None = None,
+    ) -> None:
+        if not speed > 0:
+            raise ValueError(f"speed must be > 0, got {speed!r}")
+        wall = time.time() if origin_wall is None else origin_wall
+        self.speed = float(speed)
+        self.origin_wall = wall
+        self.origin_emulated = wall if origin_emulated is None else origin_emulated
+        self._offset = 0.0
+
+    def now(self) -> float:
+        """Return the current emulated time."""
+        return self.origin_emulated + (time.time() - self.origin_wall) * self.speed + self._offset
+
+    def advance(self, seconds: float) -> None:
+        """Jump emulated time forward by ``seconds``."""
+        if seconds < 0:
+            raise ValueError("a clock cannot go backwards")
+        self._offset += seconds
+
+
+class ManualClock:
+    """A clock that only moves when told to: for tests with no real sleeping."""
+
+    def __init__(self, start: float = 1_700_000_000.0) -> None:
+        self._now = float(start)
+
+    def now(self) -> float:
+        """Return the current emulated time."""
+        return self._now
+
+    def advance(self, seconds: float) -> None:
+        """Move time forward by ``seconds``."""
+        if seconds < 0:
+            raise ValueError("a clock cannot go backwards")
+        self._now += seconds
+
+    def set(self, when: float) -> None:
+        """Move time forward to ``when`` (an absolute emulated time)."""
+        if when < self._now:
+            raise ValueError("a clock cannot go backwards")
+        self._now = float(when)

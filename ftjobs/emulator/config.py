@@ -1,0 +1,91 @@
+"""Configuration of the emulator: :class:`EmulatorConfig` and lifecycle :class:`Timings`."""
+
+from __future__ import annotations
+
+import os
+
+import attrs
+
+from ftjobs.emulator.faults import FaultConfig
+
+__all__ = ["EmulatorConfig", "Timings"]
+
+
+@attrs.frozen
+class Timings:
+    """Durations of the lifecycle phases in emulated seconds (divide by speed for real time).
+
+    Attributes:
+        validate_seconds: Time spent in ``validating_files``.
+        queue_seconds: Least time a new job waits in ``queued`` before a free slot takes it
+            (a resumed job re-enters the queue without this wait).
+        step_seconds: Duration of one training step.
+        finalize_seconds: Time between the last step and ``succeeded`` (still ``running``).
+        default_epochs: ``n_epochs`` when ``"auto"``.
+        max_auto_steps_per_epoch: ``batch_size="auto"`` picks the smallest batch size that
+            keeps an epoch at or under this many steps.
+    """
+
+    validate_seconds: float = 5.0
+    queue_seconds: float = 2.0
+    step_seconds: float = 1.0
+    finalize_seconds: float = 2.0
+    default_epochs: int = 3
+    max_auto_steps_per_epoch: int = 32
+
+    def __attrs_post_init__(self) -> None:
+        durations = (self.validate_seconds, self.queue_seconds, self.finalize_seconds)
+        if min(durations) < 0 or self.step_seconds <= 0:
+            raise ValueError("durations must be >= 0 and step_seconds > 0")
+        if self.default_epochs < 1 or self.max_auto_steps_per_epoch < 1:
+            raise ValueError("default_epochs and max_auto_steps_per_epoch must be >= 1")
+
+
+def _to_faults(value: FaultConfig | str | None) -> FaultConfig:
+    if isinstance(value, FaultConfig):
+        return value
+    return FaultConfig.parse(value)
+
+
+def _to_path(value: str | os.PathLike[str] | None) -> str | None:
+    return None if value is None else os.fspath(value)
+
+
+@attrs.frozen
+class EmulatorConfig:
+    """Everything that shapes one emulator instance.
+
+    Attributes:
+        api_key: The only accepted key (``Authorization: Bearer <key>`` or ``api-key: <key>``).
+        speed: Emulated seconds per real second (``100`` runs the lifecycle 100x faster).
+        max_running_jobs: Jobs that may be ``running`` at once; the rest wait in ``queued``.
+        faults: Fault injection (a :class:`FaultConfig` or a spec string); off by default.
+        state_path: SQLite file that persists everything; ``None`` keeps state in memory.
+        honor_idempotency: ``False`` makes the emulator ignore ``Idempotency-Key``.
+        organization: ``organization_id`` of every job; its name part (without ``org-``)
+            goes into fine-tuned model names.
+        timings: Lifecycle durations.
+        min_training_examples: Training files with fewer examples fail validation.
+        max_upload_bytes: Largest accepted upload.
+    """
+
+    api_key: str = "sk-emulator"
+    speed: float = 1.0
+    max_running_jobs: int = 4
+    faults: FaultConfig = attrs.field(default=None, converter=_to_faults)
+    state_path: str | None = attrs.field(default=None, converter=_to_path)
+    honor_idempotency: bool = True
+    organization: str = "org-emulator"
+    timings: Timings = Timings()
+    min_training_examples: int = 10
+    max_upload_bytes: int = 64 * 1024 * 1024
+
+    def __attrs_post_init__(self) -> None:
+        if not self.api_key:
+            raise ValueError("api_key must not be empty")
+        if not self.speed > 0:
+            raise ValueError("speed must be > 0")
+        if self.max_running_jobs < 1:
+            raise ValueError("max_running_jobs must be >= 1")
+        if self.min_training_examples < 0 or self.max_upload_bytes < 1:
+            raise ValueError("min_training_examples must be >= 0 and max_upload_bytes >= 1")

@@ -1,0 +1,437 @@
+"""Typed models of the fine-tuning jobs and Files API objects.
+
+All models are frozen, slotted attrs classes. They are plain data: building them from JSON
+and turning them back into JSON is the job of :mod:`ftjobs.converter`.
+
+Every model that comes from the server carries ``extra``: the JSON keys it does not know,
+kept so that nothing the server sent is lost and unstructuring writes them back. Top-level
+response models also carry ``request_id`` (the response's ``x-request-id``), which is not part
+of the JSON and takes no part in equality.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator, Mapping
+from datetime import datetime, timezone
+from types import MappingProxyType
+from typing import Any, Generic, Literal, Protocol, TypeAlias, TypeVar
+
+import attrs
+
+__all__ = [
+    "TERMINAL_STATUSES",
+    "Auto",
+    "CheckpointMetrics",
+    "DpoHyperparameters",
+    "DpoMethod",
+    "FileDeleted",
+    "FileObject",
+    "FineTuneMethod",
+    "FineTuningJob",
+    "FineTuningJobCheckpoint",
+    "FineTuningJobEvent",
+    "Hyperparameters",
+    "JobError",
+    "JobStatus",
+    "Page",
+    "ReinforcementHyperparameters",
+    "ReinforcementMethod",
+    "SupervisedHyperparameters",
+    "SupervisedMethod",
+    "WandbConfig",
+    "WandbIntegration",
+]
+
+Auto: TypeAlias = Literal["auto"]
+"""The literal ``"auto"``: let the server choose a hyperparameter."""
+
+# One shared immutable empty mapping: most objects have no unknown keys, and a fresh dict
+# per object would cost an allocation on the hot structuring path.
+_NO_EXTRA: Mapping[str, Any] = MappingProxyType({})
+
+
+def _extra() -> Any:
+    return attrs.field(default=_NO_EXTRA, repr=False, kw_only=True)
+
+
+def _request_id() -> Any:
+    return attrs.field(default=None, eq=False, repr=False, kw_only=True)
+
+
+def _utc(ts: int | None) -> datetime | None:
+    return None if ts is None else datetime.fromtimestamp(ts, tz=timezone.utc)
+
+
+class JobStatus(str, enum.Enum):
+    """Known states of a fine-tuning job.
+
+    The set is open: a status the SDK does not know (an Azure ``pending``, a future state)
+    is kept on :attr:`FineTuningJob.status` as the plain string received.
+    """
+
+    VALIDATING_FILES = "validating_files"
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    # Missing from the spec's enum, yet returned by POST /pause.
+    PAUSED = "paused"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+TERMINAL_STATUSES: frozenset[JobStatus] = frozenset(
+    {JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED}
+)
+"""Statuses after which a job never changes again."""
+
+
+@attrs.frozen
+class JobError:
+    """Why a job failed.
+
+    Attributes:
+        code: Machine-readable error code.
+        message: Human-readable message.
+        param: The offending parameter (``training_file``...), or None.
+    """
+
+    code: str | None
+    message: str | None
+    param: str | None = None
+    extra: Mapping[str, Any] = _extra()
+
+
+@attrs.frozen
+class Hyperparameters:
+    """Hyperparameters echoed on a job (the legacy top-level ``hyperparameters``).
+
+    None means the server did not send the value.
+    """
+
+    batch_size: int | Auto | None = None
+    learning_rate_multiplier: float | Auto | None = None
+    n_epochs: int | Auto | None = None
+    extra: Mapping[str, Any] = _extra()
+
+
+@attrs.frozen
+class SupervisedHyperparameters:
+    """Hyperparameters of a supervised job. None means "not sent" (the server's default)."""
+
+    batch_size: int | Auto | None = None
+    learning_rate_multiplier: float | Auto | None = None
+    n_epochs: int | Auto | None = None
+    extra: Mapping[str, Any] = _extra()
+
+
+@attrs.frozen
+class DpoHyperparameters:
+    """Hyperparameters of a DPO job. None means "not sent" (the server's default)."""
+
+    batch_size: int | Auto | None = None
+    learning_rate_multiplier: float | Auto | None = None
+    n_epochs: int | Auto | None = None
+    beta: float | Auto | None = None
+    extra: Mapping[str, Any] = _extra()
+
+
+@attrs.frozen
+class ReinforcementHyperparameters:
+    """Hyperparameters of a reinforcement job. None means "not sent" (the server's default).
+
+    ``reasoning_effort`` is one of ``default``, ``low``, ``medium``, ``high`` (kept open).
+    """
+
+    batch_size: int | Auto | None = None
+    learning_rate_multiplier: float | Auto | None = None
+    n_epochs: int | Auto | None = None
+    reasoning_effort: str | None = None
+    compute_multiplier: float | Auto | None = None
+    eval_interval: int | Auto | None = None
+    eval_samples: int | Auto | None = None
+    extra: Mapping[str, Any] = _extra()
+
+
+@attrs.frozen
+class SupervisedMethod:
+    """Configuration of the supervised method."""
+
+    hyperparameters: SupervisedHyperparameters | None = None
+    extra: Mapping[str, Any] = _extra()
+
+
+@attrs.frozen
+class DpoMethod:
+    """Configuration of the DPO method."""
+
+    hyperparameters: DpoHyperparameters | None = None
+    extra: Mapping[str, Any] = _extra()
+
+
+@attrs.frozen
+class ReinforcementMethod:
+    """Configuration of the reinforcement method.
+
+    ``grader`` is kept as the JSON mapping (string_check, text_similarity, python,
+    score_model, multi graders all have different shapes).
+    """
+
+    grader: Mapping[str, Any]
+    hyperparameters: ReinforcementHyperparameters | None = None
+    extra: Mapping[str, Any] = _extra()
+
+
+@attrs.frozen
+class FineTuneMethod:
+    """The fine-tuning method: ``type`` names which of the three sub-objects applies.
+
+    Build one with :meth:`supervised_method`, :meth:`dpo_method` or
+    :meth:`reinforcement_method`.
+    """
+
+    type: str
+    supervised: SupervisedMethod | None = None
+    dpo: DpoMethod | None = None
+    reinforcement: ReinforcementMethod | None = None
+    extra: Mapping[str, Any] = _extra()
+
+    @classmethod
+    def supervised_method(
+        cls, hyperparameters: SupervisedHyperparameters | None = None
+    ) -> FineTuneMethod:
+        """A ``supervised`` method, with optional hyperparameters."""
+        return cls(type="supervised", supervised=SupervisedMethod(hyperparameters))
+
+    @classmethod
+    def dpo_method(cls, hyperparameters: DpoHyperparameters | None = None) -> FineTuneMethod:
+        """A ``dpo`` method, with optional hyperparameters."""
+        return cls(type="dpo", dpo=DpoMethod(hyperparameters))
+
+    @classmethod
+    def reinforcement_method(
+        cls,
+        grader: Mapping[str, Any],
+        hyperparameters: ReinforcementHyperparameters | None = None,
+    ) -> FineTuneMethod:
+        """A ``reinforcement`` method with its grader and optional hyperparameters."""
+        return cls(type="reinforcement", reinforcement=ReinforcementMethod(grader, hyperparameters))
+
+
+@attrs.frozen
+class WandbConfig:
+    """Weights and Biases settings of a job."""
+
+    project: str
+    name: str | None = None
+    entity: str | None = None
+    tags: tuple[str, ...] = ()
+    extra: Mapping[str, Any] = _extra()
+
+
+@attrs.frozen
+class WandbIntegration:
+    """The ``wandb`` integration of a job."""
+
+    wandb: WandbConfig
+    type: Literal["wandb"] = "wandb"
+    extra: Mapping[str, Any] = _extra()
+
+
+@attrs.frozen
+class FineTuningJob:
+    """A ``fine_tuning.job`` object.
+
+    Only ``id``, ``created_at``, ``model`` and ``status`` are required: real servers omit or
+    null many of the fields the spec marks required, so the rest default to None (or empty).
+    Timestamps are Unix seconds; the ``*_datetime`` properties give UTC datetimes.
+
+    Attributes:
+        status: A :class:`JobStatus`, or the raw string for a status the SDK does not know.
+        error: Why the job failed; None when the server sent no (or an all-null) error.
+        result_files: Result file ids; an empty tuple when none (or null).
+        integrations: Integrations; an unknown integration type is kept as its mapping.
+        extra: JSON keys this model does not know (``user_provided_suffix``...).
+        request_id: The response's ``x-request-id``, when this object was a response body.
+    """
+
+    id: str
+    created_at: int
+    model: str
+    status: JobStatus | str
+    object: str = "fine_tuning.job"
+    error: JobError | None = None
+    fine_tuned_model: str | None = None
+    finished_at: int | None = None
+    hyperparameters: Hyperparameters | None = None
+    organization_id: str | None = None
+    result_files: tuple[str, ...] = ()
+    trained_tokens: int | None = None
+    training_file: str | None = None
+    validation_file: str | None = None
+    integrations: tuple[WandbIntegration | Mapping[str, Any], ...] | None = None
+    seed: int | None = None
+    estimated_finish: int | None = None
+    method: FineTuneMethod | None = None
+    metadata: Mapping[str, str] | None = None
+    extra: Mapping[str, Any] = _extra()
+    request_id: str | None = _request_id()
+
+    @property
+    def is_terminal(self) -> bool:
+        """True once the job succeeded, failed or was cancelled (never for unknown statuses)."""
+        return self.status in TERMINAL_STATUSES
+
+    @property
+    def created_at_datetime(self) -> datetime:
+        """``created_at`` as an aware UTC datetime."""
+        return datetime.fromtimestamp(self.created_at, tz=timezone.utc)
+
+    @property
+    def finished_at_datetime(self) -> datetime | None:
+        """``finished_at`` as an aware UTC datetime, or None."""
+        return _utc(self.finished_at)
+
+    @property
+    def estimated_finish_datetime(self) -> datetime | None:
+        """``estimated_finish`` as an aware UTC datetime, or None."""
+        return _utc(self.estimated_finish)
+
+
+@attrs.frozen
+class FineTuningJobEvent:
+    """A ``fine_tuning.job.event`` object.
+
+    ``level`` is ``info``/``warn``/``error`` and ``type`` ``message``/``metrics`` (kept open).
+    """
+
+    id: str
+    created_at: int
+    level: str
+    message: str
+    object: str = "fine_tuning.job.event"
+    type: str | None = None
+    data: Mapping[str, Any] | None = None
+    extra: Mapping[str, Any] = _extra()
+    request_id: str | None = _request_id()
+
+    @property
+    def created_at_datetime(self) -> datetime:
+        """``created_at`` as an aware UTC datetime."""
+        return datetime.fromtimestamp(self.created_at, tz=timezone.utc)
+
+
+@attrs.frozen
+class CheckpointMetrics:
+    """Metrics at a checkpoint's step; None for a metric the server did not report."""
+
+    step: float | None = None
+    train_loss: float | None = None
+    train_mean_token_accuracy: float | None = None
+    valid_loss: float | None = None
+    valid_mean_token_accuracy: float | None = None
+    full_valid_loss: float | None = None
+    full_valid_mean_token_accuracy: float | None = None
+    extra: Mapping[str, Any] = _extra()
+
+
+@attrs.frozen
+class FineTuningJobCheckpoint:
+    """A ``fine_tuning.job.checkpoint`` object."""
+
+    id: str
+    created_at: int
+    fine_tuned_model_checkpoint: str
+    step_number: int
+    metrics: CheckpointMetrics = attrs.field(factory=CheckpointMetrics)
+    fine_tuning_job_id: str | None = None
+    object: str = "fine_tuning.job.checkpoint"
+    extra: Mapping[str, Any] = _extra()
+    request_id: str | None = _request_id()
+
+    @property
+    def created_at_datetime(self) -> datetime:
+        """``created_at`` as an aware UTC datetime."""
+        return datetime.fromtimestamp(self.created_at, tz=timezone.utc)
+
+
+@attrs.frozen
+class FileObject:
+    """A ``file`` object of the Files API.
+
+    ``purpose`` is kept open (``fine-tune``, ``fine-tune-results``, ``batch``...);
+    ``status``/``status_details`` are deprecated upstream and often absent.
+    """
+
+    id: str
+    bytes: int
+    created_at: int
+    filename: str
+    purpose: str
+    object: str = "file"
+    status: str | None = None
+    status_details: str | None = None
+    expires_at: int | None = None
+    extra: Mapping[str, Any] = _extra()
+    request_id: str | None = _request_id()
+
+    @property
+    def created_at_datetime(self) -> datetime:
+        """``created_at`` as an aware UTC datetime."""
+        return datetime.fromtimestamp(self.created_at, tz=timezone.utc)
+
+    @property
+    def expires_at_datetime(self) -> datetime | None:
+        """``expires_at`` as an aware UTC datetime, or None."""
+        return _utc(self.expires_at)
+
+
+@attrs.frozen
+class FileDeleted:
+    """The answer to a file deletion."""
+
+    id: str
+    deleted: bool
+    object: str = "file"
+    extra: Mapping[str, Any] = _extra()
+    request_id: str | None = _request_id()
+
+
+class _Identified(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+T = TypeVar("T", bound=_Identified)
+
+
+@attrs.frozen
+class Page(Generic[T]):
+    """One page of a list response (jobs, events, checkpoints or files).
+
+    Iterating a page iterates its items; ``len(page)`` is the number of items.
+    """
+
+    data: tuple[T, ...]
+    has_more: bool
+    object: str = "list"
+    first_id: str | None = None
+    last_id: str | None = None
+    extra: Mapping[str, Any] = _extra()
+    request_id: str | None = _request_id()
+
+    @property
+    def next_cursor(self) -> str | None:
+        """The ``after`` cursor of the next page: the last item's id, or None if no more."""
+        if self.has_more and self.data:
+            return self.data[-1].id
+        return None
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self.data)
+
+    def __len__(self) -> int:
+        return len(self.data)

@@ -1,0 +1,396 @@
+"""The pure core of the job waiter: when to poll next, and when to give up.
+
+Nothing here sleeps or talks to the network. A waiter keeps a :class:`PollState` (a frozen
+value), feeds it the outcome of each poll (:meth:`PollState.after_poll`,
+:meth:`PollState.after_failure`), asks whether a budget ran out (:meth:`PollState.exhausted`),
+and otherwise asks :func:`next_delay` how long to sleep. ``now`` is always a float of seconds
+on one monotonic clock (``time.monotonic()``) chosen by the caller; the server's
+``estimated_finish`` is a wall-clock timestamp, so it enters as seconds-from-now
+(:func:`eta_seconds`).
+
+The delay, in order (every constant is a :class:`PollPolicy` field):
+
+1. **Base.** With a usable ETA and ``steer_to_eta``: ``eta_fraction * |eta|`` clamped to
+   ``[initial_interval, max_interval]``: far from the ETA we sleep a fraction of the time left
+   (at most the cap); close to it (or just past it) we poll at the initial interval; the longer
+   a job runs late, the further we back off again. Without an ETA: exponential backoff
+   ``initial_interval * multiplier ** attempt`` capped at ``max_interval``, where ``attempt``
+   counts successful polls since the status last changed (a change resets it: activity means
+   more activity is likely).
+2. **Transient failures.** After ``k`` consecutive transient failures the delay is at least
+   ``initial_interval * multiplier ** k`` (capped at ``max_interval``).
+3. **Rate limited.** After ``k`` consecutive 429s the delay is multiplied by
+   ``rate_limit_multiplier ** k``, capped at ``max_rate_limited_interval``.
+4. **Jitter.** The delay is scaled by a factor uniform in ``(1 - jitter, 1]`` (the same scheme
+   as :class:`ftjobs.retry.RetryPolicy`; ``jitter=1`` is AWS "full jitter", the default 0.25
+   makes the mean delay 12.5% shorter than the nominal one).
+5. **Server hint** (``openai-poll-after-ms`` or ``Retry-After``, capped at ``max_server_hint``)
+   is a floor: a shorter delay is raised to ``hint * (1 + jitter * u)`` (``u`` the same uniform
+   draw) so waiters that got the same hint do not come back in lockstep.
+6. **Budgets.** The delay never sleeps past the total deadline nor, while queued, past the end
+   of the queued budget: the last poll happens right at the deadline, a final look before
+   giving up.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+import random
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import attrs
+
+from .retry import parse_retry_after
+
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "QUEUED",
+    "PollPolicy",
+    "PollState",
+    "StopReason",
+    "eta_seconds",
+    "next_delay",
+    "poll_hint",
+    "status_key",
+]
+
+#: Default total budget of one wait: 24 hours. ``timeout=None`` waits forever (explicit opt-in).
+DEFAULT_TIMEOUT = 24 * 3600.0
+
+#: The status whose time counts against :attr:`PollPolicy.queued_timeout`.
+QUEUED = "queued"
+
+
+def _positive(_instance: object, attribute: attrs.Attribute[Any], value: float) -> None:
+    if isinstance(value, bool) or not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{attribute.name} must be a finite number > 0, got {value!r}")
+
+
+def _positive_or_none(
+    instance: object, attribute: attrs.Attribute[Any], value: float | None
+) -> None:
+    if value is not None:
+        _positive(instance, attribute, value)
+
+
+@attrs.frozen
+class PollPolicy:
+    """How a waiter paces its polls and how long it is willing to wait.
+
+    Attributes:
+        initial_interval: Seconds between polls right after a status change, and near the ETA.
+        multiplier: Growth of the interval per unchanged poll (``>= 1``).
+        max_interval: Cap on the computed interval (a server hint may exceed it).
+        jitter: Fraction of each delay that is randomised, in ``[0, 1]``.
+        timeout: Total seconds to wait (default 24 h); ``None`` waits forever.
+        queued_timeout: Seconds the job may spend ``queued`` (accumulated); ``None``: no limit.
+        max_consecutive_failures: Give up after this many transient failures in a row;
+            ``None``: no count limit.
+        failure_timeout: Give up once transient failures have lasted this many seconds without
+            a successful poll in between (default 10 min); ``None``: no time limit.
+        steer_to_eta: Use the server's ``estimated_finish`` to pace polls.
+        eta_fraction: Fraction of the distance to the ETA slept per poll, in ``(0, 1]``.
+        rate_limit_multiplier: Extra slow-down per consecutive 429 (``>= 1``).
+        max_rate_limited_interval: Cap on a delay slowed down by 429s (``>= max_interval``).
+        max_server_hint: Longest server-requested delay honoured; a longer one is cut to this.
+    """
+
+    initial_interval: float = attrs.field(default=2.0, validator=_positive)
+    multiplier: float = attrs.field(default=1.5)
+    max_interval: float = attrs.field(default=60.0, validator=_positive)
+    jitter: float = attrs.field(default=0.25)
+    timeout: float | None = attrs.field(default=DEFAULT_TIMEOUT, validator=_positive_or_none)
+    queued_timeout: float | None = attrs.field(default=None, validator=_positive_or_none)
+    max_consecutive_failures: int | None = attrs.field(default=None)
+    failure_timeout: float | None = attrs.field(default=600.0, validator=_positive_or_none)
+    steer_to_eta: bool = True
+    eta_fraction: float = attrs.field(default=0.5)
+    rate_limit_multiplier: float = attrs.field(default=2.0)
+    max_rate_limited_interval: float = attrs.field(default=300.0, validator=_positive)
+    max_server_hint: float = attrs.field(default=600.0, validator=_positive)
+
+    @multiplier.validator
+    def _check_multiplier(self, _attribute: object, value: float) -> None:
+        if not math.isfinite(value) or value < 1:
+            raise ValueError(f"multiplier must be a finite number >= 1, got {value!r}")
+
+    @rate_limit_multiplier.validator
+    def _check_rate_limit_multiplier(self, _attribute: object, value: float) -> None:
+        if not math.isfinite(value) or value < 1:
+            raise ValueError(f"rate_limit_multiplier must be a finite number >= 1, got {value!r}")
+
+    @jitter.validator
+    def _check_jitter(self, _attribute: object, value: float) -> None:
+        if not 0 <= value <= 1:
+            raise ValueError(f"jitter must be in [0, 1], got {value!r}")
+
+    @eta_fraction.validator
+    def _check_eta_fraction(self, _attribute: object, value: float) -> None:
+        if not 0 < value <= 1:
+            raise ValueError(f"eta_fraction must be in (0, 1], got {value!r}")
+
+    @max_consecutive_failures.validator
+    def _check_max_failures(self, _attribute: object, value: int | None) -> None:
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or value < 1
+        ):
+            raise ValueError(f"max_consecutive_failures must be an int >= 1 or None, got {value!r}")
+
+    def __attrs_post_init__(self) -> None:
+        if self.max_interval < self.initial_interval:
+            raise ValueError(
+                f"max_interval ({self.max_interval}) must be >= initial_interval "
+                f"({self.initial_interval})"
+            )
+        if self.max_rate_limited_interval < self.max_interval:
+            raise ValueError(
+                f"max_rate_limited_interval ({self.max_rate_limited_interval}) must be >= "
+                f"max_interval ({self.max_interval})"
+            )
+
+
+class StopReason(enum.Enum):
+    """Which budget ran out (see :meth:`PollState.exhausted`)."""
+
+    #: The total budget (:attr:`PollPolicy.timeout`, or a resumed token's budget) is spent.
+    TIMEOUT = "timeout"
+    #: The job has been ``queued`` for longer than :attr:`PollPolicy.queued_timeout`.
+    QUEUED_TIMEOUT = "queued_timeout"
+    #: Transient failures exceeded ``max_consecutive_failures`` or ``failure_timeout``.
+    FAILURES = "failures"
+
+
+def status_key(status: str | enum.Enum) -> str:
+    """Return a job status as a plain string (``JobStatus.QUEUED`` -> ``"queued"``)."""
+    if isinstance(status, enum.Enum):
+        return str(status.value)
+    return str(status)
+
+
+@attrs.frozen
+class PollState:
+    """What a waiter knows between polls. Transitions return a new value.
+
+    Build one with :meth:`start` (or from a continuation token), then replace it with the
+    result of :meth:`after_poll` / :meth:`after_failure` after every poll.
+
+    Attributes:
+        started_at: ``now`` when this wait (or this resumption) began.
+        deadline: ``now`` value at which the total budget runs out; ``None``: never.
+        attempt: Successful polls since the status last changed (0 right after a change).
+        last_status: Status seen by the last successful poll (``None`` before the first).
+        last_poll_at: ``now`` of the last successful poll (``None`` before the first).
+        queued_used: Seconds spent ``queued`` up to ``last_poll_at``.
+        consecutive_failures: Transient failures since the last successful poll.
+        failing_since: ``now`` of the first of those failures, or ``None``.
+        rate_limited: 429 answers since the last successful poll.
+        last_event_id: Id of the newest event already seen (for ``after=`` cursors).
+    """
+
+    started_at: float
+    deadline: float | None
+    attempt: int = 0
+    last_status: str | None = None
+    last_poll_at: float | None = None
+    queued_used: float = 0.0
+    consecutive_failures: int = 0
+    failing_since: float | None = None
+    rate_limited: int = 0
+    last_event_id: str | None = None
+
+    @classmethod
+    def start(cls, policy: PollPolicy, *, now: float) -> PollState:
+        """A fresh wait beginning at ``now`` with ``policy.timeout`` as its total budget."""
+        deadline = None if policy.timeout is None else now + policy.timeout
+        return cls(started_at=now, deadline=deadline)
+
+    def with_budget(self, budget_left: float | None, *, now: float) -> PollState:
+        """The same state with the total budget reset to ``budget_left`` seconds from ``now``."""
+        return attrs.evolve(self, deadline=None if budget_left is None else now + budget_left)
+
+    def after_poll(
+        self,
+        status: str | enum.Enum,
+        *,
+        now: float,
+        last_event_id: str | None = None,
+    ) -> PollState:
+        """Record a successful poll that saw ``status`` at ``now``.
+
+        Args:
+            status: The job's status.
+            now: The clock reading when the response arrived.
+            last_event_id: Newest event id seen by this poll, if it listed events; ``None``
+                keeps the previous one.
+        """
+        key = status_key(status)
+        changed = key != self.last_status
+        return attrs.evolve(
+            self,
+            attempt=0 if changed else self.attempt + 1,
+            last_status=key,
+            last_poll_at=now,
+            queued_used=self.queued_used_at(now),
+            consecutive_failures=0,
+            failing_since=None,
+            rate_limited=0,
+            last_event_id=self.last_event_id if last_event_id is None else last_event_id,
+        )
+
+    def after_failure(self, *, now: float, rate_limited: bool = False) -> PollState:
+        """Record a failed poll.
+
+        Args:
+            now: The clock reading when the failure was seen.
+            rate_limited: ``True`` for a 429 (counts toward the slow-down, not toward the
+                failure budget: the server is healthy, we are too fast); ``False`` for a
+                transient failure (connection error, timeout, 5xx).
+        """
+        if rate_limited:
+            return attrs.evolve(self, rate_limited=self.rate_limited + 1)
+        return attrs.evolve(
+            self,
+            consecutive_failures=self.consecutive_failures + 1,
+            failing_since=now if self.failing_since is None else self.failing_since,
+        )
+
+    def time_left(self, now: float) -> float | None:
+        """Seconds of total budget left at ``now`` (may be negative); ``None``: unbounded."""
+        return None if self.deadline is None else self.deadline - now
+
+    def queued_used_at(self, now: float) -> float:
+        """Seconds spent queued up to ``now``.
+
+        Only polls are observed, so the time between two polls is charged to the status the
+        first of them saw: a job last seen ``queued`` keeps accruing queued time until a poll
+        sees otherwise.
+        """
+        if self.last_status == QUEUED and self.last_poll_at is not None:
+            return self.queued_used + max(now - self.last_poll_at, 0.0)
+        return self.queued_used
+
+    def exhausted(self, policy: PollPolicy, *, now: float) -> StopReason | None:
+        """Which budget has run out at ``now``, or ``None`` to keep going.
+
+        Checked in order: total budget, queued budget (only while the job is ``queued``),
+        transient-failure budget.
+        """
+        left = self.time_left(now)
+        if left is not None and left <= 0:
+            return StopReason.TIMEOUT
+        if (
+            policy.queued_timeout is not None
+            and self.last_status == QUEUED
+            and self.queued_used_at(now) >= policy.queued_timeout
+        ):
+            return StopReason.QUEUED_TIMEOUT
+        if self.consecutive_failures:
+            if (
+                policy.max_consecutive_failures is not None
+                and self.consecutive_failures >= policy.max_consecutive_failures
+            ):
+                return StopReason.FAILURES
+            if (
+                policy.failure_timeout is not None
+                and self.failing_since is not None
+                and now - self.failing_since >= policy.failure_timeout
+            ):
+                return StopReason.FAILURES
+        return None
+
+
+def eta_seconds(estimated_finish: float | None, *, wall_now: float) -> float | None:
+    """Seconds from ``wall_now`` (unix time) to the job's ``estimated_finish``.
+
+    Negative when the job is late. ``None`` when there is no usable estimate: ``None`` or a
+    non-positive timestamp (the API's examples show ``0`` for "unknown").
+    """
+    if estimated_finish is None or isinstance(estimated_finish, bool) or estimated_finish <= 0:
+        return None
+    return float(estimated_finish) - wall_now
+
+
+def _finite_non_negative(value: float | None) -> float | None:
+    if value is None or not math.isfinite(value):
+        return None
+    return max(value, 0.0)
+
+
+def poll_hint(
+    headers: Mapping[str, str] | None, now: Callable[[], float] = time.time
+) -> float | None:
+    """The delay the server asked for, in seconds, or ``None``.
+
+    ``openai-poll-after-ms`` wins; otherwise ``retry-after-ms`` / ``Retry-After`` (seconds or
+    an HTTP date resolved against ``now()``, a unix timestamp). Header names are matched
+    case-insensitively even in a plain ``dict``; unparsable or negative values are ignored.
+    """
+    if not headers:
+        return None
+    lowered = {key.lower(): value for key, value in headers.items()}
+    raw = lowered.get("openai-poll-after-ms")
+    if raw is not None:
+        try:
+            hinted = _finite_non_negative(float(raw) / 1000.0)
+        except ValueError:
+            hinted = None
+        if hinted is not None:
+            return hinted
+    return _finite_non_negative(parse_retry_after(lowered, now))
+
+
+def _base_delay(policy: PollPolicy, state: PollState, eta: float | None) -> float:
+    if policy.steer_to_eta and eta is not None and math.isfinite(eta):
+        return min(
+            max(policy.eta_fraction * abs(eta), policy.initial_interval), policy.max_interval
+        )
+    # The exponent is bounded so a long unchanged wait cannot overflow the float.
+    exponent = min(state.attempt, 1000)
+    return min(policy.initial_interval * policy.multiplier**exponent, policy.max_interval)
+
+
+def next_delay(
+    policy: PollPolicy,
+    state: PollState,
+    *,
+    now: float,
+    eta: float | None = None,
+    server_hint: float | None = None,
+    rng: random.Random | None = None,
+) -> float:
+    """Seconds to sleep before the next poll (see the module docstring for the rules).
+
+    Call it after :meth:`PollState.exhausted` returned ``None``.
+
+    Args:
+        policy: The pacing and budgets.
+        state: The state after the last poll (its outcome, status, failure streaks).
+        now: The current clock reading (same clock as the state's).
+        eta: Seconds until the job's estimated finish (:func:`eta_seconds`), or ``None``.
+        server_hint: Minimum delay the server asked for (:func:`poll_hint`), or ``None``.
+        rng: Source of jitter (``random`` module when omitted); inject a seeded one in tests.
+    """
+    delay = _base_delay(policy, state, eta)
+    if state.consecutive_failures:
+        exponent = min(state.consecutive_failures, 1000)
+        failure_delay = policy.initial_interval * policy.multiplier**exponent
+        delay = max(delay, min(failure_delay, policy.max_interval))
+    if state.rate_limited:
+        exponent = min(state.rate_limited, 1000)
+        slowed = delay * policy.rate_limit_multiplier**exponent
+        delay = min(slowed, policy.max_rate_limited_interval)
+    u = (rng or random).random()
+    delay *= 1.0 - policy.jitter * u
+    if server_hint is not None and math.isfinite(server_hint) and server_hint > 0:
+        floor = min(server_hint, policy.max_server_hint)
+        if delay < floor:
+            delay = floor * (1.0 + policy.jitter * u)
+    left = state.time_left(now)
+    if left is not None:
+        delay = min(delay, left)
+    if policy.queued_timeout is not None and state.last_status == QUEUED:
+        delay = min(delay, policy.queued_timeout - state.queued_used_at(now))
+    return max(delay, 0.0)

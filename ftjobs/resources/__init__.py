@@ -1,0 +1,6 @@
+"""API resources: ``client.jobs`` and ``client.files``."""
+
+from .files import Files
+from .jobs import Jobs
+
+__all__ = ["Files", "Jobs"]

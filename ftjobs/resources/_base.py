@@ -1,0 +1,92 @@
+"""What every resource shares: a transport, per-call options, and typed decoding."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
+from typing import Any, TypeVar
+
+import aiohttp
+
+from .._types import NOT_GIVEN, NotGiven
+from ..converter import structure
+from ..models import Page
+from ..pagination import AsyncPaginator
+from ..transport import QueryParams, Transport
+
+T = TypeVar("T")
+
+
+class Resource:
+    """Base of the API resources; holds the client's transport."""
+
+    __slots__ = ("_transport",)
+
+    def __init__(self, transport: Transport) -> None:
+        self._transport = transport
+
+    async def _call(
+        self,
+        cls: type[T],
+        method: str,
+        path: str,
+        *,
+        params: QueryParams | None = None,
+        body: Mapping[str, Any] | None = None,
+        multipart: Callable[[], AbstractContextManager[aiohttp.FormData]] | None = None,
+        idempotency_key: str | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        timeout: float | NotGiven | None = NOT_GIVEN,
+    ) -> T:
+        if extra_body:
+            body = {**(body or {}), **extra_body}
+        if extra_query:
+            params = [*_query_items(params), *extra_query.items()]
+        response = await self._transport.request(
+            method,
+            path,
+            params=params,
+            json_body=body,
+            multipart=multipart,
+            headers=extra_headers,
+            timeout=timeout,
+            idempotency_key=idempotency_key,
+            max_retries=max_retries,
+        )
+        return structure(response.data, cls, request_id=response.request_id)
+
+    def _paginate(
+        self,
+        item_cls: type[Any],
+        path: str,
+        params: list[tuple[str, str]],
+        *,
+        after: str | None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, str] | None = None,
+        timeout: float | NotGiven | None = NOT_GIVEN,
+    ) -> AsyncPaginator[Any]:
+        page_cls: type[Page[Any]] = Page[item_cls]  # type: ignore[valid-type]
+
+        async def fetch(cursor: str | None) -> Page[Any]:
+            query = params if cursor is None else [*params, ("after", cursor)]
+            return await self._call(
+                page_cls,
+                "GET",
+                path,
+                params=query,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+            )
+
+        return AsyncPaginator(fetch, after)
+
+
+def _query_items(params: QueryParams | None) -> list[tuple[str, str]]:
+    if params is None:
+        return []
+    return list(params.items()) if isinstance(params, Mapping) else list(params)

@@ -1,0 +1,348 @@
+"""The one layer that does HTTP: build a request, send it, retry it, decode it, map failures.
+
+Everything above this module deals in typed models; everything in it deals in bytes, headers and
+statuses. Retry *decisions* live in :mod:`ftjobs.retry`; tenacity runs the loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from contextlib import AbstractContextManager
+from typing import Any
+
+import aiohttp
+import attrs
+import orjson
+import tenacity
+from multidict import CIMultiDict, CIMultiDictProxy
+
+from ._types import NOT_GIVEN, NotGiven
+from .errors import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    ClientClosedError,
+    ResponseValidationError,
+    status_error_class,
+)
+from .retry import RetryPolicy, retry_delay, should_retry
+
+__all__ = ["REQUEST_ID_HEADERS", "APIResponse", "Transport"]
+
+logger = logging.getLogger("ftjobs")
+
+# orjson decodes response bodies several times faster than the stdlib json module.
+_loads: Callable[[bytes | str], Any] = orjson.loads
+
+#: Response headers that carry the request id, in order of preference (OpenAI and Azure send
+#: ``x-request-id``; Azure's API gateway ``apim-request-id``; Portkey its own).
+REQUEST_ID_HEADERS = ("x-request-id", "x-portkey-request-id", "apim-request-id")
+
+QueryParams = Iterable[tuple[str, str]] | Mapping[str, str]
+AuthHeaders = Callable[[], Awaitable[Mapping[str, str]]]
+
+
+@attrs.frozen
+class APIResponse:
+    """A successful (2xx) response, decoded as far as the transport goes.
+
+    Attributes:
+        status: HTTP status.
+        headers: Response headers (case-insensitive).
+        content: The raw body.
+        request_id: The server's request id, if it sent one.
+        data: The decoded JSON body (``None`` when decoding was not asked for).
+    """
+
+    status: int
+    headers: CIMultiDictProxy[str]
+    content: bytes
+    request_id: str | None
+    data: Any = None
+
+
+class _UnreadableBody(Exception):
+    """A 2xx response whose body is not the JSON it claims to be: retried like a dropped line."""
+
+    def __init__(self, response: APIResponse, cause: Exception) -> None:
+        super().__init__(str(cause))
+        self.response = response
+
+
+def _request_id(headers: Mapping[str, str]) -> str | None:
+    for name in REQUEST_ID_HEADERS:
+        value = headers.get(name)
+        if value:
+            return value
+    return None
+
+
+def _status_error(
+    status: int, headers: CIMultiDictProxy[str], content: bytes, method: str, url: str
+) -> APIStatusError:
+    request_id = _request_id(headers)
+    body: Any
+    message = code = param = err_type = None
+    try:
+        body = _loads(content) if content else None
+    except ValueError:
+        body = content.decode("utf-8", errors="replace")
+    if isinstance(body, dict):
+        err = body.get("error", body)
+        if isinstance(err, dict):
+            message = err.get("message") if isinstance(err.get("message"), str) else None
+            code = err.get("code") if isinstance(err.get("code"), str) else None
+            param = err.get("param") if isinstance(err.get("param"), str) else None
+            err_type = err.get("type") if isinstance(err.get("type"), str) else None
+        elif isinstance(err, str):
+            message = err
+    if message is None:
+        content_type = headers.get("content-type", "unknown content type").split(";")[0]
+        kind = "empty body" if not content else f"non-JSON body ({content_type})"
+        message = f"HTTP {status} with {kind}" if not isinstance(body, dict) else f"HTTP {status}"
+    return status_error_class(status)(
+        message,
+        status_code=status,
+        code=code,
+        param=param,
+        type=err_type,
+        body=body,
+        headers=headers,
+        request_id=request_id,
+        method=method,
+        url=url,
+    )
+
+
+def _is_retryable(exc: BaseException) -> bool:
+    if isinstance(exc, APIStatusError):
+        return should_retry(exc.status_code, exc.headers)
+    return isinstance(exc, (APIConnectionError, _UnreadableBody))
+
+
+class Transport:
+    """Sends requests to one API base URL through one aiohttp session.
+
+    Args:
+        base_url: Root of the API, for example ``https://api.openai.com/v1``.
+        headers: Headers sent with every request (auth, user agent). Built once.
+        timeout: Default per-attempt timeout in seconds (``None`` = no limit).
+        retry_policy: How failed attempts are retried.
+        session: A caller-owned session to use (and not close); else one is created lazily.
+        default_query: Query parameters sent with every request (Azure's ``api-version``).
+        auth_headers: Coroutine returning headers computed per request (a token provider).
+        connection_limit: Size of the connection pool of a session created here.
+        sleep, rng, clock: Injected for tests; default to asyncio.sleep, random, time.time.
+    """
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        headers: Mapping[str, str],
+        timeout: float | None,
+        retry_policy: RetryPolicy,
+        session: aiohttp.ClientSession | None = None,
+        default_query: Mapping[str, str] | None = None,
+        auth_headers: AuthHeaders | None = None,
+        connection_limit: int = 100,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        rng: random.Random | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._headers = CIMultiDict(headers)
+        self._timeout = timeout
+        self.retry_policy = retry_policy
+        self._session = session
+        self._owns_session = session is None
+        self._default_query = dict(default_query or {})
+        self._auth_headers = auth_headers
+        self._connection_limit = connection_limit
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+        self._clock = clock
+        self._closed = False
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` has run."""
+        return self._closed
+
+    def _get_session(self) -> aiohttp.ClientSession:
+        if self._closed:
+            raise ClientClosedError("the client is closed; create a new AsyncClient")
+        if self._session is None:
+            connector = aiohttp.TCPConnector(
+                limit=self._connection_limit, keepalive_timeout=30, enable_cleanup_closed=False
+            )
+            self._session = aiohttp.ClientSession(connector=connector)
+        return self._session
+
+    def open(self) -> None:
+        """Open the session now (it is otherwise opened on first use)."""
+        self._get_session()
+
+    async def close(self) -> None:
+        """Close the session if this transport created it. Safe to call twice."""
+        self._closed = True
+        if self._session is not None and self._owns_session:
+            await self._session.close()
+        self._session = None
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: QueryParams | None = None,
+        json_body: Any = None,
+        multipart: Callable[[], AbstractContextManager[aiohttp.FormData]] | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float | NotGiven | None = NOT_GIVEN,
+        idempotency_key: str | None = None,
+        max_retries: int | None = None,
+        decode_json: bool = True,
+    ) -> APIResponse:
+        """Send one logical request, retrying transient failures, and return a 2xx response.
+
+        Every POST carries an ``Idempotency-Key`` (``idempotency_key`` or a fresh one), the same
+        on every retry of this call, so a server that honours it cannot act twice.
+
+        Raises:
+            APIStatusError: (a subclass of) for a non-2xx status, after retries.
+            APIConnectionError / APITimeoutError: when the server could not be reached.
+            ResponseValidationError: when a 2xx body is not valid JSON, after retries.
+        """
+        session = self._get_session()
+        url = self.base_url + path
+        send_headers = CIMultiDict(self._headers)
+        if method == "POST":
+            send_headers["Idempotency-Key"] = idempotency_key or f"ftjobs-{uuid.uuid4()}"
+        if headers:
+            send_headers.update(headers)
+        data: bytes | None = None
+        if json_body is not None:
+            data = json.dumps(json_body, separators=(",", ":")).encode()
+            send_headers["Content-Type"] = "application/json"
+        query: list[tuple[str, str]] = list(self._default_query.items())
+        if params:
+            query.extend(params.items() if isinstance(params, Mapping) else params)
+        attempt_timeout = self._timeout if timeout is NOT_GIVEN else timeout
+        client_timeout = aiohttp.ClientTimeout(total=attempt_timeout)
+        policy = self.retry_policy
+        retries = policy.max_retries if max_retries is None else max_retries
+
+        async def send_once() -> APIResponse:
+            attempt_headers = send_headers
+            if self._auth_headers is not None:
+                attempt_headers = CIMultiDict(send_headers)
+                attempt_headers.update(await self._auth_headers())
+            if multipart is not None:
+                with multipart() as form:
+                    return await self._send(
+                        session,
+                        method,
+                        url,
+                        query,
+                        form,
+                        attempt_headers,
+                        client_timeout,
+                        decode_json,
+                    )
+            return await self._send(
+                session, method, url, query, data, attempt_headers, client_timeout, decode_json
+            )
+
+        def wait(state: tenacity.RetryCallState) -> float:
+            exc = state.outcome.exception() if state.outcome else None
+            hdrs = exc.headers if isinstance(exc, APIStatusError) else None
+            return retry_delay(policy, state.attempt_number, hdrs, rng=self._rng, now=self._clock)
+
+        def log_retry(state: tenacity.RetryCallState) -> None:
+            exc = state.outcome.exception() if state.outcome else None
+            logger.info(
+                "retrying %s %s after attempt %d failed: %s (sleeping %.2fs)",
+                method,
+                path,
+                state.attempt_number,
+                type(exc).__name__,
+                state.upcoming_sleep,
+            )
+
+        retrying = tenacity.AsyncRetrying(
+            stop=tenacity.stop_after_attempt(retries + 1),
+            retry=tenacity.retry_if_exception(_is_retryable),
+            wait=wait,
+            sleep=self._sleep,
+            before_sleep=log_retry,
+            reraise=True,
+        )
+        try:
+            return await retrying(send_once)
+        except _UnreadableBody as exc:
+            raise ResponseValidationError(
+                "JSON",
+                [f"$: body is not valid JSON ({exc})"],
+                body=exc.response.content[:1000],
+                request_id=exc.response.request_id,
+            ) from None
+
+    async def _send(
+        self,
+        session: aiohttp.ClientSession,
+        method: str,
+        url: str,
+        query: list[tuple[str, str]],
+        data: Any,
+        headers: CIMultiDict[str],
+        timeout: aiohttp.ClientTimeout,
+        decode_json: bool,
+    ) -> APIResponse:
+        started = time.perf_counter()
+        try:
+            async with session.request(
+                method, url, params=query or None, data=data, headers=headers, timeout=timeout
+            ) as resp:
+                content = await resp.read()
+                status = resp.status
+                resp_headers = resp.headers
+        except asyncio.TimeoutError as exc:
+            raise APITimeoutError(
+                f"request timed out: {method} {url}", method=method, url=url
+            ) from exc
+        except aiohttp.ClientError as exc:
+            raise APIConnectionError(
+                f"connection error on {method} {url}: {type(exc).__name__}: {exc}",
+                method=method,
+                url=url,
+            ) from exc
+        request_id = _request_id(resp_headers)
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "%s %s -> %d request_id=%s %.1fms",
+                method,
+                url,
+                status,
+                request_id,
+                (time.perf_counter() - started) * 1000,
+            )
+        if status >= 300:
+            raise _status_error(status, resp_headers, content, method, url)
+        if not decode_json:
+            return APIResponse(status, resp_headers, content, request_id)
+        # Decoded inside the retry loop: a truncated body is a dropped connection in disguise,
+        # and the request is safe to repeat (GETs; POSTs carry an idempotency key).
+        try:
+            decoded = _loads(content)
+        except ValueError as exc:
+            raise _UnreadableBody(
+                APIResponse(status, resp_headers, content, request_id), exc
+            ) from exc
+        return APIResponse(status, resp_headers, content, request_id, decoded)

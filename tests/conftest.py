@@ -1,0 +1,102 @@
+"""Shared fixtures: a mocked HTTP layer (aioresponses), a client pointed at it, payload makers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+from aioresponses import aioresponses
+
+import ftjobs
+
+BASE_URL = "https://api.test/v1"
+API_KEY = "sk-test-secret-0123456789"
+
+
+def job_payload(job_id: str = "ftjob-abc123", **overrides: Any) -> dict[str, Any]:
+    """A complete FineTuningJob body, as the spec describes it."""
+    body: dict[str, Any] = {
+        "object": "fine_tuning.job",
+        "id": job_id,
+        "model": "gpt-4o-mini-2024-07-18",
+        "created_at": 1721764800,
+        "finished_at": None,
+        "fine_tuned_model": None,
+        "organization_id": "org-123",
+        "result_files": [],
+        "status": "queued",
+        "validation_file": None,
+        "training_file": "file-abc123",
+        "hyperparameters": {"batch_size": "auto", "learning_rate_multiplier": "auto", "n_epochs": 3},
+        "trained_tokens": None,
+        "error": None,
+        "seed": 42,
+        "estimated_finish": None,
+        "integrations": [],
+        "method": {
+            "type": "supervised",
+            "supervised": {
+                "hyperparameters": {
+                    "batch_size": "auto",
+                    "learning_rate_multiplier": 1.8,
+                    "n_epochs": 3,
+                }
+            },
+        },
+        "metadata": {"team": "a"},
+    }
+    body.update(overrides)
+    return body
+
+
+def event_payload(event_id: str, **overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "object": "fine_tuning.job.event",
+        "id": event_id,
+        "created_at": 1721764800,
+        "level": "info",
+        "message": "Step 1/100: training loss=0.5",
+        "type": "metrics",
+        "data": {"step": 1, "train_loss": 0.5},
+    }
+    body.update(overrides)
+    return body
+
+
+def file_payload(file_id: str = "file-abc123", **overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": file_id,
+        "object": "file",
+        "bytes": 120000,
+        "created_at": 1677610602,
+        "filename": "train.jsonl",
+        "purpose": "fine-tune",
+        "status": "processed",
+    }
+    body.update(overrides)
+    return body
+
+
+@pytest.fixture
+def mocked() -> Iterator[aioresponses]:
+    """aioresponses, intercepting every request of every aiohttp session."""
+    with aioresponses() as m:
+        yield m
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[ftjobs.AsyncClient]:
+    """A client for BASE_URL whose retries do not sleep (backoff constants set to zero)."""
+    policy = ftjobs.RetryPolicy(max_retries=2, initial_delay=0, max_delay=0, max_retry_after=0.05)
+    async with ftjobs.AsyncClient(api_key=API_KEY, base_url=BASE_URL, retry_policy=policy) as c:
+        yield c
+
+
+def sent(mocked: aioresponses, method: str) -> list[Any]:
+    """Every call aioresponses saw for an HTTP method, in order (url, kwargs)."""
+    calls = []
+    for (verb, url), items in mocked.requests.items():
+        if verb == method:
+            calls.extend((url, call.kwargs) for call in items)
+    return calls

@@ -1,0 +1,78 @@
+"""The pure retry decision: which failures are retried and how long to wait."""
+
+from __future__ import annotations
+
+import email.utils
+import random
+
+import pytest
+
+from ftjobs.retry import RetryPolicy, parse_retry_after, retry_delay, should_retry
+
+NOW = 1_700_000_000.0
+
+
+def clock() -> float:
+    return NOW
+
+
+@pytest.mark.parametrize("status", [408, 409, 429, 500, 502, 503, 504, 599])
+def test_transient_statuses_are_retried(status: int) -> None:
+    assert should_retry(status, {})
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 422])
+def test_client_errors_are_not_retried(status: int) -> None:
+    assert not should_retry(status, {})
+
+
+def test_connection_failures_are_retried() -> None:
+    assert should_retry(None)
+
+
+def test_x_should_retry_overrides_status() -> None:
+    assert should_retry(400, {"x-should-retry": "true"})
+    assert not should_retry(503, {"x-should-retry": "false"})
+    assert should_retry(503, {"x-should-retry": "maybe"})
+
+
+def test_retry_after_ms_wins_over_retry_after() -> None:
+    assert parse_retry_after({"retry-after-ms": "1500", "retry-after": "9"}, clock) == 1.5
+
+
+def test_retry_after_seconds_and_http_date() -> None:
+    assert parse_retry_after({"retry-after": "3"}, clock) == 3.0
+    date = email.utils.formatdate(NOW + 7, usegmt=True)
+    assert parse_retry_after({"retry-after": date}, clock) == pytest.approx(7.0)
+    assert parse_retry_after({"retry-after": "garbage"}, clock) is None
+    assert parse_retry_after({}, clock) is None
+
+
+def test_delay_honours_retry_after_within_cap() -> None:
+    policy = RetryPolicy()
+    assert retry_delay(policy, 1, {"retry-after": "4"}, now=clock) == 4.0
+
+
+def test_delay_ignores_retry_after_beyond_cap() -> None:
+    policy = RetryPolicy(max_retry_after=10)
+    delay = retry_delay(policy, 1, {"retry-after": "3600"}, rng=random.Random(1), now=clock)
+    assert delay <= policy.initial_delay
+
+
+def test_exponential_backoff_with_jitter_and_cap() -> None:
+    policy = RetryPolicy(initial_delay=0.5, multiplier=2, max_delay=8, jitter=0.25)
+    rng = random.Random(42)
+    for n, base in [(1, 0.5), (2, 1.0), (3, 2.0), (4, 4.0), (5, 8.0), (9, 8.0)]:
+        delay = retry_delay(policy, n, None, rng=rng, now=clock)
+        assert base * 0.75 <= delay <= base
+
+
+def test_no_jitter_is_exact() -> None:
+    policy = RetryPolicy(jitter=0)
+    assert retry_delay(policy, 3, None, now=clock) == 2.0
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, True])
+def test_max_retries_must_be_a_natural_number(bad: object) -> None:
+    with pytest.raises(ValueError, match="max_retries"):
+        RetryPolicy(max_retries=bad)  # type: ignore[arg-type]
