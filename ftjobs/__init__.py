@@ -8,7 +8,9 @@ Start with :class:`AsyncClient`::
 
 from ._types import NOT_GIVEN, NotGiven
 from ._version import __version__
+from .budget import RatePolicy, RequestBudget
 from .client import AsyncClient
+from .continuation import ContinuationToken
 from .errors import (
     APIConnectionError,
     APIError,
@@ -21,11 +23,15 @@ from .errors import (
     ConflictError,
     FTJobsError,
     InternalServerError,
+    InvalidContinuationToken,
+    JobFailed,
+    JobPaused,
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
     ResponseValidationError,
     UnprocessableEntityError,
+    WaitTimeout,
 )
 from .models import (
     TERMINAL_STATUSES,
@@ -50,7 +56,17 @@ from .models import (
     WandbIntegration,
 )
 from .pagination import AsyncPaginator
+from .polling import PollPolicy
 from .retry import RetryPolicy
+from .waiting import (
+    CheckpointReceived,
+    EtaChanged,
+    EventReceived,
+    JobUpdate,
+    JobWaiter,
+    StatusChanged,
+    StepResult,
+)
 
 __all__ = [
     "NOT_GIVEN",
@@ -64,11 +80,15 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "CheckpointMetrics",
+    "CheckpointReceived",
     "ClientClosedError",
     "ConfigurationError",
     "ConflictError",
+    "ContinuationToken",
     "DpoHyperparameters",
     "DpoMethod",
+    "EtaChanged",
+    "EventReceived",
     "FTJobsError",
     "FileDeleted",
     "FileObject",
@@ -78,20 +98,31 @@ __all__ = [
     "FineTuningJobEvent",
     "Hyperparameters",
     "InternalServerError",
+    "InvalidContinuationToken",
     "JobError",
+    "JobFailed",
+    "JobPaused",
     "JobStatus",
+    "JobUpdate",
+    "JobWaiter",
     "NotFoundError",
     "NotGiven",
     "Page",
     "PermissionDeniedError",
+    "PollPolicy",
     "RateLimitError",
+    "RatePolicy",
     "ReinforcementHyperparameters",
     "ReinforcementMethod",
+    "RequestBudget",
     "ResponseValidationError",
     "RetryPolicy",
+    "StatusChanged",
+    "StepResult",
     "SupervisedHyperparameters",
     "SupervisedMethod",
     "UnprocessableEntityError",
+    "WaitTimeout",
     "WandbConfig",
     "WandbIntegration",
     "__version__",

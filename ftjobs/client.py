@@ -10,6 +10,7 @@ from types import TracebackType
 import aiohttp
 
 from ._version import __version__
+from .budget import RatePolicy, RequestBudget
 from .errors import ConfigurationError
 from .resources import Files, Jobs
 from .retry import RetryPolicy
@@ -52,6 +53,8 @@ class AsyncClient:
         retry_policy: Full control over backoff (overrides ``max_retries`` when given).
         default_query: Query parameters sent with every request.
         connection_limit: Size of the connection pool of the session the client creates.
+        request_budget: Requests per second shared by every waiter of this client (default
+            10/s, burst 10), halved on each 429 and recovering slowly.
 
     Raises:
         ConfigurationError: No API key was given and ``$OPENAI_API_KEY`` is not set.
@@ -71,6 +74,7 @@ class AsyncClient:
         retry_policy: RetryPolicy | None = None,
         default_query: Mapping[str, str] | None = None,
         connection_limit: int = 100,
+        request_budget: RatePolicy | None = None,
     ) -> None:
         key = api_key if api_key is not None else os.environ.get("OPENAI_API_KEY")
         if not key:
@@ -104,6 +108,7 @@ class AsyncClient:
         headers.update(default_headers or {})
         self.retry_policy = retry_policy or RetryPolicy(max_retries=max_retries)
         self.timeout = timeout
+        budget = RequestBudget(request_budget)
         self._transport = Transport(
             base_url=self.base_url,
             headers=headers,
@@ -112,8 +117,9 @@ class AsyncClient:
             session=session,
             default_query=default_query,
             connection_limit=connection_limit,
+            on_rate_limited=budget.on_rate_limited,
         )
-        self.jobs = Jobs(self._transport)
+        self.jobs = Jobs(self._transport, budget)
         """Fine-tuning jobs: create, list, retrieve, cancel, pause, resume, events, checkpoints."""
         self.files = Files(self._transport)
         """Files: upload, list, retrieve, delete, content."""

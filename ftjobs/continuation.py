@@ -6,7 +6,8 @@ A token is ``ftjw1.<payload>.<checksum>``:
 - ``payload``: unpadded urlsafe base64 of compact JSON with exactly the keys ``j`` (job id),
   ``u`` (base URL fingerprint), ``e`` (last event id or null), ``b`` (seconds of total budget
   left, or null for none), ``s`` (last status or null), ``q`` (seconds spent queued),
-  ``n`` (polls since the last status change) and ``t`` (unix time the token was issued);
+  ``n`` (polls since the last status change), ``t`` (unix time the token was issued) and
+  ``c`` (last checkpoint id or null);
 - ``checksum``: the first 8 hex digits of the SHA-256 of ``ftjw1.<payload>``, so a truncated
   or mistyped token is caught. It is not a signature: the token is not secret and not
   authenticated, which is why decoding allow-lists every key, type and character.
@@ -56,7 +57,7 @@ _FINGERPRINT_RE = re.compile(r"[0-9a-f]{16}")
 _PAYLOAD_RE = re.compile(r"[A-Za-z0-9_-]+")
 _CHECKSUM_RE = re.compile(r"[0-9a-f]{8}")
 _VERSION_RE = re.compile(r"ftjw(\d{1,6})")
-_KEYS = frozenset({"j", "u", "e", "b", "s", "q", "n", "t"})
+_KEYS = frozenset({"j", "u", "e", "b", "s", "q", "n", "t", "c"})
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
@@ -119,6 +120,7 @@ def _validate(token: ContinuationToken) -> None:
             f"got {token.base_url_fingerprint!r}"
         )
     _check_id("last_event_id", token.last_event_id, optional=True)
+    _check_id("last_checkpoint_id", token.last_checkpoint_id, optional=True)
     _check_seconds("budget_left", token.budget_left, optional=True)
     if token.last_status is not None and (
         not isinstance(token.last_status, str) or not _STATUS_RE.fullmatch(token.last_status)
@@ -157,6 +159,7 @@ class ContinuationToken:
         attempt: Polls since the status last changed (keeps the backoff where it was).
         issued_at: Unix time of issue; the time since then is charged to ``budget_left`` on
             resumption (a clock running behind is treated as no time passed).
+        last_checkpoint_id: Newest checkpoint already delivered, or ``None``.
     """
 
     job_id: str
@@ -167,6 +170,7 @@ class ContinuationToken:
     queued_used: float = 0.0
     attempt: int = 0
     issued_at: float = 0.0
+    last_checkpoint_id: str | None = None
 
     def __attrs_post_init__(self) -> None:
         _validate(self)
@@ -180,6 +184,7 @@ class ContinuationToken:
         now: float,
         wall_now: float,
         base_url: str,
+        last_checkpoint_id: str | None = None,
     ) -> ContinuationToken:
         """Capture ``state`` at ``now`` (the state's clock) / ``wall_now`` (unix time)."""
         left = state.time_left(now)
@@ -192,6 +197,7 @@ class ContinuationToken:
             queued_used=_round(state.queued_used_at(now)),
             attempt=min(state.attempt, _MAX_ATTEMPT),
             issued_at=_round(max(wall_now, 0.0)),
+            last_checkpoint_id=last_checkpoint_id,
         )
 
     def to_state(self, *, now: float, wall_now: float) -> PollState:
@@ -223,6 +229,7 @@ class ContinuationToken:
             "q": self.queued_used,
             "n": self.attempt,
             "t": self.issued_at,
+            "c": self.last_checkpoint_id,
         }
         raw = json.dumps(body, separators=(",", ":"), sort_keys=True, allow_nan=False)
         payload = base64.urlsafe_b64encode(raw.encode("ascii")).decode("ascii").rstrip("=")
@@ -282,6 +289,7 @@ class ContinuationToken:
                 queued_used=_as_float(fields["q"]),
                 attempt=fields["n"],
                 issued_at=_as_float(fields["t"]),
+                last_checkpoint_id=fields["c"],
             )
         except ValueError as exc:
             raise InvalidContinuationToken(f"invalid continuation token: {exc}") from None

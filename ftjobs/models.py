@@ -51,14 +51,6 @@ Auto: TypeAlias = Literal["auto"]
 _NO_EXTRA: Mapping[str, Any] = MappingProxyType({})
 
 
-def _extra() -> Any:
-    return attrs.field(default=_NO_EXTRA, repr=False, kw_only=True)
-
-
-def _request_id() -> Any:
-    return attrs.field(default=None, eq=False, repr=False, kw_only=True)
-
-
 def _utc(ts: int | None) -> datetime | None:
     return None if ts is None else datetime.fromtimestamp(ts, tz=timezone.utc)
 
@@ -93,16 +85,19 @@ TERMINAL_STATUSES: frozenset[JobStatus] = frozenset(
 class JobError:
     """Why a job failed.
 
+    The spec requires ``code`` and ``message``; they still default to None so that a
+    half-filled error from some server is kept rather than rejected.
+
     Attributes:
         code: Machine-readable error code.
         message: Human-readable message.
         param: The offending parameter (``training_file``...), or None.
     """
 
-    code: str | None
-    message: str | None
+    code: str | None = None
+    message: str | None = None
     param: str | None = None
-    extra: Mapping[str, Any] = _extra()
+    extra: Mapping[str, Any] = attrs.field(default=_NO_EXTRA, repr=False, kw_only=True)
 
 
 @attrs.frozen
@@ -115,7 +110,7 @@ class Hyperparameters:
     batch_size: int | Auto | None = None
     learning_rate_multiplier: float | Auto | None = None
     n_epochs: int | Auto | None = None
-    extra: Mapping[str, Any] = _extra()
+    extra: Mapping[str, Any] = attrs.field(default=_NO_EXTRA, repr=False, kw_only=True)
 
 
 @attrs.frozen
@@ -125,7 +120,7 @@ class SupervisedHyperparameters:
     batch_size: int | Auto | None = None
     learning_rate_multiplier: float | Auto | None = None
     n_epochs: int | Auto | None = None
-    extra: Mapping[str, Any] = _extra()
+    extra: Mapping[str, Any] = attrs.field(default=_NO_EXTRA, repr=False, kw_only=True)
 
 
 @attrs.frozen
@@ -136,7 +131,7 @@ class DpoHyperparameters:
     learning_rate_multiplier: float | Auto | None = None
     n_epochs: int | Auto | None = None
     beta: float | Auto | None = None
-    extra: Mapping[str, Any] = _extra()
+    extra: Mapping[str, Any] = attrs.field(default=_NO_EXTRA, repr=False, kw_only=True)
 
 
 @attrs.frozen
@@ -153,7 +148,7 @@ class ReinforcementHyperparameters:
     compute_multiplier: float | Auto | None = None
     eval_interval: int | Auto | None = None
     eval_samples: int | Auto | None = None
-    extra: Mapping[str, Any] = _extra()
+    extra: Mapping[str, Any] = attrs.field(default=_NO_EXTRA, repr=False, kw_only=True)
 
 
 @attrs.frozen
@@ -161,7 +156,7 @@ class SupervisedMethod:
     """Configuration of the supervised method."""
 
     hyperparameters: SupervisedHyperparameters | None = None
-    extra: Mapping[str, Any] = _extra()
+    extra: Mapping[str, Any] = attrs.field(default=_NO_EXTRA, repr=False, kw_only=True)
 
 
 @attrs.frozen
@@ -169,7 +164,7 @@ class DpoMethod:
     """Configuration of the DPO method."""
 
     hyperparameters: DpoHyperparameters | None = None
-    extra: Mapping[str, Any] = _extra()
+    extra: Mapping[str, Any] = attrs.field(default=_NO_EXTRA, repr=False, kw_only=True)
 
 
 @attrs.frozen
@@ -182,7 +177,7 @@ class ReinforcementMethod:
 
     grader: Mapping[str, Any]
     hyperparameters: ReinforcementHyperparameters | None = None
-    extra: Mapping[str, Any] = _extra()
+    extra: Mapping[str, Any] = attrs.field(default=_NO_EXTRA, repr=False, kw_only=True)
 
 
 @attrs.frozen
@@ -197,7 +192,7 @@ class FineTuneMethod:
     supervised: SupervisedMethod | None = None
     dpo: DpoMethod | None = None
     reinforcement: ReinforcementMethod | None = None
-    extra: Mapping[str, Any] = _extra()
+    extra: Mapping[str, Any] = attrs.field(default=_NO_EXTRA, repr=False, kw_only=True)
 
     @classmethod
     def supervised_method(
@@ -229,7 +224,7 @@ class WandbConfig:
     name: str | None = None
     entity: str | None = None
     tags: tuple[str, ...] = ()
-    extra: Mapping[str, Any] = _extra()
+    extra: Mapping[str, Any] = attrs.field(default=_NO_EXTRA, repr=False, kw_only=True)
 
 
 @attrs.frozen
@@ -238,7 +233,7 @@ class WandbIntegration:
 
     wandb: WandbConfig
     type: Literal["wandb"] = "wandb"
-    extra: Mapping[str, Any] = _extra()
+    extra: Mapping[str, Any] = attrs.field(default=_NO_EXTRA, repr=False, kw_only=True)
 
 
 @attrs.frozen
@@ -277,8 +272,8 @@ class FineTuningJob:
     estimated_finish: int | None = None
     method: FineTuneMethod | None = None
     metadata: Mapping[str, str] | None = None
-    extra: Mapping[str, Any] = _extra()
-    request_id: str | None = _request_id()
+    extra: Mapping[str, Any] = attrs.field(default=_NO_EXTRA, repr=False, kw_only=True)
+    request_id: str | None = attrs.field(default=None, eq=False, repr=False, kw_only=True)
 
     @property
     def is_terminal(self) -> bool:
@@ -315,8 +310,8 @@ class FineTuningJobEvent:
     object: str = "fine_tuning.job.event"
     type: str | None = None
     data: Mapping[str, Any] | None = None
-    extra: Mapping[str, Any] = _extra()
-    request_id: str | None = _request_id()
+    extra: Mapping[str, Any] = attrs.field(default=_NO_EXTRA, repr=False, kw_only=True)
+    request_id: str | None = attrs.field(default=None, eq=False, repr=False, kw_only=True)
 
     @property
     def created_at_datetime(self) -> datetime:
@@ -335,7 +330,7 @@ class CheckpointMetrics:
     valid_mean_token_accuracy: float | None = None
     full_valid_loss: float | None = None
     full_valid_mean_token_accuracy: float | None = None
-    extra: Mapping[str, Any] = _extra()
+    extra: Mapping[str, Any] = attrs.field(default=_NO_EXTRA, repr=False, kw_only=True)
 
 
 @attrs.frozen
@@ -349,8 +344,8 @@ class FineTuningJobCheckpoint:
     metrics: CheckpointMetrics = attrs.field(factory=CheckpointMetrics)
     fine_tuning_job_id: str | None = None
     object: str = "fine_tuning.job.checkpoint"
-    extra: Mapping[str, Any] = _extra()
-    request_id: str | None = _request_id()
+    extra: Mapping[str, Any] = attrs.field(default=_NO_EXTRA, repr=False, kw_only=True)
+    request_id: str | None = attrs.field(default=None, eq=False, repr=False, kw_only=True)
 
     @property
     def created_at_datetime(self) -> datetime:
@@ -375,8 +370,8 @@ class FileObject:
     status: str | None = None
     status_details: str | None = None
     expires_at: int | None = None
-    extra: Mapping[str, Any] = _extra()
-    request_id: str | None = _request_id()
+    extra: Mapping[str, Any] = attrs.field(default=_NO_EXTRA, repr=False, kw_only=True)
+    request_id: str | None = attrs.field(default=None, eq=False, repr=False, kw_only=True)
 
     @property
     def created_at_datetime(self) -> datetime:
@@ -396,8 +391,8 @@ class FileDeleted:
     id: str
     deleted: bool
     object: str = "file"
-    extra: Mapping[str, Any] = _extra()
-    request_id: str | None = _request_id()
+    extra: Mapping[str, Any] = attrs.field(default=_NO_EXTRA, repr=False, kw_only=True)
+    request_id: str | None = attrs.field(default=None, eq=False, repr=False, kw_only=True)
 
 
 class _Identified(Protocol):
@@ -420,8 +415,8 @@ class Page(Generic[T]):
     object: str = "list"
     first_id: str | None = None
     last_id: str | None = None
-    extra: Mapping[str, Any] = _extra()
-    request_id: str | None = _request_id()
+    extra: Mapping[str, Any] = attrs.field(default=_NO_EXTRA, repr=False, kw_only=True)
+    request_id: str | None = attrs.field(default=None, eq=False, repr=False, kw_only=True)
 
     @property
     def next_cursor(self) -> str | None:

@@ -31,7 +31,7 @@ from .errors import (
     ResponseValidationError,
     status_error_class,
 )
-from .retry import RetryPolicy, retry_delay, should_retry
+from .retry import RetryPolicy, parse_retry_after, retry_delay, should_retry
 
 __all__ = ["REQUEST_ID_HEADERS", "APIResponse", "Transport"]
 
@@ -138,6 +138,8 @@ class Transport:
         default_query: Query parameters sent with every request (Azure's ``api-version``).
         auth_headers: Coroutine returning headers computed per request (a token provider).
         connection_limit: Size of the connection pool of a session created here.
+        on_rate_limited: Called with the server's requested wait (seconds or ``None``) on
+            every 429, so a shared request budget can slow every caller down.
         sleep, rng, clock: Injected for tests; default to asyncio.sleep, random, time.time.
     """
 
@@ -152,6 +154,7 @@ class Transport:
         default_query: Mapping[str, str] | None = None,
         auth_headers: AuthHeaders | None = None,
         connection_limit: int = 100,
+        on_rate_limited: Callable[[float | None], None] | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         rng: random.Random | None = None,
         clock: Callable[[], float] = time.time,
@@ -165,6 +168,7 @@ class Transport:
         self._default_query = dict(default_query or {})
         self._auth_headers = auth_headers
         self._connection_limit = connection_limit
+        self._on_rate_limited = on_rate_limited
         self._sleep = sleep
         self._rng = rng or random.Random()
         self._clock = clock
@@ -334,6 +338,8 @@ class Transport:
                 (time.perf_counter() - started) * 1000,
             )
         if status >= 300:
+            if status == 429 and self._on_rate_limited is not None:
+                self._on_rate_limited(parse_retry_after(resp_headers, self._clock))
             raise _status_error(status, resp_headers, content, method, url)
         if not decode_json:
             return APIResponse(status, resp_headers, content, request_id)

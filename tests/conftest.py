@@ -28,7 +28,11 @@ def job_payload(job_id: str = "ftjob-abc123", **overrides: Any) -> dict[str, Any
         "status": "queued",
         "validation_file": None,
         "training_file": "file-abc123",
-        "hyperparameters": {"batch_size": "auto", "learning_rate_multiplier": "auto", "n_epochs": 3},
+        "hyperparameters": {
+            "batch_size": "auto",
+            "learning_rate_multiplier": "auto",
+            "n_epochs": 3,
+        },
         "trained_tokens": None,
         "error": None,
         "seed": 42,

@@ -105,7 +105,9 @@ async def test_x_should_retry_true_retries_a_400(
 async def test_client_errors_are_typed_and_not_retried(
     mocked: aioresponses, client: ftjobs.AsyncClient, status: int, error_cls: type[Exception]
 ) -> None:
-    body = {"error": {"message": "nope", "type": "invalid_request_error", "param": "x", "code": "c"}}
+    body = {
+        "error": {"message": "nope", "type": "invalid_request_error", "param": "x", "code": "c"}
+    }
     mocked.get(JOB_URL, status=status, payload=body, headers={"x-request-id": "req_1"})
     with pytest.raises(error_cls) as info:
         await client.jobs.retrieve("ftjob-abc123")

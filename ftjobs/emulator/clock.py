@@ -29,9 +29,9 @@ class Clock(Protocol):
 class SystemClock:
     """Wall-clock based emulated time running ``speed`` times faster than real time.
 
-    ``now() = origin_emulated + (time.time() - origin_wall) * speed + offset``, where
-    ``offset`` grows through :meth:`advance`. Passing the origin of a previous run lets a
-    restarted emulator continue the same timeline.
+    ``now() = origin_emulated + (time.time() - origin_wall) * speed``; :meth:`advance` moves
+    ``origin_emulated``. Passing the origin of a previous run lets a restarted emulator
+    continue the same timeline.
     """
 
     def __init__(
@@ -47,17 +47,16 @@ class SystemClock:
         self.speed = float(speed)
         self.origin_wall = wall
         self.origin_emulated = wall if origin_emulated is None else origin_emulated
-        self._offset = 0.0
 
     def now(self) -> float:
         """Return the current emulated time."""
-        return self.origin_emulated + (time.time() - self.origin_wall) * self.speed + self._offset
+        return self.origin_emulated + (time.time() - self.origin_wall) * self.speed
 
     def advance(self, seconds: float) -> None:
-        """Jump emulated time forward by ``seconds``."""
+        """Jump emulated time forward by ``seconds`` (moves the origin)."""
         if seconds < 0:
             raise ValueError("a clock cannot go backwards")
-        self._offset += seconds
+        self.origin_emulated += seconds
 
 
 class ManualClock:

@@ -70,7 +70,7 @@ class EmulatorConfig:
     """
 
     api_key: str = "sk-emulator"
-    speed: float = 1.0
+    speed: float = attrs.field(default=1.0, converter=float)
     max_running_jobs: int = 4
     faults: FaultConfig = attrs.field(default=None, converter=_to_faults)
     state_path: str | None = attrs.field(default=None, converter=_to_path)

@@ -17,7 +17,9 @@ RESULTS_COLUMNS = (
 )
 
 
-def step_metrics(seed: int, step: int, total_steps: int, *, with_validation: bool) -> dict[str, float]:
+def step_metrics(
+    seed: int, step: int, total_steps: int, *, with_validation: bool
+) -> dict[str, float]:
     """Metrics after ``step`` of ``total_steps``: a noisy decaying loss, same for same inputs."""
     rng = random.Random(f"{seed}:{step}")
     progress = step / max(total_steps, 1)

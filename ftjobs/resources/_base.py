@@ -25,6 +25,11 @@ class Resource:
     def __init__(self, transport: Transport) -> None:
         self._transport = transport
 
+    @property
+    def base_url(self) -> str:
+        """The API root this resource talks to."""
+        return self._transport.base_url
+
     async def _call(
         self,
         cls: type[T],

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
 from .. import _validation as check
 from .._types import NOT_GIVEN, NotGiven
+from ..budget import RequestBudget
+from ..continuation import ContinuationToken
 from ..converter import unstructure
 from ..models import (
     FineTuneMethod,
@@ -17,6 +19,9 @@ from ..models import (
     WandbIntegration,
 )
 from ..pagination import AsyncPaginator
+from ..polling import PollPolicy
+from ..transport import Transport
+from ..waiting import JobUpdate, JobWaiter, OnPaused, OnUpdate, StepResult, is_token
 from ._base import Resource
 
 __all__ = ["Jobs"]
@@ -35,7 +40,7 @@ def _method_body(method: FineTuneMethod | Mapping[str, Any] | None) -> dict[str,
     if method is None:
         return None
     if isinstance(method, FineTuneMethod):
-        body = unstructure(method)
+        body = dict(unstructure(method))
     elif isinstance(method, Mapping):
         body = dict(method)
     else:
@@ -88,7 +93,16 @@ class Jobs(Resource):
     ``idempotency_key``.
     """
 
-    __slots__ = ()
+    __slots__ = ("_budget",)
+
+    def __init__(self, transport: Transport, budget: RequestBudget | None = None) -> None:
+        super().__init__(transport)
+        self._budget = budget or RequestBudget()
+
+    @property
+    def budget(self) -> RequestBudget:
+        """The request budget every waiter of this client shares."""
+        return self._budget
 
     async def create(
         self,
@@ -307,6 +321,133 @@ class Jobs(Resource):
             extra_query=extra_query,
             timeout=timeout,
         )
+
+    # -- waiting ----------------------------------------------------------------------------
+
+    def waiter(
+        self,
+        job_or_token: str | FineTuningJob,
+        *,
+        poll: PollPolicy | None = None,
+        timeout: float | NotGiven | None = NOT_GIVEN,
+        follow: bool = False,
+    ) -> JobWaiter:
+        """A :class:`~ftjobs.JobWaiter` for a job (by id or object) or a continuation token.
+
+        Args:
+            job_or_token: Job id, job, or a token from ``continuation_token()`` /
+                :class:`~ftjobs.WaitTimeout`.
+            poll: Pacing and budgets (default :class:`~ftjobs.PollPolicy`).
+            timeout: Total seconds to wait, overriding ``poll.timeout`` (and a token's
+                remaining budget); ``None`` waits forever.
+            follow: Also fetch new events and checkpoints at each step.
+
+        Raises:
+            InvalidContinuationToken: A token that is malformed, tampered with, or from
+                another base URL.
+        """
+        token: ContinuationToken | None = None
+        if isinstance(job_or_token, str) and is_token(job_or_token):
+            token = ContinuationToken.decode(job_or_token, base_url=self.base_url)
+            job_id = token.job_id
+        else:
+            job_id = _job_id(job_or_token)
+        waiter = JobWaiter(self, job_id, poll=poll, follow=follow, budget=self._budget, token=token)
+        if timeout is not NOT_GIVEN:
+            waiter.with_timeout(timeout)
+        return waiter
+
+    async def step(
+        self, token_or_job_id: str | FineTuningJob, *, poll: PollPolicy | None = None
+    ) -> StepResult:
+        """Make one poll of a job (and fetch its new events and checkpoints); never sleeps.
+
+        Returns the job, its updates since the token was issued, the next token (``None``
+        once terminal) and the delay the poll policy wants before the next step. An external
+        scheduler (a task queue) can drive a wait with it: store the token, sleep the delay,
+        step again.
+        """
+        return await self.waiter(token_or_job_id, poll=poll, follow=True).step()
+
+    async def wait_until_terminal(
+        self,
+        job_or_id: str | FineTuningJob,
+        *,
+        timeout: float | NotGiven | None = NOT_GIVEN,
+        poll: PollPolicy | None = None,
+        on_update: OnUpdate | None = None,
+        on_paused: OnPaused = "wait",
+        raise_on_failure: bool = False,
+    ) -> FineTuningJob:
+        """Wait until the job succeeded, failed or was cancelled, and return it.
+
+        Polls while the job is not terminal (unknown statuses keep it waiting), paced by
+        ``poll`` (backoff, ``estimated_finish``, server hints, 429s), sharing the client's
+        request budget with every other waiter. Transient poll failures never end the wait;
+        permanent ones (401, 404) raise at once. Cancelling the awaiting task stops the wait
+        and leaves the job alone.
+
+        Args:
+            job_or_id: The job, its id, or a continuation token.
+            timeout: Total seconds (default ``poll.timeout``, 24 h); ``None`` waits forever.
+            poll: Pacing and budgets.
+            on_update: Called (or awaited) with every :data:`~ftjobs.JobUpdate`; when given,
+                events and checkpoints are fetched too.
+            on_paused: ``"wait"`` (keep waiting), ``"return"`` the paused job, or
+                ``"raise"`` :class:`~ftjobs.JobPaused`.
+            raise_on_failure: Raise :class:`~ftjobs.JobFailed` when the job failed.
+
+        Raises:
+            WaitTimeout: A budget ran out; carries the last job and a continuation token.
+        """
+        waiter = self.waiter(job_or_id, poll=poll, timeout=timeout, follow=on_update is not None)
+        return await waiter.wait(
+            on_update=on_update, on_paused=on_paused, raise_on_failure=raise_on_failure
+        )
+
+    async def resume_wait(
+        self,
+        token: str,
+        *,
+        timeout: float | NotGiven | None = NOT_GIVEN,
+        poll: PollPolicy | None = None,
+        on_update: OnUpdate | None = None,
+        on_paused: OnPaused = "wait",
+        raise_on_failure: bool = False,
+    ) -> FineTuningJob:
+        """Continue a wait from a continuation token (another process, after a restart).
+
+        Events and checkpoints already delivered before the token was issued are not
+        delivered again; none after it is skipped.
+
+        Raises:
+            InvalidContinuationToken: The token is malformed or from another base URL.
+        """
+        if not isinstance(token, str) or not is_token(token):
+            ContinuationToken.decode(token, base_url=self.base_url)  # raises the clear error
+        return await self.wait_until_terminal(
+            token,
+            timeout=timeout,
+            poll=poll,
+            on_update=on_update,
+            on_paused=on_paused,
+            raise_on_failure=raise_on_failure,
+        )
+
+    def watch(
+        self,
+        job_or_token: str | FineTuningJob,
+        *,
+        timeout: float | NotGiven | None = NOT_GIVEN,
+        poll: PollPolicy | None = None,
+    ) -> AsyncIterator[JobUpdate]:
+        """Iterate over a job's updates until it is terminal.
+
+        Yields :class:`~ftjobs.StatusChanged`, :class:`~ftjobs.EventReceived` (in
+        chronological order, each once), :class:`~ftjobs.CheckpointReceived` and
+        :class:`~ftjobs.EtaChanged`.
+        """
+        return self.waiter(job_or_token, poll=poll, timeout=timeout, follow=True).updates()
 
 
 def _page_params(after: str | None, limit: int | None) -> list[tuple[str, str]]:

@@ -1,0 +1,75 @@
+"""A local emulator of the OpenAI fine-tuning jobs + Files API (a standalone aiohttp app).
+
+Start one in-process::
+
+    async with serve_emulator(EmulatorConfig(speed=100)) as emu:
+        emu.base_url   # "http://127.0.0.1:54321/v1" (also served under /openai/v1)
+        emu.api_key    # "sk-emulator"
+        emu.stats()    # requests served, faults injected by kind, jobs by status
+
+or as a server: ``python -m ftjobs.emulator --port 8765 --speed 100 --faults 429=0.1,seed=7``
+(``add_serve_arguments``/``config_from_args``/``run`` let a CLI offer the same options).
+
+Lifecycle (emulated seconds at speed 1.0; see :class:`Timings`): ``validating_files`` 5 s
+(the training file is really parsed; a bad line fails the job naming the line) ->
+``queued`` at least 2 s and until one of ``max_running_jobs`` slots is free -> ``running``,
+1 s per step (steps = ceil(examples / batch_size) x n_epochs; ``n_epochs`` "auto" = 3,
+``batch_size`` "auto" keeps an epoch at <= 32 steps), a checkpoint per epoch (last 3),
+then 2 s to ``succeeded`` with a results CSV file. ``pause``/``resume``/``cancel`` work.
+
+Admin endpoints (no API key, never faulted): ``GET /_emulator/stats``,
+``POST /_emulator/stats/reset``, ``GET|POST /_emulator/faults``, ``POST /_emulator/script``,
+``GET|POST /_emulator/clock``, ``POST /_emulator/seed``, ``GET /_emulator/health``.
+
+This package imports nothing from the rest of ``ftjobs``.
+"""
+
+from __future__ import annotations
+
+from ftjobs.emulator.app import API_PREFIXES, EMULATOR_KEY, Emulator, create_app, get_emulator
+from ftjobs.emulator.clock import Clock, ManualClock, SystemClock
+from ftjobs.emulator.config import EmulatorConfig, Timings
+from ftjobs.emulator.errors import ApiError
+from ftjobs.emulator.faults import FAULT_KINDS, FaultConfig, FaultInjector
+from ftjobs.emulator.lifecycle import Fleet, JobState, Outcome, TransitionError
+from ftjobs.emulator.server import (
+    EmulatorHandle,
+    add_serve_arguments,
+    config_from_args,
+    main,
+    run,
+    serve_emulator,
+)
+from ftjobs.emulator.store import Store, open_store
+from ftjobs.emulator.validation import DatasetReport, validate_dataset
+
+__all__ = [
+    "API_PREFIXES",
+    "EMULATOR_KEY",
+    "FAULT_KINDS",
+    "ApiError",
+    "Clock",
+    "DatasetReport",
+    "Emulator",
+    "EmulatorConfig",
+    "EmulatorHandle",
+    "FaultConfig",
+    "FaultInjector",
+    "Fleet",
+    "JobState",
+    "ManualClock",
+    "Outcome",
+    "Store",
+    "SystemClock",
+    "Timings",
+    "TransitionError",
+    "add_serve_arguments",
+    "config_from_args",
+    "create_app",
+    "get_emulator",
+    "main",
+    "open_store",
+    "run",
+    "serve_emulator",
+    "validate_dataset",
+]

@@ -1,0 +1,214 @@
+"""Starting the emulator: in-process (:func:`serve_emulator`) or as a server (:func:`run`,
+:func:`main`, and :func:`add_serve_arguments` for a CLI's ``serve`` command)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from aiohttp import web
+
+from ftjobs.emulator.app import Emulator, create_app, get_emulator
+from ftjobs.emulator.clock import Clock
+from ftjobs.emulator.config import EmulatorConfig
+from ftjobs.emulator.faults import FaultConfig
+from ftjobs.emulator.store import Store
+
+__all__ = [
+    "EmulatorHandle",
+    "add_serve_arguments",
+    "config_from_args",
+    "main",
+    "run",
+    "serve_emulator",
+]
+
+DEFAULT_PORT = 8765
+_SHUTDOWN_TIMEOUT = 1.0
+
+
+def _root_url(host: str, port: int) -> str:
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}"
+
+
+class EmulatorHandle:
+    """A running emulator, as yielded by :func:`serve_emulator`.
+
+    Attributes:
+        app: The aiohttp application.
+        host: The address listened on.
+        port: The port listened on (the free port picked when 0 was asked for).
+    """
+
+    def __init__(self, app: web.Application, host: str, port: int) -> None:
+        self.app = app
+        self.host = host
+        self.port = port
+
+    @property
+    def root_url(self) -> str:
+        """``http://host:port`` (admin endpoints live under ``/_emulator``)."""
+        return _root_url(self.host, self.port)
+
+    @property
+    def base_url(self) -> str:
+        """The OpenAI-style API base, e.g. ``http://127.0.0.1:54321/v1``."""
+        return self.root_url + "/v1"
+
+    @property
+    def azure_base_url(self) -> str:
+        """The Azure-style API base, ``http://host:port/openai/v1``."""
+        return self.root_url + "/openai/v1"
+
+    @property
+    def emulator(self) -> Emulator:
+        """The emulator instance (config, store, faults, counters)."""
+        return get_emulator(self.app)
+
+    @property
+    def config(self) -> EmulatorConfig:
+        """The emulator's config."""
+        return self.emulator.config
+
+    @property
+    def api_key(self) -> str:
+        """The API key the emulator accepts."""
+        return self.emulator.config.api_key
+
+    @property
+    def store(self) -> Store:
+        """The store: jobs, files, scripting (``script_next_jobs``, ``advance_clock``...)."""
+        return self.emulator.store
+
+    @property
+    def clock(self) -> Clock:
+        """The clock driving the lifecycle."""
+        return self.emulator.store.clock
+
+    def stats(self) -> dict[str, Any]:
+        """The same counters ``GET /_emulator/stats`` returns."""
+        return self.emulator.stats()
+
+    def set_faults(self, faults: FaultConfig | str | None) -> None:
+        """Change fault injection at runtime (a config, a spec string, or ``None`` for off)."""
+        config = faults if isinstance(faults, FaultConfig) else FaultConfig.parse(faults)
+        self.emulator.set_faults(config)
+
+
+@asynccontextmanager
+async def serve_emulator(
+    config: EmulatorConfig | None = None,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    clock: Clock | None = None,
+) -> AsyncIterator[EmulatorHandle]:
+    """Run the emulator on ``host:port`` (0 picks a free port) for the ``async with`` block.
+
+    Everything (listening socket, connections, state file) is closed on exit.
+    """
+    app = create_app(config, clock)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, host, port, shutdown_timeout=_SHUTDOWN_TIMEOUT)
+        await site.start()
+        bound = runner.addresses[0][1]
+        yield EmulatorHandle(app, host, int(bound))
+    finally:
+        await runner.cleanup()
+
+
+def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the ``serve`` options (``--host``, ``--port``, ``--speed``, ``--api-key``,
+    ``--faults``, ``--state``, ...) to ``parser``."""
+    defaults = EmulatorConfig()
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (0: any free port)")
+    parser.add_argument(
+        "--speed", type=float, default=defaults.speed, help="emulated seconds per real second"
+    )
+    parser.add_argument("--api-key", default=defaults.api_key, help="the accepted API key")
+    parser.add_argument(
+        "--faults",
+        default=None,
+        help="fault spec, e.g. '429=0.1,500=0.05,latency=0.2:0.5,drop=0.02,seed=7'",
+    )
+    parser.add_argument("--state", default=None, help="SQLite file to persist state in")
+    parser.add_argument(
+        "--max-running-jobs",
+        type=int,
+        default=defaults.max_running_jobs,
+        help="jobs allowed to run at once (others queue)",
+    )
+    parser.add_argument(
+        "--organization", default=defaults.organization, help="organization_id of jobs"
+    )
+    parser.add_argument(
+        "--ignore-idempotency",
+        action="store_true",
+        help="ignore Idempotency-Key headers (to prove a client test can fail)",
+    )
+
+
+def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
+    """Build an :class:`EmulatorConfig` from options added by :func:`add_serve_arguments`.
+
+    Raises ``ValueError`` for a bad value (e.g. a malformed fault spec).
+    """
+    return EmulatorConfig(
+        api_key=args.api_key,
+        speed=args.speed,
+        max_running_jobs=args.max_running_jobs,
+        faults=args.faults,
+        state_path=args.state,
+        honor_idempotency=not args.ignore_idempotency,
+        organization=args.organization,
+    )
+
+
+def run(
+    config: EmulatorConfig | None = None, host: str = "127.0.0.1", port: int = DEFAULT_PORT
+) -> None:
+    """Serve the emulator until interrupted (Ctrl-C / SIGTERM). Blocks."""
+    config = config or EmulatorConfig()
+    url = _root_url(host, port)
+
+    faults = config.faults.to_spec() if config.faults.enabled else "off"
+
+    def announce(*_: Any, **__: Any) -> None:
+        print(
+            f"ftjobs emulator listening on {url}/v1 (Azure style: {url}/openai/v1); "
+            f"speed={config.speed:g}, faults={faults}, "
+            f"state={config.state_path or 'memory'}. Press Ctrl-C to stop.",
+            flush=True,
+        )
+
+    web.run_app(
+        create_app(config),
+        host=host,
+        port=port,
+        print=announce,
+        access_log=None,
+        shutdown_timeout=_SHUTDOWN_TIMEOUT,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m ftjobs.emulator [options]``: parse options and :func:`run`."""
+    parser = argparse.ArgumentParser(
+        prog="ftjobs serve", description="Run the local OpenAI fine-tuning API emulator."
+    )
+    add_serve_arguments(parser)
+    args = parser.parse_args(argv)
+    try:
+        config = config_from_args(args)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    run(config, args.host, args.port)
+    return 0

@@ -1,0 +1,470 @@
+"""The emulator's state: files, jobs (through a :class:`~ftjobs.emulator.lifecycle.Fleet`),
+events, checkpoints and idempotency records, optionally persisted to SQLite.
+
+Time only moves here: every public operation first advances the fleet to the clock's
+``now`` (lazily; there is no background task), then acts at that same instant. The store is
+also the scripting surface for tests (:meth:`Store.script_next_jobs`, :meth:`Store.script_job`,
+:meth:`Store.advance_clock`).
+"""
+
+from __future__ import annotations
+
+import random
+from collections import deque
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from ftjobs.emulator.clock import Clock, SystemClock
+from ftjobs.emulator.config import EmulatorConfig
+from ftjobs.emulator.errors import ApiError
+from ftjobs.emulator.ids import random_id
+from ftjobs.emulator.lifecycle import (
+    CheckpointRecord,
+    EventRecord,
+    Fleet,
+    JobState,
+    Outcome,
+    ResultFile,
+    TransitionError,
+    new_job,
+)
+from ftjobs.emulator.params import JobRequest, MetadataFilter
+from ftjobs.emulator.persistence import Batch, IdempotencyRecord, SqliteBackend
+from ftjobs.emulator.render import FileRecord, render_job
+from ftjobs.emulator.validation import DatasetReport, validate_dataset
+
+__all__ = ["FILE_PURPOSES", "Store", "open_store"]
+
+FILE_PURPOSES = ("assistants", "batch", "fine-tune", "vision", "user_data", "evals")
+"""Purposes accepted on upload (``fine-tune-results`` files are only made by jobs)."""
+
+_SEED_BOUND = 2_147_483_647
+
+
+class _Timeline:
+    """Records of one kind for one job, oldest first, with id -> position lookup."""
+
+    __slots__ = ("items", "positions")
+
+    def __init__(self) -> None:
+        self.items: list[Any] = []
+        self.positions: dict[str, int] = {}
+
+    def append(self, item: Any) -> None:
+        if item.id in self.positions:
+            return
+        self.positions[item.id] = len(self.items)
+        self.items.append(item)
+
+
+def _page_newest_first(
+    timeline: _Timeline, limit: int, after: str | None, what: str
+) -> tuple[list[Any], bool]:
+    start = len(timeline.items) - 1
+    if after is not None:
+        position = timeline.positions.get(after)
+        if position is None:
+            raise ApiError.invalid(f"Invalid 'after': no {what} with id '{after}'.", param="after")
+        start = position - 1
+    end = max(start - limit, -1)
+    page = [timeline.items[i] for i in range(start, end, -1)]
+    return page, end >= 0
+
+
+class Store:
+    """In-memory state with optional SQLite persistence; see the module docstring.
+
+    Create one with :func:`open_store`.
+    """
+
+    def __init__(
+        self,
+        config: EmulatorConfig,
+        clock: Clock,
+        backend: SqliteBackend | None = None,
+    ) -> None:
+        self.config = config
+        self.clock = clock
+        self.fleet = Fleet(config.timings, config.max_running_jobs)
+        self._backend = backend
+        self._batch = Batch()
+        self._files: dict[str, FileRecord] = {}
+        self._contents: dict[str, bytes] = {}
+        self._file_order: list[str] = []
+        self._file_positions: dict[str, int] = {}
+        self._job_order: list[str] = []
+        self._job_positions: dict[str, int] = {}
+        self._events: dict[str, _Timeline] = {}
+        self._checkpoints: dict[str, _Timeline] = {}
+        self._idempotency: dict[tuple[str, str], IdempotencyRecord] = {}
+        self._reports: dict[tuple[str, str, str], DatasetReport] = {}
+        self._rendered: dict[str, tuple[JobState, dict[str, Any]]] = {}
+        self._scripted: deque[Outcome] = deque()
+        self._file_seq = 0
+        self._job_seq = 0
+
+    # -- loading, time and persistence -------------------------------------------------------
+
+    def _load(
+        self, loaded_files: Iterable[tuple[FileRecord, bytes]], jobs: Iterable[JobState]
+    ) -> None:
+        for record, content in loaded_files:
+            self._add_file_record(record, content, persist=False)
+        for job in jobs:
+            self._job_positions[job.id] = len(self._job_order)
+            self._job_order.append(job.id)
+            self._job_seq = max(self._job_seq, job.seq + 1)
+        self.fleet.load(jobs)
+
+    def now(self) -> float:
+        """Advance every job to the clock's current time and return that time."""
+        self.fleet.advance(self.clock.now())
+        self._absorb()
+        return self.fleet.now
+
+    def advance_clock(self, seconds: float) -> float:
+        """Jump the clock forward (for tests and ``POST /_emulator/clock``); returns ``now``."""
+        self.clock.advance(seconds)
+        if isinstance(self.clock, SystemClock):
+            self._batch.meta["clock"] = _clock_anchor(self.clock)
+        now = self.now()
+        self.flush()
+        return now
+
+    def _absorb(self) -> None:
+        changed, records = self.fleet.drain()
+        for job in changed:
+            self._batch.jobs[job.id] = job
+        for record in records:
+            if isinstance(record, EventRecord):
+                self._events.setdefault(record.job_id, _Timeline()).append(record)
+                self._batch.events.append(record)
+            elif isinstance(record, CheckpointRecord):
+                self._checkpoints.setdefault(record.job_id, _Timeline()).append(record)
+                self._batch.checkpoints.append(record)
+            elif isinstance(record, ResultFile) and record.id not in self._files:
+                file = FileRecord(
+                    id=record.id,
+                    seq=self._file_seq,
+                    created_at=record.created_at,
+                    filename=record.filename,
+                    purpose="fine-tune-results",
+                    bytes=len(record.content),
+                )
+                self._add_file_record(file, record.content, persist=True)
+
+    def flush(self) -> None:
+        """Commit pending writes (one transaction); a no-op without a state file."""
+        self._absorb()
+        batch, self._batch = self._batch, Batch()
+        if self._backend is not None:
+            self._backend.commit(batch)
+
+    def close(self) -> None:
+        """Flush and close the state file."""
+        if self._backend is not None:
+            self.flush()
+            self._backend.close()
+            self._backend = None
+
+    # -- files -------------------------------------------------------------------------------
+
+    def _add_file_record(self, record: FileRecord, content: bytes, *, persist: bool) -> None:
+        self._files[record.id] = record
+        self._contents[record.id] = content
+        self._file_positions[record.id] = len(self._file_order)
+        self._file_order.append(record.id)
+        self._file_seq = max(self._file_seq, record.seq + 1)
+        if persist:
+            self._batch.files.append((record, content))
+
+    def add_file(
+        self,
+        filename: str,
+        purpose: str,
+        content: bytes,
+        *,
+        expires_after: int | None = None,
+    ) -> FileRecord:
+        """Store an uploaded file (``expires_after`` seconds from now, if given)."""
+        if purpose not in FILE_PURPOSES:
+            raise ApiError.invalid(
+                f"Invalid value for 'purpose': expected one of {', '.join(FILE_PURPOSES)}.",
+                param="purpose",
+            )
+        now = self.now()
+        record = FileRecord(
+            id=random_id("file-"),
+            seq=self._file_seq,
+            created_at=now,
+            filename=filename,
+            purpose=purpose,
+            bytes=len(content),
+            expires_at=None if expires_after is None else now + expires_after,
+        )
+        self._add_file_record(record, content, persist=True)
+        return record
+
+    def get_file(self, file_id: str) -> FileRecord:
+        """Return a file's metadata or raise a 404 :class:`ApiError`."""
+        self.now()
+        record = self._files.get(file_id)
+        if record is None:
+            raise ApiError.not_found(f"No such File object: {file_id}", param="id")
+        return record
+
+    def file_content(self, file_id: str) -> bytes:
+        """Return a file's bytes or raise a 404 :class:`ApiError`."""
+        self.get_file(file_id)
+        return self._contents[file_id]
+
+    def delete_file(self, file_id: str) -> None:
+        """Delete a file (its position stays valid as a list cursor)."""
+        self.get_file(file_id)
+        del self._files[file_id]
+        del self._contents[file_id]
+        self._batch.deleted_files.append(file_id)
+
+    def list_files(
+        self, *, purpose: str | None, limit: int, order: str, after: str | None
+    ) -> tuple[list[FileRecord], bool]:
+        """A page of files in ``order`` of creation, strictly after the cursor ``after``."""
+        self.now()
+        count = len(self._file_order)
+        step = -1 if order == "desc" else 1
+        start = count - 1 if step < 0 else 0
+        if after is not None:
+            position = self._file_positions.get(after)
+            if position is None:
+                raise ApiError.invalid(
+                    f"Invalid 'after': no file with id '{after}'.", param="after"
+                )
+            start = position + step
+        page: list[FileRecord] = []
+        index = start
+        while 0 <= index < count:
+            record = self._files.get(self._file_order[index])
+            index += step
+            if record is None or (purpose is not None and record.purpose != purpose):
+                continue
+            if len(page) == limit:
+                return page, True
+            page.append(record)
+        return page, False
+
+    # -- jobs --------------------------------------------------------------------------------
+
+    def _dataset_report(self, file_id: str, method_type: str, kind: str) -> DatasetReport:
+        key = (file_id, method_type, kind)
+        report = self._reports.get(key)
+        if report is None:
+            minimum = self.config.min_training_examples if kind == "training" else 0
+            report = validate_dataset(
+                self._contents[file_id], method_type, kind=kind, min_examples=minimum
+            )
+            self._reports[key] = report
+        return report
+
+    def _check_input_file(self, file_id: str, param: str) -> None:
+        record = self._files.get(file_id)
+        if record is None:
+            raise ApiError.invalid(
+                f"Invalid {param}: no file with id '{file_id}' exists.",
+                param=param,
+                code="file_not_found",
+            )
+        if record.purpose != "fine-tune":
+            raise ApiError.invalid(
+                f"Invalid {param}: file {file_id} has purpose '{record.purpose}', "
+                "but fine-tuning requires purpose 'fine-tune'.",
+                param=param,
+                code="invalid_file_purpose",
+            )
+
+    def create_job(self, request: JobRequest, *, outcome: Outcome | None = None) -> JobState:
+        """Create a job (400 :class:`ApiError` when a file is missing or has the wrong purpose).
+
+        ``outcome`` (else the next scripted one, else none) forces how the job ends.
+        """
+        now = self.now()
+        self._check_input_file(request.training_file, "training_file")
+        validation = None
+        if request.validation_file is not None:
+            self._check_input_file(request.validation_file, "validation_file")
+            validation = self._dataset_report(
+                request.validation_file, request.method_type, "validation"
+            )
+        training = self._dataset_report(request.training_file, request.method_type, "training")
+        if outcome is None and self._scripted:
+            outcome = self._scripted.popleft()
+        job_id = random_id("ftjob-")
+        transition = new_job(
+            request,
+            job_id=job_id,
+            seq=self._job_seq,
+            at=now,
+            organization_id=self.config.organization,
+            training=training,
+            validation=validation,
+            outcome=outcome,
+            seed=random.Random(job_id).randrange(_SEED_BOUND),
+        )
+        self._job_seq += 1
+        self._job_positions[job_id] = len(self._job_order)
+        self._job_order.append(job_id)
+        job = self.fleet.add(transition)
+        self._absorb()
+        return self.fleet.jobs[job.id]
+
+    def get_job(self, job_id: str) -> JobState:
+        """Return a job (advanced to now) or raise a 404 :class:`ApiError`."""
+        self.now()
+        job = self.fleet.jobs.get(job_id)
+        if job is None:
+            raise ApiError.not_found(
+                f"No fine-tuning job found with id '{job_id}'.", param="fine_tuning_job_id"
+            )
+        return job
+
+    def act(self, job_id: str, action: str) -> JobState:
+        """``cancel``, ``pause`` or ``resume`` a job; 400 when its status does not allow it."""
+        self.get_job(job_id)
+        try:
+            job = self.fleet.act(job_id, action, self.clock.now())
+        except TransitionError as exc:
+            raise ApiError.invalid(str(exc), code="invalid_job_state") from None
+        self._absorb()
+        return job
+
+    def list_jobs(
+        self, *, limit: int, after: str | None, metadata: MetadataFilter | None = None
+    ) -> tuple[list[JobState], bool]:
+        """A page of jobs, newest first, strictly after the cursor job ``after``."""
+        self.now()
+        start = len(self._job_order) - 1
+        if after is not None:
+            position = self._job_positions.get(after)
+            if position is None:
+                raise ApiError.invalid(
+                    f"Invalid 'after': no fine-tuning job with id '{after}'.", param="after"
+                )
+            start = position - 1
+        jobs = self.fleet.jobs
+        page: list[JobState] = []
+        for index in range(start, -1, -1):
+            job = jobs[self._job_order[index]]
+            if metadata is not None and metadata.active and not metadata.matches(job.metadata):
+                continue
+            if len(page) == limit:
+                return page, True
+            page.append(job)
+        return page, False
+
+    def list_events(
+        self, job_id: str, *, limit: int, after: str | None
+    ) -> tuple[list[EventRecord], bool]:
+        """A page of a job's events, newest first."""
+        self.get_job(job_id)
+        timeline = self._events.setdefault(job_id, _Timeline())
+        return _page_newest_first(timeline, limit, after, "event")
+
+    def list_checkpoints(
+        self, job_id: str, *, limit: int, after: str | None
+    ) -> tuple[list[CheckpointRecord], bool]:
+        """A page of a job's checkpoints, newest first."""
+        self.get_job(job_id)
+        timeline = self._checkpoints.setdefault(job_id, _Timeline())
+        return _page_newest_first(timeline, limit, after, "checkpoint")
+
+    def render_job(self, job: JobState) -> dict[str, Any]:
+        """The job's JSON object (cached per job state, since states are immutable)."""
+        cached = self._rendered.get(job.id)
+        if cached is not None and cached[0] is job:
+            return cached[1]
+        body = render_job(job, self.config.timings)
+        self._rendered[job.id] = (job, body)
+        return body
+
+    def jobs(self) -> Iterator[JobState]:
+        """All jobs (advanced to now), oldest first."""
+        self.now()
+        jobs = self.fleet.jobs
+        return (jobs[job_id] for job_id in self._job_order)
+
+    @property
+    def file_count(self) -> int:
+        """Number of stored files."""
+        return len(self._files)
+
+    # -- scripting -----------------------------------------------------------------------------
+
+    def script_next_jobs(self, *outcomes: Outcome) -> None:
+        """Force the outcome of the next jobs created, one outcome per job, in order."""
+        self._scripted.extend(outcomes)
+
+    def script_job(self, job_id: str, outcome: Outcome) -> JobState:
+        """Force the outcome of an existing, unfinished job."""
+        self.get_job(job_id)
+        try:
+            job = self.fleet.script(job_id, outcome)
+        except TransitionError as exc:
+            raise ApiError.invalid(str(exc), code="invalid_job_state") from None
+        self._absorb()
+        return job
+
+    # -- idempotency ---------------------------------------------------------------------------
+
+    def idempotency_record(self, scope: str, key: str) -> IdempotencyRecord | None:
+        """The stored response for ``key`` on ``scope`` (e.g. ``POST /fine_tuning/jobs``)."""
+        return self._idempotency.get((scope, key))
+
+    def remember_response(self, record: IdempotencyRecord) -> None:
+        """Store a response to replay for the same key and request."""
+        self._idempotency[(record.scope, record.key)] = record
+        self._batch.idempotency.append(record)
+
+
+def _clock_anchor(clock: SystemClock) -> dict[str, float]:
+    return {"wall": clock.origin_wall, "emulated": clock.origin_emulated, "speed": clock.speed}
+
+
+def open_store(config: EmulatorConfig, clock: Clock | None = None) -> Store:
+    """Build the store for ``config``: in memory, or loaded from ``config.state_path``.
+
+    Without an explicit ``clock``, a :class:`SystemClock` at ``config.speed`` is used; with
+    a state file it continues the stored timeline (re-anchored if the speed changed).
+    """
+    if config.state_path is None:
+        return Store(config, clock or SystemClock(config.speed))
+    backend = SqliteBackend(config.state_path)
+    try:
+        loaded = backend.load()
+        meta: dict[str, Any] = {}
+        if clock is None:
+            anchor = loaded.meta.get("clock")
+            system = SystemClock(config.speed)
+            if isinstance(anchor, dict):
+                previous = SystemClock(
+                    float(anchor["speed"]),
+                    origin_wall=float(anchor["wall"]),
+                    origin_emulated=float(anchor["emulated"]),
+                )
+                system = SystemClock(
+                    config.speed, origin_wall=system.origin_wall, origin_emulated=previous.now()
+                )
+            meta["clock"] = _clock_anchor(system)
+            clock = system
+        store = Store(config, clock, backend)
+        store._load(loaded.files, loaded.jobs)
+        for event in loaded.events:
+            store._events.setdefault(event.job_id, _Timeline()).append(event)
+        for checkpoint in loaded.checkpoints:
+            store._checkpoints.setdefault(checkpoint.job_id, _Timeline()).append(checkpoint)
+        for record in loaded.idempotency:
+            store._idempotency[(record.scope, record.key)] = record
+        store._batch.meta.update(meta)
+        store.flush()
+    except BaseException:
+        backend.close()
+        raise
+    return store

@@ -1,0 +1,111 @@
+"""Helpers shared by the emulator tests (data files, a raw HTTP client, uploads)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import aiohttp
+
+from ftjobs.emulator.params import JobRequest, parse_job_request
+
+
+def chat_line(i: int = 0) -> str:
+    return json.dumps(
+        {
+            "messages": [
+                {"role": "system", "content": "You are terse."},
+                {"role": "user", "content": f"Question number {i}?"},
+                {"role": "assistant", "content": f"Answer {i}."},
+            ]
+        }
+    )
+
+
+def dpo_line(i: int = 0) -> str:
+    return json.dumps(
+        {
+            "input": {"messages": [{"role": "user", "content": f"Hi {i}"}]},
+            "preferred_output": [{"role": "assistant", "content": "Hello!"}],
+            "non_preferred_output": [{"role": "assistant", "content": "Go away."}],
+        }
+    )
+
+
+def chat_file(n: int = 12) -> bytes:
+    return ("\n".join(chat_line(i) for i in range(n)) + "\n").encode()
+
+
+def dpo_file(n: int = 12) -> bytes:
+    return ("\n".join(dpo_line(i) for i in range(n)) + "\n").encode()
+
+
+def job_request(**body: Any) -> JobRequest:
+    payload: dict[str, Any] = {"model": "gpt-4o-mini", "training_file": "file-train"}
+    payload.update(body)
+    return parse_job_request(payload)
+
+
+def auth(api_key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {api_key}"}
+
+
+async def upload(
+    session: aiohttp.ClientSession,
+    base_url: str,
+    api_key: str,
+    content: bytes,
+    *,
+    filename: str = "train.jsonl",
+    purpose: str = "fine-tune",
+    headers: dict[str, str] | None = None,
+) -> aiohttp.ClientResponse:
+    form = aiohttp.FormData()
+    form.add_field("purpose", purpose)
+    form.add_field("file", content, filename=filename, content_type="application/jsonl")
+    response = await session.post(
+        f"{base_url}/files", data=form, headers={**auth(api_key), **(headers or {})}
+    )
+    await response.read()
+    return response
+
+
+async def raw_request(
+    host: str,
+    port: int,
+    method: str,
+    path: str,
+    *,
+    headers: dict[str, str] | None = None,
+    body: bytes = b"",
+    timeout: float = 5.0,
+) -> bytes:
+    """Send one HTTP/1.1 request on a fresh socket and return every byte the server sent
+    until it closed the connection (``b""`` when it closed without answering)."""
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        lines = [f"{method} {path} HTTP/1.1", f"Host: {host}:{port}", "Connection: close"]
+        for key, value in (headers or {}).items():
+            lines.append(f"{key}: {value}")
+        lines.append(f"Content-Length: {len(body)}")
+        writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+        await writer.drain()
+        return await asyncio.wait_for(reader.read(), timeout)
+    finally:
+        writer.close()
+        try:
+            await writer.wait_closed()
+        except ConnectionError:
+            pass
+
+
+def split_response(raw: bytes) -> tuple[int, dict[str, str], bytes]:
+    """Parse a raw HTTP/1.1 response (Content-Length framed) into status, headers, body."""
+    head, _, body = raw.partition(b"\r\n\r\n")
+    status_line, *header_lines = head.decode("latin-1").split("\r\n")
+    headers: dict[str, str] = {}
+    for line in header_lines:
+        key, _, value = line.partition(":")
+        headers[key.strip().lower()] = value.strip()
+    return int(status_line.split()[1]), headers, body
