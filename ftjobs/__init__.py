@@ -33,6 +33,14 @@ from .errors import (
     UnprocessableEntityError,
     WaitTimeout,
 )
+from .group import (
+    ALL_COMPLETED,
+    FIRST_COMPLETED,
+    FIRST_FAILURE,
+    JobGroup,
+    ReturnWhen,
+    WaitManyResult,
+)
 from .models import (
     TERMINAL_STATUSES,
     CheckpointMetrics,
@@ -69,6 +77,9 @@ from .waiting import (
 )
 
 __all__ = [
+    "ALL_COMPLETED",
+    "FIRST_COMPLETED",
+    "FIRST_FAILURE",
     "NOT_GIVEN",
     "TERMINAL_STATUSES",
     "APIConnectionError",
@@ -101,6 +112,7 @@ __all__ = [
     "InvalidContinuationToken",
     "JobError",
     "JobFailed",
+    "JobGroup",
     "JobPaused",
     "JobStatus",
     "JobUpdate",
@@ -117,11 +129,13 @@ __all__ = [
     "RequestBudget",
     "ResponseValidationError",
     "RetryPolicy",
+    "ReturnWhen",
     "StatusChanged",
     "StepResult",
     "SupervisedHyperparameters",
     "SupervisedMethod",
     "UnprocessableEntityError",
+    "WaitManyResult",
     "WaitTimeout",
     "WandbConfig",
     "WandbIntegration",

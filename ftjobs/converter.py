@@ -460,6 +460,8 @@ for _model in (
     converter.get_structure_hook(_model)
     converter.get_unstructure_hook(_model)
 del _model
+# unstructure() dispatches on an instance's class, which for a page is the bare Page.
+converter.get_unstructure_hook(Page)
 
 
 # --- error reporting ---------------------------------------------------------------------

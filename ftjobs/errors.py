@@ -220,7 +220,8 @@ class WaitTimeout(FTJobsError):
 
     Attributes:
         job: The last job seen, or ``None`` if no poll succeeded.
-        token: A continuation token (see :mod:`ftjobs.continuation`) to resume the wait.
+        token: A continuation token (see :mod:`ftjobs.continuation`) to resume the wait
+            (``None`` for a wait on many jobs).
         reason: Which budget ran out: ``"timeout"`` (total) or ``"queued_timeout"``.
     """
 
@@ -229,7 +230,7 @@ class WaitTimeout(FTJobsError):
         message: str,
         *,
         job: FineTuningJob | None,
-        token: str,
+        token: str | None,
         reason: str = "timeout",
     ) -> None:
         super().__init__(message)

@@ -400,17 +400,17 @@ class _Identified(Protocol):
     def id(self) -> str: ...
 
 
-T = TypeVar("T", bound=_Identified)
+_ItemT = TypeVar("_ItemT", bound=_Identified)
 
 
 @attrs.frozen
-class Page(Generic[T]):
+class Page(Generic[_ItemT]):
     """One page of a list response (jobs, events, checkpoints or files).
 
     Iterating a page iterates its items; ``len(page)`` is the number of items.
     """
 
-    data: tuple[T, ...]
+    data: tuple[_ItemT, ...]
     has_more: bool
     object: str = "list"
     first_id: str | None = None
@@ -425,7 +425,7 @@ class Page(Generic[T]):
             return self.data[-1].id
         return None
 
-    def __iter__(self) -> Iterator[T]:
+    def __iter__(self) -> Iterator[_ItemT]:
         return iter(self.data)
 
     def __len__(self) -> int:

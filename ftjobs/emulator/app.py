@@ -17,6 +17,7 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from ftjobs.emulator.clock import Clock
 from ftjobs.emulator.config import EmulatorConfig
@@ -403,7 +404,9 @@ async def _read_upload(
     request: web.Request, max_bytes: int
 ) -> tuple[dict[str, str], str | None, bytes | None]:
     if not request.content_type.startswith("multipart/"):
-        raise ApiError.invalid("Uploads must be multipart/form-data with 'file' and 'purpose'.")
+        raise ApiError.invalid(
+            "Uploads must be multipart/form-data with 'file' and 'purpose'.", param="file"
+        )
     fields: dict[str, str] = {}
     filename: str | None = None
     content: bytes | None = None
@@ -424,7 +427,13 @@ async def _read_upload(
                 filename, content = part.filename or "file", bytes(data)
             elif part.name:
                 fields[part.name] = (await part.read(decode=True)).decode("utf-8", "replace")
-    except (ValueError, AssertionError, aiohttp.ClientError, asyncio.IncompleteReadError) as exc:
+    except (
+        ValueError,
+        AssertionError,
+        aiohttp.ClientError,
+        asyncio.IncompleteReadError,
+        HttpProcessingError,
+    ) as exc:
         # aiohttp's multipart reader signals malformed input with these: a client error.
         raise ApiError.invalid(f"Malformed multipart body: {exc}") from None
     return fields, filename, content

@@ -112,10 +112,10 @@ async def serve_emulator(
     Everything (listening socket, connections, state file) is closed on exit.
     """
     app = create_app(config, clock)
-    runner = web.AppRunner(app, access_log=None)
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=_SHUTDOWN_TIMEOUT)
     await runner.setup()
     try:
-        site = web.TCPSite(runner, host, port, shutdown_timeout=_SHUTDOWN_TIMEOUT)
+        site = web.TCPSite(runner, host, port)
         await site.start()
         bound = runner.addresses[0][1]
         yield EmulatorHandle(app, host, int(bound))

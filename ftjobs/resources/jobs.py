@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Iterable, Mapping, Sequence
 from typing import Any
 
 from .. import _validation as check
@@ -10,6 +10,7 @@ from .._types import NOT_GIVEN, NotGiven
 from ..budget import RequestBudget
 from ..continuation import ContinuationToken
 from ..converter import unstructure
+from ..group import ALL_COMPLETED, JobGroup, ReturnWhen, WaitManyResult
 from ..models import (
     FineTuneMethod,
     FineTuningJob,
@@ -448,6 +449,59 @@ class Jobs(Resource):
         :class:`~ftjobs.EtaChanged`.
         """
         return self.waiter(job_or_token, poll=poll, timeout=timeout, follow=True).updates()
+
+    def wait_many(
+        self,
+        jobs_or_ids: Iterable[str | FineTuningJob],
+        *,
+        return_when: ReturnWhen = ALL_COMPLETED,
+        timeout: float | NotGiven | None = NOT_GIVEN,
+        poll: PollPolicy | None = None,
+    ) -> Awaitable[WaitManyResult]:
+        """Wait on many jobs at once; returns a :class:`~ftjobs.WaitManyResult`.
+
+        Jobs are refreshed through the newest-first list endpoint (one request sees up to
+        100 jobs), falling back to GETs under a concurrency cap, all through the client's
+        shared request budget. Like :func:`asyncio.wait`, a timeout returns what was seen
+        (``result.pending`` non-empty) instead of raising.
+
+        Args:
+            jobs_or_ids: The jobs (or ids) to wait on.
+            return_when: ``ALL_COMPLETED``, ``FIRST_COMPLETED`` or ``FIRST_FAILURE`` (a job
+                failed or was cancelled).
+            timeout: Total seconds (default ``poll.timeout``); ``None`` waits forever.
+        """
+        return self._group(jobs_or_ids, timeout, poll).wait(return_when)
+
+    def as_completed(
+        self,
+        jobs_or_ids: Iterable[str | FineTuningJob],
+        *,
+        timeout: float | NotGiven | None = NOT_GIVEN,
+        poll: PollPolicy | None = None,
+    ) -> AsyncIterator[FineTuningJob]:
+        """Yield each job as it becomes terminal (``async for job in ...``).
+
+        Raises:
+            WaitTimeout: The total budget ran out before every job was terminal.
+        """
+        return self._group(jobs_or_ids, timeout, poll).as_completed()
+
+    def _group(
+        self,
+        jobs_or_ids: Iterable[str | FineTuningJob],
+        timeout: float | NotGiven | None,
+        poll: PollPolicy | None,
+    ) -> JobGroup:
+        if isinstance(jobs_or_ids, (str, FineTuningJob)):
+            raise TypeError("jobs_or_ids must be an iterable of job ids or jobs, not one job")
+        ids = [job.id if isinstance(job, FineTuningJob) else job for job in jobs_or_ids]
+        for job_id in ids:
+            check.require_str("job_id", job_id)
+        group = JobGroup(self, ids, poll=poll)
+        if timeout is not NOT_GIVEN:
+            group.with_timeout(timeout)
+        return group
 
 
 def _page_params(after: str | None, limit: int | None) -> list[tuple[str, str]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from typing import Any
 
@@ -94,10 +95,8 @@ async def raw_request(
         return await asyncio.wait_for(reader.read(), timeout)
     finally:
         writer.close()
-        try:
+        with contextlib.suppress(ConnectionError):
             await writer.wait_closed()
-        except ConnectionError:
-            pass
 
 
 def split_response(raw: bytes) -> tuple[int, dict[str, str], bytes]:

@@ -1,0 +1,253 @@
+"""Waiting on many jobs at once: ``wait_many`` and ``as_completed``.
+
+One request of the newest-first list endpoint sees up to 100 jobs, so a group refreshes its
+jobs by listing (stopping once every watched id was seen, or once the pages are older than the
+oldest watched job) instead of one GET per job, and falls back to GETs, under a concurrency
+cap, for the jobs the list did not show. Every request goes through the client's shared
+request budget, and the group paces its ticks with the same pure :mod:`ftjobs.polling` rules
+as a single waiter (a tick in which any status changed counts as a status change).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import hashlib
+import random
+import time
+from collections.abc import AsyncIterator, Callable, Iterable
+from typing import TYPE_CHECKING
+
+import attrs
+
+from .errors import APIStatusError, NotFoundError, RateLimitError, WaitTimeout
+from .models import FineTuningJob, JobStatus
+from .polling import PollPolicy, PollState, StopReason, eta_seconds, next_delay, poll_hint
+from .waiting import is_transient
+
+if TYPE_CHECKING:
+    from .resources.jobs import Jobs
+
+__all__ = [
+    "ALL_COMPLETED",
+    "FIRST_COMPLETED",
+    "FIRST_FAILURE",
+    "JobGroup",
+    "ReturnWhen",
+    "WaitManyResult",
+]
+
+_PAGE = 100
+
+
+class ReturnWhen(str, enum.Enum):
+    """When ``wait_many`` returns."""
+
+    ALL_COMPLETED = "all_completed"
+    """Every job is terminal."""
+    FIRST_COMPLETED = "first_completed"
+    """At least one job is terminal."""
+    FIRST_FAILURE = "first_failure"
+    """A job failed or was cancelled (or, failing that, every job is terminal)."""
+
+
+ALL_COMPLETED = ReturnWhen.ALL_COMPLETED
+FIRST_COMPLETED = ReturnWhen.FIRST_COMPLETED
+FIRST_FAILURE = ReturnWhen.FIRST_FAILURE
+
+_UNSUCCESSFUL = frozenset({JobStatus.FAILED, JobStatus.CANCELLED})
+
+
+@attrs.frozen
+class WaitManyResult:
+    """What ``wait_many`` saw when it returned.
+
+    Attributes:
+        done: Terminal jobs, by id.
+        pending: Jobs not terminal yet, by id, as last seen (``None`` if never seen).
+    """
+
+    done: dict[str, FineTuningJob]
+    pending: dict[str, FineTuningJob | None]
+
+    @property
+    def failed(self) -> list[FineTuningJob]:
+        """Done jobs that failed or were cancelled."""
+        return [job for job in self.done.values() if job.status in _UNSUCCESSFUL]
+
+
+class JobGroup:
+    """Follows a set of jobs to their terminal states with as few requests as it can.
+
+    Args:
+        jobs: The ``client.jobs`` resource.
+        ids: Job ids to follow (duplicates are ignored).
+        poll: Pacing and total budget of the group.
+        list_threshold: With more pending jobs than this, refresh through the list endpoint;
+            with fewer, one GET per job.
+        max_concurrency: Cap on GETs in flight at once.
+        clock, wall_clock, rng: Injected for tests.
+    """
+
+    def __init__(
+        self,
+        jobs: Jobs,
+        ids: Iterable[str],
+        *,
+        poll: PollPolicy | None = None,
+        list_threshold: int = 3,
+        max_concurrency: int = 8,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._jobs = jobs
+        self.policy = poll or PollPolicy()
+        self.pending: dict[str, FineTuningJob | None] = dict.fromkeys(ids)
+        if not self.pending:
+            raise ValueError("ids must name at least one job")
+        self.done: dict[str, FineTuningJob] = {}
+        self._list_threshold = list_threshold
+        self._semaphore = asyncio.Semaphore(max_concurrency)
+        self._clock = clock
+        self._wall_clock = wall_clock
+        self._rng = rng
+        self._state = PollState.start(self.policy, now=clock())
+        self._hint: float | None = None
+        self.requests = 0
+        """Requests made so far (pages and GETs)."""
+
+    def with_timeout(self, timeout: float | None) -> JobGroup:
+        """Give the group a total budget of ``timeout`` seconds from now (``None``: none)."""
+        self._state = self._state.with_budget(timeout, now=self._clock())
+        return self
+
+    async def refresh(self) -> list[FineTuningJob]:
+        """One tick: refresh every pending job; return those that became terminal."""
+        seen: dict[str, FineTuningJob] = {}
+        if len(self.pending) > self._list_threshold:
+            await self._scan_list(seen)
+        missing = [job_id for job_id in self.pending if job_id not in seen]
+        if missing:
+            for job in await asyncio.gather(*(self._get(job_id) for job_id in missing)):
+                seen[job.id] = job
+        finished = []
+        for job_id, job in seen.items():
+            if job.is_terminal:
+                self.pending.pop(job_id, None)
+                self.done[job_id] = job
+                finished.append(job)
+            else:
+                self.pending[job_id] = job
+        return finished
+
+    async def _request_slot(self) -> None:
+        await self._jobs.budget.acquire()
+        self.requests += 1
+
+    async def _get(self, job_id: str) -> FineTuningJob:
+        async with self._semaphore:
+            await self._request_slot()
+            return await self._jobs.retrieve(job_id)
+
+    async def _scan_list(self, seen: dict[str, FineTuningJob]) -> None:
+        known = [job.created_at for job in self.pending.values() if job is not None]
+        # Only when every pending job has been seen once is its creation time a safe floor.
+        oldest = min(known) if len(known) == len(self.pending) else None
+        await self._request_slot()
+        async for page in self._jobs.list(limit=_PAGE).pages():
+            for job in page.data:
+                if job.id in self.pending:
+                    seen[job.id] = job
+            if len(seen) == len(self.pending) or not page.has_more or not page.data:
+                return
+            if oldest is not None and page.data[-1].created_at < oldest:
+                return
+            await self._request_slot()
+
+    def _signature(self) -> str:
+        # A value that changes whenever any pending job's status does: fed to PollState as the
+        # group's "status", so a change anywhere resets the backoff.
+        digest = hashlib.blake2b(digest_size=8)
+        for job_id, job in sorted(self.pending.items()):
+            digest.update(f"{job_id}={job.status if job else '-'};".encode())
+        digest.update(str(len(self.done)).encode())
+        return digest.hexdigest()
+
+    async def tick(self) -> tuple[list[FineTuningJob], float | None]:
+        """Refresh once; return the newly terminal jobs and the delay before the next tick.
+
+        The delay is ``None`` once every job is terminal. Transient failures are absorbed
+        (nothing finished, a longer delay); permanent ones raise.
+
+        Raises:
+            WaitTimeout: The group's total budget ran out.
+        """
+        finished: list[FineTuningJob] = []
+        error: Exception | None = None
+        try:
+            finished = await self.refresh()
+        except Exception as exc:
+            if isinstance(exc, NotFoundError) or not is_transient(exc):
+                raise
+            error = exc
+            self._hint = poll_hint(exc.headers if isinstance(exc, APIStatusError) else None)
+            limited = isinstance(exc, RateLimitError)
+            self._state = self._state.after_failure(now=self._clock(), rate_limited=limited)
+        else:
+            self._jobs.budget.on_success()
+            self._hint = None
+            self._state = self._state.after_poll(self._signature(), now=self._clock())
+        if not self.pending:
+            return finished, None
+        now = self._clock()
+        reason = self._state.exhausted(self.policy, now=now)
+        if reason is StopReason.FAILURES and error is not None:
+            raise error
+        if reason is not None:
+            raise WaitTimeout(
+                f"gave up waiting on {len(self.pending)} of "
+                f"{len(self.pending) + len(self.done)} jobs: {reason.value}",
+                job=None,
+                token=None,
+                reason=reason.value,
+            )
+        etas = [
+            eta_seconds(job.estimated_finish, wall_now=self._wall_clock())
+            for job in self.pending.values()
+            if job is not None
+        ]
+        known_etas = [eta for eta in etas if eta is not None]
+        delay = next_delay(
+            self.policy,
+            self._state,
+            now=now,
+            eta=min(known_etas) if known_etas else None,
+            server_hint=self._hint,
+            rng=self._rng,
+        )
+        return finished, delay
+
+    async def as_completed(self) -> AsyncIterator[FineTuningJob]:
+        """Yield each job as it becomes terminal (in the order they are noticed)."""
+        while True:
+            finished, delay = await self.tick()
+            for job in finished:
+                yield job
+            if delay is None:
+                return
+            await asyncio.sleep(delay)
+
+    async def wait(self, return_when: ReturnWhen = ALL_COMPLETED) -> WaitManyResult:
+        """Poll until ``return_when`` is met; a timeout returns what was seen (see
+        :class:`WaitManyResult`) rather than raising, like :func:`asyncio.wait`."""
+        when = ReturnWhen(return_when)
+        try:
+            async for job in self.as_completed():
+                if when is FIRST_COMPLETED or (
+                    when is FIRST_FAILURE and job.status in _UNSUCCESSFUL
+                ):
+                    break
+        except WaitTimeout:
+            pass
+        return WaitManyResult(dict(self.done), dict(self.pending))
