@@ -9,6 +9,7 @@ import pytest
 from aioresponses import aioresponses
 
 import ftjobs
+from ftjobs.emulator import EmulatorConfig, EmulatorHandle, ManualClock, serve_emulator
 
 BASE_URL = "https://api.test/v1"
 API_KEY = "sk-test-secret-0123456789"
@@ -104,3 +105,54 @@ def sent(mocked: aioresponses, method: str) -> list[Any]:
         if verb == method:
             calls.extend((url, call.kwargs) for call in items)
     return calls
+
+
+# -- the emulator over loopback (end-to-end tests) ---------------------------------------------
+
+FAST_RETRIES = ftjobs.RetryPolicy(
+    max_retries=3, initial_delay=0.01, max_delay=0.05, max_retry_after=0.05
+)
+
+
+@pytest.fixture
+def emulator_clock() -> ManualClock:
+    """Emulated time that moves only when a test advances it."""
+    return ManualClock(1_700_000_000.0)
+
+
+@pytest.fixture
+async def emulator(emulator_clock: ManualClock) -> AsyncIterator[EmulatorHandle]:
+    """The emulator on a free loopback port, driven by the manual clock."""
+    async with serve_emulator(EmulatorConfig(max_running_jobs=2), clock=emulator_clock) as handle:
+        yield handle
+
+
+@pytest.fixture
+async def live_client(emulator: EmulatorHandle) -> AsyncIterator[ftjobs.AsyncClient]:
+    """An SDK client talking to the manual-clock emulator over real sockets."""
+    async with ftjobs.AsyncClient(
+        api_key=emulator.api_key, base_url=emulator.base_url, retry_policy=FAST_RETRIES
+    ) as c:
+        yield c
+
+
+@pytest.fixture
+async def fast_emulator() -> AsyncIterator[EmulatorHandle]:
+    """The emulator on a real clock running 300x: a job's whole life takes well under 1 s."""
+    async with serve_emulator(EmulatorConfig(speed=300, max_running_jobs=8)) as handle:
+        yield handle
+
+
+@pytest.fixture
+async def fast_client(fast_emulator: EmulatorHandle) -> AsyncIterator[ftjobs.AsyncClient]:
+    """An SDK client for the fast emulator."""
+    async with ftjobs.AsyncClient(
+        api_key=fast_emulator.api_key,
+        base_url=fast_emulator.base_url,
+        retry_policy=FAST_RETRIES,
+        request_budget=ftjobs.RatePolicy(rate=1000, burst=100),
+    ) as c:
+        yield c
+
+
+FAST_POLL = ftjobs.PollPolicy(initial_interval=0.02, max_interval=0.2, timeout=30)

@@ -11,6 +11,7 @@ import asyncio
 import hashlib
 import json
 import logging
+import math
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -134,7 +135,7 @@ async def _json_body(request: web.Request) -> Any:
         raise ApiError.invalid("The request body must be a JSON object; it was empty.")
     try:
         return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise ApiError.invalid(
             "We could not parse the JSON body of your request. (HINT: This likely means you "
             "aren't using your HTTP library correctly. The OpenAI API expects a JSON payload.)"
@@ -270,7 +271,7 @@ async def _gateway(request: web.Request, handler: _Handler) -> web.StreamRespons
     kind = decision.kind
     retry_after = emulator.faults.config.retry_after
     retry_headers = {
-        "Retry-After": str(max(0, round(retry_after))),
+        "Retry-After": str(math.ceil(retry_after)),
         "retry-after-ms": str(round(retry_after * 1000)),
     }
     response: web.StreamResponse

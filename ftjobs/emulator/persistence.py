@@ -49,17 +49,19 @@ class IdempotencyRecord:
     body: bytes
 
 
-@attrs.define
 class Batch:
-    """Writes collected during one request."""
+    """Writes collected during one request (a mutable accumulator, hence not attrs)."""
 
-    files: list[tuple[FileRecord, bytes]] = attrs.field(factory=list)
-    deleted_files: list[str] = attrs.field(factory=list)
-    jobs: dict[str, JobState] = attrs.field(factory=dict)
-    events: list[EventRecord] = attrs.field(factory=list)
-    checkpoints: list[CheckpointRecord] = attrs.field(factory=list)
-    idempotency: list[IdempotencyRecord] = attrs.field(factory=list)
-    meta: dict[str, Any] = attrs.field(factory=dict)
+    __slots__ = ("checkpoints", "deleted_files", "events", "files", "idempotency", "jobs", "meta")
+
+    def __init__(self) -> None:
+        self.files: list[tuple[FileRecord, bytes]] = []
+        self.deleted_files: list[str] = []
+        self.jobs: dict[str, JobState] = {}
+        self.events: list[EventRecord] = []
+        self.checkpoints: list[CheckpointRecord] = []
+        self.idempotency: list[IdempotencyRecord] = []
+        self.meta: dict[str, Any] = {}
 
     def __bool__(self) -> bool:
         return bool(

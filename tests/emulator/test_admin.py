@@ -37,6 +37,7 @@ async def test_script_an_existing_job(api: Api, clock: ManualClock) -> None:
     _, job = await api.call("GET", f"/fine_tuning/jobs/{job['id']}")
     assert job["status"] == "failed" and job["error"]["param"] == "training_file"
     status, body = await admin(api, "POST", "/script", {"job_id": job["id"]})
+    assert "already finished" in str(body)
     assert status == 400  # already finished
     status, _ = await admin(api, "POST", "/script", {"job_id": "ftjob-nope"})
     assert status == 404

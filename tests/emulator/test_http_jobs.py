@@ -307,3 +307,13 @@ async def test_dpo_job_runs_on_a_dpo_file(api: Api, clock: ManualClock) -> None:
     clock.advance(5)
     _, job = await api.call("GET", f"/fine_tuning/jobs/{job['id']}")
     assert job["status"] == "failed" and "'input'" in job["error"]["message"]
+
+
+async def test_deeply_nested_json_is_400(api: Api) -> None:
+    raw = b"[" * 100_000 + b"]" * 100_000
+    async with api.session.post(
+        f"{api.base}/fine_tuning/jobs",
+        data=raw,
+        headers={**api.headers, "Content-Type": "application/json"},
+    ) as response:
+        assert response.status == 400
