@@ -202,21 +202,25 @@ async def test_state_file_survives_a_restart(tmp_path: object) -> None:
     state = f"{tmp_path}/emulator.sqlite3"
     clock = ManualClock(1_700_000_000.0)
     config = EmulatorConfig(state_path=state)
-    async with serve_emulator(config, clock=clock) as emu:
-        async with ftjobs.AsyncClient(api_key=emu.api_key, base_url=emu.base_url) as client:
-            training = await _train(client)
-            job = await client.jobs.create(model=MODEL, training_file=training, suffix="keep")
-            clock.advance(20)
-            before = await client.jobs.retrieve(job.id)
-            events_before = [e.id async for e in client.jobs.list_events(job.id)]
-    async with serve_emulator(config, clock=clock) as emu:
-        async with ftjobs.AsyncClient(api_key=emu.api_key, base_url=emu.base_url) as client:
-            after = await client.jobs.retrieve(job.id)
-            assert after.status == before.status and after.created_at == before.created_at
-            events_after = [e.id async for e in client.jobs.list_events(job.id)]
-            assert events_after[-len(events_before) :] == events_before
-            assert (await client.files.retrieve(training)).id == training
-            assert await client.files.content(training) == chat_file(12)
-            clock.advance(1000)
-            finished = await client.jobs.retrieve(job.id)
-            assert finished.status is ftjobs.JobStatus.SUCCEEDED
+    async with (
+        serve_emulator(config, clock=clock) as emu,
+        ftjobs.AsyncClient(api_key=emu.api_key, base_url=emu.base_url) as client,
+    ):
+        training = await _train(client)
+        job = await client.jobs.create(model=MODEL, training_file=training, suffix="keep")
+        clock.advance(20)
+        before = await client.jobs.retrieve(job.id)
+        events_before = [e.id async for e in client.jobs.list_events(job.id)]
+    async with (
+        serve_emulator(config, clock=clock) as emu,
+        ftjobs.AsyncClient(api_key=emu.api_key, base_url=emu.base_url) as client,
+    ):
+        after = await client.jobs.retrieve(job.id)
+        assert after.status == before.status and after.created_at == before.created_at
+        events_after = [e.id async for e in client.jobs.list_events(job.id)]
+        assert events_after[-len(events_before) :] == events_before
+        assert (await client.files.retrieve(training)).id == training
+        assert await client.files.content(training) == chat_file(12)
+        clock.advance(1000)
+        finished = await client.jobs.retrieve(job.id)
+        assert finished.status is ftjobs.JobStatus.SUCCEEDED
