@@ -151,7 +151,7 @@ class NotFoundError(APIStatusError):
 
 
 class ConflictError(APIStatusError):
-    """HTTP 409 (for example an Idempotency-Key reused with a different body)."""
+    """HTTP 409 (for example another request with the same Idempotency-Key is in flight)."""
 
 
 class UnprocessableEntityError(APIStatusError):

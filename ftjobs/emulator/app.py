@@ -380,7 +380,11 @@ async def _list_events(request: web.Request) -> web.StreamResponse:
         _job_id(request), limit=limit, after=request.query.get("after")
     )
     return _json(
-        {"object": "list", "data": [render_event(e) for e in events], "has_more": has_more}
+        {
+            "object": "list",
+            "data": [render_event(e, store.clock.to_wall) for e in events],
+            "has_more": has_more,
+        }
     )
 
 
@@ -393,7 +397,7 @@ async def _list_checkpoints(request: web.Request) -> web.StreamResponse:
     return _json(
         {
             "object": "list",
-            "data": [render_checkpoint(c) for c in checkpoints],
+            "data": [render_checkpoint(c, store.clock.to_wall) for c in checkpoints],
             "first_id": checkpoints[0].id if checkpoints else None,
             "last_id": checkpoints[-1].id if checkpoints else None,
             "has_more": has_more,
@@ -484,7 +488,7 @@ async def _upload_file(request: web.Request) -> web.StreamResponse:
 
     def produce() -> web.Response:
         record = emulator.store.add_file(filename, purpose, content, expires_after=expires_after)
-        return _json(render_file(record))
+        return _json(render_file(record, emulator.store.clock.to_wall))
 
     return _idempotent(request, source, produce)
 
@@ -500,7 +504,7 @@ async def _list_files(request: web.Request) -> web.StreamResponse:
     return _json(
         {
             "object": "list",
-            "data": [render_file(f) for f in files],
+            "data": [render_file(f, store.clock.to_wall) for f in files],
             "first_id": files[0].id if files else None,
             "last_id": files[-1].id if files else None,
             "has_more": has_more,
@@ -510,7 +514,7 @@ async def _list_files(request: web.Request) -> web.StreamResponse:
 
 async def _get_file(request: web.Request) -> web.StreamResponse:
     store = _emulator(request).store
-    return _json(render_file(store.get_file(request.match_info["file_id"])))
+    return _json(render_file(store.get_file(request.match_info["file_id"]), store.clock.to_wall))
 
 
 async def _delete_file(request: web.Request) -> web.StreamResponse:

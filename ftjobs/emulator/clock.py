@@ -25,6 +25,10 @@ class Clock(Protocol):
         """Jump emulated time forward by ``seconds`` (never backwards)."""
         ...
 
+    def to_wall(self, emulated: float) -> float:
+        """The unix time at which ``emulated`` happens(ed) for an observer of the API."""
+        ...
+
 
 class SystemClock:
     """Wall-clock based emulated time running ``speed`` times faster than real time.
@@ -58,6 +62,15 @@ class SystemClock:
             raise ValueError("a clock cannot go backwards")
         self.origin_emulated += seconds
 
+    def to_wall(self, emulated: float) -> float:
+        """Map emulated time back to wall time.
+
+        Timestamps in responses are reported this way so that a client's wall clock agrees
+        with them: at speed 100 a job's ``estimated_finish`` is when it will really finish,
+        which is what a waiter steering by the ETA needs.
+        """
+        return self.origin_wall + (emulated - self.origin_emulated) / self.speed
+
 
 class ManualClock:
     """A clock that only moves when told to: for tests with no real sleeping."""
@@ -68,6 +81,10 @@ class ManualClock:
     def now(self) -> float:
         """Return the current emulated time."""
         return self._now
+
+    def to_wall(self, emulated: float) -> float:
+        """Manual time is reported as it is (tests reason in emulated seconds)."""
+        return emulated
 
     def advance(self, seconds: float) -> None:
         """Move time forward by ``seconds``."""

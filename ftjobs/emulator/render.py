@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import attrs
@@ -26,12 +27,18 @@ class FileRecord:
     expires_at: float | None = None
 
 
-def _ts(value: float | None) -> int | None:
-    return None if value is None else math.floor(value)
+ToWall = Callable[[float], float]
 
 
-def render_job(job: JobState, timings: Timings) -> dict[str, Any]:
-    """A ``fine_tuning.job`` object with every required field of the spec."""
+def _ts(value: float | None, wall: ToWall) -> int | None:
+    return None if value is None else math.floor(wall(value))
+
+
+def render_job(job: JobState, timings: Timings, wall: ToWall) -> dict[str, Any]:
+    """A ``fine_tuning.job`` object with every required field of the spec.
+
+    Every ``render_*`` reports timestamps through ``wall`` (the clock's ``to_wall``).
+    """
     hyper = job.hyperparameters
     error = None
     if job.error is not None:
@@ -40,8 +47,8 @@ def render_job(job: JobState, timings: Timings) -> dict[str, Any]:
         "object": "fine_tuning.job",
         "id": job.id,
         "model": job.model,
-        "created_at": _ts(job.created_at),
-        "finished_at": _ts(job.finished_at),
+        "created_at": _ts(job.created_at, wall),
+        "finished_at": _ts(job.finished_at, wall),
         "fine_tuned_model": job.fine_tuned_model,
         "organization_id": job.organization_id,
         "result_files": list(job.result_files),
@@ -56,7 +63,7 @@ def render_job(job: JobState, timings: Timings) -> dict[str, Any]:
         "trained_tokens": job.trained_tokens,
         "error": error,
         "seed": job.seed,
-        "estimated_finish": _ts(estimated_finish(job, timings)),
+        "estimated_finish": _ts(estimated_finish(job, timings), wall),
         "integrations": list(job.integrations or []),
         "method": job.method,
         "metadata": job.metadata,
@@ -64,12 +71,12 @@ def render_job(job: JobState, timings: Timings) -> dict[str, Any]:
     }
 
 
-def render_event(event: EventRecord) -> dict[str, Any]:
+def render_event(event: EventRecord, wall: ToWall) -> dict[str, Any]:
     """A ``fine_tuning.job.event`` object."""
     return {
         "object": "fine_tuning.job.event",
         "id": event.id,
-        "created_at": _ts(event.created_at),
+        "created_at": _ts(event.created_at, wall),
         "level": event.level,
         "message": event.message,
         "type": event.type,
@@ -77,12 +84,12 @@ def render_event(event: EventRecord) -> dict[str, Any]:
     }
 
 
-def render_checkpoint(checkpoint: CheckpointRecord) -> dict[str, Any]:
+def render_checkpoint(checkpoint: CheckpointRecord, wall: ToWall) -> dict[str, Any]:
     """A ``fine_tuning.job.checkpoint`` object."""
     return {
         "object": "fine_tuning.job.checkpoint",
         "id": checkpoint.id,
-        "created_at": _ts(checkpoint.created_at),
+        "created_at": _ts(checkpoint.created_at, wall),
         "fine_tuned_model_checkpoint": checkpoint.fine_tuned_model_checkpoint,
         "fine_tuning_job_id": checkpoint.job_id,
         "step_number": checkpoint.step_number,
@@ -90,17 +97,17 @@ def render_checkpoint(checkpoint: CheckpointRecord) -> dict[str, Any]:
     }
 
 
-def render_file(record: FileRecord) -> dict[str, Any]:
+def render_file(record: FileRecord, wall: ToWall) -> dict[str, Any]:
     """An ``OpenAIFile`` object (``expires_at`` only when the file expires)."""
     body: dict[str, Any] = {
         "id": record.id,
         "object": "file",
         "bytes": record.bytes,
-        "created_at": _ts(record.created_at),
+        "created_at": _ts(record.created_at, wall),
         "filename": record.filename,
         "purpose": record.purpose,
         "status": "processed",
     }
     if record.expires_at is not None:
-        body["expires_at"] = _ts(record.expires_at)
+        body["expires_at"] = _ts(record.expires_at, wall)
     return body

@@ -381,7 +381,7 @@ class Store:
         cached = self._rendered.get(job.id)
         if cached is not None and cached[0] is job:
             return cached[1]
-        body = render_job(job, self.config.timings)
+        body = render_job(job, self.config.timings, self.clock.to_wall)
         self._rendered[job.id] = (job, body)
         return body
 
