@@ -86,7 +86,9 @@ class JobGroup:
         list_threshold: With more pending jobs than this, refresh through the list endpoint;
             with fewer, one GET per job.
         max_concurrency: Cap on GETs in flight at once.
-        clock, wall_clock, rng: Injected for tests.
+        clock: Injected for tests: monotonic seconds.
+        wall_clock: Injected for tests: unix seconds.
+        rng: Injected for tests: source of jitter.
     """
 
     def __init__(

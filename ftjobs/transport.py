@@ -140,7 +140,9 @@ class Transport:
         connection_limit: Size of the connection pool of a session created here.
         on_rate_limited: Called with the server's requested wait (seconds or ``None``) on
             every 429, so a shared request budget can slow every caller down.
-        sleep, rng, clock: Injected for tests; default to asyncio.sleep, random, time.time.
+        sleep: Injected for tests; defaults to ``asyncio.sleep``.
+        rng: Injected for tests; source of retry jitter.
+        clock: Injected for tests; unix time, defaults to ``time.time``.
     """
 
     def __init__(

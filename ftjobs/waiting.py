@@ -142,7 +142,9 @@ class JobWaiter:
         follow: Also fetch new events and checkpoints on every step (``watch`` does).
         budget: Request budget shared by every waiter of the client.
         token: A decoded continuation token to resume from.
-        clock, wall_clock, rng: Injected for tests (monotonic seconds, unix seconds, jitter).
+        clock: Injected for tests: monotonic seconds.
+        wall_clock: Injected for tests: unix seconds.
+        rng: Injected for tests: source of jitter.
     """
 
     def __init__(
