@@ -94,7 +94,9 @@ def load_rows(path: Path) -> list[Row]:
     return [row for row in rows if row[1] is not None or row[2] is not None]
 
 
-def _text(x: float, y: float, text: str, *, size: int = 13, anchor: str = "start", **kw: str) -> str:
+def _text(
+    x: float, y: float, text: str, *, size: int = 13, anchor: str = "start", **kw: str
+) -> str:
     extra = "".join(f" {key.replace('_', '-')}='{value}'" for key, value in kw.items())
     return (
         f"<text x='{x:.1f}' y='{y:.1f}' font-size='{size}' text-anchor='{anchor}' {_FONT}"
@@ -148,7 +150,9 @@ def render(rows: Sequence[Row], source: str = "bench/results/waiting.json") -> s
         left = _LABEL_WIDTH
         right = _LABEL_WIDTH + _PANEL_WIDTH + 40
         body += _panel(left, "Requests per job (lower is better)", [r[1] for r in ordered], "")
-        body += _panel(right, "Lag after the job ends (lower is better)", [r[2] for r in ordered], " s")
+        body += _panel(
+            right, "Lag after the job ends (lower is better)", [r[2] for r in ordered], " s"
+        )
         body.append(_text(_WIDTH - 4, height - 8, f"source: {source}", size=11, anchor="end"))
     return (
         f"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 {_WIDTH} {height}'"
