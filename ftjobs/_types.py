@@ -18,3 +18,4 @@ class NotGiven(enum.Enum):
 
 
 NOT_GIVEN: Final[Literal[NotGiven.NOT_GIVEN]] = NotGiven.NOT_GIVEN
+"""Default of ``timeout=`` arguments: use the client's setting (``None`` means no limit)."""

@@ -52,8 +52,11 @@ class ReturnWhen(str, enum.Enum):
 
 
 ALL_COMPLETED = ReturnWhen.ALL_COMPLETED
+"""``wait_many`` returns once every job is terminal."""
 FIRST_COMPLETED = ReturnWhen.FIRST_COMPLETED
+"""``wait_many`` returns once at least one job is terminal."""
 FIRST_FAILURE = ReturnWhen.FIRST_FAILURE
+"""``wait_many`` returns once a job failed or was cancelled, or else when all are terminal."""
 
 _UNSUCCESSFUL = frozenset({JobStatus.FAILED, JobStatus.CANCELLED})
 
