@@ -27,6 +27,7 @@ import ast
 import asyncio
 import inspect
 import json
+import logging
 import re
 import traceback
 from collections.abc import AsyncIterator, Iterator
@@ -206,6 +207,20 @@ async def run_page(page: str, blocks: list[Block]) -> None:
 
 
 @pytest.fixture
+def restored_logging() -> Iterator[None]:
+    """Examples may configure logging; leave the test process as it was."""
+    loggers = [logging.getLogger(), logging.getLogger("ftjobs")]
+    saved = [(logger, logger.level, list(logger.handlers)) for logger in loggers]
+    yield
+    for logger, level, handlers in saved:
+        logger.setLevel(level)
+        for handler in logger.handlers[:]:
+            if handler not in handlers:
+                logger.removeHandler(handler)
+                handler.close()
+
+
+@pytest.fixture
 def compressed_time(monkeypatch: pytest.MonkeyPatch) -> None:
     real_sleep = asyncio.sleep
 
@@ -217,7 +232,11 @@ def compressed_time(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.parametrize("page", _pages_with_code())
 async def test_examples_run(
-    page: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, compressed_time: None
+    page: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    compressed_time: None,
+    restored_logging: None,
 ) -> None:
     blocks = [block for block in all_blocks() if block.page == page]
     write_example_files(tmp_path)
