@@ -29,6 +29,7 @@ import inspect
 import json
 import logging
 import re
+import shlex
 import traceback
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -288,3 +289,50 @@ def test_extract_blocks_reads_markers_indents_and_lines() -> None:
         (8, "b = 2\n", "needs a real OpenAI account"),
         (12, "c = 3\n", None),
     ]
+
+
+# -- shell examples: every `ftjobs ...` command line must at least parse ------------------------
+
+
+def shell_commands(text: str) -> list[str]:
+    """The ``ftjobs ...`` command lines of the ```bash blocks of ``text`` (continuations joined)."""
+    commands: list[str] = []
+    in_shell = False
+    pending = ""
+    for line in text.splitlines():
+        match = _FENCE_OPEN.match(line)
+        if match and not in_shell and match["lang"] in ("bash", "sh", "shell", "console"):
+            in_shell = True
+            continue
+        if in_shell and line.strip().startswith("```"):
+            in_shell = False
+            continue
+        if not in_shell:
+            continue
+        pending += line.rstrip().removesuffix("\\") + " "
+        if line.rstrip().endswith("\\"):
+            continue
+        command, pending = pending.strip(), ""
+        if command.startswith("ftjobs "):
+            commands.append(command)
+    return commands
+
+
+def _all_shell_commands() -> list[str]:
+    return [cmd for path in markdown_pages() for cmd in shell_commands(path.read_text("utf-8"))]
+
+
+@pytest.mark.parametrize("command", _all_shell_commands())
+def test_cli_examples_parse(command: str) -> None:
+    from ftjobs.cli import build_parser
+
+    argv = shlex.split(command, comments=True)[1:]
+    try:
+        build_parser().parse_args(argv)
+    except SystemExit as exc:  # argparse's way of rejecting a command line
+        pytest.fail(f"`{command}` does not parse (exit {exc.code})")
+
+
+def test_shell_commands_join_continuations() -> None:
+    text = "```bash\nftjobs jobs get \\\n    ftjob-1  # note\necho hi\n```\n"
+    assert shell_commands(text) == ["ftjobs jobs get      ftjob-1  # note"]
