@@ -119,3 +119,19 @@ def test_the_check_can_fail() -> None:
     assert not _documented(Undocumented)
     assert [name for name, m in _members(Undocumented) if not _documented(m)] == ["method"]
     assert "DEFAULT_TIMEOUT" in _documented_constants()
+
+
+def _referenced() -> set[str]:
+    names = set()
+    for page in (Path(__file__).resolve().parents[2] / "docs" / "reference").glob("*.md"):
+        for line in page.read_text(encoding="utf-8").splitlines():
+            if line.startswith("::: "):
+                names.add(line[4:].strip().rsplit(".", 1)[-1])
+    return names
+
+
+@pytest.mark.parametrize("module", [ftjobs, ftjobs.emulator], ids=lambda m: m.__name__)
+def test_reference_renders_every_public_name(module: ModuleType) -> None:
+    missing = [name for name in module.__all__ if not name.startswith("__")]
+    missing = [name for name in missing if name not in _referenced()]
+    assert not missing, f"add '::: {module.__name__}.NAME' to docs/reference/ for {missing}"
