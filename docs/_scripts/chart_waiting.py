@@ -100,7 +100,7 @@ def _text(
     extra = "".join(f" {key.replace('_', '-')}='{value}'" for key, value in kw.items())
     return (
         f"<text x='{x:.1f}' y='{y:.1f}' font-size='{size}' text-anchor='{anchor}' {_FONT}"
-        f" fill='currentColor'{extra}>{escape(text)}</text>"
+        f" fill='#546e7a'{extra}>{escape(text)}</text>"
     )
 
 

@@ -1,0 +1,76 @@
+"""The waiting-benchmark chart script: tolerant reading, a real chart, a placeholder."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+SCRIPTS = Path(__file__).resolve().parents[2] / "docs" / "_scripts"
+
+
+def _load(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, SCRIPTS / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+chart = _load("chart_waiting")
+hooks = _load("hooks")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {
+            "results": [
+                {"client": "naive 1 s loop", "requests_per_job": 300, "lag_median_s": 0.5},
+                {"client": "ftjobs", "requests_per_job": 12, "lag_median_s": 1.5, "lag_p95": 3},
+            ]
+        },
+        [
+            {"name": "naive 1 s loop", "requests": 300, "lag_s": 0.5},
+            {"name": "ftjobs", "requests": 12, "lag_s": 1.5},
+        ],
+        {
+            "naive 1 s loop": {"requests_per_job": 300, "mean_lag": 0.5},
+            "ftjobs": {"requests_per_job": 12, "mean_lag": 1.5},
+        },
+    ],
+)
+def test_reads_the_usual_shapes(tmp_path: Path, data: object) -> None:
+    source = tmp_path / "waiting.json"
+    source.write_text(json.dumps(data))
+    rows = sorted(chart.load_rows(source))
+    assert rows == [("ftjobs", 12.0, 1.5), ("naive 1 s loop", 300.0, 0.5)]
+
+
+def test_draws_bars_for_each_client(tmp_path: Path) -> None:
+    svg = chart.render([("naive 1 s loop", 300.0, 0.5), ("ftjobs", 12.0, None)])
+    root = ET.fromstring(svg)  # well-formed XML
+    texts = [el.text for el in root.iter("{http://www.w3.org/2000/svg}text")]
+    assert "ftjobs" in texts and "naive 1 s loop" in texts and "n/a" in texts
+    assert len(list(root.iter("{http://www.w3.org/2000/svg}rect"))) == 3
+    # ftjobs is listed first, whatever the order of the results.
+    assert texts.index("ftjobs") < texts.index("naive 1 s loop")
+
+
+def test_placeholder_when_results_are_absent(tmp_path: Path) -> None:
+    target = tmp_path / "out" / "waiting.svg"
+    assert chart.write_chart(tmp_path / "missing.json", target) is False
+    assert "No waiting benchmark results yet" in target.read_text()
+    (tmp_path / "bad.json").write_text("{not json")
+    assert chart.write_chart(tmp_path / "bad.json", target) is False
+
+
+def test_bench_results_are_included_or_announced(tmp_path: Path) -> None:
+    assert "No results yet" in hooks.bench_results_markdown(tmp_path / "none")
+    (tmp_path / "w1.md").write_text("| client | items/s |\n| --- | --- |\n| ftjobs | 1 |\n")
+    included = hooks.bench_results_markdown(tmp_path)
+    assert "`w1.md`" in included and "| ftjobs | 1 |" in included
