@@ -9,6 +9,8 @@ from typing import Any
 _HERE = Path(__file__).resolve().parent
 _RESULTS = _HERE.parents[1] / "bench" / "results"
 _MARKER = "<!-- bench-results -->"
+_UNLISTED = "<!-- unlisted-public-names -->"
+_REFERENCE = _HERE.parent / "reference"
 
 
 def on_pre_build(config: Any) -> None:
@@ -35,8 +37,42 @@ def bench_results_markdown(results: Path = _RESULTS) -> str:
     return "\n".join(parts)
 
 
+def referenced_names(reference: Path = _REFERENCE) -> set[str]:
+    """Last components of the ``::: dotted.name`` directives of the reference pages."""
+    names = set()
+    for page in reference.glob("*.md"):
+        for line in page.read_text(encoding="utf-8").splitlines():
+            if line.startswith("::: "):
+                names.add(line[4:].strip().rsplit(".", 1)[-1])
+    return names
+
+
+def unlisted_names(reference: Path = _REFERENCE) -> list[str]:
+    """Dotted public names (``__all__`` of ftjobs and ftjobs.emulator) no page renders yet."""
+    import ftjobs
+    import ftjobs.emulator
+
+    listed = referenced_names(reference)
+    return [
+        f"{module.__name__}.{name}"
+        for module in (ftjobs, ftjobs.emulator)
+        for name in module.__all__
+        if not name.startswith("__") and name not in listed
+    ]
+
+
+def unlisted_markdown(reference: Path = _REFERENCE) -> str:
+    """Directives rendering every public name that no reference page lists explicitly."""
+    names = unlisted_names(reference)
+    if not names:
+        return "Every public name is documented on the other reference pages.\n"
+    return "\n".join(f"::: {name}\n" for name in names)
+
+
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
-    """Replace ``<!-- bench-results -->`` with the committed benchmark result files."""
-    if _MARKER not in markdown:
-        return markdown
-    return markdown.replace(_MARKER, bench_results_markdown())
+    """Fill the generated parts of pages: the benchmark results, the unlisted public names."""
+    if _MARKER in markdown:
+        markdown = markdown.replace(_MARKER, bench_results_markdown())
+    if _UNLISTED in markdown:
+        markdown = markdown.replace(_UNLISTED, unlisted_markdown())
+    return markdown

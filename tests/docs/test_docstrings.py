@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import enum
+import importlib.util
 import inspect
 from collections.abc import Iterator
 from functools import cache
@@ -25,6 +26,18 @@ from ftjobs.resources.files import Files
 from ftjobs.resources.jobs import Jobs
 
 EXTRA_CLASSES: tuple[type, ...] = (Jobs, Files)
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _load_hooks() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("hooks", ROOT / "docs" / "_scripts" / "hooks.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+hooks = _load_hooks()
 _INHERITED_DOCS = {
     inspect.getdoc(base) for base in (object, Exception, ValueError, RuntimeError, enum.Enum)
 }
@@ -121,17 +134,21 @@ def test_the_check_can_fail() -> None:
     assert "DEFAULT_TIMEOUT" in _documented_constants()
 
 
-def _referenced() -> set[str]:
-    names = set()
-    for page in (Path(__file__).resolve().parents[2] / "docs" / "reference").glob("*.md"):
-        for line in page.read_text(encoding="utf-8").splitlines():
-            if line.startswith("::: "):
-                names.add(line[4:].strip().rsplit(".", 1)[-1])
-    return names
+def test_reference_renders_every_public_name() -> None:
+    """Names no reference page lists explicitly are rendered on the "Other names" page."""
+    listed = hooks.referenced_names()
+    unlisted = hooks.unlisted_names()
+    for module in (ftjobs, ftjobs.emulator):
+        for name in module.__all__:
+            if not name.startswith("__"):
+                assert name in listed or f"{module.__name__}.{name}" in unlisted, name
+    page = (ROOT / "docs" / "reference" / "other.md").read_text(encoding="utf-8")
+    assert "<!-- unlisted-public-names -->" in page
 
 
-@pytest.mark.parametrize("module", [ftjobs, ftjobs.emulator], ids=lambda m: m.__name__)
-def test_reference_renders_every_public_name(module: ModuleType) -> None:
-    missing = [name for name in module.__all__ if not name.startswith("__")]
-    missing = [name for name in missing if name not in _referenced()]
-    assert not missing, f"add '::: {module.__name__}.NAME' to docs/reference/ for {missing}"
+def test_unlisted_names_are_found(tmp_path: Path) -> None:
+    (tmp_path / "page.md").write_text("# Page\n\n::: ftjobs.AsyncClient\n")
+    unlisted = hooks.unlisted_names(tmp_path)
+    assert "ftjobs.AsyncClient" not in unlisted
+    assert "ftjobs.FineTuningJob" in unlisted and "ftjobs.emulator.serve_emulator" in unlisted
+    assert "::: ftjobs.FineTuningJob" in hooks.unlisted_markdown(tmp_path)

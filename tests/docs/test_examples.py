@@ -30,6 +30,7 @@ import json
 import logging
 import re
 import shlex
+import sys
 import traceback
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -221,13 +222,42 @@ def restored_logging() -> Iterator[None]:
                 handler.close()
 
 
+def _sleep_defaults() -> Iterator[Any]:
+    """Functions of ftjobs taking ``sleep=asyncio.sleep`` as a default (injectable sleeps)."""
+    for module in list(sys.modules.values()):
+        if (
+            not getattr(module, "__name__", "").startswith("ftjobs.")
+            or "emulator" in module.__name__
+        ):
+            continue
+        for value in list(vars(module).values()):
+            # The shared request budget re-checks its bucket after each sleep: compressing its
+            # sleep would make it spin, and it is not what makes examples slow anyway.
+            if not inspect.isclass(value) or value.__module__ != module.__name__:
+                continue
+            if value.__name__ == "RequestBudget":
+                continue
+            for member in vars(value).values():
+                defaults = getattr(member, "__kwdefaults__", None)
+                if (
+                    inspect.isfunction(member)
+                    and defaults
+                    and defaults.get("sleep") is asyncio.sleep
+                ):
+                    yield member
+
+
 @pytest.fixture
 def compressed_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Scale the waiters' sleeps by ``SLEEP_SCALE``, whether they call ``asyncio.sleep`` or
+    take it as an injectable default."""
     real_sleep = asyncio.sleep
 
     async def sleep(delay: float, result: Any = None) -> Any:
         return await real_sleep(delay * SLEEP_SCALE, result)
 
+    for function in list(_sleep_defaults()):
+        monkeypatch.setattr(function, "__kwdefaults__", {**function.__kwdefaults__, "sleep": sleep})
     monkeypatch.setattr(asyncio, "sleep", sleep)
 
 
