@@ -20,12 +20,13 @@ import aiohttp
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
+from ftjobs.emulator.azure import DATED_PREFIX, azure_job, pop_azure_fields, require_api_version
 from ftjobs.emulator.clock import Clock
 from ftjobs.emulator.config import EmulatorConfig
 from ftjobs.emulator.errors import ApiError, error_body
 from ftjobs.emulator.faults import FaultConfig, FaultInjector
 from ftjobs.emulator.ids import random_id
-from ftjobs.emulator.lifecycle import Outcome
+from ftjobs.emulator.lifecycle import JobState, Outcome
 from ftjobs.emulator.params import (
     parse_job_request,
     parse_limit,
@@ -63,6 +64,26 @@ class Emulator:
         self.requests_total = 0
         self.responses_by_status: Counter[str] = Counter()
         self.idempotent_replays = 0
+        # Azure-only create fields per job (not persisted: a restart forgets them).
+        self.azure_extra: dict[str, dict[str, Any]] = {}
+
+    @property
+    def azure(self) -> bool:
+        """True when speaking the Azure OpenAI dialect."""
+        return self.config.dialect == "azure"
+
+    def render_job(self, job: JobState) -> dict[str, Any]:
+        """The job's JSON object in this emulator's dialect."""
+        body = self.store.render_job(job)
+        if not self.azure:
+            return body
+        return azure_job(
+            body,
+            job,
+            self.store.fleet.now,
+            self.config.canceling_seconds,
+            self.azure_extra.get(job.id),
+        )
 
     def set_faults(self, config: FaultConfig) -> None:
         """Replace the fault config at runtime (reseeds the decision RNG)."""
@@ -119,7 +140,7 @@ def _error_response(error: ApiError) -> web.Response:
 
 
 def _api_path(path: str) -> str:
-    for prefix in API_PREFIXES[::-1]:
+    for prefix in (*API_PREFIXES[::-1], DATED_PREFIX):
         if path.startswith(prefix + "/"):
             return path[len(prefix) :]
     return path
@@ -222,6 +243,8 @@ async def _dispatch(request: web.Request, handler: _Handler) -> web.StreamRespon
         message = _authorized(request, emulator.config.api_key)
         if message is not None:
             raise ApiError(401, message, code="invalid_api_key")
+        if emulator.azure:
+            require_api_version(request.path, request.query)
         return await handler(request)
     except ApiError as exc:
         return _error_response(exc)
@@ -321,7 +344,9 @@ async def _gateway(request: web.Request, handler: _Handler) -> web.StreamRespons
                 content_type="application/json",
             )
     if kind != "html":
-        response.headers["x-request-id"] = "req_" + random_id("")[:24]
+        # Azure's API gateway names its request id header differently.
+        header = "apim-request-id" if emulator.azure else "x-request-id"
+        response.headers[header] = "req_" + random_id("")[:24]
     emulator.responses_by_status[str(response.status)] += 1
     return response
 
@@ -335,38 +360,44 @@ def _job_id(request: web.Request) -> str:
 
 async def _create_job(request: web.Request) -> web.StreamResponse:
     body = await _json_body(request)
-    store = _emulator(request).store
+    emulator = _emulator(request)
+    store = emulator.store
 
     def produce() -> web.Response:
-        job = store.create_job(parse_job_request(body))
-        return _json(store.render_job(job))
+        fields, extra = pop_azure_fields(body) if emulator.azure else (body, {})
+        job = store.create_job(parse_job_request(fields))
+        if extra:
+            emulator.azure_extra[job.id] = extra
+        return _json(emulator.render_job(job))
 
     return _idempotent(request, body, produce)
 
 
 async def _list_jobs(request: web.Request) -> web.StreamResponse:
-    store = _emulator(request).store
+    emulator = _emulator(request)
     query = request.query
     limit = parse_limit(query.get("limit"), default=20, maximum=100)
     metadata = parse_metadata_filter(query.items())
-    jobs, has_more = store.list_jobs(limit=limit, after=query.get("after"), metadata=metadata)
+    jobs, has_more = emulator.store.list_jobs(
+        limit=limit, after=query.get("after"), metadata=metadata
+    )
     return _json(
-        {"object": "list", "data": [store.render_job(j) for j in jobs], "has_more": has_more}
+        {"object": "list", "data": [emulator.render_job(j) for j in jobs], "has_more": has_more}
     )
 
 
 async def _get_job(request: web.Request) -> web.StreamResponse:
-    store = _emulator(request).store
-    return _json(store.render_job(store.get_job(_job_id(request))))
+    emulator = _emulator(request)
+    return _json(emulator.render_job(emulator.store.get_job(_job_id(request))))
 
 
 def _action(action: str) -> _Handler:
     async def handler(request: web.Request) -> web.StreamResponse:
-        store = _emulator(request).store
+        emulator = _emulator(request)
         job_id = _job_id(request)
 
         def produce() -> web.Response:
-            return _json(store.render_job(store.act(job_id, action)))
+            return _json(emulator.render_job(emulator.store.act(job_id, action)))
 
         return _idempotent(request, {"action": action, "job": job_id}, produce)
 
@@ -643,8 +674,8 @@ async def _admin_health(request: web.Request) -> web.StreamResponse:
     return _json({"ok": True})
 
 
-def _add_routes(app: web.Application) -> None:
-    for prefix in API_PREFIXES:
+def _add_routes(app: web.Application, prefixes: tuple[str, ...]) -> None:
+    for prefix in prefixes:
         router = app.router
         router.add_post(prefix + "/fine_tuning/jobs", _create_job)
         router.add_get(prefix + "/fine_tuning/jobs", _list_jobs)
@@ -689,5 +720,6 @@ def create_app(config: EmulatorConfig | None = None, clock: Clock | None = None)
         app[EMULATOR_KEY].store.close()
 
     app.on_cleanup.append(close_store)
-    _add_routes(app)
+    prefixes = (*API_PREFIXES, DATED_PREFIX) if config.dialect == "azure" else API_PREFIXES
+    _add_routes(app, prefixes)
     return app
