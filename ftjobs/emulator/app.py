@@ -13,7 +13,7 @@ import json
 import logging
 import math
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import aiohttp
@@ -144,6 +144,11 @@ def _api_path(path: str) -> str:
         if path.startswith(prefix + "/"):
             return path[len(prefix) :]
     return path
+
+
+def _after(query: Mapping[str, str]) -> str | None:
+    # An empty cursor is no cursor (a client that always sends the parameter).
+    return query.get("after") or None
 
 
 def _emulator(request: web.Request) -> Emulator:
@@ -378,9 +383,7 @@ async def _list_jobs(request: web.Request) -> web.StreamResponse:
     query = request.query
     limit = parse_limit(query.get("limit"), default=20, maximum=100)
     metadata = parse_metadata_filter(query.items())
-    jobs, has_more = emulator.store.list_jobs(
-        limit=limit, after=query.get("after"), metadata=metadata
-    )
+    jobs, has_more = emulator.store.list_jobs(limit=limit, after=_after(query), metadata=metadata)
     return _json(
         {"object": "list", "data": [emulator.render_job(j) for j in jobs], "has_more": has_more}
     )
@@ -407,9 +410,7 @@ def _action(action: str) -> _Handler:
 async def _list_events(request: web.Request) -> web.StreamResponse:
     store = _emulator(request).store
     limit = parse_limit(request.query.get("limit"), default=20, maximum=100)
-    events, has_more = store.list_events(
-        _job_id(request), limit=limit, after=request.query.get("after")
-    )
+    events, has_more = store.list_events(_job_id(request), limit=limit, after=_after(request.query))
     return _json(
         {
             "object": "list",
@@ -423,7 +424,7 @@ async def _list_checkpoints(request: web.Request) -> web.StreamResponse:
     store = _emulator(request).store
     limit = parse_limit(request.query.get("limit"), default=10, maximum=100)
     checkpoints, has_more = store.list_checkpoints(
-        _job_id(request), limit=limit, after=request.query.get("after")
+        _job_id(request), limit=limit, after=_after(request.query)
     )
     return _json(
         {
@@ -475,9 +476,38 @@ async def _read_upload(
     return fields, filename, content
 
 
+_UPLOAD_FIELDS = frozenset(
+    {"purpose", "expires_after", "expires_after[anchor]", "expires_after[seconds]"}
+)
+
+
+def _expires_after_part(raw: str) -> tuple[Any, Any]:
+    """``expires_after`` sent as one JSON part: ``{"anchor": ..., "seconds": ...}``."""
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        value = None
+    if not isinstance(value, dict) or set(value) - {"anchor", "seconds"}:
+        raise ApiError.invalid(
+            "Invalid 'expires_after': expected an object with 'anchor' and 'seconds'.",
+            param="expires_after",
+        )
+    seconds = value.get("seconds")
+    if isinstance(seconds, bool) or not isinstance(seconds, int):
+        seconds = "invalid"
+    return value.get("anchor"), str(seconds) if seconds is not None else None
+
+
 def _expires_after(fields: dict[str, str]) -> int | None:
-    anchor = fields.get("expires_after[anchor]")
-    seconds = fields.get("expires_after[seconds]")
+    anchor: Any = fields.get("expires_after[anchor]")
+    seconds: Any = fields.get("expires_after[seconds]")
+    if "expires_after" in fields:
+        if anchor is not None or seconds is not None:
+            raise ApiError.invalid(
+                "Send 'expires_after' either as one part or as bracketed fields, not both.",
+                param="expires_after",
+            )
+        anchor, seconds = _expires_after_part(fields["expires_after"])
     if anchor is None and seconds is None:
         return None
     if anchor != "created_at":
@@ -501,6 +531,12 @@ async def _upload_file(request: web.Request) -> web.StreamResponse:
     fields, filename, content = await _read_upload(request, emulator.config.max_upload_bytes)
     if content is None or filename is None:
         raise ApiError.invalid("Missing required parameter: 'file'.", param="file")
+    unknown = sorted(set(fields) - _UPLOAD_FIELDS)
+    if unknown:
+        # The spec's CreateFileRequest allows no other fields (additionalProperties: false).
+        raise ApiError.invalid(
+            f"Unrecognized request argument supplied: {unknown[0]}", param=unknown[0]
+        )
     purpose = fields.get("purpose")
     if not purpose:
         raise ApiError.invalid("Missing required parameter: 'purpose'.", param="purpose")
@@ -530,7 +566,7 @@ async def _list_files(request: web.Request) -> web.StreamResponse:
     limit = parse_limit(query.get("limit"), default=10_000, maximum=10_000)
     order = parse_order(query.get("order"))
     files, has_more = store.list_files(
-        purpose=query.get("purpose"), limit=limit, order=order, after=query.get("after")
+        purpose=query.get("purpose"), limit=limit, order=order, after=_after(query)
     )
     return _json(
         {
