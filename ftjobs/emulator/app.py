@@ -257,9 +257,15 @@ async def _dispatch(request: web.Request, handler: _Handler) -> web.StreamRespon
         return _error_response(
             ApiError(404, f"Invalid URL ({request.method} {request.path})", code="not_found")
         )
-    except web.HTTPMethodNotAllowed:
+    except web.HTTPMethodNotAllowed as exc:
+        # RFC 9110: a 405 lists the methods the resource does support.
+        allow = ", ".join(sorted(exc.allowed_methods))
         return _error_response(
-            ApiError(405, f"Method {request.method} not allowed for {request.path}.")
+            ApiError(
+                405,
+                f"Method {request.method} not allowed for {request.path}.",
+                headers={"Allow": allow},
+            )
         )
     except web.HTTPRequestEntityTooLarge:
         return _error_response(ApiError(413, "Request body too large.", code="body_too_large"))
