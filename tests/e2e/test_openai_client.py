@@ -91,6 +91,9 @@ async def test_list_auto_paginates(oai: Any) -> None:
     assert page.has_more and len(page.data) == 2
     filtered = await oai.fine_tuning.jobs.list(metadata={"absent": "x"})
     assert filtered.data == []
+    more = [(await _upload(oai)).id for _ in range(2)]
+    files = [f.id async for f in oai.files.list(limit=1, order="asc", purpose="fine-tune")]
+    assert files == [uploaded.id, *more]
 
 
 async def test_pause_resume_cancel(oai: Any, emulator_clock: ManualClock) -> None:
