@@ -193,13 +193,14 @@ def run(
     faults = config.faults.to_spec() if config.faults.enabled else "off"
 
     def announce(*_: Any, **__: Any) -> None:
-        azure = (
-            f"Azure OpenAI dialect: endpoint {url} ({url}/openai/v1, {url}/openai?api-version=)"
+        where = (
+            f"Azure OpenAI dialect, endpoint {url}: {url}/openai/v1 and "
+            f"{url}/openai?api-version=..."
             if config.dialect == "azure"
-            else f"Azure style: {url}/openai/v1"
+            else f"{url}/v1 (Azure style: {url}/openai/v1)"
         )
         print(
-            f"ftjobs emulator listening on {url}/v1 ({azure}); "
+            f"ftjobs emulator listening on {where}; "
             f"speed={config.speed:g}, faults={faults}, "
             f"state={config.state_path or 'memory'}. Press Ctrl-C to stop.",
             flush=True,
