@@ -60,6 +60,10 @@ class AsyncClient:
         ConfigurationError: No API key was given and ``$OPENAI_API_KEY`` is not set.
     """
 
+    #: ``OpenAI-Organization`` / ``OpenAI-Project`` sent (None for the provider subclasses).
+    organization: str | None = None
+    project: str | None = None
+
     def __init__(
         self,
         *,

@@ -491,3 +491,12 @@ async def test_other_server_base_url_headers_and_extra_body(mocked: aioresponses
     assert dict(kwargs["params"]) == {"tenant": "acme"}
     body = json.loads(kwargs["data"])
     assert body["priority"] == "low" and body["n_gpus"] == 2
+
+
+def test_provider_clients_are_async_clients_without_openai_headers() -> None:
+    azure = _azure()
+    portkey = _portkey()
+    for client in (azure, portkey):
+        assert isinstance(client, ftjobs.AsyncClient)
+        assert client.organization is None and client.project is None
+        assert client.jobs is not None and client.files is not None
