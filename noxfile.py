@@ -30,3 +30,15 @@ def typecheck(session: nox.Session) -> None:
     """mypy --strict on the package."""
     session.install("-e", ".[test]", "mypy")
     session.run("mypy")
+
+
+@nox.session(python=PYTHON)
+def conformance(session: nox.Session) -> None:
+    """schemathesis against the emulator with the spec, every phase, many examples.
+
+    ``nox -s conformance -- --max-examples 500 --seed 7`` to change the volume or the seed.
+    """
+    session.install("-e", ".[test,conformance]")
+    args = session.posargs or ["--max-examples", "200"]
+    session.run("python", "-m", "tests.conformance.schemathesis_run", "--quiet", *args)
+    session.run("pytest", "-q", "tests/test_spec_conformance.py", "tests/e2e/test_openai_client.py")
