@@ -30,3 +30,18 @@ def typecheck(session: nox.Session) -> None:
     """mypy --strict on the package."""
     session.install("-e", ".[test]", "mypy")
     session.run("mypy")
+
+
+@nox.session(python=PYTHON)
+def distributed(session: nox.Session) -> None:
+    """The arq end-to-end run at N=1,000 (needs redis-server on PATH); prints its figures."""
+    session.install("-e", ".[test,arq]")
+    session.env.setdefault("FTJOBS_DISTRIBUTED_N", "1000")
+    session.env.setdefault("FTJOBS_E2E_MAX_JOBS", "20")
+    session.run(
+        "pytest",
+        "-q",
+        "-s",
+        "tests/distributed/test_arq_e2e.py::test_creates_and_waits_survive_kill9",
+        *session.posargs,
+    )

@@ -42,7 +42,7 @@ from tests.emulator.helpers import chat_file
 arq_connections = pytest.importorskip("arq.connections", reason="the 'arq' extra is not installed")
 contrib = pytest.importorskip("ftjobs.contrib.arq")
 from ftjobs.contrib._redis import RedisWaitStore, state_key  # noqa: E402
-from ftjobs.contrib._tasks import KEY_METADATA, create_task_id, wait_task_id  # noqa: E402
+from ftjobs.contrib._tasks import KEY_METADATA  # noqa: E402
 
 pytestmark = pytest.mark.skipif(
     redis_server_path() is None,
@@ -149,8 +149,12 @@ async def _scenario(tmp: Path, *, honor: bool, n: int) -> dict[str, Any]:
                 keys = [f"e2e-{i:05d}" for i in range(n)]
 
                 first = workers.start()
-                enqueued = [await contrib.enqueue_create(pool, params, key=k, budget=900) for k in keys]
-                again = [await contrib.enqueue_create(pool, params, key=k, budget=900) for k in keys]
+                enqueued = [
+                    await contrib.enqueue_create(pool, params, key=k, budget=900) for k in keys
+                ]
+                again = [
+                    await contrib.enqueue_create(pool, params, key=k, budget=900) for k in keys
+                ]
                 figures["enqueued"] = sum(enqueued)
                 figures["resent_refused"] = again.count(False)
 
@@ -260,7 +264,10 @@ async def _scenario(tmp: Path, *, honor: bool, n: int) -> dict[str, Any]:
 
 
 def _report(figures: dict[str, Any]) -> None:
-    print("\n== distributed e2e " + ("(control: Idempotency-Key ignored)" * (not figures["honor_idempotency"])))
+    print(
+        "\n== distributed e2e "
+        + ("(control: Idempotency-Key ignored)" * (not figures["honor_idempotency"]))
+    )
     for name, value in figures.items():
         print(f"  {name}: {value}")
 

@@ -1,4 +1,4 @@
-"""Worker settings of the end-to-end test, started as ``python -m arq tests.distributed.workers.E2EWorker``."""
+"""Worker settings of the e2e test (``python -m arq tests.distributed.workers.E2EWorker``)."""
 
 from __future__ import annotations
 
