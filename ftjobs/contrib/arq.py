@@ -25,6 +25,7 @@ read from the environment). Producers::
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import time
@@ -265,6 +266,14 @@ class _Runtime:
     poll: PollPolicy
     queue: str
     error_backoff_cap: float
+    create_deadline: float
+    wait_deadline: float
+
+
+def _deadline(task_timeout: float) -> float:
+    # arq treats a task that reaches its timeout as failed for good (no re-run): stop first
+    # and ask for a re-run with Retry.
+    return max(task_timeout - 1.0, task_timeout * 0.5)
 
 
 def _runtime(ctx: Mapping[str, Any]) -> _Runtime:
@@ -285,8 +294,8 @@ async def ftjobs_create(
     """arq task: create the job for ``key`` (at most one, whatever re-runs), then its wait."""
     rt = _runtime(ctx)
     try:
-        job = await create_once(rt.client, params, key)
-    except APIError as exc:  # transient, past the client's own retries
+        job = await asyncio.wait_for(create_once(rt.client, params, key), rt.create_deadline)
+    except (APIError, asyncio.TimeoutError) as exc:  # transient, past the client's retries
         raise Retry(defer=error_backoff(ctx["job_try"], cap=rt.error_backoff_cap)) from exc
     await enqueue_wait(
         ctx["redis"],
@@ -316,7 +325,7 @@ async def ftjobs_wait(
     start = stored.token or job_id_or_token
     poll = rt.poll if budget is None else attrs.evolve(rt.poll, timeout=budget)
     try:
-        outcome = await wait_once(rt.client, start, poll=poll)
+        outcome = await asyncio.wait_for(wait_once(rt.client, start, poll=poll), rt.wait_deadline)
     except WaitFailed as failed:
         # The original cause (an aiohttp-bound exception) stays out of arq's result.
         raise WaitFailed(
@@ -326,8 +335,9 @@ async def ftjobs_wait(
             status_code=failed.status_code,
             token=failed.token,
         ) from None
-    except APIError as exc:
-        raise Retry(defer=error_backoff(ctx["job_try"], cap=rt.error_backoff_cap)) from exc
+    except (APIError, asyncio.TimeoutError) as exc:
+        # job_try counts every step of the wait, not failures: back off by the poll cap.
+        raise Retry(defer=min(rt.poll.max_interval, rt.error_backoff_cap)) from exc
     job: dict[str, Any] | None = None if outcome.job is None else unstructure(outcome.job)
     if isinstance(outcome, WaitDone):
         await rt.store.record(
@@ -452,6 +462,8 @@ class WorkerSettings:
             poll=cls.ftjobs_poll,
             queue=cls.queue_name,
             error_backoff_cap=cls.ftjobs_error_backoff_cap,
+            create_deadline=_deadline(cls.ftjobs_create_timeout),
+            wait_deadline=_deadline(cls.ftjobs_wait_timeout),
         )
 
     @classmethod
