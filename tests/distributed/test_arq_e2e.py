@@ -85,7 +85,7 @@ class Sampler:
             self.orphans.setdefault(task_id, (killed_at, steps))
 
     async def _check_orphans(self) -> None:
-        for task_id, (killed_at, steps) in self.orphans.items():
+        for task_id, (killed_at, steps) in list(self.orphans.items()):
             if task_id in self.rerun_latency:
                 continue
             if task_id.startswith("ftjobs:wait:"):
