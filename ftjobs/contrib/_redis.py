@@ -57,6 +57,15 @@ end
 return {added, followed}
 """
 
+_FORGET = """
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  redis.call('DEL', KEYS[1])
+  redis.call('HDEL', KEYS[2], 'token', 'done')
+  return 1
+end
+return 0
+"""
+
 
 def state_key(job_id: str) -> str:
     """The hash holding a wait's token and last seen job."""
@@ -182,6 +191,15 @@ class RedisWaitStore:
             keys += [keys[0], keys[0]]  # unused, but the script names five keys
         added, followed = await _resolve(self._redis.eval(_RECORD, len(keys), *keys, *argv))
         return int(added), bool(followed)
+
+    async def forget_if(self, job_id: str, marker_key: str) -> bool:
+        """If ``marker_key`` exists (the engine's record of a finished wait), delete it and the
+        wait's position, atomically, so that a new wait starts afresh; else change nothing.
+
+        Events already stored stay, and are not delivered again.
+        """
+        keys = [marker_key, state_key(job_id)]
+        return bool(await _resolve(self._redis.eval(_FORGET, len(keys), *keys)))
 
     async def events(self, job_id: str) -> list[tuple[str, dict[str, Any]]]:
         """Every event stored for ``job_id``, oldest first, as ``(event id, event)``."""

@@ -24,6 +24,7 @@ from typing import Any
 
 import attrs
 
+from .._types import NOT_GIVEN, NotGiven
 from ..client import AsyncClient
 from ..continuation import TOKEN_PREFIX
 from ..converter import unstructure
@@ -302,12 +303,17 @@ def _failure(job_id: str, exc: APIStatusError) -> WaitFailed:
 
 
 async def wait_once(
-    client: AsyncClient, job_id_or_token: str, *, poll: PollPolicy | None = None
+    client: AsyncClient,
+    job_id_or_token: str,
+    *,
+    poll: PollPolicy | None = None,
+    timeout: float | NotGiven | None = NOT_GIVEN,
 ) -> WaitProgress | WaitDone:
     """Take one step of a wait from a job id (first step) or the last stored token.
 
     Never sleeps. Transient failures come back as a :class:`WaitProgress` with a longer delay
-    (and the same position in the event stream).
+    (and the same position in the event stream). ``timeout`` gives the wait a fresh total
+    budget from now (for the first step; later tokens carry what is left of it).
 
     Raises:
         WaitFailed: 401/403/404 or another permanent refusal, the budget spent, a token that
@@ -316,7 +322,8 @@ async def wait_once(
     """
     job_id = job_id_of(job_id_or_token)
     try:
-        result = await client.jobs.step(job_id_or_token, poll=poll)
+        waiter = client.jobs.waiter(job_id_or_token, poll=poll, follow=True, timeout=timeout)
+        result = await waiter.step()
     except InvalidContinuationToken as exc:
         raise WaitFailed(job_id, "bad_token", str(exc)) from exc
     except WaitTimeout as exc:

@@ -35,10 +35,11 @@ from typing import Any, ClassVar
 
 import attrs
 from arq.connections import ArqRedis, RedisSettings
-from arq.constants import default_queue_name, job_key_prefix
+from arq.constants import default_queue_name, job_key_prefix, result_key_prefix
 from arq.jobs import Job, serialize_job
 from arq.worker import Function, JobExecutionFailed, Retry, func
 
+from .._types import NOT_GIVEN, NotGiven
 from ..client import AsyncClient
 from ..converter import structure, unstructure
 from ..errors import APIError
@@ -209,14 +210,25 @@ async def enqueue_wait(
     follow_up: str | None = None,
     follow_up_queue: str | None = None,
     queue: str = QUEUE,
+    restart: bool = False,
 ) -> bool:
     """Enqueue a wait on a job (by id, or from a continuation token to resume one).
 
-    From a token, the token's own remaining budget applies; ``budget`` only sets arq's expiry.
-    Returns ``False`` if a wait on this job is already queued, running or done.
+    ``budget`` counts from the wait's first step (also when resuming from a token).
+
+    Args:
+        restart: If the previous wait on this job has *finished* (a result is kept, e.g. a
+            ``WaitFailed`` for a spent budget), forget it and its position so that this one
+            runs; a wait still queued or running is never replaced.
+
+    Returns:
+        ``False`` if a wait on this job is already queued, running or (without ``restart``)
+        done.
     """
     job_id = job_id_of(job_id_or_token)
     _check_budget(budget)
+    if restart:
+        await RedisWaitStore(pool).forget_if(job_id, result_key_prefix + wait_task_id(job_id))
     job = await pool.enqueue_job(
         WAIT_TASK,
         job_id_or_token,
@@ -322,10 +334,12 @@ async def ftjobs_wait(
     stored = await rt.store.load(job_id)
     if stored.done and stored.job is not None:
         return stored.job  # a re-run after the terminal step was recorded
+    # The first step gives the wait its budget; later tokens carry what is left of it.
     start = stored.token or job_id_or_token
-    poll = rt.poll if budget is None else attrs.evolve(rt.poll, timeout=budget)
+    timeout: float | NotGiven | None = NOT_GIVEN if stored.token else budget
+    step = wait_once(rt.client, start, poll=rt.poll, timeout=timeout)
     try:
-        outcome = await asyncio.wait_for(wait_once(rt.client, start, poll=poll), rt.wait_deadline)
+        outcome = await asyncio.wait_for(step, rt.wait_deadline)
     except WaitFailed as failed:
         # The original cause (an aiohttp-bound exception) stays out of arq's result.
         raise WaitFailed(

@@ -193,8 +193,8 @@ async def test_wait_once_with_a_bad_api_key_is_a_typed_failure(
     assert (info.value.reason, info.value.status_code) == ("auth", 401)
 
 
-async def test_wait_once_with_a_spent_budget_hands_back_a_token(
-    live_client: ftjobs.AsyncClient,
+async def test_wait_once_with_a_spent_budget_hands_back_a_token_losing_no_event(
+    live_client: ftjobs.AsyncClient, emulator_clock: ManualClock
 ) -> None:
     params = {"model": MODEL, "training_file": await _training(live_client)}
     job = await create_once(live_client, params, "exp-1")
@@ -202,3 +202,14 @@ async def test_wait_once_with_a_spent_budget_hands_back_a_token(
         await wait_once(live_client, job.id, poll=ftjobs.PollPolicy(timeout=1e-9))
     assert info.value.reason == "timeout" and info.value.token is not None
     assert job_id_of(info.value.token) == job.id
+    # The step that ran out of budget had fetched events; the token must not skip them.
+    seen: list[str] = []
+    outcome = await wait_once(live_client, info.value.token, timeout=60)
+    for _ in range(50):
+        seen += [event_id for event_id, _ in outcome.events]
+        if isinstance(outcome, WaitDone):
+            break
+        emulator_clock.advance(7)
+        outcome = await wait_once(live_client, outcome.token)
+    on_server = [e.id async for e in live_client.jobs.list_events(job.id, limit=100)]
+    assert seen == on_server[::-1]

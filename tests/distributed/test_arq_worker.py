@@ -131,3 +131,28 @@ async def test_a_missing_job_ends_the_wait_with_a_typed_failure(
     with pytest.raises(ftarq.WaitFailed) as info:
         await ftarq.wait_result(pool, "ftjob-missing", timeout=1)
     assert (info.value.reason, info.value.status_code) == ("not_found", 404)
+
+
+async def test_a_spent_budget_ends_the_wait_and_a_restart_resumes_it(
+    pool: ArqRedis, emu: EmulatorHandle, redis_url: str
+) -> None:
+    async with ftjobs.AsyncClient(api_key=emu.api_key, base_url=emu.base_url) as client:
+        training = (await client.files.upload(chat_file(10), filename="t.jsonl")).id
+        job = await client.jobs.create(model=MODEL, training_file=training)
+    assert await ftarq.enqueue_wait(pool, job.id, budget=1e-9)
+    await _burst(redis_url)
+    with pytest.raises(ftarq.WaitFailed) as info:
+        await ftarq.wait_result(pool, job.id, timeout=1)
+    assert info.value.reason == "timeout" and info.value.token is not None
+    token = info.value.token
+
+    assert not await ftarq.enqueue_wait(pool, token, budget=60)  # the finished wait is kept
+    assert await ftarq.enqueue_wait(pool, token, budget=60, restart=True)
+    assert not await ftarq.enqueue_wait(pool, token, budget=60, restart=True)  # queued: kept
+    await _burst(redis_url)
+    final = await ftarq.wait_result(pool, job.id, timeout=1)
+    assert final.status is ftjobs.JobStatus.SUCCEEDED
+    stored = [i for i, _ in await RedisWaitStore(pool).events(job.id)]
+    async with ftjobs.AsyncClient(api_key=emu.api_key, base_url=emu.base_url) as client:
+        on_server = [e.id async for e in client.jobs.list_events(job.id, limit=100)]
+    assert stored == on_server[::-1]  # none lost at the budget's end, none delivered twice
