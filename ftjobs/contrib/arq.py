@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import time
 from collections.abc import Callable, Mapping
@@ -42,7 +43,6 @@ from arq.worker import Function, JobExecutionFailed, Retry, func
 from .._types import NOT_GIVEN, NotGiven
 from ..client import AsyncClient
 from ..converter import structure, unstructure
-from ..errors import APIError
 from ..models import FineTuningJob
 from ..polling import PollPolicy
 from ._redis import FollowUp, RedisWaitStore
@@ -92,6 +92,7 @@ _UNBOUNDED_EXPIRY = 366 * 86400.0
 # How long an enqueued follow-up may sit unstarted (arq's own default is a day).
 _FOLLOW_UP_EXPIRY_MS = 7 * 86400 * 1000
 _RUNTIME = "ftjobs"
+_log = logging.getLogger("ftjobs.contrib.arq")
 _ERROR = "__ftjobs_error__"
 
 
@@ -307,16 +308,22 @@ async def ftjobs_create(
     rt = _runtime(ctx)
     try:
         job = await asyncio.wait_for(create_once(rt.client, params, key), rt.create_deadline)
-    except (APIError, asyncio.TimeoutError) as exc:  # transient, past the client's retries
-        raise Retry(defer=error_backoff(ctx["job_try"], cap=rt.error_backoff_cap)) from exc
-    await enqueue_wait(
-        ctx["redis"],
-        job.id,
-        budget=budget,
-        follow_up=follow_up,
-        follow_up_queue=follow_up_queue,
-        queue=rt.queue,
-    )
+        await enqueue_wait(
+            ctx["redis"],
+            job.id,
+            budget=budget,
+            follow_up=follow_up,
+            follow_up_queue=follow_up_queue,
+            queue=rt.queue,
+        )
+    except (CreateFailed, ValueError, TypeError):
+        raise  # refused for good, or bad params: a re-run cannot help
+    except Exception as exc:
+        # Transient (past the client's own retries), our own deadline, a Redis blip: run
+        # again later; the lookup by key makes the re-run safe.
+        defer = error_backoff(ctx["job_try"], cap=rt.error_backoff_cap)
+        _log.warning("%s: %r, re-running in %.1f s", create_task_id(key), exc, defer)
+        raise Retry(defer=defer) from exc
     data: dict[str, Any] = unstructure(job)
     return data
 
@@ -349,29 +356,42 @@ async def ftjobs_wait(
             status_code=failed.status_code,
             token=failed.token,
         ) from None
-    except (APIError, asyncio.TimeoutError) as exc:
-        # job_try counts every step of the wait, not failures: back off by the poll cap.
-        raise Retry(defer=min(rt.poll.max_interval, rt.error_backoff_cap)) from exc
+    except Exception as exc:
+        raise _retry_wait(job_id, exc, rt) from exc
     job: dict[str, Any] | None = None if outcome.job is None else unstructure(outcome.job)
+    try:
+        if isinstance(outcome, WaitDone):
+            await rt.store.record(
+                job_id,
+                token=None,
+                status=str(outcome.job.status),
+                job=job,
+                events=outcome.events,
+                follow_up=_follow_up(job_id, follow_up, follow_up_queue, job),
+            )
+        else:
+            await rt.store.record(
+                job_id,
+                token=outcome.token,
+                status=None if outcome.job is None else str(outcome.job.status),
+                job=job,
+                events=outcome.events,
+            )
+    except Exception as exc:
+        raise _retry_wait(job_id, exc, rt) from exc
     if isinstance(outcome, WaitDone):
-        await rt.store.record(
-            job_id,
-            token=None,
-            status=str(outcome.job.status),
-            job=job,
-            events=outcome.events,
-            follow_up=_follow_up(job_id, follow_up, follow_up_queue, job),
-        )
         assert job is not None
         return job
-    await rt.store.record(
-        job_id,
-        token=outcome.token,
-        status=None if outcome.job is None else str(outcome.job.status),
-        job=job,
-        events=outcome.events,
-    )
     raise Retry(defer=timedelta(seconds=outcome.delay))
+
+
+def _retry_wait(job_id: str, exc: Exception, rt: _Runtime) -> Retry:
+    # Only WaitDone and WaitFailed end a wait: anything else (transient failures past the
+    # policy, our own deadline, an unexpected body, a Redis blip) re-runs the step from the
+    # stored token. job_try counts every step, not failures: back off by the poll cap.
+    defer = min(rt.poll.max_interval, rt.error_backoff_cap)
+    _log.warning("%s: %r, stepping again in %.1f s", wait_task_id(job_id), exc, defer)
+    return Retry(defer=defer)
 
 
 def _follow_up(

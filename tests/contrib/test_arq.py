@@ -101,3 +101,38 @@ async def test_enqueue_refuses_a_bad_budget(budget: Any) -> None:
 async def test_enqueue_create_refuses_a_bad_key() -> None:
     with pytest.raises(ValueError, match="key"):
         await ftarq.enqueue_create(FakePool(), {}, key="has space")  # type: ignore[arg-type]
+
+
+class BrokenRedis:
+    """A Redis whose reads find nothing and whose writes fail (a blip mid-step)."""
+
+    async def hmget(self, key: str, fields: list[str]) -> list[None]:
+        return [None] * len(fields)
+
+    async def eval(self, *args: Any) -> Any:
+        raise ConnectionError("redis went away")
+
+
+async def test_a_failed_write_re_runs_the_step_instead_of_ending_the_wait(
+    emulator: Any, live_client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from arq.worker import Retry
+
+    from tests.emulator.helpers import chat_file
+
+    training = (await live_client.files.upload(chat_file(10), filename="t.jsonl")).id
+    job = await live_client.jobs.create(model="gpt-4o-mini-2024-07-18", training_file=training)
+
+    class Settings(ftarq.WorkerSettings):
+        ftjobs_poll = PollPolicy(max_interval=3.0)
+
+    monkeypatch.setenv("OPENAI_API_KEY", emulator.api_key)
+    monkeypatch.setenv("OPENAI_BASE_URL", emulator.base_url)
+    ctx: dict[str, Any] = {"redis": BrokenRedis(), "job_try": 1}
+    await Settings.startup(ctx)
+    try:
+        with pytest.raises(Retry) as info:
+            await ftarq.ftjobs_wait(ctx, job.id, 60.0)
+    finally:
+        await Settings.shutdown(ctx)
+    assert info.value.defer_score == 3000
