@@ -356,8 +356,11 @@ async def _list_jobs(request: web.Request) -> web.StreamResponse:
 
 
 async def _get_job(request: web.Request) -> web.StreamResponse:
-    store = _emulator(request).store
-    return _json(store.render_job(store.get_job(_job_id(request))))
+    emulator = _emulator(request)
+    store = emulator.store
+    hint = emulator.config.poll_after_ms
+    headers = None if hint is None else {"openai-poll-after-ms": str(hint)}
+    return _json(store.render_job(store.get_job(_job_id(request))), headers=headers)
 
 
 def _action(action: str) -> _Handler:

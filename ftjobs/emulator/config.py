@@ -67,6 +67,8 @@ class EmulatorConfig:
         timings: Lifecycle durations.
         min_training_examples: Training files with fewer examples fail validation.
         max_upload_bytes: Largest accepted upload.
+        poll_after_ms: When set, ``GET`` of a job answers with an ``openai-poll-after-ms``
+            header of this value (the server's pacing hint to pollers).
     """
 
     api_key: str = "sk-emulator"
@@ -79,6 +81,7 @@ class EmulatorConfig:
     timings: Timings = Timings()
     min_training_examples: int = 10
     max_upload_bytes: int = 64 * 1024 * 1024
+    poll_after_ms: int | None = None
 
     def __attrs_post_init__(self) -> None:
         if not self.api_key:
