@@ -453,7 +453,7 @@ async def test_wait_many_return_when(
 
 
 async def test_as_completed_over_many_jobs_scans_the_list() -> None:
-    config = EmulatorConfig(speed=300, max_running_jobs=40)
+    config = EmulatorConfig(speed=100, max_running_jobs=30)
     async with serve_emulator(config) as handle, _client(handle) as client:
         async with aiohttp.ClientSession() as admin:
             for _ in range(3):  # three waves of 50, created a little apart
@@ -463,7 +463,10 @@ async def test_as_completed_over_many_jobs_scans_the_list() -> None:
         ids = [job.id async for job in client.jobs.list(limit=100)]
         assert len(ids) == 150
         before = _requests(handle)
-        group = ftjobs.JobGroup(client.jobs, ids, poll=FAST_POLL)
+        steady = ftjobs.PollPolicy(
+            initial_interval=0.02, max_interval=0.04, steer_to_eta=False, timeout=30
+        )
+        group = ftjobs.JobGroup(client.jobs, ids, poll=steady)
         finished = [job.id async for job in group.as_completed()]
         spent = _requests(handle) - before
         assert sorted(finished) == sorted(ids)  # each job exactly once
