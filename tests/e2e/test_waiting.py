@@ -433,11 +433,15 @@ async def test_wait_many_return_when(
     failing = await _new_job(fast_client)
     ids = [quick, slow, failing]
 
-    first = await fast_client.jobs.wait_many(ids, return_when=ftjobs.FIRST_COMPLETED, poll=FAST_POLL)
+    first = await fast_client.jobs.wait_many(
+        ids, return_when=ftjobs.FIRST_COMPLETED, poll=FAST_POLL
+    )
     assert first.done and first.pending and set(first.done) | set(first.pending) == set(ids)
     assert all(job.is_terminal for job in first.done.values())
 
-    failure = await fast_client.jobs.wait_many(ids, return_when=ftjobs.FIRST_FAILURE, poll=FAST_POLL)
+    failure = await fast_client.jobs.wait_many(
+        ids, return_when=ftjobs.FIRST_FAILURE, poll=FAST_POLL
+    )
     assert failing in failure.done and [j.id for j in failure.failed] == [failing]
     assert slow in failure.pending
 
