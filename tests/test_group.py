@@ -33,7 +33,7 @@ async def test_scan_stops_once_every_watched_job_was_seen(
     mocked: aioresponses, client: ftjobs.AsyncClient
 ) -> None:
     watched = [f"ftjob-w{i}" for i in range(5)]
-    mocked.get(LIST_URL, payload=_page(watched + ["ftjob-other"], has_more=True))
+    mocked.get(LIST_URL, payload=_page([*watched, "ftjob-other"], has_more=True))
     group = ftjobs.JobGroup(client.jobs, watched, poll=POLICY)
     finished, delay = await group.tick()
     assert finished == [] and delay is not None
