@@ -30,3 +30,10 @@ def typecheck(session: nox.Session) -> None:
     """mypy --strict on the package."""
     session.install("-e", ".[test]", "mypy")
     session.run("mypy")
+
+
+@nox.session(python=PYTHON)
+def bench_waiting(session: nox.Session) -> None:
+    """Waiting benchmark: writes bench/results/waiting.md and waiting.json (a few minutes)."""
+    session.install("-e", ".")
+    session.run("python", "bench/waiting.py", *session.posargs)
