@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .errors import WaitTimeout
+from .errors import APITimeoutError, WaitTimeout
 from .models import FineTuningJob, JobStatus
 from .polling import PollPolicy, PollState, StopReason
 from .waiting import Pacer, is_transient
@@ -245,7 +245,10 @@ class JobGroup:
         """
         self.ticks += 1
         self.refreshed += len(self.pending)
-        finished, error = await self._refresh()
+        try:
+            finished, error = await self._pacer.bounded(self._refresh())
+        except APITimeoutError as exc:
+            finished, error = [], exc
         if error is not None:
             self._pacer.failed(error)
         else:

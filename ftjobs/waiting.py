@@ -15,7 +15,7 @@ import inspect
 import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, TypeVar
 
 import attrs
 
@@ -24,6 +24,7 @@ from .continuation import TOKEN_PREFIX, ContinuationToken
 from .errors import (
     APIConnectionError,
     APIStatusError,
+    APITimeoutError,
     JobFailed,
     JobPaused,
     RateLimitError,
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from .resources.jobs import Jobs
 
 __all__ = [
+    "DEADLINE_GRACE",
     "CheckpointReceived",
     "EtaChanged",
     "EventReceived",
@@ -51,6 +53,9 @@ __all__ = [
 
 OnPaused = Literal["wait", "return", "raise"]
 _EVENT_PAGE = 100
+#: Seconds a poll may run past the wait's deadline (the final look) before it is abandoned.
+DEADLINE_GRACE = 1.0
+_T = TypeVar("_T")
 
 
 @attrs.frozen
@@ -185,6 +190,21 @@ class Pacer:
         self._error = None
         self.state = self.state.after_poll(status, now=self._clock(), last_event_id=last_event_id)
 
+    async def bounded(self, poll: Awaitable[_T]) -> _T:
+        """Await ``poll``, abandoning it :data:`DEADLINE_GRACE` seconds after the deadline.
+
+        A stalled server (a per-attempt timeout of a minute, times the retries) cannot hold
+        a wait long past its budget; the abandoned poll raises :class:`~ftjobs.APITimeoutError`
+        (transient, so the budget check that follows reports the timeout).
+        """
+        left = self.state.time_left(self._clock())
+        if left is None:
+            return await poll
+        try:
+            return await asyncio.wait_for(poll, max(left, 0.0) + DEADLINE_GRACE)
+        except asyncio.TimeoutError:
+            raise APITimeoutError("the poll outlived the wait's deadline") from None
+
     def failed(self, exc: Exception) -> None:
         """Record a failed poll; re-raise ``exc`` unless it is transient."""
         if not is_transient(exc):
@@ -302,10 +322,8 @@ class JobWaiter:
         updates: list[JobUpdate] = []
         error: Exception | None = None
         try:
-            await self._acquire()
-            job, headers = await self._jobs.retrieve_with_headers(self.job_id)
-            if self.follow:
-                updates.extend(await self._new_events(job))
+            job, headers, events = await self._pacer.bounded(self._poll())
+            updates.extend(events)
         except Exception as exc:
             # The transport already told the shared budget about every 429 it saw.
             self._pacer.failed(exc)
@@ -325,6 +343,12 @@ class JobWaiter:
         estimated = self.job.estimated_finish if self.job is not None else None
         delay = self._pacer.delay(estimated)
         return StepResult(self.job, tuple(updates), self.continuation_token(), delay, error)
+
+    async def _poll(self) -> tuple[FineTuningJob, Mapping[str, str], list[JobUpdate]]:
+        await self._acquire()
+        job, headers = await self._jobs.retrieve_with_headers(self.job_id)
+        events = await self._new_events(job) if self.follow else []
+        return job, headers, events
 
     def _timeout_error(self, reason: StopReason) -> WaitTimeout:
         return WaitTimeout(

@@ -194,6 +194,20 @@ async def test_last_sleep_is_clamped_to_the_time_left(
         await waiter.step()  # a final look right at the deadline, then give up
 
 
+async def test_a_stalled_server_cannot_hold_the_wait_past_its_budget(
+    emulator: EmulatorHandle, live_client: ftjobs.AsyncClient
+) -> None:
+    job_id = await _new_job(live_client)
+    emulator.set_faults("latency=10")  # every request hangs for 10 s
+    with pytest.raises(ftjobs.WaitTimeout) as info:
+        # The outer guard only fails the test if the wait overran its 0.2 s budget by far.
+        await asyncio.wait_for(
+            live_client.jobs.wait_until_terminal(job_id, poll=QUICK, timeout=0.2), 8
+        )
+    assert info.value.reason == "timeout" and info.value.token is not None
+    emulator.set_faults(None)
+
+
 async def test_queued_time_has_its_own_budget(
     one_slot: tuple[EmulatorHandle, ManualClock],
 ) -> None:
