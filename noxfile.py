@@ -57,3 +57,10 @@ def distributed(session: nox.Session) -> None:
         "tests/distributed/test_arq_e2e.py::test_creates_and_waits_survive_kill9",
         *session.posargs,
     )
+
+
+@nox.session(python=PYTHON)
+def bench_waiting(session: nox.Session) -> None:
+    """Waiting benchmark: writes bench/results/waiting.md and waiting.json (a few minutes)."""
+    session.install("-e", ".")
+    session.run("python", "bench/waiting.py", *session.posargs)

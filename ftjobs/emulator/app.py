@@ -397,7 +397,9 @@ async def _list_jobs(request: web.Request) -> web.StreamResponse:
 
 async def _get_job(request: web.Request) -> web.StreamResponse:
     emulator = _emulator(request)
-    return _json(emulator.render_job(emulator.store.get_job(_job_id(request))))
+    hint = emulator.config.poll_after_ms
+    headers = None if hint is None else {"openai-poll-after-ms": str(hint)}
+    return _json(emulator.render_job(emulator.store.get_job(_job_id(request))), headers=headers)
 
 
 def _action(action: str) -> _Handler:

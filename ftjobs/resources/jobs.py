@@ -9,7 +9,7 @@ from .. import _validation as check
 from .._types import NOT_GIVEN, NotGiven
 from ..budget import RequestBudget
 from ..continuation import ContinuationToken
-from ..converter import unstructure
+from ..converter import structure, unstructure
 from ..group import ALL_COMPLETED, JobGroup, ReturnWhen, WaitManyResult
 from ..models import (
     FineTuneMethod,
@@ -185,6 +185,23 @@ class Jobs(Resource):
             extra_query=extra_query,
             timeout=timeout,
         )
+
+    async def retrieve_with_headers(
+        self,
+        job_id: str | FineTuningJob,
+        *,
+        timeout: float | NotGiven | None = NOT_GIVEN,
+    ) -> tuple[FineTuningJob, Mapping[str, str]]:
+        """Fetch one job by id, with the response headers.
+
+        For pollers: the headers may carry the server's pacing hint
+        (``openai-poll-after-ms``), which the waiters honour.
+        """
+        response = await self._transport.request(
+            "GET", f"{_JOBS}/{_job_id(job_id)}", timeout=timeout
+        )
+        job = structure(response.data, FineTuningJob, request_id=response.request_id)
+        return job, response.headers
 
     def list(
         self,
