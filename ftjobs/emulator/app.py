@@ -52,6 +52,10 @@ _HTML_502 = (
     b"</body>\r\n</html>\r\n"
 )
 
+# Some proxies put this in front of JSON to defeat script inclusion; a client must not take it
+# for the body.
+_GARBLE_PREFIX = b")]}'\n"
+
 
 class Emulator:
     """One emulator instance: config, store, fault injector and request statistics."""
@@ -319,6 +323,11 @@ async def _gateway(request: web.Request, handler: _Handler) -> web.StreamRespons
                 body=body[: len(body) // 2] or b'{"object": ',
                 status=200,
                 content_type="application/json",
+            )
+        elif kind == "garbled" and isinstance(response, web.Response):
+            body = response.body if isinstance(response.body, bytes) else b""
+            response = web.Response(
+                body=_GARBLE_PREFIX + body, status=200, content_type="application/json"
             )
     if kind != "html":
         response.headers["x-request-id"] = "req_" + random_id("")[:24]
