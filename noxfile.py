@@ -30,3 +30,15 @@ def typecheck(session: nox.Session) -> None:
     """mypy --strict on the package."""
     session.install("-e", ".[test]", "mypy")
     session.run("mypy")
+
+
+@nox.session(python=PYTHON)
+def chaos(session: nox.Session) -> None:
+    """The chaos suite at full size: ``nox -s chaos -- --jobs 200 --seeds 5`` (the default).
+
+    Any ``python -m tests.chaos.run`` option may follow ``--`` (``--seed-list 3 7``,
+    ``--faults ...``). Prints the figures table; fails, naming the seed, if any run failed.
+    """
+    session.install("-e", ".[test]")
+    args = session.posargs or ["--jobs", "200", "--seeds", "5"]
+    session.run("python", "-m", "tests.chaos.run", *args)

@@ -1,0 +1,49 @@
+"""The chaos suite at CI size: 20 jobs under every fault kind, two seeds.
+
+The larger run is ``nox -s chaos`` (or ``python -m tests.chaos.run --jobs 200 --seeds 5``).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.chaos.workload import CHAOS_KEY, ChaosConfig, ChaosReport, format_table, run_chaos
+
+CI_JOBS = 20
+CI_SEEDS = (1, 2)
+
+
+def _rerun(report: ChaosReport) -> str:
+    seed, jobs = report.config.seed, report.config.jobs
+    return f"failing seed {seed}: rerun with `python -m tests.chaos.run --jobs {jobs} --seed-list {seed}`"
+
+
+@pytest.mark.parametrize("seed", CI_SEEDS)
+async def test_chaos_run_loses_nothing_duplicates_nothing_leaks_nothing(
+    seed: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    report = await run_chaos(ChaosConfig(jobs=CI_JOBS, seed=seed))
+    table = format_table([report])
+    print(table)
+    context = f"{_rerun(report)}\n{table}\nproblems: {report.problems[:10]}"
+
+    assert report.ok, context
+    assert report.jobs_requested == report.jobs_on_server == CI_JOBS, context
+    assert report.duplicates == 0 and report.missing == 0, context
+    assert report.listed_jobs == CI_JOBS, context
+    # Every single wait, then every job again through wait_many, in the expected state.
+    assert report.waits_right == report.waits_total == 2 * CI_JOBS, context
+    assert report.unhandled == 0, context
+
+    # The faults really happened, and the SDK really retried through them.
+    assert report.requests > 3 * CI_JOBS, context
+    fired = {kind for kind, count in report.faults.items() if count and kind != "latency"}
+    assert len(fired) >= 5, context
+    assert report.retries > 0 and report.attempts_logged >= report.requests // 2, context
+
+    # The key never shows: logs (DEBUG and up), exception texts, reprs, stats, printed output.
+    assert any(text.startswith("DEBUG ftjobs ") and "attempt=" in text for text in report.texts)
+    assert any(text.startswith("INFO ftjobs retrying") for text in report.texts)
+    assert not report.leaks(CHAOS_KEY), f"{_rerun(report)}: {report.leaks(CHAOS_KEY)[:3]}"
+    captured = capsys.readouterr()
+    assert CHAOS_KEY not in captured.out + captured.err
