@@ -15,7 +15,8 @@ CI_SEEDS = (1, 2)
 
 def _rerun(report: ChaosReport) -> str:
     seed, jobs = report.config.seed, report.config.jobs
-    return f"failing seed {seed}: rerun with `python -m tests.chaos.run --jobs {jobs} --seed-list {seed}`"
+    command = f"python -m tests.chaos.run --jobs {jobs} --seed-list {seed}"
+    return f"failing seed {seed}: rerun with `{command}`"
 
 
 @pytest.mark.parametrize("seed", CI_SEEDS)
@@ -47,3 +48,15 @@ async def test_chaos_run_loses_nothing_duplicates_nothing_leaks_nothing(
     assert not report.leaks(CHAOS_KEY), f"{_rerun(report)}: {report.leaks(CHAOS_KEY)[:3]}"
     captured = capsys.readouterr()
     assert CHAOS_KEY not in captured.out + captured.err
+
+
+async def test_the_suite_catches_duplicates_when_the_server_ignores_idempotency_keys() -> None:
+    # Proof that the duplicate counter can fail: same workload, every create's response lost
+    # after commit half the time, and a server that does not deduplicate retries.
+    config = ChaosConfig(
+        jobs=10, seed=3, faults="drop_after=0.5,retry_after=0.02", honor_idempotency=False
+    )
+    report = await run_chaos(config)
+    assert report.duplicates > 0
+    assert report.jobs_on_server == report.jobs_requested + report.duplicates
+    assert not report.ok and any("duplicate" in problem for problem in report.problems)

@@ -80,6 +80,8 @@ class ChaosConfig:
     seed: int = 1
     faults: str = DEFAULT_FAULTS
     max_retries: int = 10
+    #: ``False`` makes the emulator ignore Idempotency-Key: the suite must then see duplicates.
+    honor_idempotency: bool = True
 
 
 @attrs.define
@@ -240,12 +242,15 @@ async def run_chaos(config: ChaosConfig) -> ChaosReport:
     return report
 
 
-async def _run(config: ChaosConfig, report: ChaosReport) -> None:  # noqa: C901
+async def _run(config: ChaosConfig, report: ChaosReport) -> None:
     rng = random.Random(config.seed)
     faults = FaultConfig.parse(f"{config.faults},seed={config.seed}")
     clock = ManualClock(time.time())
     emulator_config = EmulatorConfig(
-        api_key=CHAOS_KEY, max_running_jobs=max(config.jobs, 1), faults=faults
+        api_key=CHAOS_KEY,
+        max_running_jobs=max(config.jobs, 1),
+        faults=faults,
+        honor_idempotency=config.honor_idempotency,
     )
     retry = ftjobs.RetryPolicy(
         max_retries=config.max_retries,
@@ -319,29 +324,25 @@ async def _run(config: ChaosConfig, report: ChaosReport) -> None:  # noqa: C901
 
         # 3. cancel while validating; then validation ends and every slot takes a job
         actions: dict[int, str | None] = {}
-        for i, job in zip(
-            pick("cancel_validating"),
-            await run.gather(
-                "cancel(validating)", (client.jobs.cancel(ids[i]) for i in pick("cancel_validating"))
-            ),
-        ):
-            actions[i] = job.status if job is not None else None
+
+        async def act(fate: str, verb: str) -> list[ftjobs.FineTuningJob | None]:
+            chosen = pick(fate)
+            action = getattr(client.jobs, verb)
+            answers = await run.gather(f"{verb}({fate})", (action(ids[i]) for i in chosen))
+            if verb == "cancel":
+                for i, job in zip(chosen, answers, strict=True):
+                    actions[i] = job.status if job is not None else None
+            return answers
+
+        await act("cancel_validating", "cancel")
         timings = emulator_config.timings
         clock.advance(timings.validate_seconds + timings.queue_seconds + 0.5)
 
         # 4. pause some, cancel others, while they run; resume the paused
-        for i, job in zip(
-            pick("cancel_running"),
-            await run.gather(
-                "cancel(running)", (client.jobs.cancel(ids[i]) for i in pick("cancel_running"))
-            ),
-        ):
-            actions[i] = job.status if job is not None else None
-        paused = await run.gather("pause", (client.jobs.pause(ids[i]) for i in pick("pause_resume")))
-        resumed = await run.gather(
-            "resume", (client.jobs.resume(ids[i]) for i in pick("pause_resume"))
-        )
-        for i, p, r in zip(pick("pause_resume"), paused, resumed):
+        await act("cancel_running", "cancel")
+        paused = await act("pause_resume", "pause")
+        resumed = await act("pause_resume", "resume")
+        for i, p, r in zip(pick("pause_resume"), paused, resumed, strict=True):
             if p is not None and p.status != "paused":
                 report.problems.append(f"pause of job {ids[i]} answered {p.status!r}")
             if r is not None and r.status not in ("queued", "running"):
@@ -367,7 +368,7 @@ async def _run(config: ChaosConfig, report: ChaosReport) -> None:  # noqa: C901
             stop.set()
             await ticker
         report.waits_total = len(live) + (len(live) if result is not None else 0)
-        for i, final in zip(live, finals):
+        for i, final in zip(live, finals, strict=True):
             expected = _EXPECTED[fates[i]]
             if final is None:
                 continue
@@ -490,7 +491,7 @@ def format_table(reports: list[ChaosReport]) -> str:
     widths = [max(len(h), *(len(row[k]) for row in rows)) for k, h in enumerate(headers)]
 
     def line(cells: list[str]) -> str:
-        return "| " + " | ".join(c.rjust(w) for c, w in zip(cells, widths)) + " |"
+        return "| " + " | ".join(c.rjust(w) for c, w in zip(cells, widths, strict=True)) + " |"
 
     out = [line(headers), "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
     out += [line(row) for row in rows]
