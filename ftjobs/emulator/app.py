@@ -271,6 +271,11 @@ async def _gateway(request: web.Request, handler: _Handler) -> web.StreamRespons
     emulator.requests_total += 1
     decision = emulator.faults.next_decision()
     if decision.latency > 0:
+        if request.content_type == "application/json" and request.can_read_body:
+            # A slow server has the request in hand before it stalls: read (and cache) the
+            # body first, so the handler still runs, and commits, after a client that timed
+            # out has hung up. Multipart bodies are left to stream to their handler.
+            await request.read()
         await asyncio.sleep(decision.latency)
     kind = decision.kind
     retry_after = emulator.faults.config.retry_after

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 
@@ -193,3 +194,27 @@ async def test_garbled_is_deterministic_by_seed() -> None:
     assert isinstance(faults, dict)
     assert faults["garbled"] + faults["malformed"] == first.count("malformed")
     assert faults["garbled"] > 0
+
+
+async def test_latency_on_a_json_post_still_commits_after_the_client_hung_up(
+    emu: EmulatorHandle,
+) -> None:
+    file_id = await training_file(emu)
+    await set_faults(emu, "latency=1:0.3")
+    headers = {**auth(emu.api_key), "Idempotency-Key": "late-1"}
+    async with aiohttp.ClientSession() as session:
+        with pytest.raises(asyncio.TimeoutError):
+            async with session.post(
+                emu.base_url + "/fine_tuning/jobs",
+                json={"model": "m", "training_file": file_id},
+                headers=headers,
+                timeout=aiohttp.ClientTimeout(total=0.05),
+            ):
+                pass
+    # No timing assertion: wait for the stalled handler to finish, however long it takes.
+    for _ in range(500):
+        if emu.stats()["requests"]["by_status"].get("200"):
+            break
+        await asyncio.sleep(0.01)
+    assert len(list(emu.store.jobs())) == 1
+    assert emu.store.idempotency_record("POST /fine_tuning/jobs", "late-1") is not None
