@@ -9,6 +9,7 @@ from types import TracebackType
 
 import aiohttp
 
+from . import _validation as check
 from ._version import __version__
 from .budget import RatePolicy, RequestBudget
 from .errors import ConfigurationError
@@ -76,15 +77,18 @@ class AsyncClient:
         connection_limit: int = 100,
         request_budget: RatePolicy | None = None,
     ) -> None:
+        # Type checks name the parameter but never show a value: it may be the secret.
+        for name, value in (("api_key", api_key), ("base_url", base_url)):
+            if value is not None and not isinstance(value, str):
+                raise TypeError(f"{name} must be a str, got {type(value).__name__}")
+        check.timeout("timeout", timeout)
+        # 0 is aiohttp's "no limit".
+        check.require_int("connection_limit", connection_limit, 0)
         key = api_key if api_key is not None else os.environ.get("OPENAI_API_KEY")
-        if not key:
+        if not key or not key.strip():
             raise ConfigurationError(
                 "no API key: pass api_key= to AsyncClient or set the OPENAI_API_KEY "
                 "environment variable"
-            )
-        if timeout is not None and (isinstance(timeout, bool) or timeout <= 0):
-            raise ValueError(
-                f"timeout must be a positive number of seconds or None, got {timeout!r}"
             )
         self._api_key = key
         self.base_url = (base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL).rstrip(
