@@ -6,6 +6,7 @@ import os
 import platform
 from collections.abc import Mapping
 from types import TracebackType
+from urllib.parse import urlsplit
 
 import aiohttp
 
@@ -97,6 +98,11 @@ class AsyncClient:
         if not self.base_url.startswith(("http://", "https://")):
             raise ConfigurationError(
                 f"base_url must start with http:// or https://, got {self.base_url!r}"
+            )
+        if "@" in urlsplit(self.base_url).netloc:
+            # Not echoed: the part before "@" is a credential.
+            raise ConfigurationError(
+                "base_url must not carry credentials (user:password@); pass api_key= instead"
             )
         self.organization = organization or os.environ.get("OPENAI_ORG_ID")
         self.project = project or os.environ.get("OPENAI_PROJECT_ID")
