@@ -94,7 +94,9 @@ async def test_no_key_in_reprs_logs_or_errors_across_failures(
             texts += _exception_texts(info.value)
         with pytest.raises(TypeError) as bad_input:
             await client.jobs.create(
-                model="m", training_file="f", extra_headers={"api-key": 123}  # type: ignore[dict-item]
+                model="m",
+                training_file="f",
+                extra_headers={"api-key": 123},  # type: ignore[dict-item]
             )
         texts += _exception_texts(bad_input.value)
 
@@ -102,7 +104,7 @@ async def test_no_key_in_reprs_logs_or_errors_across_failures(
     async with ftjobs.AsyncClient(api_key=WRONG, base_url=emulator.base_url) as wrong:
         with pytest.raises(ftjobs.AuthenticationError) as unauthorized:
             await wrong.jobs.list()
-        texts += _exception_texts(unauthorized.value) + [repr(wrong)]
+        texts += [*_exception_texts(unauthorized.value), repr(wrong)]
     # Nobody listening: connection errors after retries.
     dead = f"http://127.0.0.1:{_free_port()}/v1"
     async with ftjobs.AsyncClient(api_key=SECRET, base_url=dead, retry_policy=FAST_RETRIES) as c:
