@@ -54,11 +54,11 @@ CHAOS_KEY = "sk-chaos-SECRET-5c1d0e4b7a9f2e3d"
 #: Every fault kind at once, about 26% of requests faulted plus 3% delayed past the read timeout.
 DEFAULT_FAULTS = (
     "429=0.04,500=0.03,503=0.03,drop=0.03,drop_after=0.04,malformed=0.03,garbled=0.02,"
-    "html=0.03,latency=0.03:0.6-0.8,retry_after=0.02"
+    "html=0.03,latency=0.03:0.8-1,retry_after=0.02"
 )
 
-#: Seconds per attempt; the latency fault (0.6-0.8 s) outlasts it.
-READ_TIMEOUT = 0.3
+#: Seconds per attempt; the latency fault (0.8-1 s) outlasts it.
+READ_TIMEOUT = 0.5
 
 FATES = ("succeed", "bad_file", "cancel_validating", "cancel_running", "pause_resume")
 _EXPECTED = {
@@ -80,6 +80,9 @@ class ChaosConfig:
     seed: int = 1
     faults: str = DEFAULT_FAULTS
     max_retries: int = 10
+    #: Operations (uploads, creates, actions, listings) in flight at once, as a real
+    #: orchestrator would bound them; waits are paced by the client's request budget instead.
+    concurrency: int = 32
     #: ``False`` makes the emulator ignore Idempotency-Key: the suite must then see duplicates.
     honor_idempotency: bool = True
 
@@ -175,19 +178,27 @@ class _Run:
         self.config = config
         self.report = report
         self.errors: list[str] = []
+        self.slots = asyncio.Semaphore(config.concurrency)
 
-    async def guard(self, what: str, awaitable: Awaitable[T]) -> T | None:
+    async def guard(self, what: str, awaitable: Awaitable[T], bounded: bool = True) -> T | None:
         """Await ``awaitable``; an exception becomes a problem instead of ending the run."""
         try:
-            return await awaitable
+            if not bounded:
+                return await awaitable
+            async with self.slots:
+                return await awaitable
         except Exception as exc:  # the point of the suite: count, never crash
             self.errors.append(f"{what}: {type(exc).__name__}: {exc}")
             self.report.texts.extend([str(exc), repr(exc)])
             return None
 
-    async def gather(self, what: str, awaitables: Iterable[Awaitable[T]]) -> list[T | None]:
+    async def gather(
+        self, what: str, awaitables: Iterable[Awaitable[T]], bounded: bool = True
+    ) -> list[T | None]:
         return list(
-            await asyncio.gather(*(self.guard(f"{what}[{i}]", a) for i, a in enumerate(awaitables)))
+            await asyncio.gather(
+                *(self.guard(f"{what}[{i}]", a, bounded) for i, a in enumerate(awaitables))
+            )
         )
 
 
@@ -254,14 +265,14 @@ async def _run(config: ChaosConfig, report: ChaosReport) -> None:
     )
     retry = ftjobs.RetryPolicy(
         max_retries=config.max_retries,
-        initial_delay=0.005,
-        max_delay=0.1,
+        initial_delay=0.01,
+        max_delay=0.5,
         max_retry_after=0.1,
     )
     poll = ftjobs.PollPolicy(
         initial_interval=0.02, max_interval=0.2, timeout=120, failure_timeout=60
     )
-    budget = ftjobs.RatePolicy(rate=2000, burst=200, max_pause=0.2)
+    budget = ftjobs.RatePolicy(rate=300, burst=50, max_pause=0.2)
     run = _Run(config, report)
     fates = _fates(config.jobs, rng)
     async with (
@@ -272,8 +283,8 @@ async def _run(config: ChaosConfig, report: ChaosReport) -> None:
             retry_policy=retry,
             timeout=READ_TIMEOUT,
             request_budget=budget,
-            # Enough connections for every concurrent create: time spent queued for a pooled
-            # connection counts against the per-attempt timeout (see notes/issue-5.md).
+            # More connections than operations in flight plus waiters: time spent queued for
+            # a pooled connection counts against the per-attempt timeout (notes/issue-5.md).
             connection_limit=max(100, 2 * config.jobs),
         ) as client,
     ):
@@ -359,10 +370,10 @@ async def _run(config: ChaosConfig, report: ChaosReport) -> None:
             finals = await run.gather(
                 "wait",
                 (client.jobs.wait_until_terminal(ids[i], poll=poll) for i in live),
+                bounded=False,
             )
             result = await run.guard(
-                "wait_many",
-                client.jobs.wait_many([ids[i] for i in live], poll=poll),
+                "wait_many", client.jobs.wait_many([ids[i] for i in live], poll=poll), bounded=False
             )
         finally:
             stop.set()
