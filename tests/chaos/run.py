@@ -24,12 +24,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed-list", type=int, nargs="+", help="run exactly these seeds")
     parser.add_argument("--faults", default=DEFAULT_FAULTS, help="emulator fault spec")
     parser.add_argument("--max-retries", type=int, default=10)
+    parser.add_argument("--concurrency", type=int, default=32, help="operations in flight")
+    parser.add_argument("--read-timeout", type=float, default=0.5, help="seconds per attempt")
+    parser.add_argument("--connection-limit", type=int, help="client connection pool size")
     args = parser.parse_args(argv)
     seeds = args.seed_list or list(range(1, args.seeds + 1))
     reports: list[ChaosReport] = []
     for seed in seeds:
         config = ChaosConfig(
-            jobs=args.jobs, seed=seed, faults=args.faults, max_retries=args.max_retries
+            jobs=args.jobs,
+            seed=seed,
+            faults=args.faults,
+            max_retries=args.max_retries,
+            concurrency=args.concurrency,
+            read_timeout=args.read_timeout,
+            connection_limit=args.connection_limit,
         )
         report = asyncio.run(_run(config))
         reports.append(report)

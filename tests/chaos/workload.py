@@ -57,9 +57,6 @@ DEFAULT_FAULTS = (
     "html=0.03,latency=0.03:0.8-1,retry_after=0.02"
 )
 
-#: Seconds per attempt; the latency fault (0.8-1 s) outlasts it.
-READ_TIMEOUT = 0.5
-
 FATES = ("succeed", "bad_file", "cancel_validating", "cancel_running", "pause_resume")
 _EXPECTED = {
     "succeed": "succeeded",
@@ -83,6 +80,10 @@ class ChaosConfig:
     #: Operations (uploads, creates, actions, listings) in flight at once, as a real
     #: orchestrator would bound them; waits are paced by the client's request budget instead.
     concurrency: int = 32
+    #: Seconds per attempt (the client's ``timeout``).
+    read_timeout: float = 0.5
+    #: Size of the client's connection pool (``None``: twice the jobs, at least 100).
+    connection_limit: int | None = None
     #: ``False`` makes the emulator ignore Idempotency-Key: the suite must then see duplicates.
     honor_idempotency: bool = True
 
@@ -281,11 +282,11 @@ async def _run(config: ChaosConfig, report: ChaosReport) -> None:
             api_key=CHAOS_KEY,
             base_url=emu.base_url,
             retry_policy=retry,
-            timeout=READ_TIMEOUT,
+            timeout=config.read_timeout,
             request_budget=budget,
             # More connections than operations in flight plus waiters: time spent queued for
             # a pooled connection counts against the per-attempt timeout (notes/issue-5.md).
-            connection_limit=max(100, 2 * config.jobs),
+            connection_limit=config.connection_limit or max(100, 2 * config.jobs),
         ) as client,
     ):
         report.texts.append(repr(client))
