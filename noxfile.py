@@ -33,6 +33,18 @@ def typecheck(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def conformance(session: nox.Session) -> None:
+    """schemathesis against the emulator with the spec, every phase, many examples.
+
+    ``nox -s conformance -- --max-examples 500 --seed 7`` to change the volume or the seed.
+    """
+    session.install("-e", ".[test,conformance]")
+    args = session.posargs or ["--max-examples", "200"]
+    session.run("python", "-m", "tests.conformance.schemathesis_run", "--quiet", *args)
+    session.run("pytest", "-q", "tests/test_spec_conformance.py", "tests/e2e/test_openai_client.py")
+
+
+@nox.session(python=PYTHON)
 def chaos(session: nox.Session) -> None:
     """The chaos suite at full size: ``nox -s chaos -- --jobs 200 --seeds 5`` (the default).
 

@@ -16,7 +16,7 @@ from .budget import RatePolicy, RequestBudget
 from .errors import ConfigurationError
 from .resources import Files, Jobs
 from .retry import RetryPolicy
-from .transport import Transport
+from .transport import AuthHeaders, Transport
 
 __all__ = ["DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "AsyncClient"]
 
@@ -62,6 +62,10 @@ class AsyncClient:
         ConfigurationError: No API key was given and ``$OPENAI_API_KEY`` is not set.
     """
 
+    #: ``OpenAI-Organization`` / ``OpenAI-Project`` sent (None for the provider subclasses).
+    organization: str | None = None
+    project: str | None = None
+
     def __init__(
         self,
         *,
@@ -78,13 +82,10 @@ class AsyncClient:
         connection_limit: int = 100,
         request_budget: RatePolicy | None = None,
     ) -> None:
-        # Type checks name the parameter but never show a value: it may be the secret.
+        # A type error names the parameter but never shows the value: it may be the secret.
         for name, value in (("api_key", api_key), ("base_url", base_url)):
             if value is not None and not isinstance(value, str):
                 raise TypeError(f"{name} must be a str, got {type(value).__name__}")
-        check.timeout("timeout", timeout)
-        # 0 is aiohttp's "no limit".
-        check.require_int("connection_limit", connection_limit, 0)
         key = api_key if api_key is not None else os.environ.get("OPENAI_API_KEY")
         if not key or not key.strip():
             raise ConfigurationError(
@@ -92,9 +93,52 @@ class AsyncClient:
                 "environment variable"
             )
         self._api_key = key
-        self.base_url = (base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL).rstrip(
-            "/"
+        self.organization = organization or os.environ.get("OPENAI_ORG_ID")
+        self.project = project or os.environ.get("OPENAI_PROJECT_ID")
+        headers = {"Authorization": f"Bearer {key}"}
+        if self.organization:
+            headers["OpenAI-Organization"] = self.organization
+        if self.project:
+            headers["OpenAI-Project"] = self.project
+        self._setup(
+            base_url=base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL,
+            auth_headers=headers,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            session=session,
+            retry_policy=retry_policy,
+            default_query=default_query,
+            connection_limit=connection_limit,
+            request_budget=request_budget,
         )
+
+    def _setup(
+        self,
+        *,
+        base_url: str,
+        auth_headers: Mapping[str, str],
+        timeout: float | None,
+        max_retries: int,
+        default_headers: Mapping[str, str] | None,
+        session: aiohttp.ClientSession | None,
+        retry_policy: RetryPolicy | None,
+        default_query: Mapping[str, str] | None,
+        connection_limit: int,
+        request_budget: RatePolicy | None,
+        auth_provider: AuthHeaders | None = None,
+    ) -> None:
+        """Build the transport and the resources (shared by the provider subclasses).
+
+        ``auth_headers`` are static credentials and routing headers; ``auth_provider`` is
+        awaited before every attempt for headers that change (an Entra token).
+        """
+        check.timeout("timeout", timeout)
+        # 0 is aiohttp's "no limit".
+        check.require_int("connection_limit", connection_limit, 0)
+        if not isinstance(base_url, str):
+            raise TypeError(f"base_url must be a str, got {type(base_url).__name__}")
+        self.base_url = base_url.rstrip("/")
         if not self.base_url.startswith(("http://", "https://")):
             raise ConfigurationError(
                 f"base_url must start with http:// or https://, got {self.base_url!r}"
@@ -104,17 +148,7 @@ class AsyncClient:
             raise ConfigurationError(
                 "base_url must not carry credentials (user:password@); pass api_key= instead"
             )
-        self.organization = organization or os.environ.get("OPENAI_ORG_ID")
-        self.project = project or os.environ.get("OPENAI_PROJECT_ID")
-        headers = {
-            "Authorization": f"Bearer {key}",
-            "User-Agent": USER_AGENT,
-            "Accept": "application/json",
-        }
-        if self.organization:
-            headers["OpenAI-Organization"] = self.organization
-        if self.project:
-            headers["OpenAI-Project"] = self.project
+        headers = {"User-Agent": USER_AGENT, "Accept": "application/json", **auth_headers}
         headers.update(default_headers or {})
         self.retry_policy = retry_policy or RetryPolicy(max_retries=max_retries)
         self.timeout = timeout
@@ -126,6 +160,7 @@ class AsyncClient:
             retry_policy=self.retry_policy,
             session=session,
             default_query=default_query,
+            auth_headers=auth_provider,
             connection_limit=connection_limit,
             on_rate_limited=budget.on_rate_limited,
         )

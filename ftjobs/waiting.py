@@ -122,7 +122,7 @@ def is_token(value: str) -> bool:
 def is_transient(exc: BaseException) -> bool:
     """A poll failure that should not end a wait (the server may answer next time)."""
     if isinstance(exc, APIStatusError):
-        return should_retry(exc.status_code, exc.headers)
+        return should_retry(exc.status_code, exc.headers, gateway_retries=False)
     if isinstance(exc, ResponseValidationError):
         return exc.model == "JSON"  # a truncated body, not a schema mismatch
     return isinstance(exc, APIConnectionError)
