@@ -170,3 +170,83 @@ async def test_cli_output_never_shows_the_key(secret_emulator: EmulatorHandle) -
     assert "DEBUG" in runs[0][1] and "attempt=" in runs[0][1]
     for _, output in runs:
         assert SECRET not in output and WRONG not in output, output
+
+
+# -- Azure keys and Entra tokens, Portkey keys ------------------------------------------------
+
+PORTKEY_SECRET = "pk-SECRET-portkey-0a1b2c3d4e5f"
+
+
+async def _exercise(client: ftjobs.AsyncClient, emulator: EmulatorHandle) -> list[str]:
+    """A small workload with faults and failures; every text it produced."""
+    texts = [repr(client), repr(client.transport), repr(client.jobs), repr(client.retry_policy)]
+    training = await client.files.upload(chat_file(12), filename="train.jsonl")
+    emulator.emulator.set_faults(FaultConfig.parse("500=0.3,drop_after=0.2,html=0.2,seed=9"))
+    try:
+        job = await client.jobs.create(model="gpt-4o-mini", training_file=training.id)
+        texts += [repr(job), repr(await client.jobs.list())]
+        texts.append(client.jobs.waiter(job).continuation_token())
+    except ftjobs.FTJobsError as exc:  # retries may run out under these faults: fine too
+        texts += _exception_texts(exc)
+    emulator.emulator.set_faults(FaultConfig())
+    with pytest.raises(ftjobs.NotFoundError) as missing:
+        await client.jobs.retrieve("ftjob-missing")
+    return [*texts, *_exception_texts(missing.value)]
+
+
+@pytest.mark.parametrize("credential", ["azure api-key", "azure entra token", "portkey"])
+async def test_dialect_credentials_never_show(
+    credential: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    dialect = "openai" if credential == "portkey" else "azure"
+    config = EmulatorConfig(api_key=SECRET, dialect=dialect, max_running_jobs=4)
+    secrets = [SECRET, WRONG, PORTKEY_SECRET]
+    async with serve_emulator(config, clock=ManualClock()) as emulator:
+        client: ftjobs.AsyncClient
+        wrong: ftjobs.AsyncClient
+        if credential == "azure api-key":
+            client = ftjobs.AsyncAzureClient(
+                azure_endpoint=emulator.azure_endpoint, api_key=SECRET, retry_policy=FAST_RETRIES
+            )
+            wrong = ftjobs.AsyncAzureClient(azure_endpoint=emulator.azure_endpoint, api_key=WRONG)
+        elif credential == "azure entra token":
+
+            async def token() -> str:
+                return SECRET
+
+            client = ftjobs.AsyncAzureClient(
+                azure_endpoint=emulator.azure_endpoint,
+                azure_ad_token_provider=token,
+                retry_policy=FAST_RETRIES,
+            )
+            wrong = ftjobs.AsyncAzureClient(
+                azure_endpoint=emulator.azure_endpoint, azure_ad_token_provider=lambda: WRONG
+            )
+        else:
+            # The emulator stands in for the gateway: it checks the provider key (Bearer) and
+            # ignores the x-portkey-* headers, which must not leak either.
+            client = ftjobs.AsyncPortkeyClient(
+                api_key=PORTKEY_SECRET,
+                provider="openai",
+                provider_api_key=SECRET,
+                base_url=emulator.base_url,
+                retry_policy=FAST_RETRIES,
+            )
+            wrong = ftjobs.AsyncPortkeyClient(
+                api_key=PORTKEY_SECRET,
+                provider="openai",
+                provider_api_key=WRONG,
+                base_url=emulator.base_url,
+            )
+        async with client:
+            texts = await _exercise(client, emulator)
+        async with wrong:
+            with pytest.raises(ftjobs.AuthenticationError) as unauthorized:
+                await wrong.jobs.list()
+            texts += [repr(wrong), *_exception_texts(unauthorized.value)]
+    texts += _record_texts(caplog.records)
+    assert any("attempt=" in text for text in texts), "DEBUG records were not captured"
+    for secret in secrets:
+        leaks = [text for text in texts if secret in text]
+        assert not leaks, (secret, leaks[:3])
