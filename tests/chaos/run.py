@@ -27,6 +27,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=32, help="operations in flight")
     parser.add_argument("--read-timeout", type=float, default=0.5, help="seconds per attempt")
     parser.add_argument("--connection-limit", type=int, help="client connection pool size")
+    parser.add_argument("--dialect", choices=("openai", "azure"), default="openai")
     args = parser.parse_args(argv)
     seeds = args.seed_list or list(range(1, args.seeds + 1))
     reports: list[ChaosReport] = []
@@ -39,12 +40,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             concurrency=args.concurrency,
             read_timeout=args.read_timeout,
             connection_limit=args.connection_limit,
+            dialect=args.dialect,
         )
         report = asyncio.run(_run(config))
         reports.append(report)
         status = "ok" if report.ok else "FAIL"
         print(f"seed {seed}: {status} in {report.seconds:.1f}s", file=sys.stderr, flush=True)
-    print(f"faults: {args.faults}")
+    print(f"dialect: {args.dialect}; jobs: {args.jobs}; faults: {args.faults}")
     print(format_table(reports))
     failed = [r for r in reports if not r.ok]
     leaked = [r for r in reports if r.leaks(CHAOS_KEY)]

@@ -1,4 +1,5 @@
-"""The chaos suite at CI size: 20 jobs under every fault kind, two seeds.
+"""The chaos suite at CI size: 20 jobs under every fault kind, two seeds (plus one run in the
+Azure dialect).
 
 The larger run is ``nox -s chaos`` (or ``python -m tests.chaos.run --jobs 200 --seeds 5``).
 """
@@ -10,20 +11,20 @@ import pytest
 from tests.chaos.workload import CHAOS_KEY, ChaosConfig, ChaosReport, format_table, run_chaos
 
 CI_JOBS = 20
-CI_SEEDS = (1, 2)
+CI_RUNS = [(1, "openai"), (2, "openai"), (3, "azure")]
 
 
 def _rerun(report: ChaosReport) -> str:
-    seed, jobs = report.config.seed, report.config.jobs
-    command = f"python -m tests.chaos.run --jobs {jobs} --seed-list {seed}"
+    seed, jobs, dialect = report.config.seed, report.config.jobs, report.config.dialect
+    command = f"python -m tests.chaos.run --jobs {jobs} --seed-list {seed} --dialect {dialect}"
     return f"failing seed {seed}: rerun with `{command}`"
 
 
-@pytest.mark.parametrize("seed", CI_SEEDS)
+@pytest.mark.parametrize(("seed", "dialect"), CI_RUNS, ids=[f"{d}-{s}" for s, d in CI_RUNS])
 async def test_chaos_run_loses_nothing_duplicates_nothing_leaks_nothing(
-    seed: int, capsys: pytest.CaptureFixture[str]
+    seed: int, dialect: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    report = await run_chaos(ChaosConfig(jobs=CI_JOBS, seed=seed))
+    report = await run_chaos(ChaosConfig(jobs=CI_JOBS, seed=seed, dialect=dialect))
     table = format_table([report])
     print(table)
     context = f"{_rerun(report)}\n{table}\nproblems: {report.problems[:10]}"

@@ -35,7 +35,13 @@ from typing import Any, TypeVar
 import attrs
 
 import ftjobs
-from ftjobs.emulator import EmulatorConfig, FaultConfig, ManualClock, serve_emulator
+from ftjobs.emulator import (
+    EmulatorConfig,
+    EmulatorHandle,
+    FaultConfig,
+    ManualClock,
+    serve_emulator,
+)
 
 __all__ = [
     "CHAOS_KEY",
@@ -65,6 +71,9 @@ _EXPECTED = {
     "cancel_running": "cancelled",
     "pause_resume": "succeeded",
 }
+# What an action may answer (Azure says "canceling" for a while, "notRunning" for queued).
+_CANCELLING = ("cancelled", "canceling")
+_RESUMED = ("queued", "running", "notRunning")
 _TRAIN_EXAMPLES = 10
 _JOBS_PER_FILE = 10
 
@@ -86,6 +95,8 @@ class ChaosConfig:
     connection_limit: int | None = None
     #: ``False`` makes the emulator ignore Idempotency-Key: the suite must then see duplicates.
     honor_idempotency: bool = True
+    #: ``"openai"`` (AsyncClient) or ``"azure"`` (AsyncAzureClient on the Azure dialect).
+    dialect: str = "openai"
 
 
 @attrs.define
@@ -254,6 +265,24 @@ async def run_chaos(config: ChaosConfig) -> ChaosReport:
     return report
 
 
+def _client(config: ChaosConfig, emu: EmulatorHandle) -> ftjobs.AsyncClient:
+    options: dict[str, Any] = {
+        "retry_policy": ftjobs.RetryPolicy(
+            max_retries=config.max_retries, initial_delay=0.01, max_delay=0.5, max_retry_after=0.1
+        ),
+        "timeout": config.read_timeout,
+        "request_budget": ftjobs.RatePolicy(rate=300, burst=50, max_pause=0.2),
+        # More connections than operations in flight plus waiters: time spent queued for a
+        # pooled connection counts against the per-attempt timeout (notes/issue-5.md).
+        "connection_limit": config.connection_limit or max(100, 2 * config.jobs),
+    }
+    if config.dialect == "azure":
+        return ftjobs.AsyncAzureClient(
+            azure_endpoint=emu.azure_endpoint, api_key=CHAOS_KEY, **options
+        )
+    return ftjobs.AsyncClient(api_key=CHAOS_KEY, base_url=emu.base_url, **options)
+
+
 async def _run(config: ChaosConfig, report: ChaosReport) -> None:
     rng = random.Random(config.seed)
     faults = FaultConfig.parse(f"{config.faults},seed={config.seed}")
@@ -263,33 +292,17 @@ async def _run(config: ChaosConfig, report: ChaosReport) -> None:
         max_running_jobs=max(config.jobs, 1),
         faults=faults,
         honor_idempotency=config.honor_idempotency,
-    )
-    retry = ftjobs.RetryPolicy(
-        max_retries=config.max_retries,
-        initial_delay=0.01,
-        max_delay=0.5,
-        max_retry_after=0.1,
+        dialect=config.dialect,
     )
     poll = ftjobs.PollPolicy(
         initial_interval=0.02, max_interval=0.2, timeout=120, failure_timeout=60
     )
-    budget = ftjobs.RatePolicy(rate=300, burst=50, max_pause=0.2)
     run = _Run(config, report)
     fates = _fates(config.jobs, rng)
-    async with (
-        serve_emulator(emulator_config, clock=clock) as emu,
-        ftjobs.AsyncClient(
-            api_key=CHAOS_KEY,
-            base_url=emu.base_url,
-            retry_policy=retry,
-            timeout=config.read_timeout,
-            request_budget=budget,
-            # More connections than operations in flight plus waiters: time spent queued for
-            # a pooled connection counts against the per-attempt timeout (notes/issue-5.md).
-            connection_limit=config.connection_limit or max(100, 2 * config.jobs),
-        ) as client,
-    ):
+    async with serve_emulator(emulator_config, clock=clock) as emu, _client(config, emu) as client:
         report.texts.append(repr(client))
+        if config.dialect == "azure" and not isinstance(client, ftjobs.AsyncAzureClient):
+            report.problems.append("the azure run did not use AsyncAzureClient")
         store = emu.store
 
         # 1. uploads
@@ -357,10 +370,10 @@ async def _run(config: ChaosConfig, report: ChaosReport) -> None:
         for i, p, r in zip(pick("pause_resume"), paused, resumed, strict=True):
             if p is not None and p.status != "paused":
                 report.problems.append(f"pause of job {ids[i]} answered {p.status!r}")
-            if r is not None and r.status not in ("queued", "running"):
+            if r is not None and r.status not in _RESUMED:
                 report.problems.append(f"resume of job {ids[i]} answered {r.status!r}")
         for i, status in actions.items():
-            if status is not None and status != "cancelled":
+            if status is not None and status not in _CANCELLING:
                 report.problems.append(f"cancel of job {ids[i]} answered {status!r}")
 
         # 5. time flows; wait on every job, one waiter each, then all at once
