@@ -141,7 +141,7 @@ class _Capture(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.DEBUG)
         self.records: list[logging.LogRecord] = []
-        self.formatter_ = logging.Formatter("%(levelname)s %(name)s %(message)s")
+        self.setFormatter(logging.Formatter("%(levelname)s %(name)s %(message)s"))
 
     def emit(self, record: logging.LogRecord) -> None:
         self.records.append(record)
@@ -149,7 +149,7 @@ class _Capture(logging.Handler):
     def texts(self) -> list[str]:
         out = []
         for record in self.records:
-            out.append(self.formatter_.format(record))
+            out.append(self.format(record))
             out.append(repr(record.__dict__))
         return out
 
