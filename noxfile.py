@@ -45,6 +45,21 @@ def conformance(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def distributed(session: nox.Session) -> None:
+    """The arq end-to-end run at N=1,000 (needs redis-server on PATH); prints its figures."""
+    session.install("-e", ".[test,arq]")
+    session.env.setdefault("FTJOBS_DISTRIBUTED_N", "1000")
+    session.env.setdefault("FTJOBS_E2E_MAX_JOBS", "20")
+    session.run(
+        "pytest",
+        "-q",
+        "-s",
+        "tests/distributed/test_arq_e2e.py::test_creates_and_waits_survive_kill9",
+        *session.posargs,
+    )
+
+
+@nox.session(python=PYTHON)
 def chaos(session: nox.Session) -> None:
     """The chaos suite at full size: ``nox -s chaos -- --jobs 200 --seeds 5`` (the default).
 
