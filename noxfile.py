@@ -64,3 +64,15 @@ def bench_waiting(session: nox.Session) -> None:
     """Waiting benchmark: writes bench/results/waiting.md and waiting.json (a few minutes)."""
     session.install("-e", ".")
     session.run("python", "bench/waiting.py", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def chaos(session: nox.Session) -> None:
+    """The chaos suite at full size: ``nox -s chaos -- --jobs 200 --seeds 5`` (the default).
+
+    Any ``python -m tests.chaos.run`` option may follow ``--`` (``--seed-list 3 7``,
+    ``--faults ...``). Prints the figures table; fails, naming the seed, if any run failed.
+    """
+    session.install("-e", ".[test]")
+    args = session.posargs or ["--jobs", "200", "--seeds", "5"]
+    session.run("python", "-m", "tests.chaos.run", *args)
