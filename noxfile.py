@@ -45,6 +45,40 @@ def conformance(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def distributed(session: nox.Session) -> None:
+    """The arq end-to-end run at N=1,000 (needs redis-server on PATH); prints its figures."""
+    session.install("-e", ".[test,arq]")
+    session.env.setdefault("FTJOBS_DISTRIBUTED_N", "1000")
+    session.env.setdefault("FTJOBS_E2E_MAX_JOBS", "20")
+    session.run(
+        "pytest",
+        "-q",
+        "-s",
+        "tests/distributed/test_arq_e2e.py::test_creates_and_waits_survive_kill9",
+        *session.posargs,
+    )
+
+
+@nox.session(python=PYTHON)
+def bench_waiting(session: nox.Session) -> None:
+    """Waiting benchmark: writes bench/results/waiting.md and waiting.json (a few minutes)."""
+    session.install("-e", ".")
+    session.run("python", "bench/waiting.py", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def chaos(session: nox.Session) -> None:
+    """The chaos suite at full size: ``nox -s chaos -- --jobs 200 --seeds 5`` (the default).
+
+    Any ``python -m tests.chaos.run`` option may follow ``--`` (``--seed-list 3 7``,
+    ``--faults ...``). Prints the figures table; fails, naming the seed, if any run failed.
+    """
+    session.install("-e", ".[test]")
+    args = session.posargs or ["--jobs", "200", "--seeds", "5"]
+    session.run("python", "-m", "tests.chaos.run", *args)
+
+
+@nox.session(python=PYTHON)
 def docs(session: nox.Session) -> None:
     """Build the documentation site with warnings as errors (charts are drawn by a hook)."""
     session.install("-e", ".[docs]")

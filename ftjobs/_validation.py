@@ -6,9 +6,12 @@ message names the parameter.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
+
+from ._types import NotGiven
 
 METADATA_MAX_PAIRS = 16
 METADATA_MAX_KEY = 64
@@ -46,6 +49,8 @@ def require_int(name: str, value: object, low: int | None = None, high: int | No
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"{name} must be an int, got {_type_name(value)}")
     if (low is not None and value < low) or (high is not None and value > high):
+        if high is None:
+            raise ValueError(f"{name} must be >= {low}, got {value}")
         raise ValueError(f"{name} must be between {low} and {high}, got {value}")
     return value
 
@@ -102,4 +107,26 @@ def plain_mapping(name: str, value: object) -> Mapping[str, Any] | None:
     """``None`` or a mapping (used for extra bodies and raw method/integration dicts)."""
     if value is not None and not isinstance(value, Mapping):
         raise TypeError(f"{name} must be a mapping, got {_type_name(value)}")
+    return value
+
+
+def timeout(name: str, value: object) -> None:
+    """Not given, ``None`` (no limit), or a positive finite number of seconds."""
+    if value is None or isinstance(value, NotGiven):
+        return
+    if not isinstance(value, (int, float)):
+        raise TypeError(f"{name} must be a number of seconds or None, got {_type_name(value)}")
+    if isinstance(value, bool) or not (math.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be a positive, finite number of seconds, got {value!r}")
+
+
+def str_mapping(name: str, value: object) -> Mapping[str, str] | None:
+    """``None`` or a mapping of str to str (extra headers, extra query parameters)."""
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise TypeError(f"{name} must be a mapping of str to str, got {_type_name(value)}")
+    for key, item in value.items():
+        if not isinstance(key, str) or not isinstance(item, str):
+            raise TypeError(f"{name} keys and values must be str, got {key!r}: {_type_name(item)}")
     return value

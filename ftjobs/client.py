@@ -6,9 +6,11 @@ import os
 import platform
 from collections.abc import Mapping
 from types import TracebackType
+from urllib.parse import urlsplit
 
 import aiohttp
 
+from . import _validation as check
 from ._version import __version__
 from .budget import RatePolicy, RequestBudget
 from .errors import ConfigurationError
@@ -80,8 +82,12 @@ class AsyncClient:
         connection_limit: int = 100,
         request_budget: RatePolicy | None = None,
     ) -> None:
+        # A type error names the parameter but never shows the value: it may be the secret.
+        for name, value in (("api_key", api_key), ("base_url", base_url)):
+            if value is not None and not isinstance(value, str):
+                raise TypeError(f"{name} must be a str, got {type(value).__name__}")
         key = api_key if api_key is not None else os.environ.get("OPENAI_API_KEY")
-        if not key:
+        if not key or not key.strip():
             raise ConfigurationError(
                 "no API key: pass api_key= to AsyncClient or set the OPENAI_API_KEY "
                 "environment variable"
@@ -127,14 +133,20 @@ class AsyncClient:
         ``auth_headers`` are static credentials and routing headers; ``auth_provider`` is
         awaited before every attempt for headers that change (an Entra token).
         """
-        if timeout is not None and (isinstance(timeout, bool) or timeout <= 0):
-            raise ValueError(
-                f"timeout must be a positive number of seconds or None, got {timeout!r}"
-            )
+        check.timeout("timeout", timeout)
+        # 0 is aiohttp's "no limit".
+        check.require_int("connection_limit", connection_limit, 0)
+        if not isinstance(base_url, str):
+            raise TypeError(f"base_url must be a str, got {type(base_url).__name__}")
         self.base_url = base_url.rstrip("/")
         if not self.base_url.startswith(("http://", "https://")):
             raise ConfigurationError(
                 f"base_url must start with http:// or https://, got {self.base_url!r}"
+            )
+        if "@" in urlsplit(self.base_url).netloc:
+            # Not echoed: the part before "@" is a credential.
+            raise ConfigurationError(
+                "base_url must not carry credentials (user:password@); pass api_key= instead"
             )
         headers = {"User-Agent": USER_AGENT, "Accept": "application/json", **auth_headers}
         headers.update(default_headers or {})

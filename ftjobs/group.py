@@ -15,15 +15,15 @@ import enum
 import hashlib
 import random
 import time
-from collections.abc import AsyncIterator, Callable, Iterable
-from typing import TYPE_CHECKING
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .errors import APIStatusError, NotFoundError, RateLimitError, WaitTimeout
+from .errors import APITimeoutError, WaitTimeout
 from .models import FineTuningJob, JobStatus
-from .polling import PollPolicy, PollState, StopReason, eta_seconds, next_delay, poll_hint
-from .waiting import is_transient
+from .polling import PollPolicy, PollState, StopReason
+from .waiting import Pacer, is_transient
 
 if TYPE_CHECKING:
     from .resources.jobs import Jobs
@@ -82,16 +82,20 @@ class WaitManyResult:
 class JobGroup:
     """Follows a set of jobs to their terminal states with as few requests as it can.
 
+    Each tick refreshes every pending job, through the list endpoint while that is cheaper
+    than one GET per job: a scan costs as many pages as it takes to reach the deepest pending
+    job (known from the previous scan), GETs cost one per pending job.
+
     Args:
         jobs: The ``client.jobs`` resource.
         ids: Job ids to follow (duplicates are ignored).
         poll: Pacing and total budget of the group.
-        list_threshold: With more pending jobs than this, refresh through the list endpoint;
-            with fewer, one GET per job.
+        list_threshold: With at most this many pending jobs, always use GETs.
         max_concurrency: Cap on GETs in flight at once.
         clock: Injected for tests: monotonic seconds.
         wall_clock: Injected for tests: unix seconds.
         rng: Injected for tests: source of jitter.
+        sleep: Coroutine function :meth:`as_completed` and :meth:`wait` sleep with.
     """
 
     def __init__(
@@ -105,6 +109,7 @@ class JobGroup:
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
         rng: random.Random | None = None,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
     ) -> None:
         self._jobs = jobs
         self.policy = poll or PollPolicy()
@@ -114,37 +119,72 @@ class JobGroup:
         self.done: dict[str, FineTuningJob] = {}
         self._list_threshold = list_threshold
         self._semaphore = asyncio.Semaphore(max_concurrency)
-        self._clock = clock
-        self._wall_clock = wall_clock
-        self._rng = rng
-        self._state = PollState.start(self.policy, now=clock())
-        self._hint: float | None = None
+        self._sleep = sleep
+        self._pacer = Pacer(
+            self.policy,
+            PollState.start(self.policy, now=clock()),
+            clock=clock,
+            wall_clock=wall_clock,
+            rng=rng,
+        )
+        # Page (0-based) of the last scan on which each pending job was seen.
+        self._page_of: dict[str, int] = {}
         self.requests = 0
         """Requests made so far (pages and GETs)."""
+        self.ticks = 0
+        """Ticks made so far."""
+        self.refreshed = 0
+        """Sum over ticks of the jobs pending at the tick: what one GET per job per tick
+        would have cost."""
 
     def with_timeout(self, timeout: float | None) -> JobGroup:
         """Give the group a total budget of ``timeout`` seconds from now (``None``: none)."""
-        self._state = self._state.with_budget(timeout, now=self._clock())
+        self._pacer.with_budget(timeout)
         return self
+
+    def _scan_pages(self) -> int | None:
+        """Pages the next scan should need, when every pending job was seen by the last one."""
+        if not self._page_of or any(job_id not in self._page_of for job_id in self.pending):
+            return None
+        return 1 + max(self._page_of[job_id] for job_id in self.pending)
+
+    def _should_scan(self) -> bool:
+        if len(self.pending) <= self._list_threshold:
+            return False
+        pages = self._scan_pages()
+        # Jobs only sink in the newest-first list (newer ones are created above them), so the
+        # last scan's depth is a lower bound on the next scan's cost.
+        return pages is None or pages < len(self.pending)
 
     async def refresh(self) -> list[FineTuningJob]:
         """One tick: refresh every pending job; return those that became terminal."""
+        finished, error = await self._refresh()
+        if error is not None:
+            raise error
+        return finished
+
+    async def _refresh(self) -> tuple[list[FineTuningJob], Exception | None]:
         seen: dict[str, FineTuningJob] = {}
-        if len(self.pending) > self._list_threshold:
-            await self._scan_list(seen)
-        missing = [job_id for job_id in self.pending if job_id not in seen]
-        if missing:
-            for job in await asyncio.gather(*(self._get(job_id) for job_id in missing)):
-                seen[job.id] = job
+        error: Exception | None = None
+        try:
+            if self._should_scan():
+                await self._scan_list(seen)
+            missing = [job_id for job_id in self.pending if job_id not in seen]
+            if missing:
+                error = await self._get_all(missing, seen)
+        except Exception as exc:
+            error = exc
+        # What was seen before a failure still counts: nothing is asked for twice.
         finished = []
         for job_id, job in seen.items():
             if job.is_terminal:
                 self.pending.pop(job_id, None)
+                self._page_of.pop(job_id, None)
                 self.done[job_id] = job
                 finished.append(job)
             else:
                 self.pending[job_id] = job
-        return finished
+        return finished, error
 
     async def _request_slot(self) -> None:
         await self._jobs.budget.acquire()
@@ -155,19 +195,39 @@ class JobGroup:
             await self._request_slot()
             return await self._jobs.retrieve(job_id)
 
+    async def _get_all(self, ids: list[str], seen: dict[str, FineTuningJob]) -> Exception | None:
+        # return_exceptions: one failed GET must not orphan the others still in flight.
+        results = await asyncio.gather(
+            *(self._get(job_id) for job_id in ids), return_exceptions=True
+        )
+        errors: list[Exception] = []
+        for result in results:
+            if isinstance(result, FineTuningJob):
+                seen[result.id] = result
+            elif isinstance(result, Exception):
+                errors.append(result)
+            else:
+                raise result
+        # A permanent error (a wrong id) outranks a transient one.
+        errors.sort(key=is_transient)
+        return errors[0] if errors else None
+
     async def _scan_list(self, seen: dict[str, FineTuningJob]) -> None:
         known = [job.created_at for job in self.pending.values() if job is not None]
         # Only when every pending job has been seen once is its creation time a safe floor.
         oldest = min(known) if len(known) == len(self.pending) else None
         await self._request_slot()
+        index = 0
         async for page in self._jobs.list(limit=_PAGE).pages():
             for job in page.data:
                 if job.id in self.pending:
                     seen[job.id] = job
+                    self._page_of[job.id] = index
             if len(seen) == len(self.pending) or not page.has_more or not page.data:
                 return
             if oldest is not None and page.data[-1].created_at < oldest:
                 return
+            index += 1
             await self._request_slot()
 
     def _signature(self) -> str:
@@ -183,55 +243,37 @@ class JobGroup:
         """Refresh once; return the newly terminal jobs and the delay before the next tick.
 
         The delay is ``None`` once every job is terminal. Transient failures are absorbed
-        (nothing finished, a longer delay); permanent ones raise.
+        (a longer delay; jobs seen before the failure still count); permanent ones raise.
 
         Raises:
             WaitTimeout: The group's total budget ran out.
         """
-        finished: list[FineTuningJob] = []
-        error: Exception | None = None
+        self.ticks += 1
+        self.refreshed += len(self.pending)
         try:
-            finished = await self.refresh()
-        except Exception as exc:
-            if isinstance(exc, NotFoundError) or not is_transient(exc):
-                raise
-            error = exc
-            self._hint = poll_hint(exc.headers if isinstance(exc, APIStatusError) else None)
-            limited = isinstance(exc, RateLimitError)
-            self._state = self._state.after_failure(now=self._clock(), rate_limited=limited)
+            finished, error = await self._pacer.bounded(self._refresh())
+        except APITimeoutError as exc:
+            finished, error = [], exc
+        if error is not None:
+            self._pacer.failed(error)
         else:
             self._jobs.budget.on_success()
-            self._hint = None
-            self._state = self._state.after_poll(self._signature(), now=self._clock())
+            self._pacer.succeeded(self._signature())
         if not self.pending:
             return finished, None
-        now = self._clock()
-        reason = self._state.exhausted(self.policy, now=now)
-        if reason is StopReason.FAILURES and error is not None:
-            raise error
-        if reason is not None:
-            raise WaitTimeout(
-                f"gave up waiting on {len(self.pending)} of "
-                f"{len(self.pending) + len(self.done)} jobs: {reason.value}",
-                job=None,
-                token=None,
-                reason=reason.value,
-            )
-        etas = [
-            eta_seconds(job.estimated_finish, wall_now=self._wall_clock())
-            for job in self.pending.values()
-            if job is not None
-        ]
-        known_etas = [eta for eta in etas if eta is not None]
-        delay = next_delay(
-            self.policy,
-            self._state,
-            now=now,
-            eta=min(known_etas) if known_etas else None,
-            server_hint=self._hint,
-            rng=self._rng,
+        self._pacer.check(self._timeout_error)
+        etas = [job.estimated_finish for job in self.pending.values() if job is not None]
+        known = [eta for eta in etas if eta is not None and eta > 0]
+        return finished, self._pacer.delay(min(known) if known else None)
+
+    def _timeout_error(self, reason: StopReason) -> WaitTimeout:
+        return WaitTimeout(
+            f"gave up waiting on {len(self.pending)} of "
+            f"{len(self.pending) + len(self.done)} jobs: {reason.value}",
+            job=None,
+            token=None,
+            reason=reason.value,
         )
-        return finished, delay
 
     async def as_completed(self) -> AsyncIterator[FineTuningJob]:
         """Yield each job as it becomes terminal (in the order they are noticed)."""
@@ -241,7 +283,7 @@ class JobGroup:
                 yield job
             if delay is None:
                 return
-            await asyncio.sleep(delay)
+            await self._sleep(delay)
 
     async def wait(self, return_when: ReturnWhen = ALL_COMPLETED) -> WaitManyResult:
         """Poll until ``return_when`` is met; a timeout returns what was seen (see

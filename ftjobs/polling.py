@@ -10,10 +10,12 @@ on one monotonic clock (``time.monotonic()``) chosen by the caller; the server's
 
 The delay, in order (every constant is a :class:`PollPolicy` field):
 
-1. **Base.** With a usable ETA and ``steer_to_eta``: ``eta_fraction * |eta|`` clamped to
-   ``[initial_interval, max_interval]``: far from the ETA we sleep a fraction of the time left
-   (at most the cap); close to it (or just past it) we poll at the initial interval; the longer
-   a job runs late, the further we back off again. Without an ETA: exponential backoff
+1. **Base.** With a usable ETA and ``steer_to_eta``: far from the ETA we sleep
+   ``eta_fraction`` of the time left (at most ``max_interval``); once that fraction would be
+   shorter than ``initial_interval`` we sleep *to* the ETA (at least ``eta_interval``), so a
+   poll lands right when the job should finish; past the ETA we poll every ``eta_interval``
+   and back off with the lateness (``eta_fraction * lateness``, capped), because an estimate
+   that was wrong once may be wrong by a lot. Without an ETA: exponential backoff
    ``initial_interval * multiplier ** attempt`` capped at ``max_interval``, where ``attempt``
    counts successful polls since the status last changed (a change resets it: activity means
    more activity is likely).
@@ -93,6 +95,8 @@ class PollPolicy:
             a successful poll in between (default 10 min); ``None``: no time limit.
         steer_to_eta: Use the server's ``estimated_finish`` to pace polls.
         eta_fraction: Fraction of the distance to the ETA slept per poll, in ``(0, 1]``.
+        eta_interval: Interval right at and just past the ETA, when the job is most likely
+            to finish (never longer than ``initial_interval``).
         rate_limit_multiplier: Extra slow-down per consecutive 429 (``>= 1``).
         max_rate_limited_interval: Cap on a delay slowed down by 429s (``>= max_interval``).
         max_server_hint: Longest server-requested delay honoured; a longer one is cut to this.
@@ -108,6 +112,7 @@ class PollPolicy:
     failure_timeout: float | None = attrs.field(default=600.0, validator=_positive_or_none)
     steer_to_eta: bool = True
     eta_fraction: float = attrs.field(default=0.5)
+    eta_interval: float = attrs.field(default=0.5, validator=_positive)
     rate_limit_multiplier: float = attrs.field(default=2.0)
     max_rate_limited_interval: float = attrs.field(default=300.0, validator=_positive)
     max_server_hint: float = attrs.field(default=600.0, validator=_positive)
@@ -344,9 +349,14 @@ def poll_hint(
 
 def _base_delay(policy: PollPolicy, state: PollState, eta: float | None) -> float:
     if policy.steer_to_eta and eta is not None and math.isfinite(eta):
-        return min(
-            max(policy.eta_fraction * abs(eta), policy.initial_interval), policy.max_interval
-        )
+        closest = min(policy.eta_interval, policy.initial_interval)
+        if eta > 0:
+            delay = policy.eta_fraction * eta
+            if delay < policy.initial_interval:
+                # Creeping up on the ETA in ever smaller steps costs polls; land on it.
+                delay = max(eta, closest)
+            return min(delay, policy.max_interval)
+        return min(max(policy.eta_fraction * -eta, closest), policy.max_interval)
     # The exponent is bounded so a long unchanged wait cannot overflow the float.
     exponent = min(state.attempt, 1000)
     return min(policy.initial_interval * policy.multiplier**exponent, policy.max_interval)

@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 import attrs
@@ -117,6 +118,40 @@ def _status_error(
         request_id=request_id,
         method=method,
         url=url,
+    )
+
+
+def _log_attempt(
+    method: str,
+    url: str,
+    status: int | None,
+    request_id: str | None,
+    attempt: int,
+    started: float,
+    failure: str | None = None,
+) -> None:
+    """One DEBUG record per attempt; the fields are also record attributes (``ftjobs_*``)."""
+    if not logger.isEnabledFor(logging.DEBUG):
+        return
+    duration_ms = (time.perf_counter() - started) * 1000
+    outcome = failure if status is None else str(status)
+    logger.debug(
+        "%s %s -> %s request_id=%s attempt=%d %.1fms",
+        method,
+        url,
+        outcome,
+        request_id,
+        attempt,
+        duration_ms,
+        extra={
+            "ftjobs_method": method,
+            "ftjobs_path": urlsplit(url).path,
+            "ftjobs_status": status,
+            "ftjobs_request_id": request_id,
+            "ftjobs_attempt": attempt,
+            "ftjobs_duration_ms": duration_ms,
+            "ftjobs_failure": failure,
+        },
     )
 
 
@@ -245,7 +280,11 @@ class Transport:
         policy = self.retry_policy
         retries = policy.max_retries if max_retries is None else max_retries
 
+        attempt = 0
+
         async def send_once() -> APIResponse:
+            nonlocal attempt
+            attempt += 1
             attempt_headers = send_headers
             if self._auth_headers is not None:
                 attempt_headers = CIMultiDict(send_headers)
@@ -261,9 +300,18 @@ class Transport:
                         attempt_headers,
                         client_timeout,
                         decode_json,
+                        attempt,
                     )
             return await self._send(
-                session, method, url, query, data, attempt_headers, client_timeout, decode_json
+                session,
+                method,
+                url,
+                query,
+                data,
+                attempt_headers,
+                client_timeout,
+                decode_json,
+                attempt,
             )
 
         def wait(state: tenacity.RetryCallState) -> float:
@@ -310,6 +358,7 @@ class Transport:
         headers: CIMultiDict[str],
         timeout: aiohttp.ClientTimeout,
         decode_json: bool,
+        attempt: int = 1,
     ) -> APIResponse:
         started = time.perf_counter()
         try:
@@ -320,25 +369,19 @@ class Transport:
                 status = resp.status
                 resp_headers = resp.headers
         except asyncio.TimeoutError as exc:
+            _log_attempt(method, url, None, None, attempt, started, "timeout")
             raise APITimeoutError(
                 f"request timed out: {method} {url}", method=method, url=url
             ) from exc
         except aiohttp.ClientError as exc:
+            _log_attempt(method, url, None, None, attempt, started, type(exc).__name__)
             raise APIConnectionError(
                 f"connection error on {method} {url}: {type(exc).__name__}: {exc}",
                 method=method,
                 url=url,
             ) from exc
         request_id = _request_id(resp_headers)
-        if logger.isEnabledFor(logging.DEBUG):
-            logger.debug(
-                "%s %s -> %d request_id=%s %.1fms",
-                method,
-                url,
-                status,
-                request_id,
-                (time.perf_counter() - started) * 1000,
-            )
+        _log_attempt(method, url, status, request_id, attempt, started)
         if status >= 300:
             if status == 429 and self._on_rate_limited is not None:
                 self._on_rate_limited(parse_retry_after(resp_headers, self._clock))

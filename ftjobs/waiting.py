@@ -10,11 +10,12 @@ The pacing decisions are the pure functions of :mod:`ftjobs.polling`.
 from __future__ import annotations
 
 import asyncio
+import enum
 import inspect
 import random
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import TYPE_CHECKING, Any, Literal, TypeAlias
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, TypeVar
 
 import attrs
 
@@ -23,6 +24,7 @@ from .continuation import TOKEN_PREFIX, ContinuationToken
 from .errors import (
     APIConnectionError,
     APIStatusError,
+    APITimeoutError,
     JobFailed,
     JobPaused,
     RateLimitError,
@@ -37,18 +39,23 @@ if TYPE_CHECKING:
     from .resources.jobs import Jobs
 
 __all__ = [
+    "DEADLINE_GRACE",
     "CheckpointReceived",
     "EtaChanged",
     "EventReceived",
     "JobUpdate",
     "JobWaiter",
     "OnPaused",
+    "Pacer",
     "StatusChanged",
     "StepResult",
 ]
 
 OnPaused = Literal["wait", "return", "raise"]
 _EVENT_PAGE = 100
+#: Seconds a poll may run past the wait's deadline (the final look) before it is abandoned.
+DEADLINE_GRACE = 1.0
+_T = TypeVar("_T")
 
 
 @attrs.frozen
@@ -128,6 +135,108 @@ def is_transient(exc: BaseException) -> bool:
     return isinstance(exc, APIConnectionError)
 
 
+class Pacer:
+    """The bookkeeping every poll loop shares (one job's waiter, a group's ticks).
+
+    It wraps the pure :class:`~ftjobs.polling.PollState` with the clocks, the server's hint
+    and the failure rules: a permanent failure raises at once, a transient one is absorbed
+    (with a 429 counted as "too fast" rather than as a failure), and a spent budget raises
+    :class:`~ftjobs.WaitTimeout` (or, for the failure budget, the last error itself).
+
+    Args:
+        policy: Pacing and budgets.
+        state: Where to start (a fresh :meth:`PollState.start` or a resumed token's state).
+        clock, wall_clock, rng: Monotonic seconds, unix seconds, jitter source.
+    """
+
+    def __init__(
+        self,
+        policy: PollPolicy,
+        state: PollState,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.policy = policy
+        self.state = state
+        self._clock = clock
+        self._wall_clock = wall_clock
+        self._rng = rng
+        self._hint: float | None = None
+        self._error: Exception | None = None
+
+    def now(self) -> float:
+        """The pacer's monotonic clock."""
+        return self._clock()
+
+    def wall_now(self) -> float:
+        """The pacer's wall clock (unix seconds)."""
+        return self._wall_clock()
+
+    def with_budget(self, budget_left: float | None) -> None:
+        """Reset the total budget to ``budget_left`` seconds from now (``None``: none)."""
+        self.state = self.state.with_budget(budget_left, now=self._clock())
+
+    def succeeded(
+        self,
+        status: str | enum.Enum,
+        *,
+        headers: Mapping[str, str] | None = None,
+        last_event_id: str | None = None,
+    ) -> None:
+        """Record a successful poll that saw ``status`` (``headers`` may carry a hint)."""
+        self._hint = poll_hint(headers, self._wall_clock)
+        self._error = None
+        self.state = self.state.after_poll(status, now=self._clock(), last_event_id=last_event_id)
+
+    async def bounded(self, poll: Awaitable[_T]) -> _T:
+        """Await ``poll``, abandoning it :data:`DEADLINE_GRACE` seconds after the deadline.
+
+        A stalled server (a per-attempt timeout of a minute, times the retries) cannot hold
+        a wait long past its budget; the abandoned poll raises :class:`~ftjobs.APITimeoutError`
+        (transient, so the budget check that follows reports the timeout).
+        """
+        left = self.state.time_left(self._clock())
+        if left is None:
+            return await poll
+        try:
+            return await asyncio.wait_for(poll, max(left, 0.0) + DEADLINE_GRACE)
+        except asyncio.TimeoutError:
+            raise APITimeoutError("the poll outlived the wait's deadline") from None
+
+    def failed(self, exc: Exception) -> None:
+        """Record a failed poll; re-raise ``exc`` unless it is transient."""
+        if not is_transient(exc):
+            raise exc
+        headers = exc.headers if isinstance(exc, APIStatusError) else None
+        self._hint = poll_hint(headers, self._wall_clock)
+        self._error = exc
+        limited = isinstance(exc, RateLimitError)
+        self.state = self.state.after_failure(now=self._clock(), rate_limited=limited)
+
+    def check(self, describe: Callable[[StopReason], WaitTimeout]) -> None:
+        """Raise if a budget ran out: the last error for the failure budget, else the
+        :class:`~ftjobs.WaitTimeout` built by ``describe``."""
+        reason = self.state.exhausted(self.policy, now=self._clock())
+        if reason is None:
+            return
+        if reason is StopReason.FAILURES and self._error is not None:
+            raise self._error
+        raise describe(reason)
+
+    def delay(self, estimated_finish: float | None = None) -> float:
+        """Seconds to sleep before the next poll, given the job's ``estimated_finish``."""
+        return next_delay(
+            self.policy,
+            self.state,
+            now=self._clock(),
+            eta=eta_seconds(estimated_finish, wall_now=self._wall_clock()),
+            server_hint=self._hint,
+            rng=self._rng,
+        )
+
+
 class JobWaiter:
     """Follows one job to a terminal state.
 
@@ -145,6 +254,8 @@ class JobWaiter:
         clock: Injected for tests: monotonic seconds.
         wall_clock: Injected for tests: unix seconds.
         rng: Injected for tests: source of jitter.
+        sleep: Coroutine function :meth:`wait` and :meth:`updates` sleep with (an external
+            scheduler, or a benchmark running on emulated time, injects its own).
     """
 
     def __init__(
@@ -159,45 +270,47 @@ class JobWaiter:
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
         rng: random.Random | None = None,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
     ) -> None:
         self._jobs = jobs
         self.job_id = job_id
         self.policy = poll or PollPolicy()
         self.follow = follow
         self._budget = budget
-        self._clock = clock
-        self._wall_clock = wall_clock
-        self._rng = rng
+        self._sleep = sleep
         self.job: FineTuningJob | None = None
         """The job as last seen."""
         if token is None:
-            self._state = PollState.start(self.policy, now=clock())
+            state = PollState.start(self.policy, now=clock())
             self._last_checkpoint_id: str | None = None
         else:
-            self._state = token.to_state(now=clock(), wall_now=wall_clock())
+            state = token.to_state(now=clock(), wall_now=wall_clock())
             self._last_checkpoint_id = token.last_checkpoint_id
+        self._pacer = Pacer(self.policy, state, clock=clock, wall_clock=wall_clock, rng=rng)
         self._last_eta: int | None = None
-        self._hint: float | None = None
 
     @property
     def state(self) -> PollState:
         """The pure polling state (budgets, backoff, last event seen)."""
-        return self._state
+        return self._pacer.state
 
     def with_timeout(self, timeout: float | None) -> JobWaiter:
         """Give the wait a fresh total budget of ``timeout`` seconds from now (``None``: none)."""
-        self._state = self._state.with_budget(timeout, now=self._clock())
+        self._pacer.with_budget(timeout)
         return self
 
     def continuation_token(self) -> str:
         """A token that resumes this wait elsewhere, with no event repeated or lost."""
+        return self._token(self._pacer.state, self._last_checkpoint_id)
+
+    def _token(self, state: PollState, last_checkpoint_id: str | None) -> str:
         return ContinuationToken.from_state(
             self.job_id,
-            self._state,
-            now=self._clock(),
-            wall_now=self._wall_clock(),
+            state,
+            now=self._pacer.now(),
+            wall_now=self._pacer.wall_now(),
             base_url=self._jobs.base_url,
-            last_checkpoint_id=self._last_checkpoint_id,
+            last_checkpoint_id=last_checkpoint_id,
         ).encode()
 
     async def _acquire(self) -> None:
@@ -213,60 +326,51 @@ class JobWaiter:
         """
         updates: list[JobUpdate] = []
         error: Exception | None = None
+        before = (self._pacer.state, self._last_checkpoint_id)
         try:
-            await self._acquire()
-            job = await self._jobs.retrieve(self.job_id)
-            if self.follow:
-                updates.extend(await self._new_events(job))
+            job, headers, events = await self._pacer.bounded(self._poll())
+            updates.extend(events)
         except Exception as exc:
-            if not is_transient(exc):
-                raise
-            error = exc
-            headers = exc.headers if isinstance(exc, APIStatusError) else None
-            self._hint = poll_hint(headers, self._wall_clock)
             # The transport already told the shared budget about every 429 it saw.
-            limited = isinstance(exc, RateLimitError)
-            self._state = self._state.after_failure(now=self._clock(), rate_limited=limited)
+            self._pacer.failed(exc)
+            error = exc
         else:
             if self._budget is not None:
                 self._budget.on_success()
             updates[:0] = self._job_updates(job)
             self.job = job
-            self._hint = None
             newest_event = next(
                 (u.event.id for u in reversed(updates) if isinstance(u, EventReceived)), None
             )
-            self._state = self._state.after_poll(
-                job.status, now=self._clock(), last_event_id=newest_event
-            )
+            self._pacer.succeeded(job.status, headers=headers, last_event_id=newest_event)
             if job.is_terminal:
                 return StepResult(job, tuple(updates), None, None)
-        now = self._clock()
-        reason = self._state.exhausted(self.policy, now=now)
-        if reason is StopReason.FAILURES and error is not None:
-            raise error
-        if reason is not None:
-            raise WaitTimeout(
-                f"gave up waiting on {self.job_id}: {reason.value} "
-                f"(last status {self._state.last_status or 'unknown'})",
-                job=self.job,
-                token=self.continuation_token(),
-                reason=reason.value,
-            )
+        # This step's updates are lost with a WaitTimeout: its token resumes from before them,
+        # so they are delivered on resume rather than skipped.
+        resume = before if updates else (self._pacer.state, self._last_checkpoint_id)
+        self._pacer.check(lambda reason: self._timeout_error(reason, self._token(*resume)))
         estimated = self.job.estimated_finish if self.job is not None else None
-        delay = next_delay(
-            self.policy,
-            self._state,
-            now=now,
-            eta=eta_seconds(estimated, wall_now=self._wall_clock()),
-            server_hint=self._hint,
-            rng=self._rng,
-        )
+        delay = self._pacer.delay(estimated)
         return StepResult(self.job, tuple(updates), self.continuation_token(), delay, error)
+
+    async def _poll(self) -> tuple[FineTuningJob, Mapping[str, str], list[JobUpdate]]:
+        await self._acquire()
+        job, headers = await self._jobs.retrieve_with_headers(self.job_id)
+        events = await self._new_events(job) if self.follow else []
+        return job, headers, events
+
+    def _timeout_error(self, reason: StopReason, token: str) -> WaitTimeout:
+        return WaitTimeout(
+            f"gave up waiting on {self.job_id}: {reason.value} "
+            f"(last status {self._pacer.state.last_status or 'unknown'})",
+            job=self.job,
+            token=token,
+            reason=reason.value,
+        )
 
     def _job_updates(self, job: FineTuningJob) -> list[JobUpdate]:
         updates: list[JobUpdate] = []
-        previous = self._state.last_status
+        previous = self._pacer.state.last_status
         if str(job.status) != previous:
             updates.append(StatusChanged(job, previous))
         if self.job is not None and job.estimated_finish != self._last_eta:
@@ -278,7 +382,7 @@ class JobWaiter:
         # The API lists newest first: page back to the last event delivered, then deliver in
         # chronological order, so a reconnect neither skips nor repeats one.
         events = await self._since(
-            self._jobs.list_events(job.id, limit=_EVENT_PAGE), self._state.last_event_id
+            self._jobs.list_events(job.id, limit=_EVENT_PAGE), self._pacer.state.last_event_id
         )
         updates: list[JobUpdate] = [EventReceived(job, e) for e in reversed(events)]
         if events or job.is_terminal:
@@ -309,7 +413,7 @@ class JobWaiter:
                 yield update
             if result.delay is None:
                 return
-            await asyncio.sleep(result.delay)
+            await self._sleep(result.delay)
 
     async def wait(
         self,
@@ -342,4 +446,4 @@ class JobWaiter:
                         raise JobPaused(job)
                     return job
             assert result.delay is not None
-            await asyncio.sleep(result.delay)
+            await self._sleep(result.delay)

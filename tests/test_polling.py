@@ -175,9 +175,12 @@ def test_jitter_is_deterministic_with_a_seeded_rng() -> None:
     [
         (3600.0, 60.0),  # far: a fraction of the time left, capped
         (40.0, 20.0),  # mid-range: half the time left
-        (3.0, 2.0),  # close: initial interval
-        (0.0, 2.0),
-        (-1.0, 2.0),  # just late: still quick
+        (5.0, 2.5),  # half the time left is still >= the initial interval
+        (3.0, 3.0),  # close: sleep right to the ETA rather than creep up on it
+        (0.2, 0.5),  # at the ETA: eta_interval
+        (0.0, 0.5),
+        (-0.5, 0.5),  # just late: still quick
+        (-4.0, 2.0),
         (-30.0, 15.0),  # late: backs off with the lateness
         (-10_000.0, 60.0),
     ],
@@ -213,8 +216,28 @@ def test_converges_on_the_eta() -> None:
         now += next_delay(NO_JITTER, state, now=now, eta=finish - now)
         state = state.after_poll("running", now=now)
         polls.append(now)
-    assert polls[-1] - finish <= NO_JITTER.initial_interval
+    assert polls[-1] - finish <= NO_JITTER.eta_interval
     assert len(polls) < 25
+
+
+def test_eta_interval_never_exceeds_the_initial_interval() -> None:
+    fast = PollPolicy(initial_interval=0.02, max_interval=0.2, jitter=0.0)
+    state = polled(fast, ["running"])
+    assert next_delay(fast, state, now=0.0, eta=0.0) == 0.02
+    assert next_delay(fast, state, now=0.0, eta=-0.01) == 0.02
+    assert next_delay(fast, state, now=0.0, eta=0.03) == 0.03
+
+
+def test_late_job_costs_logarithmically_many_polls() -> None:
+    # A job 10 minutes late after its ETA: polls back off with the lateness.
+    now, eta_at, finish = 0.0, 0.0, 600.0
+    state = polled(NO_JITTER, ["running"])
+    polls = 0
+    while now < finish:
+        now += next_delay(NO_JITTER, state, now=now, eta=eta_at - now)
+        state = state.after_poll("running", now=now)
+        polls += 1
+    assert polls <= 25
 
 
 # --- server hint -----------------------------------------------------------------------------
@@ -282,7 +305,7 @@ def test_transient_failures_back_off_without_speeding_up() -> None:
     near_eta = polled(NO_JITTER, ["running"])
     failed = near_eta.after_failure(now=1.0)
     assert failed.consecutive_failures == 1
-    # Near the ETA we would poll every 2 s; a failure still backs off (2 * 1.5).
+    # Near the ETA we would poll within 1 s; a failure still backs off (2 * 1.5).
     assert next_delay(NO_JITTER, failed, now=1.0, eta=1.0) == 3.0
     failed = failed.after_failure(now=4.0).after_failure(now=9.0)
     assert next_delay(NO_JITTER, failed, now=9.0, eta=1.0) == 2.0 * 1.5**3

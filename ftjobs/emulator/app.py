@@ -53,6 +53,10 @@ _HTML_502 = (
     b"</body>\r\n</html>\r\n"
 )
 
+# Some proxies put this in front of JSON to defeat script inclusion; a client must not take it
+# for the body.
+_GARBLE_PREFIX = b")]}'\n"
+
 
 class Emulator:
     """One emulator instance: config, store, fault injector and request statistics."""
@@ -301,6 +305,11 @@ async def _gateway(request: web.Request, handler: _Handler) -> web.StreamRespons
     emulator.requests_total += 1
     decision = emulator.faults.next_decision()
     if decision.latency > 0:
+        if request.content_type == "application/json" and request.can_read_body:
+            # A slow server has the request in hand before it stalls: read (and cache) the
+            # body first, so the handler still runs, and commits, after a client that timed
+            # out has hung up. Multipart bodies are left to stream to their handler.
+            await request.read()
         await asyncio.sleep(decision.latency)
     kind = decision.kind
     retry_after = emulator.faults.config.retry_after
@@ -354,6 +363,11 @@ async def _gateway(request: web.Request, handler: _Handler) -> web.StreamRespons
                 status=200,
                 content_type="application/json",
             )
+        elif kind == "garbled" and isinstance(response, web.Response):
+            body = response.body if isinstance(response.body, bytes) else b""
+            response = web.Response(
+                body=_GARBLE_PREFIX + body, status=200, content_type="application/json"
+            )
     if kind != "html":
         # Azure's API gateway names its request id header differently.
         header = "apim-request-id" if emulator.azure else "x-request-id"
@@ -397,7 +411,9 @@ async def _list_jobs(request: web.Request) -> web.StreamResponse:
 
 async def _get_job(request: web.Request) -> web.StreamResponse:
     emulator = _emulator(request)
-    return _json(emulator.render_job(emulator.store.get_job(_job_id(request))))
+    hint = emulator.config.poll_after_ms
+    headers = None if hint is None else {"openai-poll-after-ms": str(hint)}
+    return _json(emulator.render_job(emulator.store.get_job(_job_id(request))), headers=headers)
 
 
 def _action(action: str) -> _Handler:

@@ -75,6 +75,8 @@ class EmulatorConfig:
             ``api-version``, ``apim-request-id``).
         canceling_seconds: In the Azure dialect, emulated seconds a cancelled job reads
             ``canceling`` before ``canceled``.
+        poll_after_ms: When set, ``GET`` of a job answers with an ``openai-poll-after-ms``
+            header of this value (the server's pacing hint to pollers).
     """
 
     api_key: str = "sk-emulator"
@@ -89,6 +91,7 @@ class EmulatorConfig:
     max_upload_bytes: int = 64 * 1024 * 1024
     dialect: str = "openai"
     canceling_seconds: float = 2.0
+    poll_after_ms: int | None = None
 
     def __attrs_post_init__(self) -> None:
         if self.dialect not in DIALECTS:

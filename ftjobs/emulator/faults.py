@@ -6,6 +6,7 @@ Spec grammar (``--faults``): comma-separated ``key=value`` items, whitespace ign
     item     := kind "=" RATE | "latency=" [RATE ":"] SECONDS ["-" SECONDS]
               | "retry_after=" SECONDS | "seed=" INT
     kind     := "429" | "500" | "503" | "drop" | "drop_after" | "malformed" | "html"
+              | "garbled"
 
 - ``RATE`` is a probability in [0, 1] applied to each API request; the kinds are mutually
   exclusive per request (at most one fires), so their rates must add up to at most 1.
@@ -21,7 +22,9 @@ Kinds: ``429``/``500``/``503`` answer with that status and the spec's error body
 handler does not run); ``drop`` closes the connection before the handler runs; ``drop_after``
 runs the handler (its effect is committed) and closes the connection instead of answering;
 ``malformed`` runs the handler and sends a 200 whose body is truncated mid-JSON; ``html``
-answers 502 with a gateway's ``text/html`` page (the handler does not run).
+answers 502 with a gateway's ``text/html`` page (the handler does not run); ``garbled`` runs
+the handler and sends a 200 whose complete body is not JSON (behind the ``)]}'`` anti-hijacking
+prefix some proxies add).
 
 Example: ``429=0.1,500=0.05,503=0.05,latency=0.2:0.5,drop=0.02,drop_after=0.02,
 malformed=0.02,html=0.02,seed=7``.
@@ -37,7 +40,16 @@ import attrs
 
 __all__ = ["FAULT_KINDS", "FaultConfig", "FaultDecision", "FaultInjector", "decide"]
 
-FAULT_KINDS: tuple[str, ...] = ("429", "500", "503", "drop", "drop_after", "malformed", "html")
+FAULT_KINDS: tuple[str, ...] = (
+    "429",
+    "500",
+    "503",
+    "drop",
+    "drop_after",
+    "malformed",
+    "html",
+    "garbled",
+)
 """The mutually exclusive fault kinds, in the order their rates are laid out on [0, 1)."""
 
 _RATE_FIELDS: dict[str, str] = {
@@ -48,6 +60,7 @@ _RATE_FIELDS: dict[str, str] = {
     "drop_after": "drop_after",
     "malformed": "malformed",
     "html": "html",
+    "garbled": "garbled",
 }
 
 
@@ -68,6 +81,7 @@ class FaultConfig:
         drop_after: Probability of closing the connection after the handler committed.
         malformed: Probability of a 200 with a truncated JSON body (handler ran).
         html: Probability of a 502 ``text/html`` gateway page.
+        garbled: Probability of a 200 whose whole body is not JSON (handler ran).
         latency_rate: Probability of delaying the request.
         latency_min: Smallest added delay (seconds).
         latency_max: Largest added delay (seconds).
@@ -82,6 +96,7 @@ class FaultConfig:
     drop_after: float = 0.0
     malformed: float = 0.0
     html: float = 0.0
+    garbled: float = 0.0
     latency_rate: float = 0.0
     latency_min: float = 0.0
     latency_max: float = 0.0

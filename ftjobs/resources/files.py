@@ -199,9 +199,13 @@ class Files(Resource):
         timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> bytes:
         """Download a file's bytes (for example a job's result file)."""
+        path = f"{_FILES}/{check.path_id('file_id', file_id)}/content"
+        check.str_mapping("extra_headers", extra_headers)
+        check.str_mapping("extra_query", extra_query)
+        check.timeout("timeout", timeout)
         response = await self._transport.request(
             "GET",
-            f"{_FILES}/{check.path_id('file_id', file_id)}/content",
+            path,
             params=list((extra_query or {}).items()),
             headers=extra_headers,
             timeout=timeout,

@@ -9,7 +9,7 @@ from .. import _validation as check
 from .._types import NOT_GIVEN, NotGiven
 from ..budget import RequestBudget
 from ..continuation import ContinuationToken
-from ..converter import unstructure
+from ..converter import structure, unstructure
 from ..group import ALL_COMPLETED, JobGroup, ReturnWhen, WaitManyResult
 from ..models import (
     FineTuneMethod,
@@ -35,6 +35,18 @@ def _job_id(job_or_id: str | FineTuningJob) -> str:
     if isinstance(job_or_id, FineTuningJob):
         return check.path_id("job_id", job_or_id.id)
     return check.path_id("job_id", job_or_id)
+
+
+def _job_ref(name: str, value: object) -> None:
+    """A job, or a job id or continuation token (a non-empty string), named ``name``."""
+    if not isinstance(value, FineTuningJob):
+        check.require_str(name, value)
+
+
+def _poll(value: object) -> PollPolicy | None:
+    if value is not None and not isinstance(value, PollPolicy):
+        raise TypeError(f"poll must be a PollPolicy or None, got {type(value).__name__}")
+    return value
 
 
 def _method_body(method: FineTuneMethod | Mapping[str, Any] | None) -> dict[str, Any] | None:
@@ -185,6 +197,23 @@ class Jobs(Resource):
             extra_query=extra_query,
             timeout=timeout,
         )
+
+    async def retrieve_with_headers(
+        self,
+        job_id: str | FineTuningJob,
+        *,
+        timeout: float | NotGiven | None = NOT_GIVEN,
+    ) -> tuple[FineTuningJob, Mapping[str, str]]:
+        """Fetch one job by id, with the response headers.
+
+        For pollers: the headers may carry the server's pacing hint
+        (``openai-poll-after-ms``), which the waiters honour.
+        """
+        response = await self._transport.request(
+            "GET", f"{_JOBS}/{_job_id(job_id)}", timeout=timeout
+        )
+        job = structure(response.data, FineTuningJob, request_id=response.request_id)
+        return job, response.headers
 
     def list(
         self,
@@ -347,6 +376,9 @@ class Jobs(Resource):
             InvalidContinuationToken: A token that is malformed, tampered with, or from
                 another base URL.
         """
+        _job_ref("job_or_token", job_or_token)
+        _poll(poll)
+        check.timeout("timeout", timeout)
         token: ContinuationToken | None = None
         if isinstance(job_or_token, str) and is_token(job_or_token):
             token = ContinuationToken.decode(job_or_token, base_url=self.base_url)
@@ -368,6 +400,7 @@ class Jobs(Resource):
         scheduler (a task queue) can drive a wait with it: store the token, sleep the delay,
         step again.
         """
+        _job_ref("token_or_job_id", token_or_job_id)
         return await self.waiter(token_or_job_id, poll=poll, follow=True).step()
 
     async def wait_until_terminal(
@@ -401,6 +434,9 @@ class Jobs(Resource):
         Raises:
             WaitTimeout: A budget ran out; carries the last job and a continuation token.
         """
+        _job_ref("job_or_id", job_or_id)
+        if on_paused not in ("wait", "return", "raise"):
+            raise ValueError(f"on_paused must be 'wait', 'return' or 'raise', got {on_paused!r}")
         waiter = self.waiter(job_or_id, poll=poll, timeout=timeout, follow=on_update is not None)
         return await waiter.wait(
             on_update=on_update, on_paused=on_paused, raise_on_failure=raise_on_failure
@@ -471,7 +507,12 @@ class Jobs(Resource):
                 failed or was cancelled).
             timeout: Total seconds (default ``poll.timeout``); ``None`` waits forever.
         """
-        return self._group(jobs_or_ids, timeout, poll).wait(return_when)
+        try:
+            when = ReturnWhen(return_when)
+        except ValueError:
+            choices = ", ".join(repr(w.value) for w in ReturnWhen)
+            raise ValueError(f"return_when must be one of {choices}, got {return_when!r}") from None
+        return self._group(jobs_or_ids, timeout, poll).wait(when)
 
     def as_completed(
         self,
@@ -495,10 +536,18 @@ class Jobs(Resource):
     ) -> JobGroup:
         if isinstance(jobs_or_ids, (str, FineTuningJob)):
             raise TypeError("jobs_or_ids must be an iterable of job ids or jobs, not one job")
+        if not isinstance(jobs_or_ids, Iterable):
+            raise TypeError(
+                f"jobs_or_ids must be an iterable of job ids or jobs, "
+                f"got {type(jobs_or_ids).__name__}"
+            )
         ids = [job.id if isinstance(job, FineTuningJob) else job for job in jobs_or_ids]
-        for job_id in ids:
-            check.require_str("job_id", job_id)
-        group = JobGroup(self, ids, poll=poll)
+        for i, job_id in enumerate(ids):
+            check.require_str(f"jobs_or_ids[{i}]", job_id)
+        if not ids:
+            raise ValueError("jobs_or_ids must name at least one job")
+        check.timeout("timeout", timeout)
+        group = JobGroup(self, ids, poll=_poll(poll))
         if timeout is not NOT_GIVEN:
             group.with_timeout(timeout)
         return group

@@ -106,3 +106,23 @@ def test_injector_counts_and_reconfigures() -> None:
     assert injector.counts["500"] == 3
     injector.reset_counts()
     assert set(injector.counts.values()) == {0}
+
+
+def test_garbled_kind_parses_and_round_trips() -> None:
+    config = FaultConfig.parse("garbled=0.25,seed=3")
+    assert config.garbled == 0.25 and config.rate("garbled") == 0.25
+    assert FaultConfig.parse(config.to_spec()) == config
+    assert "garbled" in FAULT_KINDS and FAULT_KINDS[-1] == "garbled"
+    assert FaultConfig.from_mapping({"garbled": 1}).garbled == 1.0
+
+
+def test_adding_garbled_keeps_the_decisions_of_older_kinds() -> None:
+    # New kinds go last on [0, 1): adding one only turns some fault-free requests into it.
+    old = FaultConfig.parse(EXAMPLE)
+    new = FaultConfig.parse(EXAMPLE + ",garbled=0.1")
+    old_rng, new_rng = random.Random(7), random.Random(7)
+    pairs = [(decide(old, old_rng), decide(new, new_rng)) for _ in range(500)]
+    assert any(after.kind == "garbled" for _, after in pairs)
+    for before, after in pairs:
+        assert after.latency == before.latency
+        assert after.kind == before.kind or (before.kind is None and after.kind == "garbled")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 
@@ -167,3 +168,53 @@ async def test_stats_reset(emu: EmulatorHandle) -> None:
         session.post(emu.root_url + "/_emulator/stats/reset") as r,
     ):
         assert (await r.json())["requests"]["total"] == 0
+
+
+async def test_garbled_body_with_200_after_the_effect(emu: EmulatorHandle) -> None:
+    file_id = await training_file(emu)
+    await set_faults(emu, "garbled=1")
+    status, headers, body = split_response(await create(emu, file_id))
+    assert status == 200 and headers["content-type"].startswith("application/json")
+    with pytest.raises(ValueError):
+        json.loads(body)
+    # The whole body is there, behind the prefix: not a truncation.
+    prefix = b")]}'\n"
+    assert body.startswith(prefix)
+    assert json.loads(body[len(prefix) :])["object"] == "fine_tuning.job"
+    assert len(list(emu.store.jobs())) == 1
+    assert emu.stats()["faults"]["garbled"] == 1
+
+
+async def test_garbled_is_deterministic_by_seed() -> None:
+    spec = "garbled=0.3,malformed=0.2,seed=11"
+    first, stats = await observe(spec, 40)
+    second, _ = await observe(spec, 40)
+    assert first == second
+    faults = stats["faults"]
+    assert isinstance(faults, dict)
+    assert faults["garbled"] + faults["malformed"] == first.count("malformed")
+    assert faults["garbled"] > 0
+
+
+async def test_latency_on_a_json_post_still_commits_after_the_client_hung_up(
+    emu: EmulatorHandle,
+) -> None:
+    file_id = await training_file(emu)
+    await set_faults(emu, "latency=1:0.3")
+    headers = {**auth(emu.api_key), "Idempotency-Key": "late-1"}
+    async with aiohttp.ClientSession() as session:
+        with pytest.raises(asyncio.TimeoutError):
+            async with session.post(
+                emu.base_url + "/fine_tuning/jobs",
+                json={"model": "m", "training_file": file_id},
+                headers=headers,
+                timeout=aiohttp.ClientTimeout(total=0.05),
+            ):
+                pass
+    # No timing assertion: wait for the stalled handler to finish, however long it takes.
+    for _ in range(500):
+        if emu.stats()["requests"]["by_status"].get("200"):
+            break
+        await asyncio.sleep(0.01)
+    assert len(list(emu.store.jobs())) == 1
+    assert emu.store.idempotency_record("POST /fine_tuning/jobs", "late-1") is not None

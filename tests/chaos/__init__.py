@@ -1,0 +1,1 @@
+"""Chaos suite: the SDK against a faulty emulator, counting what survived."""
