@@ -6,9 +6,12 @@ the benchmark session may run it too.
 
 The reader is tolerant about the shape of the results, because the benchmark owns it: a list
 of rows, or an object holding such a list under ``results``/``rows``/``clients``/``waiters``,
-or an object keyed by client name. Each row names its client (``client``, ``name``, ``label``,
-``strategy`` or ``waiter``) and carries numbers whose keys mention ``request`` (requests per
-job) and ``lag`` (seconds between the job ending and the waiter noticing). When the file is
+or an object keyed by client name, possibly grouped by scenario in nested objects
+(``{"single": {"ftjobs": {...}, "naive": {...}}, "many": [...]}`` gives the two rows of
+``single``; lists below the top level are not rows). Each row names its client (``client``,
+``name``, ``label``, ``strategy`` or ``waiter``, else its key) and carries numbers whose keys
+mention ``request`` (requests per job) and ``lag`` (seconds between the job ending and the
+waiter noticing; a median preferred). When the file is
 absent or holds nothing usable, a placeholder chart says so.
 """
 
@@ -29,6 +32,9 @@ _LABEL_KEYS = ("client", "name", "label", "strategy", "waiter")
 _LIST_KEYS = ("results", "rows", "clients", "waiters", "data")
 # Preferred spellings first: a median beats a mean beats anything else that matches.
 _PREFERENCE = ("per_job", "median", "p50", "mean", "avg")
+
+# How the benchmark's keys read on the chart.
+_DISPLAY = {"naive": "naive 1 s loop"}
 
 Row = tuple[str, float | None, float | None]
 
@@ -67,21 +73,31 @@ def _label(row: Mapping[str, Any], default: str) -> str:
     return default
 
 
-def _rows_of(data: Any) -> Iterable[tuple[str, Mapping[str, Any]]]:
+def _has_metrics(row: Mapping[str, Any]) -> bool:
+    return _pick(row, "request") is not None or _pick(row, "lag") is not None
+
+
+def _rows_of(data: Any, depth: int = 0) -> Iterable[tuple[str, Mapping[str, Any]]]:
     if isinstance(data, list):
-        for i, item in enumerate(data):
-            if isinstance(item, Mapping):
-                yield _label(item, f"client {i + 1}"), item
+        if depth == 0:
+            for i, item in enumerate(data):
+                if isinstance(item, Mapping):
+                    yield _label(item, f"client {i + 1}"), item
         return
     if not isinstance(data, Mapping):
         return
     for key in _LIST_KEYS:
         if isinstance(data.get(key), (list, Mapping)):
-            yield from _rows_of(data[key])
+            yield from _rows_of(data[key], depth)
             return
     for name, item in data.items():
-        if isinstance(item, Mapping):
-            yield _label(item, str(name)), item
+        if not isinstance(item, Mapping):
+            continue
+        if _has_metrics(item):
+            yield _label(item, _DISPLAY.get(str(name), str(name))), item
+        elif depth < 2:
+            # Results grouped by scenario: {"single": {"ftjobs": {...}, "naive": {...}}}.
+            yield from _rows_of(item, depth + 1)
 
 
 def load_rows(path: Path) -> list[Row]:

@@ -22,6 +22,20 @@ def on_pre_build(config: Any) -> None:
     module.write_chart()
 
 
+def _demote_headings(markdown: str, levels: int = 2) -> str:
+    """Push every heading down ``levels`` levels (outside code fences), so an included file's
+    own title nests under the page's sections."""
+    lines = []
+    fenced = False
+    for line in markdown.splitlines():
+        if line.lstrip().startswith(("```", "~~~")):
+            fenced = not fenced
+        elif not fenced and line.startswith("#"):
+            line = "#" * levels + line
+        lines.append(line)
+    return "\n".join(lines)
+
+
 def bench_results_markdown(results: Path = _RESULTS) -> str:
     """Every ``bench/results/*.md`` file, in name order, or a note that there is none yet."""
     files = sorted(results.glob("*.md")) if results.is_dir() else []
@@ -33,7 +47,8 @@ def bench_results_markdown(results: Path = _RESULTS) -> str:
         )
     parts = []
     for path in files:
-        parts.append(f"### `{path.name}`\n\n" + path.read_text(encoding="utf-8").strip() + "\n")
+        body = _demote_headings(path.read_text(encoding="utf-8").strip())
+        parts.append(f"{body}\n\n*Source: `bench/results/{path.name}`.*\n")
     return "\n".join(parts)
 
 

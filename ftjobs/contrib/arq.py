@@ -79,8 +79,9 @@ __all__ = [
 
 #: The dedicated queue ftjobs tasks run on (short timeouts: keep long tasks elsewhere).
 QUEUE = "ftjobs:queue"
-#: arq function names of the two tasks.
+#: arq function name of the create task.
 CREATE_TASK = "ftjobs_create"
+#: arq function name of the wait task (one step per run).
 WAIT_TASK = "ftjobs_wait"
 #: Budget of a wait when none is given (seconds): the SDK's default, 24 h.
 DEFAULT_BUDGET = 24 * 3600.0
@@ -534,9 +535,11 @@ class WorkerSettings:
         cls.job_timeout = timeout  # type: ignore[attr-defined]
 
         async def on_startup(ctx: dict[str, Any]) -> None:
+            """arq's start-up hook: runs :meth:`startup` (override that, not this)."""
             await cls.startup(ctx)
 
         async def on_shutdown(ctx: dict[str, Any]) -> None:
+            """arq's shut-down hook: runs :meth:`shutdown` (override that, not this)."""
             await cls.shutdown(ctx)
 
         cls.on_startup = on_startup  # type: ignore[attr-defined]

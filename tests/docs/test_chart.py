@@ -42,6 +42,15 @@ hooks = _load("hooks")
             "naive 1 s loop": {"requests_per_job": 300, "mean_lag": 0.5},
             "ftjobs": {"requests_per_job": 12, "mean_lag": 1.5},
         },
+        {  # the shape bench/waiting.py writes: scenarios, and a list that is not rows
+            "cpus": 2,
+            "poll_policy": {"initial_interval": 2.0},
+            "single": {
+                "ftjobs": {"requests_per_job": 12, "terminal_lag_median_s": 1.5, "x_lag_p90": 9},
+                "naive": {"requests_per_job": 300, "terminal_lag_median_s": 0.5},
+            },
+            "many": [{"jobs": 1000, "requests": 436}],
+        },
     ],
 )
 def test_reads_the_usual_shapes(tmp_path: Path, data: object) -> None:
@@ -49,6 +58,13 @@ def test_reads_the_usual_shapes(tmp_path: Path, data: object) -> None:
     source.write_text(json.dumps(data))
     rows = sorted(chart.load_rows(source))
     assert rows == [("ftjobs", 12.0, 1.5), ("naive 1 s loop", 300.0, 0.5)]
+
+
+def test_the_committed_results_make_a_chart() -> None:
+    if not chart.DEFAULT_INPUT.exists():
+        pytest.skip("no bench/results/waiting.json yet")
+    names = [row[0] for row in chart.load_rows(chart.DEFAULT_INPUT)]
+    assert "ftjobs" in names and len(names) >= 2
 
 
 def test_draws_bars_for_each_client(tmp_path: Path) -> None:
@@ -71,6 +87,7 @@ def test_placeholder_when_results_are_absent(tmp_path: Path) -> None:
 
 def test_bench_results_are_included_or_announced(tmp_path: Path) -> None:
     assert "No results yet" in hooks.bench_results_markdown(tmp_path / "none")
-    (tmp_path / "w1.md").write_text("| client | items/s |\n| --- | --- |\n| ftjobs | 1 |\n")
+    (tmp_path / "w1.md").write_text("# W1\n\n```\n# not a heading\n```\n| ftjobs | 1 |\n")
     included = hooks.bench_results_markdown(tmp_path)
-    assert "`w1.md`" in included and "| ftjobs | 1 |" in included
+    assert "`bench/results/w1.md`" in included and "| ftjobs | 1 |" in included
+    assert "### W1" in included and "\n# not a heading" in included
