@@ -30,3 +30,13 @@ def typecheck(session: nox.Session) -> None:
     """mypy --strict on the package."""
     session.install("-e", ".[test]", "mypy")
     session.run("mypy")
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Benchmark ftjobs vs raw aiohttp vs the official client; writes bench/results/.
+
+    Arguments after ``--`` go to ``python -m bench`` (``--reps 3``, ``--quick``...).
+    """
+    session.install("-e", ".[bench]")
+    session.run("python", "-m", "bench", *session.posargs)

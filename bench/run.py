@@ -225,7 +225,8 @@ def run_suite(
                             file=sys.stderr,
                             flush=True,
                         )
-    imports = import_times([c for c in ("ftjobs", "openai") if c in clients], import_reps)
+    modules = [c for c in ("ftjobs", "openai") if c in clients]
+    imports = import_times(modules, import_reps) if import_reps > 0 else {}
     info["loadavg_at_end"] = os.getloadavg() if hasattr(os, "getloadavg") else None
     return {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import importlib
 import json
 import os
 import resource
@@ -37,12 +38,11 @@ def _server_cpu(port: int) -> float:
     with socket.create_connection(("127.0.0.1", port)) as sock:
         sock.sendall(b"GET /__cpu HTTP/1.1\r\nhost: bench\r\n\r\n")
         raw = b""
-        while b"\r\n\r\n" not in raw or not raw.rstrip().endswith(tuple(b"0123456789")):
-            chunk = sock.recv(4096)
-            if not chunk:
-                break
+        while chunk := sock.recv(4096):
             raw += chunk
-            head, _, body = raw.partition(b"\r\n\r\n")
+            head, sep, body = raw.partition(b"\r\n\r\n")
+            if not sep:
+                continue
             length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
             if len(body) >= length:
                 return float(body[:length])
@@ -83,9 +83,7 @@ class _Floor:
     """The floor: aiohttp + json.loads into dicts, nothing else."""
 
     def __init__(self, base: str, sizes: Sizes) -> None:
-        import aiohttp
-
-        self._aiohttp = aiohttp
+        self._aiohttp: Any = importlib.import_module("aiohttp")
         self.base = base
         self.sizes = sizes
         self.session: Any = None
@@ -132,9 +130,7 @@ class _Floor:
 
 class _FTJobs:
     def __init__(self, base: str, sizes: Sizes) -> None:
-        import ftjobs
-
-        self._ftjobs = ftjobs
+        self._ftjobs: Any = importlib.import_module("ftjobs")
         self.base = base
         self.sizes = sizes
         self.client: Any = None
@@ -162,9 +158,7 @@ class _FTJobs:
 
 class _OpenAI:
     def __init__(self, base: str, sizes: Sizes) -> None:
-        import openai
-
-        self._openai = openai
+        self._openai: Any = importlib.import_module("openai")
         self.base = base
         self.sizes = sizes
         self.client: Any = None
