@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import types
 from collections.abc import Callable, Mapping
-from typing import Any, Literal, TypeVar, Union, cast, get_args, get_origin
+from typing import Any, Literal, TypeVar, Union, cast, get_args, get_origin, get_type_hints
 
 import attrs
 import cattrs
@@ -504,6 +504,317 @@ def _type_name(tp: Any) -> str:
     return f"{_type_name(origin)}[{', '.join(_type_name(a) for a in get_args(tp))}]"
 
 
+# --- fast path ---------------------------------------------------------------------------
+# The validating hooks above report every problem of a payload with its path, at the price of
+# a try/except, a notes list and a kwargs dict per field. A response almost always fits, so
+# structure() first runs a generated fast function per class: the same checks (never looser:
+# anything it is unsure of makes it bail out), no bookkeeping, positional construction. When
+# it bails out, or the payload is bad, the validating hooks run and decide (and report).
+
+
+class _Fallback(Exception):
+    """The fast path declines; the validating path decides."""
+
+
+_MISSING: Any = object()
+_FastHook = Callable[[Any], Any]
+_fast_hooks: dict[Any, _FastHook] = {}
+
+
+def _fast_hook(tp: Any) -> _FastHook:
+    """The fast structuring function of ``tp``, generated on first use and cached."""
+    hook = _fast_hooks.get(tp)
+    if hook is None:
+        try:
+            hook = _make_fast_hook(tp)
+        except Exception:
+            # A type the generator does not cover (an unbound type variable...): always
+            # take the validating path for it.
+            hook = _always_fallback
+        _fast_hooks[tp] = hook
+    return hook
+
+
+def _always_fallback(value: Any) -> Any:
+    raise _Fallback
+
+
+def _delegated(tp: Any) -> bool:
+    # Small hooks that gain nothing from a fast twin: called directly, as (value, type).
+    return _is_auto_union(tp) or _is_literal(tp)
+
+
+def _make_fast_hook(tp: Any) -> _FastHook:
+    # Same precedence as the converter's registrations (last registered wins there).
+    if _is_job_error(tp):
+        return _fast_job_error()
+    if _is_integration(tp):
+        return _fast_integration()
+    if _is_status(tp):
+        return _fast_status
+    if _delegated(tp):
+        slow = converter.get_structure_hook(tp)
+        return lambda value: slow(value, tp)
+    if _is_optional(tp):
+        inner_type = next(a for a in get_args(tp) if a is not _NoneType)
+        inner = _fast_hook(inner_type)
+        return lambda value: None if value is None else inner(value)
+    if _is_mapping(tp):
+        return _fast_mapping(get_args(tp)[1])
+    if _is_var_tuple(tp):
+        return _fast_var_tuple(get_args(tp)[0])
+    if _is_model(tp):
+        return _fast_model(tp)
+    if tp in _SCALAR_CHECKS:
+        slow_scalar = converter.get_structure_hook(tp)
+        return lambda value: slow_scalar(value, tp)
+    raise TypeError(f"no fast structuring for {tp!r}")
+
+
+def _fast_status(value: Any) -> Any:
+    if value.__class__ is str:
+        return _STATUS_BY_VALUE.get(value, value)
+    raise _Fallback
+
+
+def _fast_job_error() -> _FastHook:
+    error = _fast_hook(JobError)
+
+    def fast_job_error(value: Any) -> Any:
+        if value is None:
+            return None
+        if value.__class__ is dict:
+            for item in value.values():
+                if item is not None:
+                    return error(value)
+            return None
+        raise _Fallback
+
+    return fast_job_error
+
+
+def _fast_integration() -> _FastHook:
+    wandb = _fast_hook(WandbIntegration)
+
+    def fast_integration(value: Any) -> Any:
+        if value.__class__ is dict:
+            return wandb(value) if value.get("type") == "wandb" else dict(value)
+        raise _Fallback
+
+    return fast_integration
+
+
+def _fast_mapping(value_type: Any) -> _FastHook:
+    if value_type is Any:
+
+        def fast_any_mapping(value: Any) -> Any:
+            if value.__class__ is dict:
+                return dict(value)
+            raise _Fallback
+
+        return fast_any_mapping
+    if value_type is str:
+
+        def fast_str_mapping(value: Any) -> Any:
+            if value.__class__ is dict:
+                for item in value.values():
+                    if item.__class__ is not str:
+                        raise _Fallback
+                return dict(value)
+            raise _Fallback
+
+        return fast_str_mapping
+    item_hook = _fast_hook(value_type)
+
+    def fast_mapping(value: Any) -> Any:
+        if value.__class__ is dict:
+            return {key: item_hook(item) for key, item in value.items()}
+        raise _Fallback
+
+    return fast_mapping
+
+
+def _fast_var_tuple(item_type: Any) -> _FastHook:
+    if item_type is str:
+
+        def fast_str_tuple(value: Any) -> Any:
+            if value.__class__ is list:
+                for item in value:
+                    if item.__class__ is not str:
+                        raise _Fallback
+                return tuple(value)
+            if value is None:
+                return ()
+            raise _Fallback
+
+        return fast_str_tuple
+    item_hook = _fast_hook(item_type)
+
+    def fast_tuple(value: Any) -> Any:
+        if value.__class__ is list:
+            return tuple([item_hook(item) for item in value])
+        if value is None:
+            return ()
+        raise _Fallback
+
+    return fast_tuple
+
+
+# Inline checks of JSON scalars held in variable {t}, as strict as the validating hooks.
+_SCALAR_CHECKS: dict[Any, list[str]] = {
+    str: ["if {t}.__class__ is not str: raise _F"],
+    int: ["if {t}.__class__ is not int: raise _F"],
+    bool: ["if {t} is not True and {t} is not False: raise _F"],
+    float: [
+        "if {t}.__class__ is not float:",
+        "    if {t}.__class__ is int: {t} = float({t})",
+        "    else: raise _F",
+    ],
+}
+
+
+def _field_types(tp: Any) -> list[tuple[attrs.Attribute[Any], Any]]:
+    cls = get_origin(tp) or tp
+    hints = get_type_hints(cls)
+    bound = dict(zip(getattr(cls, "__parameters__", ()), get_args(tp), strict=False))
+
+    def bind(t: Any) -> Any:
+        if isinstance(t, TypeVar):
+            if t not in bound:
+                raise TypeError(f"unbound type variable {t!r}")
+            return bound[t]
+        params = getattr(t, "__parameters__", ())
+        return t[tuple(bind(p) for p in params)] if params else t
+
+    return [(a, bind(hints[a.name])) for a in attrs.fields(cls)]
+
+
+def _auto_checks(tp: Any) -> list[str]:
+    """Inline checks of ``int | Auto [| None]`` and ``float | Auto [| None]`` fields."""
+    args = set(get_args(tp))
+    other = "not ({t}.__class__ is str and {t} == 'auto')"
+    if _NoneType in args:
+        other += " and {t} is not None"
+    if float in args:
+        return [
+            "if {t}.__class__ is not float:",
+            "    if {t}.__class__ is int: {t} = float({t})",
+            f"    elif {other}: raise _F",
+        ]
+    return [f"if {{t}}.__class__ is not int and {other}: raise _F"]
+
+
+def _special(tp: Any) -> bool:
+    # Unions with a hook of their own (see _configure), not plain Optional[...].
+    return _is_job_error(tp) or _is_integration(tp) or _is_status(tp) or _is_auto_union(tp)
+
+
+def _none_is_none(tp: Any) -> bool:
+    """Whether a null for this type structures to None (so that a None default can skip it)."""
+    return (_is_optional(tp) and not _is_integration(tp)) or (
+        _is_auto_union(tp) and _NoneType in get_args(tp)
+    )
+
+
+def _field_body(tp: Any, target: str, key: str, names: dict[str, Any]) -> list[str]:
+    """Statements that check (and convert, in place) the JSON value held in ``target``."""
+    if tp in _SCALAR_CHECKS:
+        return [line.format(t=target) for line in _SCALAR_CHECKS[tp]]
+    if _is_auto_union(tp) and not (_is_job_error(tp) or _is_integration(tp) or _is_status(tp)):
+        return [line.format(t=target) for line in _auto_checks(tp)]
+    if _is_optional(tp) and not _special(tp):
+        inner = next(a for a in get_args(tp) if a is not _NoneType)
+        body = _field_body(inner, target, key, names)
+        return [f"if {target} is not None:", *("    " + b for b in body)]
+    if _delegated(tp):
+        names[f"s{key}"] = converter.get_structure_hook(tp)
+        names[f"t{key}"] = tp
+        return [f"{target} = s{key}({target}, t{key})"]
+    names[f"h{key}"] = _fast_hook(tp)
+    return [f"{target} = h{key}({target})"]
+
+
+def _plain_slots(cls: type) -> bool:
+    """Whether instances can be built by setting their slots (attrs' __init__ does no more)."""
+    fields = attrs.fields(cls)
+    return (
+        "__slots__" in cls.__dict__
+        and all(a.validator is None and a.converter is None and a.init for a in fields)
+        and not any(
+            hasattr(cls, name)
+            for name in ("__attrs_pre_init__", "__attrs_post_init__", "__attrs_init_subclass__")
+        )
+        and all(type(cls.__dict__.get(a.name)).__name__ == "member_descriptor" for a in fields)
+    )
+
+
+def _fast_model(tp: Any) -> _FastHook:
+    cls = get_origin(tp) or tp
+    names: dict[str, Any] = {"__cl": cls, "__new": object.__new__, "_F": _Fallback, "_M": _MISSING}
+    lines: list[str] = []
+    values: dict[str, str] = {}  # attribute -> expression of its value
+    known: list[str] = []
+    for i, (a, ftype) in enumerate(_field_types(tp)):
+        default: Any = a.default
+        if a.name in (_EXTRA, _REQUEST_ID):
+            if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+                raise TypeError("factory defaults of extra/request_id are not generated")
+            names[f"d{i}"] = default
+            values[a.name] = f"d{i}"
+            continue
+        known.append(a.name)
+        target = values[a.name] = f"f{i}"
+        body = _field_body(ftype, target, f"{i}", names)
+        if default is attrs.NOTHING:
+            lines += [f"{target} = o[{a.name!r}]", *body]
+        elif default is None and _none_is_none(ftype):
+            # Missing and null both give None: one lookup, one test.
+            if _is_optional(ftype) and not _special(ftype):
+                inner = next(x for x in get_args(ftype) if x is not _NoneType)
+                body = _field_body(inner, target, f"{i}", names)
+            lines += [f"{target} = o.get({a.name!r})", f"if {target} is not None:"]
+            lines += ["    " + b for b in body]
+        else:
+            lines += [f"{target} = o.get({a.name!r}, _M)"]
+            if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+                if default.takes_self:
+                    raise TypeError("takes_self factories are not generated")
+                names[f"d{i}"] = default.factory
+                lines.append(f"if {target} is _M: {target} = d{i}()")
+            else:
+                names[f"d{i}"] = default
+                lines.append(f"if {target} is _M: {target} = d{i}")
+            lines += ["else:", *("    " + b for b in body)]
+    if _EXTRA in values:
+        names["_known"] = frozenset(known)
+        lines += [
+            f"ex = {values[_EXTRA]}",
+            "if not _known.issuperset(o): ex = {k: x for k, x in o.items() if k not in _known}",
+        ]
+        values[_EXTRA] = "ex"
+    if _plain_slots(cls):
+        # Frozen slotted classes: attrs' __init__ sets each slot through object.__setattr__;
+        # the slot descriptors' own setters do the same, a third faster.
+        lines.append("r = __new(__cl)")
+        for j, (name, expr) in enumerate(values.items()):
+            names[f"set{j}"] = cls.__dict__[name].__set__
+            lines.append(f"set{j}(r, {expr})")
+        lines.append("return r")
+    else:
+        args = [
+            f"{a.alias}={values[a.name]}" if a.kw_only else values[a.name]
+            for a in attrs.fields(cls)
+            if a.name in values
+        ]
+        lines.append(f"return __cl({', '.join(args)})")
+    fn_name = f"fast_structure_{cls.__name__}"
+    source = f"def {fn_name}(o):\n    if o.__class__ is not dict: raise _F\n"
+    source += "".join(f"    {line}\n" for line in lines)
+    exec(compile(source, f"<ftjobs fast structure {cls.__name__}>", "exec"), names)
+    fast: _FastHook = names[fn_name]
+    return fast
+
+
 # --- public API --------------------------------------------------------------------------
 
 
@@ -519,6 +830,16 @@ def structure(data: Any, cl: type[_T], *, request_id: str | None = None) -> _T:
         ResponseValidationError: ``data`` does not fit ``cl``; ``errors`` holds one line per
             problem, each starting with the field path.
     """
+    try:
+        obj: _T = (_fast_hooks.get(cl) or _fast_hook(cl))(data)
+    except Exception:
+        obj = _structure_validating(data, cl, request_id)
+    if request_id is not None and hasattr(obj, _REQUEST_ID):
+        object.__setattr__(obj, _REQUEST_ID, request_id)
+    return obj
+
+
+def _structure_validating(data: Any, cl: type[_T], request_id: str | None) -> _T:
     hook = converter.get_structure_hook(cl)
     try:
         obj: _T = hook(data, cl)
@@ -527,8 +848,6 @@ def structure(data: Any, cl: type[_T], *, request_id: str | None = None) -> _T:
         raise ResponseValidationError(
             _type_name(cl), errors, body=data, request_id=request_id
         ) from exc
-    if request_id is not None and hasattr(obj, _REQUEST_ID):
-        object.__setattr__(obj, _REQUEST_ID, request_id)
     return obj
 
 
