@@ -6,8 +6,9 @@ names the field path, e.g. ``$.data[3].created_at: expected int, got 'abc'``).
 :func:`unstructure` turns a model back into JSON-ready data: None-valued optional fields are
 left out, unknown keys kept in ``extra`` are written back, ``request_id`` is never written.
 
-Per-class hooks are generated once (at import for the SDK's own models) and cached by cattrs,
-so structuring costs one generated function call per object.
+Structuring runs a generated fast function per class (see "fast path" below) and falls back
+to the validating cattrs hooks, which produce the error report, only when that fails. Both
+kinds are generated once per class, on first use, and cached.
 """
 
 from __future__ import annotations
@@ -26,27 +27,7 @@ from cattrs.errors import (
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from .errors import ResponseValidationError
-from .models import (
-    CheckpointMetrics,
-    DpoHyperparameters,
-    DpoMethod,
-    FileDeleted,
-    FileObject,
-    FineTuneMethod,
-    FineTuningJob,
-    FineTuningJobCheckpoint,
-    FineTuningJobEvent,
-    Hyperparameters,
-    JobError,
-    JobStatus,
-    Page,
-    ReinforcementHyperparameters,
-    ReinforcementMethod,
-    SupervisedHyperparameters,
-    SupervisedMethod,
-    WandbConfig,
-    WandbIntegration,
-)
+from .models import JobError, JobStatus, WandbIntegration
 
 __all__ = ["converter", "structure", "unstructure"]
 
@@ -433,35 +414,9 @@ converter = cattrs.Converter(
 
 _configure(converter)
 
-# Generate every hook now, once, instead of on the first response.
-for _model in (
-    FineTuningJob,
-    FineTuningJobEvent,
-    FineTuningJobCheckpoint,
-    FileObject,
-    FileDeleted,
-    Page[FineTuningJob],
-    Page[FineTuningJobEvent],
-    Page[FineTuningJobCheckpoint],
-    Page[FileObject],
-    JobError,
-    Hyperparameters,
-    SupervisedHyperparameters,
-    DpoHyperparameters,
-    ReinforcementHyperparameters,
-    SupervisedMethod,
-    DpoMethod,
-    ReinforcementMethod,
-    FineTuneMethod,
-    WandbConfig,
-    WandbIntegration,
-    CheckpointMetrics,
-):
-    converter.get_structure_hook(_model)
-    converter.get_unstructure_hook(_model)
-del _model
-# unstructure() dispatches on an instance's class, which for a page is the bare Page.
-converter.get_unstructure_hook(Page)
+# Hooks are generated on first use, once per class, and cached by cattrs: generating them for
+# every model at import cost more import time than the rest of the package. Responses go
+# through the fast path (below); these validating hooks run on its failure and to unstructure.
 
 
 # --- error reporting ---------------------------------------------------------------------
