@@ -681,6 +681,15 @@ def _field_body(tp: Any, target: str, key: str, names: dict[str, Any]) -> list[s
         inner = next(a for a in get_args(tp) if a is not _NoneType)
         body = _field_body(inner, target, key, names)
         return [f"if {target} is not None:", *("    " + b for b in body)]
+    if _is_status(tp) and not (_is_job_error(tp) or _is_integration(tp)):
+        names["_SB"] = _STATUS_BY_VALUE
+        return [
+            f"if {target}.__class__ is not str: raise _F",
+            f"{target} = _SB.get({target}, {target})",
+        ]
+    if _is_literal(tp) and all(a.__class__ is str for a in get_args(tp)):
+        names[f"l{key}"] = frozenset(get_args(tp))
+        return [f"if {target}.__class__ is not str or {target} not in l{key}: raise _F"]
     if _delegated(tp):
         names[f"s{key}"] = converter.get_structure_hook(tp)
         names[f"t{key}"] = tp
