@@ -14,12 +14,11 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import attrs
 import orjson
-import tenacity
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from ._types import NOT_GIVEN, NotGiven
@@ -32,6 +31,9 @@ from .errors import (
     status_error_class,
 )
 from .retry import RetryPolicy, parse_retry_after, retry_delay, should_retry
+
+if TYPE_CHECKING:
+    import tenacity
 
 __all__ = ["REQUEST_ID_HEADERS", "APIResponse", "Transport"]
 
@@ -297,6 +299,8 @@ class Transport:
                 raise
             first_failure = exc
         replay: list[BaseException] = [first_failure]
+        # Imported here: only a failed attempt needs it (import time is part of the budget).
+        import tenacity
 
         async def attempt() -> APIResponse:
             # Attempt 1 already ran: tenacity sees its failure replayed, so attempt numbers,
