@@ -307,7 +307,7 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point of ``python -m bench``."""
     parser = argparse.ArgumentParser(description="ftjobs vs the floor vs the official client")
     parser.add_argument("--reps", type=int, default=5)
-    parser.add_argument("--openai-reps", type=int, default=3)
+    parser.add_argument("--openai-reps", type=int, default=2)
     parser.add_argument("--clients", default=",".join(CLIENTS))
     parser.add_argument("--workloads", default=",".join(WORKLOADS))
     parser.add_argument("--quick", action="store_true", help="a tenth of the sizes, 1 rep")

@@ -15,19 +15,26 @@ from __future__ import annotations
 
 import types
 from collections.abc import Callable, Mapping
-from typing import Any, Literal, TypeVar, Union, cast, get_args, get_origin, get_type_hints
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Literal,
+    TypeVar,
+    Union,
+    cast,
+    get_args,
+    get_origin,
+    get_type_hints,
+)
 
 import attrs
-import cattrs
-from cattrs.errors import (
-    ClassValidationError,
-    IterableValidationError,
-    IterableValidationNote,
-)
-from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from .errors import ResponseValidationError
 from .models import JobError, JobStatus, WandbIntegration
+
+if TYPE_CHECKING:
+    import cattrs
+    from cattrs.errors import IterableValidationNote
 
 __all__ = ["converter", "structure", "unstructure"]
 
@@ -110,6 +117,13 @@ def _structure_opt_bool(value: Any, _: Any) -> bool | None:
     raise _Invalid(f"expected bool or null, got {_show(value)}")
 
 
+_SCALAR_HOOKS: dict[Any, _Hook] = {
+    str: _structure_str,
+    int: _structure_int,
+    float: _structure_float,
+    bool: _structure_bool,
+}
+
 _OPTIONAL_SCALARS: dict[Any, _Hook] = {
     str: _structure_opt_str,
     int: _structure_opt_int,
@@ -176,6 +190,8 @@ def _is_model(tp: Any) -> bool:
 
 
 def _model_structure_factory(tp: Any, conv: cattrs.Converter) -> _Hook:
+    from cattrs.gen import make_dict_structure_fn, override
+
     cls = get_origin(tp) or tp
     names = [a.name for a in attrs.fields(cls)]
     overrides: dict[str, Any] = {
@@ -200,6 +216,8 @@ def _model_structure_factory(tp: Any, conv: cattrs.Converter) -> _Hook:
 
 
 def _var_tuple_structure_factory(tp: Any, conv: cattrs.Converter) -> _Hook:
+    from cattrs.errors import IterableValidationError, IterableValidationNote
+
     item_type = get_args(tp)[0]
     item_hook = conv.get_structure_hook(item_type)
 
@@ -228,6 +246,8 @@ def _var_tuple_structure_factory(tp: Any, conv: cattrs.Converter) -> _Hook:
 
 
 def _mapping_structure_factory(tp: Any, conv: cattrs.Converter) -> _Hook:
+    from cattrs.errors import IterableValidationError, IterableValidationNote
+
     value_type = get_args(tp)[1]
     if value_type is Any:
 
@@ -354,6 +374,8 @@ def _job_error_structure_factory(tp: Any, conv: cattrs.Converter) -> _Hook:
 
 
 def _model_unstructure_factory(tp: Any, conv: cattrs.Converter) -> _UnHook:
+    from cattrs.gen import make_dict_unstructure_fn, override
+
     cls = get_origin(tp) or tp
     overrides: dict[str, Any] = {}
     for a in attrs.fields(cls):
@@ -386,10 +408,8 @@ def _identity(value: Any) -> Any:
 
 def _configure(conv: cattrs.Converter) -> None:
     """Register every hook; later registrations take precedence over earlier ones."""
-    conv.register_structure_hook(str, _structure_str)
-    conv.register_structure_hook(int, _structure_int)
-    conv.register_structure_hook(float, _structure_float)
-    conv.register_structure_hook(bool, _structure_bool)
+    for scalar_type, scalar_hook in _SCALAR_HOOKS.items():
+        conv.register_structure_hook(scalar_type, scalar_hook)
 
     conv.register_structure_hook_factory(_is_model, _model_structure_factory)
     conv.register_structure_hook_factory(_is_var_tuple, _var_tuple_structure_factory)
@@ -406,13 +426,36 @@ def _configure(conv: cattrs.Converter) -> None:
     conv.register_unstructure_hook_func(_is_status, _unstructure_status)
 
 
-converter = cattrs.Converter(
-    detailed_validation=True,
-    unstruct_collection_overrides={tuple: list},
-)
-"""The SDK's converter, with every hook registered. Prefer :func:`structure`/:func:`unstructure`."""
+_converter: cattrs.Converter | None = None
 
-_configure(converter)
+
+def _get_converter() -> cattrs.Converter:
+    """The SDK's cattrs converter, built (and cattrs imported) on first use."""
+    global _converter
+    if _converter is None:
+        import cattrs
+
+        conv = cattrs.Converter(
+            detailed_validation=True,
+            unstruct_collection_overrides={tuple: list},
+        )
+        _configure(conv)
+        _converter = conv
+    return _converter
+
+
+if TYPE_CHECKING:
+    converter: cattrs.Converter
+    """The SDK's converter, every hook registered. Prefer :func:`structure`/:func:`unstructure`."""
+else:
+
+    def __getattr__(name: str) -> Any:
+        # ``converter`` is built on first access: responses take the fast path (below), so a
+        # program that only reads never imports cattrs, and import ftjobs stays cheap.
+        if name == "converter":
+            return _get_converter()
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 # Hooks are generated on first use, once per class, and cached by cattrs: generating them for
 # every model at import cost more import time than the rest of the package. Responses go
@@ -431,6 +474,8 @@ def _describe(exc: BaseException) -> str:
 
 
 def _error_lines(exc: BaseException, path: str) -> list[str]:
+    from cattrs.errors import ClassValidationError, IterableValidationError
+
     if isinstance(exc, IterableValidationError):
         lines: list[str] = []
         with_notes, without = exc.group_exceptions()
@@ -508,7 +553,7 @@ def _make_fast_hook(tp: Any) -> _FastHook:
     if _is_status(tp):
         return _fast_status
     if _delegated(tp):
-        slow = converter.get_structure_hook(tp)
+        slow = _get_converter().get_structure_hook(tp)
         return lambda value: slow(value, tp)
     if _is_optional(tp):
         inner_type = next(a for a in get_args(tp) if a is not _NoneType)
@@ -520,9 +565,9 @@ def _make_fast_hook(tp: Any) -> _FastHook:
         return _fast_var_tuple(get_args(tp)[0])
     if _is_model(tp):
         return _fast_model(tp)
-    if tp in _SCALAR_CHECKS:
-        slow_scalar = converter.get_structure_hook(tp)
-        return lambda value: slow_scalar(value, tp)
+    scalar = _SCALAR_HOOKS.get(tp)
+    if scalar is not None:
+        return lambda value: scalar(value, tp)
     raise TypeError(f"no fast structuring for {tp!r}")
 
 
@@ -691,7 +736,7 @@ def _field_body(tp: Any, target: str, key: str, names: dict[str, Any]) -> list[s
         names[f"l{key}"] = frozenset(get_args(tp))
         return [f"if {target}.__class__ is not str or {target} not in l{key}: raise _F"]
     if _delegated(tp):
-        names[f"s{key}"] = converter.get_structure_hook(tp)
+        names[f"s{key}"] = _get_converter().get_structure_hook(tp)
         names[f"t{key}"] = tp
         return [f"{target} = s{key}({target}, t{key})"]
     names[f"h{key}"] = _fast_hook(tp)
@@ -804,7 +849,7 @@ def structure(data: Any, cl: type[_T], *, request_id: str | None = None) -> _T:
 
 
 def _structure_validating(data: Any, cl: type[_T], request_id: str | None) -> _T:
-    hook = converter.get_structure_hook(cl)
+    hook = _get_converter().get_structure_hook(cl)
     try:
         obj: _T = hook(data, cl)
     except Exception as exc:
@@ -821,4 +866,4 @@ def unstructure(obj: Any) -> Any:
     None-valued fields whose default is None are left out, keys kept in ``extra`` are put
     back at the top level of their object, and ``request_id`` is never written.
     """
-    return converter.unstructure(obj)
+    return _get_converter().unstructure(obj)
