@@ -196,7 +196,7 @@ def run_suite(
     clients: Sequence[str] = CLIENTS,
     workloads: Sequence[str] = WORKLOADS,
     slow_reps: int | None = None,
-    import_reps: int = 5,
+    import_reps: int = 7,
     progress: bool = True,
 ) -> dict[str, Any]:
     """Run every client on every workload ``reps`` times, interleaved; return all results.
@@ -270,16 +270,52 @@ def table(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def targets(results: dict[str, Any]) -> list[str]:
+    """The issue's targets, each checked against this run (wall and CPU ratios)."""
+    rows = {(r["workload"], r["client"]): r for r in results["summary"]}
+    lines: list[str] = []
+    for workload, limit in (("W1", 1.5), ("W2", 1.25), ("W3", 1.25), ("W4", 1.5)):
+        row = rows.get((workload, "ftjobs"))
+        if row is None or "time_ratio" not in row:
+            continue
+        ok = "met" if row["time_ratio"] <= limit else "NOT met"
+        lines.append(
+            f"- {workload}: ftjobs time per item {row['time_ratio']:.2f}x the floor"
+            f" (client CPU {row['cpu_ratio']:.2f}x), target <= {limit}x: {ok}"
+        )
+    ft, oa, fl = rows.get(("W1", "ftjobs")), rows.get(("W1", "openai")), rows.get(("W1", "floor"))
+    if ft and oa and fl:
+        rss = ft["peak_rss_mib"]
+        ok = rss <= oa["peak_rss_mib"] and rss <= 1.3 * fl["peak_rss_mib"]
+        lines.append(
+            f"- W1 peak RSS: ftjobs {rss:.1f} MiB, official {oa['peak_rss_mib']:.1f},"
+            f" floor {fl['peak_rss_mib']:.1f} (target <= official and <= 1.3x floor):"
+            f" {'met' if ok else 'NOT met'}"
+        )
+    imp = results["import_time"]
+    if "ftjobs" in imp and "openai" in imp:
+        ratio = imp["ftjobs"]["median_ms"] / imp["openai"]["median_ms"]
+        lines.append(
+            f"- Import time: ftjobs/openai {ratio:.2f} (target <= 0.5):"
+            f" {'met' if ratio <= 0.5 else 'NOT met'}"
+        )
+    return lines
+
+
 def markdown(results: dict[str, Any]) -> str:
     """The whole results file: table, sizes, method and machine."""
     m = results["machine"]
     s = results["sizes"]
     pkgs = ", ".join(f"{k} {v}" for k, v in m["packages"].items())
-    load0 = m.get("loadavg_at_start")
-    load1 = m.get("loadavg_at_end")
+    load0 = " / ".join(f"{x:.1f}" for x in m.get("loadavg_at_start") or ())
+    load1 = " / ".join(f"{x:.1f}" for x in m.get("loadavg_at_end") or ())
     return f"""# ftjobs benchmark results
 
 {table(results)}
+
+Targets (issue #8), this run:
+
+{chr(10).join(targets(results))}
 
 Measured {results["date"]} by `nox -s bench` ({results["elapsed_s"]:.0f} s).
 
@@ -289,16 +325,18 @@ Measured {results["date"]} by `nox -s bench` ({results["elapsed_s"]:.0f} s).
 - W4: iterate {s["events"]:,} events of one job, page size {s["page"]}.
 
 Each client x workload ran in a fresh process ({results["reps"]} interleaved repetitions; the
-official client {results["slow_reps"] or results["reps"]}), after a short warm-up that opens
-its connections; the figures are medians. "x floor" is the ratio of time per item to the floor
+official client {results["slow_reps"] or results["reps"]}), after a short warm-up that opens its
+connections; the figures are medians. "x floor" is the ratio of time per item to the floor
 (aiohttp + `json.loads` into dicts) in the same run; "client CPU" is `time.process_time()` of
-the client process over the timed part, the SDK's own cost. "server core" is the server's CPU
-time over the run's wall time (saturated at >= {SATURATED:.0%}: then the run measured the
-server). Peak RSS is the client process's `ru_maxrss`. Server pinned to core
-{results["pinning"]["server_core"]}, clients to core {results["pinning"]["client_core"]}.
+the client process over the timed part, the SDK's own cost and the steadiest figure on a busy
+machine. "server core" is the server's CPU time over the run's wall time (saturated at
+>= {SATURATED:.0%}: then the run measured the server). Peak RSS is the client process's
+`ru_maxrss`. Server pinned to core {results["pinning"]["server_core"]}, clients to core
+{results["pinning"]["client_core"]}.
 
-Machine: {m["cpu"]}, {m["cores"]} cores, {m["python"]}, {m["platform"]}; load average
-{load0} at start, {load1} at end (other work was running: compare ratios, not absolutes).
+Machine: {m["cpu"]}, {m["cores"]} cores, {m["python"]}, {m["platform"]}.
+Load average {load0} at start, {load1} at end (other work shared the machine: compare ratios
+within this run, not absolute figures across runs).
 Packages: {pkgs}.
 """
 
