@@ -24,7 +24,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from .worker import CLIENTS, WORKLOADS, Sizes
+from .worker import CLIENTS, PRIORITY, WORKLOADS, Sizes
 
 RESULTS_DIR = Path(__file__).parent / "results"
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,6 +52,10 @@ WORKLOAD_TITLES = {
     "W4": "iterate events",
 }
 UNIT = {"W1": "job", "W2": "request", "W3": "request", "W4": "event"}
+
+
+def _can_raise_priority() -> bool:
+    return hasattr(os, "geteuid") and os.geteuid() == 0
 
 
 def _cores() -> tuple[int | None, int | None]:
@@ -163,6 +167,7 @@ def summarise(runs: list[dict[str, Any]], clients: Sequence[str]) -> list[dict[s
                 continue
             items = mine[0]["items"]
             wall = statistics.median(r["wall_s"] for r in mine)
+            best = min(r["wall_s"] for r in mine)
             cpu = statistics.median(r["cpu_s"] for r in mine)
             row: dict[str, Any] = {
                 "workload": workload,
@@ -170,6 +175,7 @@ def summarise(runs: list[dict[str, Any]], clients: Sequence[str]) -> list[dict[s
                 "reps": len(mine),
                 "items": items,
                 "us_per_item": wall / items * 1e6,
+                "best_us_per_item": best / items * 1e6,
                 "items_per_s": items / wall,
                 "cpu_us_per_item": cpu / items * 1e6,
                 "server_util": statistics.median(r["server_cpu_s"] / r["wall_s"] for r in mine),
@@ -183,6 +189,7 @@ def summarise(runs: list[dict[str, Any]], clients: Sequence[str]) -> list[dict[s
                 floor = row
             if floor is not None:
                 row["time_ratio"] = row["us_per_item"] / floor["us_per_item"]
+                row["best_time_ratio"] = row["best_us_per_item"] / floor["best_us_per_item"]
                 row["cpu_ratio"] = row["cpu_us_per_item"] / floor["cpu_us_per_item"]
                 row["rss_ratio"] = row["peak_rss_mib"] / floor["peak_rss_mib"]
             rows.append(row)
@@ -196,12 +203,15 @@ def run_suite(
     clients: Sequence[str] = CLIENTS,
     workloads: Sequence[str] = WORKLOADS,
     slow_reps: int | None = None,
-    import_reps: int = 7,
+    budget_s: float | None = None,
+    import_reps: int = 5,
     progress: bool = True,
 ) -> dict[str, Any]:
     """Run every client on every workload ``reps`` times, interleaved; return all results.
 
     ``slow_reps`` caps the repetitions of the official client (it takes ~10x the others).
+    Past ``budget_s`` seconds, a client x workload that already has a result is not run again
+    (on a busy machine the suite still ends in time; each row reports its repetitions).
     """
     server_cpu, client_cpu = _cores()
     info = machine()
@@ -214,6 +224,9 @@ def run_suite(
                 order = list(clients[rep % len(clients) :]) + list(clients[: rep % len(clients)])
                 for client in order:
                     if client == "openai" and slow_reps is not None and rep >= slow_reps:
+                        continue
+                    over = budget_s is not None and time.perf_counter() - started > budget_s
+                    if over and rep > 0:
                         continue
                     result = run_one(client, workload, port, sizes, client_cpu)
                     result["rep"] = rep
@@ -235,6 +248,8 @@ def run_suite(
         "sizes": vars(sizes),
         "reps": reps,
         "slow_reps": slow_reps,
+        "budget_s": budget_s,
+        "priority": f"nice {PRIORITY}" if _can_raise_priority() else "default",
         "summary": summarise(runs, clients),
         "import_time": imports,
         "runs": runs,
@@ -245,17 +260,19 @@ def run_suite(
 def table(results: dict[str, Any]) -> str:
     """The results as a Markdown table (plus the import-time line)."""
     lines = [
-        "| workload | client | µs/item | items/s | x floor | client CPU µs/item | CPU x floor"
-        " | peak RSS MiB | server core |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| workload | client | reps | µs/item | items/s | x floor | best x floor"
+        " | client CPU µs/item | CPU x floor | peak RSS MiB | server core |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in results["summary"]:
         wl = row["workload"]
         util = row["server_util"]
         server = f"{util:.0%}" + (" **saturated**" if util >= SATURATED else "")
         lines.append(
-            f"| {wl} {WORKLOAD_TITLES[wl]} | {row['client']} | {row['us_per_item']:.1f}"
-            f" | {row['items_per_s']:,.0f} | {row.get('time_ratio', float('nan')):.2f}"
+            f"| {wl} {WORKLOAD_TITLES[wl]} | {row['client']} | {row['reps']}"
+            f" | {row['us_per_item']:.1f} | {row['items_per_s']:,.0f}"
+            f" | {row.get('time_ratio', float('nan')):.2f}"
+            f" | {row.get('best_time_ratio', float('nan')):.2f}"
             f" | {row['cpu_us_per_item']:.1f} | {row.get('cpu_ratio', float('nan')):.2f}"
             f" | {row['peak_rss_mib']:.1f} | {server} |"
         )
@@ -280,8 +297,9 @@ def targets(results: dict[str, Any]) -> list[str]:
             continue
         ok = "met" if row["time_ratio"] <= limit else "NOT met"
         lines.append(
-            f"- {workload}: ftjobs time per item {row['time_ratio']:.2f}x the floor"
-            f" (client CPU {row['cpu_ratio']:.2f}x), target <= {limit}x: {ok}"
+            f"- {workload}: ftjobs time per item {row['time_ratio']:.2f}x the floor (median;"
+            f" best run {row['best_time_ratio']:.2f}x; client CPU {row['cpu_ratio']:.2f}x),"
+            f" target <= {limit}x: {ok}"
         )
     ft, oa, fl = rows.get(("W1", "ftjobs")), rows.get(("W1", "openai")), rows.get(("W1", "floor"))
     if ft and oa and fl:
@@ -327,12 +345,14 @@ Measured {results["date"]} by `nox -s bench` ({results["elapsed_s"]:.0f} s).
 Each client x workload ran in a fresh process ({results["reps"]} interleaved repetitions; the
 official client {results["slow_reps"] or results["reps"]}), after a short warm-up that opens its
 connections; the figures are medians. "x floor" is the ratio of time per item to the floor
-(aiohttp + `json.loads` into dicts) in the same run; "client CPU" is `time.process_time()` of
-the client process over the timed part, the SDK's own cost and the steadiest figure on a busy
-machine. "server core" is the server's CPU time over the run's wall time (saturated at
->= {SATURATED:.0%}: then the run measured the server). Peak RSS is the client process's
-`ru_maxrss`. Server pinned to core {results["pinning"]["server_core"]}, clients to core
-{results["pinning"]["client_core"]}.
+(aiohttp + `json.loads` into dicts) in the same run, "best x floor" the same ratio of the
+fastest runs (the least disturbed by other work on the machine); "client CPU" is
+`time.process_time()` of the client process over the timed part, the SDK's own cost and the
+steadiest figure on a busy machine. Server and clients run at raised priority
+({results.get("priority", "default")}) where allowed. "server core" is the server's CPU time
+over the run's wall time (saturated at >= {SATURATED:.0%}: then the run measured the server).
+Peak RSS is the client process's `ru_maxrss`. Server pinned to core
+{results["pinning"]["server_core"]}, clients to core {results["pinning"]["client_core"]}.
 
 Machine: {m["cpu"]}, {m["cores"]} cores, {m["python"]}, {m["platform"]}.
 Load average {load0} at start, {load1} at end (other work shared the machine: compare ratios
@@ -345,6 +365,9 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point of ``python -m bench``."""
     parser = argparse.ArgumentParser(description="ftjobs vs the floor vs the official client")
     parser.add_argument("--reps", type=int, default=5)
+    parser.add_argument(
+        "--budget", type=float, default=200.0, help="seconds after which no repetition starts"
+    )
     parser.add_argument("--openai-reps", type=int, default=2)
     parser.add_argument("--clients", default=",".join(CLIENTS))
     parser.add_argument("--workloads", default=",".join(WORKLOADS))
@@ -361,6 +384,7 @@ def main(argv: list[str] | None = None) -> None:
         clients=args.clients.split(","),
         workloads=args.workloads.split(","),
         slow_reps=args.openai_reps,
+        budget_s=args.budget,
     )
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "bench.json").write_text(json.dumps(results, indent=1) + "\n")

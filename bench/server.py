@@ -24,6 +24,7 @@ import time
 from typing import Any
 
 from . import data
+from .worker import raise_priority
 
 _PREFIX = b"/v1/fine_tuning/jobs"
 
@@ -159,6 +160,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.cpu is not None and hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {args.cpu})
+    raise_priority()
     payloads = Payloads(args.jobs, args.events, args.page)
     asyncio.run(serve(payloads, args.host, args.port))
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gc
 import importlib
 import json
@@ -26,6 +27,14 @@ from . import data
 CLIENTS = ("floor", "ftjobs", "openai")
 WORKLOADS = ("W1", "W2", "W3", "W4")
 API_KEY = "sk-bench-0000000000000000"
+#: Niceness of the benchmark's processes where allowed (root): less time lost to other work.
+PRIORITY = -10
+
+
+def raise_priority() -> None:
+    """Run this process at :data:`PRIORITY` if allowed; otherwise leave it as it is."""
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, 0, PRIORITY)
 
 
 def _rss_kib() -> int:
@@ -275,6 +284,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.cpu is not None and hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {args.cpu})
+    raise_priority()
     sizes = Sizes(**{k: getattr(args, k) for k in vars(Sizes())})
     result = asyncio.run(run_workload(args.client, args.workload, args.port, sizes))
     sys.stdout.write(json.dumps(result) + "\n")
