@@ -33,6 +33,33 @@ def typecheck(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def conformance(session: nox.Session) -> None:
+    """schemathesis against the emulator with the spec, every phase, many examples.
+
+    ``nox -s conformance -- --max-examples 500 --seed 7`` to change the volume or the seed.
+    """
+    session.install("-e", ".[test,conformance]")
+    args = session.posargs or ["--max-examples", "200"]
+    session.run("python", "-m", "tests.conformance.schemathesis_run", "--quiet", *args)
+    session.run("pytest", "-q", "tests/test_spec_conformance.py", "tests/e2e/test_openai_client.py")
+
+
+@nox.session(python=PYTHON)
+def distributed(session: nox.Session) -> None:
+    """The arq end-to-end run at N=1,000 (needs redis-server on PATH); prints its figures."""
+    session.install("-e", ".[test,arq]")
+    session.env.setdefault("FTJOBS_DISTRIBUTED_N", "1000")
+    session.env.setdefault("FTJOBS_E2E_MAX_JOBS", "20")
+    session.run(
+        "pytest",
+        "-q",
+        "-s",
+        "tests/distributed/test_arq_e2e.py::test_creates_and_waits_survive_kill9",
+        *session.posargs,
+    )
+
+
+@nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
     """Benchmark ftjobs vs raw aiohttp vs the official client; writes bench/results/.
 

@@ -42,6 +42,7 @@ from .group import (
     WaitManyResult,
 )
 from .models import (
+    STATUS_ALIASES,
     TERMINAL_STATUSES,
     CheckpointMetrics,
     DpoHyperparameters,
@@ -65,6 +66,7 @@ from .models import (
 )
 from .pagination import AsyncPaginator
 from .polling import PollPolicy
+from .providers import PORTKEY_BASE_URL, AsyncAzureClient, AsyncPortkeyClient, AzureTokenProvider
 from .retry import RetryPolicy
 from .waiting import (
     CheckpointReceived,
@@ -81,14 +83,19 @@ __all__ = [
     "FIRST_COMPLETED",
     "FIRST_FAILURE",
     "NOT_GIVEN",
+    "PORTKEY_BASE_URL",
+    "STATUS_ALIASES",
     "TERMINAL_STATUSES",
     "APIConnectionError",
     "APIError",
     "APIStatusError",
     "APITimeoutError",
+    "AsyncAzureClient",
     "AsyncClient",
     "AsyncPaginator",
+    "AsyncPortkeyClient",
     "AuthenticationError",
+    "AzureTokenProvider",
     "BadRequestError",
     "CheckpointMetrics",
     "CheckpointReceived",

@@ -14,7 +14,7 @@ from .budget import RatePolicy, RequestBudget
 from .errors import ConfigurationError
 from .resources import Files, Jobs
 from .retry import RetryPolicy
-from .transport import Transport
+from .transport import AuthHeaders, Transport
 
 __all__ = ["DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "AsyncClient"]
 
@@ -60,6 +60,10 @@ class AsyncClient:
         ConfigurationError: No API key was given and ``$OPENAI_API_KEY`` is not set.
     """
 
+    #: ``OpenAI-Organization`` / ``OpenAI-Project`` sent (None for the provider subclasses).
+    organization: str | None = None
+    project: str | None = None
+
     def __init__(
         self,
         *,
@@ -82,29 +86,57 @@ class AsyncClient:
                 "no API key: pass api_key= to AsyncClient or set the OPENAI_API_KEY "
                 "environment variable"
             )
-        if timeout is not None and (isinstance(timeout, bool) or timeout <= 0):
-            raise ValueError(
-                f"timeout must be a positive number of seconds or None, got {timeout!r}"
-            )
         self._api_key = key
-        self.base_url = (base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL).rstrip(
-            "/"
-        )
-        if not self.base_url.startswith(("http://", "https://")):
-            raise ConfigurationError(
-                f"base_url must start with http:// or https://, got {self.base_url!r}"
-            )
         self.organization = organization or os.environ.get("OPENAI_ORG_ID")
         self.project = project or os.environ.get("OPENAI_PROJECT_ID")
-        headers = {
-            "Authorization": f"Bearer {key}",
-            "User-Agent": USER_AGENT,
-            "Accept": "application/json",
-        }
+        headers = {"Authorization": f"Bearer {key}"}
         if self.organization:
             headers["OpenAI-Organization"] = self.organization
         if self.project:
             headers["OpenAI-Project"] = self.project
+        self._setup(
+            base_url=base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL,
+            auth_headers=headers,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            session=session,
+            retry_policy=retry_policy,
+            default_query=default_query,
+            connection_limit=connection_limit,
+            request_budget=request_budget,
+        )
+
+    def _setup(
+        self,
+        *,
+        base_url: str,
+        auth_headers: Mapping[str, str],
+        timeout: float | None,
+        max_retries: int,
+        default_headers: Mapping[str, str] | None,
+        session: aiohttp.ClientSession | None,
+        retry_policy: RetryPolicy | None,
+        default_query: Mapping[str, str] | None,
+        connection_limit: int,
+        request_budget: RatePolicy | None,
+        auth_provider: AuthHeaders | None = None,
+    ) -> None:
+        """Build the transport and the resources (shared by the provider subclasses).
+
+        ``auth_headers`` are static credentials and routing headers; ``auth_provider`` is
+        awaited before every attempt for headers that change (an Entra token).
+        """
+        if timeout is not None and (isinstance(timeout, bool) or timeout <= 0):
+            raise ValueError(
+                f"timeout must be a positive number of seconds or None, got {timeout!r}"
+            )
+        self.base_url = base_url.rstrip("/")
+        if not self.base_url.startswith(("http://", "https://")):
+            raise ConfigurationError(
+                f"base_url must start with http:// or https://, got {self.base_url!r}"
+            )
+        headers = {"User-Agent": USER_AGENT, "Accept": "application/json", **auth_headers}
         headers.update(default_headers or {})
         self.retry_policy = retry_policy or RetryPolicy(max_retries=max_retries)
         self.timeout = timeout
@@ -116,6 +148,7 @@ class AsyncClient:
             retry_policy=self.retry_policy,
             session=session,
             default_query=default_query,
+            auth_headers=auth_provider,
             connection_limit=connection_limit,
             on_rate_limited=budget.on_rate_limited,
         )

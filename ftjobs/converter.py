@@ -30,7 +30,7 @@ from typing import (
 import attrs
 
 from .errors import ResponseValidationError
-from .models import JobError, JobStatus, WandbIntegration
+from .models import STATUS_ALIASES, JobError, JobStatus, WandbIntegration
 
 if TYPE_CHECKING:
     import cattrs
@@ -335,7 +335,8 @@ def _auto_union_structure_factory(tp: Any) -> _Hook:
     return structure_int_or_auto
 
 
-_STATUS_BY_VALUE: dict[str, JobStatus] = {s.value: s for s in JobStatus}
+# Aliases (Azure's "canceled") normalise to the member, so comparisons and waiting just work.
+_STATUS_BY_VALUE: dict[str, JobStatus] = {**STATUS_ALIASES, **{s.value: s for s in JobStatus}}
 
 
 def _structure_status(value: Any, _: Any) -> JobStatus | str:

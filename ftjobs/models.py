@@ -20,6 +20,7 @@ from typing import Any, Generic, Literal, Protocol, TypeAlias, TypeVar
 import attrs
 
 __all__ = [
+    "STATUS_ALIASES",
     "TERMINAL_STATUSES",
     "Auto",
     "CheckpointMetrics",
@@ -58,8 +59,9 @@ def _utc(ts: int | None) -> datetime | None:
 class JobStatus(str, enum.Enum):
     """Known states of a fine-tuning job.
 
-    The set is open: a status the SDK does not know (an Azure ``pending``, a future state)
-    is kept on :attr:`FineTuningJob.status` as the plain string received.
+    The set is open: a status the SDK does not know (Azure's ``pending``, ``notRunning`` and
+    ``canceling``, a future state) is kept on :attr:`FineTuningJob.status` as the plain string
+    received. Azure's spelling ``canceled`` is :attr:`CANCELLED` (see :data:`STATUS_ALIASES`).
     """
 
     VALIDATING_FILES = "validating_files"
@@ -74,6 +76,13 @@ class JobStatus(str, enum.Enum):
     def __str__(self) -> str:
         return self.value
 
+    @classmethod
+    def _missing_(cls, value: object) -> JobStatus | None:
+        return STATUS_ALIASES.get(value) if isinstance(value, str) else None
+
+
+STATUS_ALIASES: Mapping[str, JobStatus] = MappingProxyType({"canceled": JobStatus.CANCELLED})
+"""Other servers' spellings of known statuses (Azure OpenAI's ``canceled``)."""
 
 TERMINAL_STATUSES: frozenset[JobStatus] = frozenset(
     {JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED}
@@ -277,8 +286,12 @@ class FineTuningJob:
 
     @property
     def is_terminal(self) -> bool:
-        """True once the job succeeded, failed or was cancelled (never for unknown statuses)."""
-        return self.status in TERMINAL_STATUSES
+        """True once the job succeeded, failed or was cancelled (never for unknown statuses).
+
+        Azure's ``canceling`` is not terminal (the job may still finish); ``canceled`` is.
+        """
+        status = self.status
+        return status in TERMINAL_STATUSES or STATUS_ALIASES.get(status) in TERMINAL_STATUSES
 
     @property
     def created_at_datetime(self) -> datetime:

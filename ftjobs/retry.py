@@ -16,8 +16,10 @@ from collections.abc import Callable, Mapping
 import attrs
 
 __all__ = [
+    "GATEWAY_RETRY_COUNT_HEADER",
     "RETRYABLE_STATUSES",
     "RetryPolicy",
+    "gateway_exhausted",
     "parse_retry_after",
     "retry_delay",
     "should_retry",
@@ -26,6 +28,9 @@ __all__ = [
 #: Statuses retried by default: request timeout, conflict (a lock held by a concurrent request
 #: with the same idempotency key), rate limit, and every server error.
 RETRYABLE_STATUSES = frozenset({408, 409, 429})
+
+#: Portkey's count of the retries it made; ``-1`` means it made all it was allowed and failed.
+GATEWAY_RETRY_COUNT_HEADER = "x-portkey-retry-attempt-count"
 
 
 @attrs.frozen
@@ -59,16 +64,34 @@ class RetryPolicy:
             raise ValueError(f"max_retries must be an int >= 0, got {value!r}")
 
 
-def should_retry(status: int | None, headers: Mapping[str, str] | None = None) -> bool:
+def gateway_exhausted(headers: Mapping[str, str] | None) -> bool:
+    """True when a gateway in front of the API already retried this request until it gave up
+    (Portkey's ``x-portkey-retry-attempt-count: -1``)."""
+    if not headers:
+        return False
+    return headers.get(GATEWAY_RETRY_COUNT_HEADER, "").strip() == "-1"
+
+
+def should_retry(
+    status: int | None,
+    headers: Mapping[str, str] | None = None,
+    *,
+    gateway_retries: bool = True,
+) -> bool:
     """Decide whether a failed attempt is worth another try.
 
     Args:
         status: The HTTP status, or ``None`` for a connection failure, a timeout, or a 2xx body
             that could not be read (all transient).
-        headers: Response headers; ``x-should-retry: true|false`` from the server overrides
-            the status rule.
+        headers: Response headers. A gateway that exhausted its own retries
+            (:func:`gateway_exhausted`) means no retry on top of it; otherwise
+            ``x-should-retry: true|false`` from the server overrides the status rule.
+        gateway_retries: ``False`` ignores the gateway's verdict and answers "is this failure
+            transient?" (a poll a while later is a new request, not a retry multiplied).
     """
     if headers is not None:
+        if gateway_retries and gateway_exhausted(headers):
+            return False
         hint = headers.get("x-should-retry", "").strip().lower()
         if hint == "true":
             return True

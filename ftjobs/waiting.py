@@ -122,7 +122,7 @@ def is_token(value: str) -> bool:
 def is_transient(exc: BaseException) -> bool:
     """A poll failure that should not end a wait (the server may answer next time)."""
     if isinstance(exc, APIStatusError):
-        return should_retry(exc.status_code, exc.headers)
+        return should_retry(exc.status_code, exc.headers, gateway_retries=False)
     if isinstance(exc, ResponseValidationError):
         return exc.model == "JSON"  # a truncated body, not a schema mismatch
     return isinstance(exc, APIConnectionError)
@@ -189,13 +189,16 @@ class JobWaiter:
 
     def continuation_token(self) -> str:
         """A token that resumes this wait elsewhere, with no event repeated or lost."""
+        return self._token(self._state, self._last_checkpoint_id)
+
+    def _token(self, state: PollState, last_checkpoint_id: str | None) -> str:
         return ContinuationToken.from_state(
             self.job_id,
-            self._state,
+            state,
             now=self._clock(),
             wall_now=self._wall_clock(),
             base_url=self._jobs.base_url,
-            last_checkpoint_id=self._last_checkpoint_id,
+            last_checkpoint_id=last_checkpoint_id,
         ).encode()
 
     async def _acquire(self) -> None:
@@ -211,6 +214,7 @@ class JobWaiter:
         """
         updates: list[JobUpdate] = []
         error: Exception | None = None
+        before = (self._state, self._last_checkpoint_id)
         try:
             await self._acquire()
             job = await self._jobs.retrieve(self.job_id)
@@ -244,11 +248,14 @@ class JobWaiter:
         if reason is StopReason.FAILURES and error is not None:
             raise error
         if reason is not None:
+            # This step's updates are lost with the exception: the token resumes from before
+            # them, so they are delivered on resume rather than skipped.
+            token = self._token(*before) if updates else self.continuation_token()
             raise WaitTimeout(
                 f"gave up waiting on {self.job_id}: {reason.value} "
                 f"(last status {self._state.last_status or 'unknown'})",
                 job=self.job,
-                token=self.continuation_token(),
+                token=token,
                 reason=reason.value,
             )
         estimated = self.job.estimated_finish if self.job is not None else None

@@ -249,13 +249,20 @@ def test_auto_or_number_rejects(field: str, value: Any, message: str) -> None:
     assert info.value.errors == [f"$.hyperparameters.{field}: {message}"]
 
 
-@pytest.mark.parametrize("status", ["pending", "notRunning", "canceling", "canceled", "Running"])
+@pytest.mark.parametrize("status", ["pending", "notRunning", "canceling", "Running"])
 def test_unknown_status_is_kept_as_str(status: str) -> None:
     job = structure(_job(status=status), FineTuningJob)
     assert job.status == status
     assert type(job.status) is str
     assert not job.is_terminal
     assert unstructure(job)["status"] == status
+
+
+def test_azure_canceled_is_cancelled() -> None:
+    job = structure(_job(status="canceled"), FineTuningJob)
+    assert job.status is JobStatus.CANCELLED
+    assert job.is_terminal
+    assert JobStatus("canceled") is JobStatus.CANCELLED
 
 
 @pytest.mark.parametrize("status", [s.value for s in JobStatus])

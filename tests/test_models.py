@@ -63,8 +63,8 @@ def test_terminal_statuses() -> None:
         ("pending", False),
         ("notRunning", False),
         ("canceling", False),
-        # Azure's spelling is mapped by the dialect layer, not here.
-        ("canceled", False),
+        # Azure's spelling of "cancelled" (an alias), even as a hand-built raw string.
+        ("canceled", True),
     ],
 )
 def test_is_terminal(status: JobStatus | str, terminal: bool) -> None:

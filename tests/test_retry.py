@@ -7,7 +7,13 @@ import random
 
 import pytest
 
-from ftjobs.retry import RetryPolicy, parse_retry_after, retry_delay, should_retry
+from ftjobs.retry import (
+    RetryPolicy,
+    gateway_exhausted,
+    parse_retry_after,
+    retry_delay,
+    should_retry,
+)
 
 NOW = 1_700_000_000.0
 
@@ -76,3 +82,22 @@ def test_no_jitter_is_exact() -> None:
 def test_max_retries_must_be_a_natural_number(bad: object) -> None:
     with pytest.raises(ValueError, match="max_retries"):
         RetryPolicy(max_retries=bad)  # type: ignore[arg-type]
+
+
+def test_gateway_exhausted_means_no_retry() -> None:
+    exhausted = {"x-portkey-retry-attempt-count": "-1"}
+    assert gateway_exhausted(exhausted)
+    assert not gateway_exhausted({"x-portkey-retry-attempt-count": "3"})
+    assert not gateway_exhausted(None)
+    for status in (429, 500, 503, None):
+        assert not should_retry(status, exhausted)
+    # The gateway's verdict wins over a retry hint it passed through from upstream.
+    assert not should_retry(503, {**exhausted, "x-should-retry": "true"})
+    # A gateway that retried some and still answered 503 leaves the decision to us.
+    assert should_retry(503, {"x-portkey-retry-attempt-count": "2"})
+
+
+def test_gateway_verdict_can_be_ignored_for_transience() -> None:
+    exhausted = {"x-portkey-retry-attempt-count": "-1"}
+    assert should_retry(503, exhausted, gateway_retries=False)
+    assert not should_retry(400, exhausted, gateway_retries=False)

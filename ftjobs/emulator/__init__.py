@@ -17,6 +17,9 @@ Lifecycle (emulated seconds at speed 1.0; see :class:`Timings`): ``validating_fi
 ``batch_size`` "auto" keeps an epoch at <= 32 steps), a checkpoint per epoch (last 3),
 then 2 s to ``succeeded`` with a results CSV file. ``pause``/``resume``/``cancel`` work.
 
+``EmulatorConfig(dialect="azure")`` (``--dialect azure``) speaks Azure OpenAI's dialect
+instead; see :mod:`ftjobs.emulator.azure`.
+
 Admin endpoints (no API key, never faulted): ``GET /_emulator/stats``,
 ``POST /_emulator/stats/reset``, ``GET|POST /_emulator/faults``, ``POST /_emulator/script``,
 ``GET|POST /_emulator/clock``, ``POST /_emulator/seed``, ``GET /_emulator/health``.
@@ -28,7 +31,7 @@ from __future__ import annotations
 
 from ftjobs.emulator.app import API_PREFIXES, EMULATOR_KEY, Emulator, create_app, get_emulator
 from ftjobs.emulator.clock import Clock, ManualClock, SystemClock
-from ftjobs.emulator.config import EmulatorConfig, Timings
+from ftjobs.emulator.config import DIALECTS, EmulatorConfig, Timings
 from ftjobs.emulator.errors import ApiError
 from ftjobs.emulator.faults import FAULT_KINDS, FaultConfig, FaultInjector
 from ftjobs.emulator.lifecycle import Fleet, JobState, Outcome, TransitionError
@@ -45,6 +48,7 @@ from ftjobs.emulator.validation import DatasetReport, validate_dataset
 
 __all__ = [
     "API_PREFIXES",
+    "DIALECTS",
     "EMULATOR_KEY",
     "FAULT_KINDS",
     "ApiError",

@@ -13,19 +13,20 @@ import json
 import logging
 import math
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import aiohttp
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
+from ftjobs.emulator.azure import DATED_PREFIX, azure_job, pop_azure_fields, require_api_version
 from ftjobs.emulator.clock import Clock
 from ftjobs.emulator.config import EmulatorConfig
 from ftjobs.emulator.errors import ApiError, error_body
 from ftjobs.emulator.faults import FaultConfig, FaultInjector
 from ftjobs.emulator.ids import random_id
-from ftjobs.emulator.lifecycle import Outcome
+from ftjobs.emulator.lifecycle import JobState, Outcome
 from ftjobs.emulator.params import (
     parse_job_request,
     parse_limit,
@@ -63,6 +64,26 @@ class Emulator:
         self.requests_total = 0
         self.responses_by_status: Counter[str] = Counter()
         self.idempotent_replays = 0
+        # Azure-only create fields per job (not persisted: a restart forgets them).
+        self.azure_extra: dict[str, dict[str, Any]] = {}
+
+    @property
+    def azure(self) -> bool:
+        """True when speaking the Azure OpenAI dialect."""
+        return self.config.dialect == "azure"
+
+    def render_job(self, job: JobState) -> dict[str, Any]:
+        """The job's JSON object in this emulator's dialect."""
+        body = self.store.render_job(job)
+        if not self.azure:
+            return body
+        return azure_job(
+            body,
+            job,
+            self.store.fleet.now,
+            self.config.canceling_seconds,
+            self.azure_extra.get(job.id),
+        )
 
     def set_faults(self, config: FaultConfig) -> None:
         """Replace the fault config at runtime (reseeds the decision RNG)."""
@@ -119,10 +140,15 @@ def _error_response(error: ApiError) -> web.Response:
 
 
 def _api_path(path: str) -> str:
-    for prefix in API_PREFIXES[::-1]:
+    for prefix in (*API_PREFIXES[::-1], DATED_PREFIX):
         if path.startswith(prefix + "/"):
             return path[len(prefix) :]
     return path
+
+
+def _after(query: Mapping[str, str]) -> str | None:
+    # An empty cursor is no cursor (a client that always sends the parameter).
+    return query.get("after") or None
 
 
 def _emulator(request: web.Request) -> Emulator:
@@ -222,6 +248,8 @@ async def _dispatch(request: web.Request, handler: _Handler) -> web.StreamRespon
         message = _authorized(request, emulator.config.api_key)
         if message is not None:
             raise ApiError(401, message, code="invalid_api_key")
+        if emulator.azure:
+            require_api_version(request.path, request.query)
         return await handler(request)
     except ApiError as exc:
         return _error_response(exc)
@@ -229,9 +257,15 @@ async def _dispatch(request: web.Request, handler: _Handler) -> web.StreamRespon
         return _error_response(
             ApiError(404, f"Invalid URL ({request.method} {request.path})", code="not_found")
         )
-    except web.HTTPMethodNotAllowed:
+    except web.HTTPMethodNotAllowed as exc:
+        # RFC 9110: a 405 lists the methods the resource does support.
+        allow = ", ".join(sorted(exc.allowed_methods))
         return _error_response(
-            ApiError(405, f"Method {request.method} not allowed for {request.path}.")
+            ApiError(
+                405,
+                f"Method {request.method} not allowed for {request.path}.",
+                headers={"Allow": allow},
+            )
         )
     except web.HTTPRequestEntityTooLarge:
         return _error_response(ApiError(413, "Request body too large.", code="body_too_large"))
@@ -321,7 +355,9 @@ async def _gateway(request: web.Request, handler: _Handler) -> web.StreamRespons
                 content_type="application/json",
             )
     if kind != "html":
-        response.headers["x-request-id"] = "req_" + random_id("")[:24]
+        # Azure's API gateway names its request id header differently.
+        header = "apim-request-id" if emulator.azure else "x-request-id"
+        response.headers[header] = "req_" + random_id("")[:24]
     emulator.responses_by_status[str(response.status)] += 1
     return response
 
@@ -335,38 +371,42 @@ def _job_id(request: web.Request) -> str:
 
 async def _create_job(request: web.Request) -> web.StreamResponse:
     body = await _json_body(request)
-    store = _emulator(request).store
+    emulator = _emulator(request)
+    store = emulator.store
 
     def produce() -> web.Response:
-        job = store.create_job(parse_job_request(body))
-        return _json(store.render_job(job))
+        fields, extra = pop_azure_fields(body) if emulator.azure else (body, {})
+        job = store.create_job(parse_job_request(fields))
+        if extra:
+            emulator.azure_extra[job.id] = extra
+        return _json(emulator.render_job(job))
 
     return _idempotent(request, body, produce)
 
 
 async def _list_jobs(request: web.Request) -> web.StreamResponse:
-    store = _emulator(request).store
+    emulator = _emulator(request)
     query = request.query
     limit = parse_limit(query.get("limit"), default=20, maximum=100)
     metadata = parse_metadata_filter(query.items())
-    jobs, has_more = store.list_jobs(limit=limit, after=query.get("after"), metadata=metadata)
+    jobs, has_more = emulator.store.list_jobs(limit=limit, after=_after(query), metadata=metadata)
     return _json(
-        {"object": "list", "data": [store.render_job(j) for j in jobs], "has_more": has_more}
+        {"object": "list", "data": [emulator.render_job(j) for j in jobs], "has_more": has_more}
     )
 
 
 async def _get_job(request: web.Request) -> web.StreamResponse:
-    store = _emulator(request).store
-    return _json(store.render_job(store.get_job(_job_id(request))))
+    emulator = _emulator(request)
+    return _json(emulator.render_job(emulator.store.get_job(_job_id(request))))
 
 
 def _action(action: str) -> _Handler:
     async def handler(request: web.Request) -> web.StreamResponse:
-        store = _emulator(request).store
+        emulator = _emulator(request)
         job_id = _job_id(request)
 
         def produce() -> web.Response:
-            return _json(store.render_job(store.act(job_id, action)))
+            return _json(emulator.render_job(emulator.store.act(job_id, action)))
 
         return _idempotent(request, {"action": action, "job": job_id}, produce)
 
@@ -376,9 +416,7 @@ def _action(action: str) -> _Handler:
 async def _list_events(request: web.Request) -> web.StreamResponse:
     store = _emulator(request).store
     limit = parse_limit(request.query.get("limit"), default=20, maximum=100)
-    events, has_more = store.list_events(
-        _job_id(request), limit=limit, after=request.query.get("after")
-    )
+    events, has_more = store.list_events(_job_id(request), limit=limit, after=_after(request.query))
     return _json(
         {
             "object": "list",
@@ -392,7 +430,7 @@ async def _list_checkpoints(request: web.Request) -> web.StreamResponse:
     store = _emulator(request).store
     limit = parse_limit(request.query.get("limit"), default=10, maximum=100)
     checkpoints, has_more = store.list_checkpoints(
-        _job_id(request), limit=limit, after=request.query.get("after")
+        _job_id(request), limit=limit, after=_after(request.query)
     )
     return _json(
         {
@@ -444,9 +482,38 @@ async def _read_upload(
     return fields, filename, content
 
 
+_UPLOAD_FIELDS = frozenset(
+    {"purpose", "expires_after", "expires_after[anchor]", "expires_after[seconds]"}
+)
+
+
+def _expires_after_part(raw: str) -> tuple[Any, Any]:
+    """``expires_after`` sent as one JSON part: ``{"anchor": ..., "seconds": ...}``."""
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        value = None
+    if not isinstance(value, dict) or set(value) - {"anchor", "seconds"}:
+        raise ApiError.invalid(
+            "Invalid 'expires_after': expected an object with 'anchor' and 'seconds'.",
+            param="expires_after",
+        )
+    seconds = value.get("seconds")
+    if isinstance(seconds, bool) or not isinstance(seconds, int):
+        seconds = "invalid"
+    return value.get("anchor"), str(seconds) if seconds is not None else None
+
+
 def _expires_after(fields: dict[str, str]) -> int | None:
-    anchor = fields.get("expires_after[anchor]")
-    seconds = fields.get("expires_after[seconds]")
+    anchor: Any = fields.get("expires_after[anchor]")
+    seconds: Any = fields.get("expires_after[seconds]")
+    if "expires_after" in fields:
+        if anchor is not None or seconds is not None:
+            raise ApiError.invalid(
+                "Send 'expires_after' either as one part or as bracketed fields, not both.",
+                param="expires_after",
+            )
+        anchor, seconds = _expires_after_part(fields["expires_after"])
     if anchor is None and seconds is None:
         return None
     if anchor != "created_at":
@@ -470,6 +537,12 @@ async def _upload_file(request: web.Request) -> web.StreamResponse:
     fields, filename, content = await _read_upload(request, emulator.config.max_upload_bytes)
     if content is None or filename is None:
         raise ApiError.invalid("Missing required parameter: 'file'.", param="file")
+    unknown = sorted(set(fields) - _UPLOAD_FIELDS)
+    if unknown:
+        # The spec's CreateFileRequest allows no other fields (additionalProperties: false).
+        raise ApiError.invalid(
+            f"Unrecognized request argument supplied: {unknown[0]}", param=unknown[0]
+        )
     purpose = fields.get("purpose")
     if not purpose:
         raise ApiError.invalid("Missing required parameter: 'purpose'.", param="purpose")
@@ -499,7 +572,7 @@ async def _list_files(request: web.Request) -> web.StreamResponse:
     limit = parse_limit(query.get("limit"), default=10_000, maximum=10_000)
     order = parse_order(query.get("order"))
     files, has_more = store.list_files(
-        purpose=query.get("purpose"), limit=limit, order=order, after=query.get("after")
+        purpose=query.get("purpose"), limit=limit, order=order, after=_after(query)
     )
     return _json(
         {
@@ -643,8 +716,8 @@ async def _admin_health(request: web.Request) -> web.StreamResponse:
     return _json({"ok": True})
 
 
-def _add_routes(app: web.Application) -> None:
-    for prefix in API_PREFIXES:
+def _add_routes(app: web.Application, prefixes: tuple[str, ...]) -> None:
+    for prefix in prefixes:
         router = app.router
         router.add_post(prefix + "/fine_tuning/jobs", _create_job)
         router.add_get(prefix + "/fine_tuning/jobs", _list_jobs)
@@ -689,5 +762,6 @@ def create_app(config: EmulatorConfig | None = None, clock: Clock | None = None)
         app[EMULATOR_KEY].store.close()
 
     app.on_cleanup.append(close_store)
-    _add_routes(app)
+    prefixes = (*API_PREFIXES, DATED_PREFIX) if config.dialect == "azure" else API_PREFIXES
+    _add_routes(app, prefixes)
     return app

@@ -8,7 +8,10 @@ import attrs
 
 from ftjobs.emulator.faults import FaultConfig
 
-__all__ = ["EmulatorConfig", "Timings"]
+__all__ = ["DIALECTS", "EmulatorConfig", "Timings"]
+
+DIALECTS = ("openai", "azure")
+"""Dialects the emulator speaks (see :mod:`ftjobs.emulator.azure`)."""
 
 
 @attrs.frozen
@@ -67,6 +70,11 @@ class EmulatorConfig:
         timings: Lifecycle durations.
         min_training_examples: Training files with fewer examples fail validation.
         max_upload_bytes: Largest accepted upload.
+        dialect: ``"openai"`` or ``"azure"`` (Azure OpenAI's statuses, nulls, ``-1``
+            hyperparameters, ``trainingType``, the dated ``/openai`` path with a required
+            ``api-version``, ``apim-request-id``).
+        canceling_seconds: In the Azure dialect, emulated seconds a cancelled job reads
+            ``canceling`` before ``canceled``.
     """
 
     api_key: str = "sk-emulator"
@@ -79,8 +87,14 @@ class EmulatorConfig:
     timings: Timings = Timings()
     min_training_examples: int = 10
     max_upload_bytes: int = 64 * 1024 * 1024
+    dialect: str = "openai"
+    canceling_seconds: float = 2.0
 
     def __attrs_post_init__(self) -> None:
+        if self.dialect not in DIALECTS:
+            raise ValueError(f"dialect must be one of {', '.join(DIALECTS)}, got {self.dialect!r}")
+        if self.canceling_seconds < 0:
+            raise ValueError("canceling_seconds must be >= 0")
         if not self.api_key:
             raise ValueError("api_key must not be empty")
         if not self.speed > 0:

@@ -13,7 +13,7 @@ from aiohttp import web
 
 from ftjobs.emulator.app import Emulator, create_app, get_emulator
 from ftjobs.emulator.clock import Clock
-from ftjobs.emulator.config import EmulatorConfig
+from ftjobs.emulator.config import DIALECTS, EmulatorConfig
 from ftjobs.emulator.faults import FaultConfig
 from ftjobs.emulator.store import Store
 
@@ -63,6 +63,11 @@ class EmulatorHandle:
     def azure_base_url(self) -> str:
         """The Azure-style API base, ``http://host:port/openai/v1``."""
         return self.root_url + "/openai/v1"
+
+    @property
+    def azure_endpoint(self) -> str:
+        """The endpoint to give an Azure client (``AsyncAzureClient(azure_endpoint=...)``)."""
+        return self.root_url
 
     @property
     def emulator(self) -> Emulator:
@@ -149,6 +154,12 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         "--organization", default=defaults.organization, help="organization_id of jobs"
     )
     parser.add_argument(
+        "--dialect",
+        choices=DIALECTS,
+        default=defaults.dialect,
+        help="API dialect: openai, or azure (Azure OpenAI statuses, nulls, dated path)",
+    )
+    parser.add_argument(
         "--ignore-idempotency",
         action="store_true",
         help="ignore Idempotency-Key headers (to prove a client test can fail)",
@@ -168,6 +179,7 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
         state_path=args.state,
         honor_idempotency=not args.ignore_idempotency,
         organization=args.organization,
+        dialect=getattr(args, "dialect", "openai"),
     )
 
 
@@ -181,8 +193,14 @@ def run(
     faults = config.faults.to_spec() if config.faults.enabled else "off"
 
     def announce(*_: Any, **__: Any) -> None:
+        where = (
+            f"Azure OpenAI dialect, endpoint {url}: {url}/openai/v1 and "
+            f"{url}/openai?api-version=..."
+            if config.dialect == "azure"
+            else f"{url}/v1 (Azure style: {url}/openai/v1)"
+        )
         print(
-            f"ftjobs emulator listening on {url}/v1 (Azure style: {url}/openai/v1); "
+            f"ftjobs emulator listening on {where}; "
             f"speed={config.speed:g}, faults={faults}, "
             f"state={config.state_path or 'memory'}. Press Ctrl-C to stop.",
             flush=True,

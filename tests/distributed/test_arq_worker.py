@@ -1,0 +1,158 @@
+"""The arq tasks in an in-process worker over a real (private) Redis and the emulator."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+pytest.importorskip("arq", reason="the 'arq' extra is not installed")
+
+from arq.connections import ArqRedis, create_pool
+from arq.worker import create_worker
+
+import ftjobs
+from ftjobs.contrib import arq as ftarq
+from ftjobs.contrib._redis import FollowUp, RedisWaitStore
+from ftjobs.emulator import EmulatorConfig, EmulatorHandle, serve_emulator
+from tests.emulator.helpers import chat_file
+
+MODEL = "gpt-4o-mini-2024-07-18"
+# arq 0.28's Worker.close() calls redis' deprecated close().
+pytestmark = pytest.mark.filterwarnings("ignore:Call to deprecated close:DeprecationWarning")
+FOLLOWED: list[dict[str, Any]] = []
+
+
+async def remember(ctx: dict[str, Any], job: dict[str, Any]) -> None:
+    FOLLOWED.append(job)
+
+
+class FastWorker(ftarq.WorkerSettings):
+    ftjobs_poll = ftjobs.PollPolicy(initial_interval=0.05, max_interval=0.2, timeout=60)
+    ftjobs_create_timeout = 5.0
+    ftjobs_wait_timeout = 5.0
+    poll_delay = 0.02
+    extra_functions = (remember,)
+
+
+@pytest.fixture
+async def pool(redis_url: str) -> AsyncIterator[ArqRedis]:
+    redis = await create_pool(
+        ftarq.redis_settings(redis_url),
+        job_serializer=ftarq.dumps,
+        job_deserializer=ftarq.loads,
+        default_queue_name=ftarq.QUEUE,
+    )
+    yield redis
+    await redis.aclose()
+
+
+@pytest.fixture
+async def emu(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[EmulatorHandle]:
+    async with serve_emulator(EmulatorConfig(speed=300, max_running_jobs=8)) as handle:
+        monkeypatch.setenv("OPENAI_API_KEY", handle.api_key)
+        monkeypatch.setenv("OPENAI_BASE_URL", handle.base_url)
+        yield handle
+
+
+async def _burst(redis_url: str, queue: str = ftarq.QUEUE) -> None:
+    # The worker gets its own connection: arq's close() closes the pool it runs on.
+    settings = ftarq.redis_settings(redis_url)
+    worker = create_worker(
+        FastWorker, redis_settings=settings, burst=True, handle_signals=False, queue_name=queue
+    )
+    try:
+        await worker.async_run()
+    finally:
+        await worker.close()
+
+
+async def test_create_wait_and_follow_up_once(
+    pool: ArqRedis, emu: EmulatorHandle, redis_url: str
+) -> None:
+    FOLLOWED.clear()
+    async with ftjobs.AsyncClient(api_key=emu.api_key, base_url=emu.base_url) as client:
+        training = (await client.files.upload(chat_file(10), filename="t.jsonl")).id
+    params = {"model": MODEL, "training_file": training}
+    assert await ftarq.enqueue_create(pool, params, key="k1", follow_up="remember")
+    assert not await ftarq.enqueue_create(pool, params, key="k1", follow_up="remember")
+    await _burst(redis_url)
+
+    job = await ftarq.created_job(pool, "k1", timeout=1)
+    final = await ftarq.wait_result(pool, job.id, timeout=1)
+    assert final.status is ftjobs.JobStatus.SUCCEEDED
+    assert not await ftarq.enqueue_wait(pool, job.id)  # the finished wait refuses a second
+
+    store = RedisWaitStore(pool)
+    stored = await store.load(job.id)
+    assert stored.done and stored.token is None and stored.steps >= 2
+    async with ftjobs.AsyncClient(api_key=emu.api_key, base_url=emu.base_url) as client:
+        on_server = [e.id async for e in client.jobs.list_events(job.id, limit=100)]
+    assert [i for i, _ in await store.events(job.id)] == on_server[::-1]
+
+    # The follow-up went to arq's default queue, once; run it there.
+    assert await pool.zscore("arq:queue", f"ftjobs:then:{job.id}") is not None
+    await _burst(redis_url, "arq:queue")
+    assert [j["id"] for j in FOLLOWED] == [job.id]
+
+
+async def test_store_records_each_event_once_and_the_follow_up_once(pool: ArqRedis) -> None:
+    store = RedisWaitStore(pool, ttl=60)
+    events = [("ev-1", '{"id":"ev-1"}'), ("ev-2", '{"id":"ev-2"}')]
+    assert await store.record("ftjob-1", token="t1", status="running", job=None, events=events) == (
+        2,
+        False,
+    )
+    more = [*events, ("ev-3", '{"id":"ev-3"}')]  # a re-run repeats what it already stored
+    assert await store.record("ftjob-1", token="t2", status="running", job=None, events=more) == (
+        1,
+        False,
+    )
+    follow = FollowUp("ftjobs:then:ftjob-1", "arq:job:ftjobs:then:ftjob-1", "q", b"{}", 60_000)
+    done = {"id": "ftjob-1", "status": "succeeded"}
+    for expected in (True, False):
+        added, followed = await store.record(
+            "ftjob-1", token=None, status="succeeded", job=done, events=more, follow_up=follow
+        )
+        assert (added, followed) == (0, expected)
+    assert [i for i, _ in await store.events("ftjob-1")] == ["ev-1", "ev-2", "ev-3"]
+    assert await pool.zcard("q") == 1
+    stored = await store.load("ftjob-1")
+    assert (stored.done, stored.job, stored.steps, stored.events) == (True, done, 4, 3)
+    assert 0 < await pool.pttl("ftjobs:events:ftjob-1") <= 60_000
+
+
+async def test_a_missing_job_ends_the_wait_with_a_typed_failure(
+    pool: ArqRedis, emu: EmulatorHandle, redis_url: str
+) -> None:
+    assert await ftarq.enqueue_wait(pool, "ftjob-missing", budget=60)
+    await _burst(redis_url)
+    with pytest.raises(ftarq.WaitFailed) as info:
+        await ftarq.wait_result(pool, "ftjob-missing", timeout=1)
+    assert (info.value.reason, info.value.status_code) == ("not_found", 404)
+
+
+async def test_a_spent_budget_ends_the_wait_and_a_restart_resumes_it(
+    pool: ArqRedis, emu: EmulatorHandle, redis_url: str
+) -> None:
+    async with ftjobs.AsyncClient(api_key=emu.api_key, base_url=emu.base_url) as client:
+        training = (await client.files.upload(chat_file(10), filename="t.jsonl")).id
+        job = await client.jobs.create(model=MODEL, training_file=training)
+    assert await ftarq.enqueue_wait(pool, job.id, budget=1e-9)
+    await _burst(redis_url)
+    with pytest.raises(ftarq.WaitFailed) as info:
+        await ftarq.wait_result(pool, job.id, timeout=1)
+    assert info.value.reason == "timeout" and info.value.token is not None
+    token = info.value.token
+
+    assert not await ftarq.enqueue_wait(pool, token, budget=60)  # the finished wait is kept
+    assert await ftarq.enqueue_wait(pool, token, budget=60, restart=True)
+    assert not await ftarq.enqueue_wait(pool, token, budget=60, restart=True)  # queued: kept
+    await _burst(redis_url)
+    final = await ftarq.wait_result(pool, job.id, timeout=1)
+    assert final.status is ftjobs.JobStatus.SUCCEEDED
+    stored = [i for i, _ in await RedisWaitStore(pool).events(job.id)]
+    async with ftjobs.AsyncClient(api_key=emu.api_key, base_url=emu.base_url) as client:
+        on_server = [e.id async for e in client.jobs.list_events(job.id, limit=100)]
+    assert stored == on_server[::-1]  # none lost at the budget's end, none delivered twice
