@@ -526,6 +526,8 @@ def _fast_hook(tp: Any) -> _FastHook:
     """The fast structuring function of ``tp``, generated on first use and cached."""
     hook = _fast_hooks.get(tp)
     if hook is None:
+        # A type that refers to itself takes the validating path at the inner reference.
+        _fast_hooks[tp] = _always_fallback
         try:
             hook = _make_fast_hook(tp)
         except Exception:
