@@ -76,3 +76,13 @@ def chaos(session: nox.Session) -> None:
     session.install("-e", ".[test]")
     args = session.posargs or ["--jobs", "200", "--seeds", "5"]
     session.run("python", "-m", "tests.chaos.run", *args)
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Benchmark ftjobs vs raw aiohttp vs the official client; writes bench/results/.
+
+    Arguments after ``--`` go to ``python -m bench`` (``--reps 3``, ``--quick``...).
+    """
+    session.install("-e", ".[bench]")
+    session.run("python", "-m", "bench", *session.posargs)
