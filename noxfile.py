@@ -79,6 +79,16 @@ def chaos(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Benchmark ftjobs vs raw aiohttp vs the official client; writes bench/results/.
+
+    Arguments after ``--`` go to ``python -m bench`` (``--reps 3``, ``--quick``...).
+    """
+    session.install("-e", ".[bench]")
+    session.run("python", "-m", "bench", *session.posargs)
+
+
+@nox.session(python=PYTHON)
 def docs(session: nox.Session) -> None:
     """Build the documentation site with warnings as errors (charts are drawn by a hook)."""
     session.install("-e", ".[docs]")

@@ -6,48 +6,35 @@ names the field path, e.g. ``$.data[3].created_at: expected int, got 'abc'``).
 :func:`unstructure` turns a model back into JSON-ready data: None-valued optional fields are
 left out, unknown keys kept in ``extra`` are written back, ``request_id`` is never written.
 
-Per-class hooks are generated once (at import for the SDK's own models) and cached by cattrs,
-so structuring costs one generated function call per object.
+Structuring runs a generated fast function per class (see "fast path" below) and falls back
+to the validating cattrs hooks, which produce the error report, only when that fails. Both
+kinds are generated once per class, on first use, and cached.
 """
 
 from __future__ import annotations
 
 import types
 from collections.abc import Callable, Mapping
-from typing import Any, Literal, TypeVar, Union, cast, get_args, get_origin
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Literal,
+    TypeVar,
+    Union,
+    cast,
+    get_args,
+    get_origin,
+    get_type_hints,
+)
 
 import attrs
-import cattrs
-from cattrs.errors import (
-    ClassValidationError,
-    IterableValidationError,
-    IterableValidationNote,
-)
-from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from .errors import ResponseValidationError
-from .models import (
-    STATUS_ALIASES,
-    CheckpointMetrics,
-    DpoHyperparameters,
-    DpoMethod,
-    FileDeleted,
-    FileObject,
-    FineTuneMethod,
-    FineTuningJob,
-    FineTuningJobCheckpoint,
-    FineTuningJobEvent,
-    Hyperparameters,
-    JobError,
-    JobStatus,
-    Page,
-    ReinforcementHyperparameters,
-    ReinforcementMethod,
-    SupervisedHyperparameters,
-    SupervisedMethod,
-    WandbConfig,
-    WandbIntegration,
-)
+from .models import STATUS_ALIASES, JobError, JobStatus, WandbIntegration
+
+if TYPE_CHECKING:
+    import cattrs
+    from cattrs.errors import IterableValidationNote
 
 __all__ = ["converter", "structure", "unstructure"]
 
@@ -130,6 +117,13 @@ def _structure_opt_bool(value: Any, _: Any) -> bool | None:
     raise _Invalid(f"expected bool or null, got {_show(value)}")
 
 
+_SCALAR_HOOKS: dict[Any, _Hook] = {
+    str: _structure_str,
+    int: _structure_int,
+    float: _structure_float,
+    bool: _structure_bool,
+}
+
 _OPTIONAL_SCALARS: dict[Any, _Hook] = {
     str: _structure_opt_str,
     int: _structure_opt_int,
@@ -184,6 +178,10 @@ def _is_mapping(tp: Any) -> bool:
     return get_origin(tp) in (Mapping, dict) and len(get_args(tp)) == 2
 
 
+def _is_free_form_mapping(tp: Any) -> bool:
+    return _is_mapping(tp) and get_args(tp)[1] is Any
+
+
 def _is_literal(tp: Any) -> bool:
     return get_origin(tp) is Literal
 
@@ -196,6 +194,8 @@ def _is_model(tp: Any) -> bool:
 
 
 def _model_structure_factory(tp: Any, conv: cattrs.Converter) -> _Hook:
+    from cattrs.gen import make_dict_structure_fn, override
+
     cls = get_origin(tp) or tp
     names = [a.name for a in attrs.fields(cls)]
     overrides: dict[str, Any] = {
@@ -220,6 +220,8 @@ def _model_structure_factory(tp: Any, conv: cattrs.Converter) -> _Hook:
 
 
 def _var_tuple_structure_factory(tp: Any, conv: cattrs.Converter) -> _Hook:
+    from cattrs.errors import IterableValidationError, IterableValidationNote
+
     item_type = get_args(tp)[0]
     item_hook = conv.get_structure_hook(item_type)
 
@@ -248,6 +250,8 @@ def _var_tuple_structure_factory(tp: Any, conv: cattrs.Converter) -> _Hook:
 
 
 def _mapping_structure_factory(tp: Any, conv: cattrs.Converter) -> _Hook:
+    from cattrs.errors import IterableValidationError, IterableValidationNote
+
     value_type = get_args(tp)[1]
     if value_type is Any:
 
@@ -375,6 +379,8 @@ def _job_error_structure_factory(tp: Any, conv: cattrs.Converter) -> _Hook:
 
 
 def _model_unstructure_factory(tp: Any, conv: cattrs.Converter) -> _UnHook:
+    from cattrs.gen import make_dict_unstructure_fn, override
+
     cls = get_origin(tp) or tp
     overrides: dict[str, Any] = {}
     for a in attrs.fields(cls):
@@ -407,10 +413,8 @@ def _identity(value: Any) -> Any:
 
 def _configure(conv: cattrs.Converter) -> None:
     """Register every hook; later registrations take precedence over earlier ones."""
-    conv.register_structure_hook(str, _structure_str)
-    conv.register_structure_hook(int, _structure_int)
-    conv.register_structure_hook(float, _structure_float)
-    conv.register_structure_hook(bool, _structure_bool)
+    for scalar_type, scalar_hook in _SCALAR_HOOKS.items():
+        conv.register_structure_hook(scalar_type, scalar_hook)
 
     conv.register_structure_hook_factory(_is_model, _model_structure_factory)
     conv.register_structure_hook_factory(_is_var_tuple, _var_tuple_structure_factory)
@@ -424,46 +428,46 @@ def _configure(conv: cattrs.Converter) -> None:
 
     conv.register_unstructure_hook_factory(_is_model, _model_unstructure_factory)
     conv.register_unstructure_hook_func(_is_auto_union, _identity)
+    # Free-form JSON (event data, graders) is JSON-ready already; walking it would cost time
+    # and, on deeply nested input, the recursion limit.
+    conv.register_unstructure_hook_func(_is_free_form_mapping, dict)
     conv.register_unstructure_hook_func(_is_status, _unstructure_status)
 
 
-converter = cattrs.Converter(
-    detailed_validation=True,
-    unstruct_collection_overrides={tuple: list},
-)
-"""The SDK's converter, with every hook registered. Prefer :func:`structure`/:func:`unstructure`."""
+_converter: cattrs.Converter | None = None
 
-_configure(converter)
 
-# Generate every hook now, once, instead of on the first response.
-for _model in (
-    FineTuningJob,
-    FineTuningJobEvent,
-    FineTuningJobCheckpoint,
-    FileObject,
-    FileDeleted,
-    Page[FineTuningJob],
-    Page[FineTuningJobEvent],
-    Page[FineTuningJobCheckpoint],
-    Page[FileObject],
-    JobError,
-    Hyperparameters,
-    SupervisedHyperparameters,
-    DpoHyperparameters,
-    ReinforcementHyperparameters,
-    SupervisedMethod,
-    DpoMethod,
-    ReinforcementMethod,
-    FineTuneMethod,
-    WandbConfig,
-    WandbIntegration,
-    CheckpointMetrics,
-):
-    converter.get_structure_hook(_model)
-    converter.get_unstructure_hook(_model)
-del _model
-# unstructure() dispatches on an instance's class, which for a page is the bare Page.
-converter.get_unstructure_hook(Page)
+def _get_converter() -> cattrs.Converter:
+    """The SDK's cattrs converter, built (and cattrs imported) on first use."""
+    global _converter
+    if _converter is None:
+        import cattrs
+
+        conv = cattrs.Converter(
+            detailed_validation=True,
+            unstruct_collection_overrides={tuple: list},
+        )
+        _configure(conv)
+        _converter = conv
+    return _converter
+
+
+if TYPE_CHECKING:
+    converter: cattrs.Converter
+    """The SDK's converter, every hook registered. Prefer :func:`structure`/:func:`unstructure`."""
+else:
+
+    def __getattr__(name: str) -> Any:
+        # ``converter`` is built on first access: responses take the fast path (below), so a
+        # program that only reads never imports cattrs, and import ftjobs stays cheap.
+        if name == "converter":
+            return _get_converter()
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+# Hooks are generated on first use, once per class, and cached by cattrs: generating them for
+# every model at import cost more import time than the rest of the package. Responses go
+# through the fast path (below); these validating hooks run on its failure and to unstructure.
 
 
 # --- error reporting ---------------------------------------------------------------------
@@ -478,6 +482,8 @@ def _describe(exc: BaseException) -> str:
 
 
 def _error_lines(exc: BaseException, path: str) -> list[str]:
+    from cattrs.errors import ClassValidationError, IterableValidationError
+
     if isinstance(exc, IterableValidationError):
         lines: list[str] = []
         with_notes, without = exc.group_exceptions()
@@ -506,6 +512,328 @@ def _type_name(tp: Any) -> str:
     return f"{_type_name(origin)}[{', '.join(_type_name(a) for a in get_args(tp))}]"
 
 
+# --- fast path ---------------------------------------------------------------------------
+# The validating hooks above report every problem of a payload with its path, at the price of
+# a try/except, a notes list and a kwargs dict per field. A response almost always fits, so
+# structure() first runs a generated fast function per class: the same checks (never looser:
+# anything it is unsure of makes it bail out), no bookkeeping, positional construction. When
+# it bails out, or the payload is bad, the validating hooks run and decide (and report).
+
+
+class _Fallback(Exception):
+    """The fast path declines; the validating path decides."""
+
+
+_MISSING: Any = object()
+_FastHook = Callable[[Any], Any]
+_fast_hooks: dict[Any, _FastHook] = {}
+
+
+def _fast_hook(tp: Any) -> _FastHook:
+    """The fast structuring function of ``tp``, generated on first use and cached."""
+    hook = _fast_hooks.get(tp)
+    if hook is None:
+        # A type that refers to itself takes the validating path at the inner reference.
+        _fast_hooks[tp] = _always_fallback
+        try:
+            hook = _make_fast_hook(tp)
+        except Exception:
+            # A type the generator does not cover (an unbound type variable...): always
+            # take the validating path for it.
+            hook = _always_fallback
+        _fast_hooks[tp] = hook
+    return hook
+
+
+def _always_fallback(value: Any) -> Any:
+    raise _Fallback
+
+
+def _delegated(tp: Any) -> bool:
+    # Small hooks that gain nothing from a fast twin: called directly, as (value, type).
+    return _is_auto_union(tp) or _is_literal(tp)
+
+
+def _make_fast_hook(tp: Any) -> _FastHook:
+    # Same precedence as the converter's registrations (last registered wins there).
+    if _is_job_error(tp):
+        return _fast_job_error()
+    if _is_integration(tp):
+        return _fast_integration()
+    if _is_status(tp):
+        return _fast_status
+    if _delegated(tp):
+        slow = _get_converter().get_structure_hook(tp)
+        return lambda value: slow(value, tp)
+    if _is_optional(tp):
+        inner_type = next(a for a in get_args(tp) if a is not _NoneType)
+        inner = _fast_hook(inner_type)
+        return lambda value: None if value is None else inner(value)
+    if _is_mapping(tp):
+        return _fast_mapping(get_args(tp)[1])
+    if _is_var_tuple(tp):
+        return _fast_var_tuple(get_args(tp)[0])
+    if _is_model(tp):
+        return _fast_model(tp)
+    scalar = _SCALAR_HOOKS.get(tp)
+    if scalar is not None:
+        return lambda value: scalar(value, tp)
+    raise TypeError(f"no fast structuring for {tp!r}")
+
+
+def _fast_status(value: Any) -> Any:
+    if value.__class__ is str:
+        return _STATUS_BY_VALUE.get(value, value)
+    raise _Fallback
+
+
+def _fast_job_error() -> _FastHook:
+    error = _fast_hook(JobError)
+
+    def fast_job_error(value: Any) -> Any:
+        if value is None:
+            return None
+        if value.__class__ is dict:
+            for item in value.values():
+                if item is not None:
+                    return error(value)
+            return None
+        raise _Fallback
+
+    return fast_job_error
+
+
+def _fast_integration() -> _FastHook:
+    wandb = _fast_hook(WandbIntegration)
+
+    def fast_integration(value: Any) -> Any:
+        if value.__class__ is dict:
+            return wandb(value) if value.get("type") == "wandb" else dict(value)
+        raise _Fallback
+
+    return fast_integration
+
+
+def _fast_mapping(value_type: Any) -> _FastHook:
+    if value_type is Any:
+
+        def fast_any_mapping(value: Any) -> Any:
+            if value.__class__ is dict:
+                return dict(value)
+            raise _Fallback
+
+        return fast_any_mapping
+    if value_type is str:
+
+        def fast_str_mapping(value: Any) -> Any:
+            if value.__class__ is dict:
+                for item in value.values():
+                    if item.__class__ is not str:
+                        raise _Fallback
+                return dict(value)
+            raise _Fallback
+
+        return fast_str_mapping
+    item_hook = _fast_hook(value_type)
+
+    def fast_mapping(value: Any) -> Any:
+        if value.__class__ is dict:
+            return {key: item_hook(item) for key, item in value.items()}
+        raise _Fallback
+
+    return fast_mapping
+
+
+def _fast_var_tuple(item_type: Any) -> _FastHook:
+    if item_type is str:
+
+        def fast_str_tuple(value: Any) -> Any:
+            if value.__class__ is list:
+                for item in value:
+                    if item.__class__ is not str:
+                        raise _Fallback
+                return tuple(value)
+            if value is None:
+                return ()
+            raise _Fallback
+
+        return fast_str_tuple
+    item_hook = _fast_hook(item_type)
+
+    def fast_tuple(value: Any) -> Any:
+        if value.__class__ is list:
+            return tuple([item_hook(item) for item in value])
+        if value is None:
+            return ()
+        raise _Fallback
+
+    return fast_tuple
+
+
+# Inline checks of JSON scalars held in variable {t}, as strict as the validating hooks.
+_SCALAR_CHECKS: dict[Any, list[str]] = {
+    str: ["if {t}.__class__ is not str: raise _F"],
+    int: ["if {t}.__class__ is not int: raise _F"],
+    bool: ["if {t} is not True and {t} is not False: raise _F"],
+    float: [
+        "if {t}.__class__ is not float:",
+        "    if {t}.__class__ is int: {t} = float({t})",
+        "    else: raise _F",
+    ],
+}
+
+
+def _field_types(tp: Any) -> list[tuple[attrs.Attribute[Any], Any]]:
+    cls = get_origin(tp) or tp
+    hints = get_type_hints(cls)
+    bound = dict(zip(getattr(cls, "__parameters__", ()), get_args(tp), strict=False))
+
+    def bind(t: Any) -> Any:
+        if isinstance(t, TypeVar):
+            if t not in bound:
+                raise TypeError(f"unbound type variable {t!r}")
+            return bound[t]
+        params = getattr(t, "__parameters__", ())
+        return t[tuple(bind(p) for p in params)] if params else t
+
+    return [(a, bind(hints[a.name])) for a in attrs.fields(cls)]
+
+
+def _auto_checks(tp: Any) -> list[str]:
+    """Inline checks of ``int | Auto [| None]`` and ``float | Auto [| None]`` fields."""
+    args = set(get_args(tp))
+    other = "not ({t}.__class__ is str and {t} == 'auto')"
+    if _NoneType in args:
+        other += " and {t} is not None"
+    if float in args:
+        return [
+            "if {t}.__class__ is not float:",
+            "    if {t}.__class__ is int: {t} = float({t})",
+            f"    elif {other}: raise _F",
+        ]
+    return [f"if {{t}}.__class__ is not int and {other}: raise _F"]
+
+
+def _special(tp: Any) -> bool:
+    # Unions with a hook of their own (see _configure), not plain Optional[...].
+    return _is_job_error(tp) or _is_integration(tp) or _is_status(tp) or _is_auto_union(tp)
+
+
+def _none_is_none(tp: Any) -> bool:
+    """Whether a null for this type structures to None (so that a None default can skip it)."""
+    return (_is_optional(tp) and not _is_integration(tp)) or (
+        _is_auto_union(tp) and _NoneType in get_args(tp)
+    )
+
+
+def _field_body(tp: Any, target: str, key: str, names: dict[str, Any]) -> list[str]:
+    """Statements that check (and convert, in place) the JSON value held in ``target``."""
+    if tp in _SCALAR_CHECKS:
+        return [line.format(t=target) for line in _SCALAR_CHECKS[tp]]
+    if _is_auto_union(tp) and not (_is_job_error(tp) or _is_integration(tp) or _is_status(tp)):
+        return [line.format(t=target) for line in _auto_checks(tp)]
+    if _is_optional(tp) and not _special(tp):
+        inner = next(a for a in get_args(tp) if a is not _NoneType)
+        body = _field_body(inner, target, key, names)
+        return [f"if {target} is not None:", *("    " + b for b in body)]
+    if _is_status(tp) and not (_is_job_error(tp) or _is_integration(tp)):
+        names["_SB"] = _STATUS_BY_VALUE
+        return [
+            f"if {target}.__class__ is not str: raise _F",
+            f"{target} = _SB.get({target}, {target})",
+        ]
+    if _is_literal(tp) and all(a.__class__ is str for a in get_args(tp)):
+        names[f"l{key}"] = frozenset(get_args(tp))
+        return [f"if {target}.__class__ is not str or {target} not in l{key}: raise _F"]
+    if _delegated(tp):
+        names[f"s{key}"] = _get_converter().get_structure_hook(tp)
+        names[f"t{key}"] = tp
+        return [f"{target} = s{key}({target}, t{key})"]
+    names[f"h{key}"] = _fast_hook(tp)
+    return [f"{target} = h{key}({target})"]
+
+
+def _plain_slots(cls: type) -> bool:
+    """Whether instances can be built by setting their slots (attrs' __init__ does no more)."""
+    fields = attrs.fields(cls)
+    return (
+        "__slots__" in cls.__dict__
+        and all(a.validator is None and a.converter is None and a.init for a in fields)
+        and not any(
+            hasattr(cls, name)
+            for name in ("__attrs_pre_init__", "__attrs_post_init__", "__attrs_init_subclass__")
+        )
+        and all(type(cls.__dict__.get(a.name)).__name__ == "member_descriptor" for a in fields)
+    )
+
+
+def _fast_model(tp: Any) -> _FastHook:
+    cls = get_origin(tp) or tp
+    names: dict[str, Any] = {"__cl": cls, "__new": object.__new__, "_F": _Fallback, "_M": _MISSING}
+    lines: list[str] = []
+    values: dict[str, str] = {}  # attribute -> expression of its value
+    known: list[str] = []
+    for i, (a, ftype) in enumerate(_field_types(tp)):
+        default: Any = a.default
+        if a.name in (_EXTRA, _REQUEST_ID):
+            if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+                raise TypeError("factory defaults of extra/request_id are not generated")
+            names[f"d{i}"] = default
+            values[a.name] = f"d{i}"
+            continue
+        known.append(a.name)
+        target = values[a.name] = f"f{i}"
+        body = _field_body(ftype, target, f"{i}", names)
+        if default is attrs.NOTHING:
+            lines += [f"{target} = o[{a.name!r}]", *body]
+        elif default is None and _none_is_none(ftype):
+            # Missing and null both give None: one lookup, one test.
+            if _is_optional(ftype) and not _special(ftype):
+                inner = next(x for x in get_args(ftype) if x is not _NoneType)
+                body = _field_body(inner, target, f"{i}", names)
+            lines += [f"{target} = o.get({a.name!r})", f"if {target} is not None:"]
+            lines += ["    " + b for b in body]
+        else:
+            lines += [f"{target} = o.get({a.name!r}, _M)"]
+            if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+                if default.takes_self:
+                    raise TypeError("takes_self factories are not generated")
+                names[f"d{i}"] = default.factory
+                lines.append(f"if {target} is _M: {target} = d{i}()")
+            else:
+                names[f"d{i}"] = default
+                lines.append(f"if {target} is _M: {target} = d{i}")
+            lines += ["else:", *("    " + b for b in body)]
+    if _EXTRA in values:
+        names["_known"] = frozenset(known)
+        lines += [
+            f"ex = {values[_EXTRA]}",
+            "if not _known.issuperset(o): ex = {k: x for k, x in o.items() if k not in _known}",
+        ]
+        values[_EXTRA] = "ex"
+    if _plain_slots(cls):
+        # Frozen slotted classes: attrs' __init__ sets each slot through object.__setattr__;
+        # the slot descriptors' own setters do the same, a third faster.
+        lines.append("r = __new(__cl)")
+        for j, (name, expr) in enumerate(values.items()):
+            names[f"set{j}"] = cls.__dict__[name].__set__
+            lines.append(f"set{j}(r, {expr})")
+        lines.append("return r")
+    else:
+        args = [
+            f"{a.alias}={values[a.name]}" if a.kw_only else values[a.name]
+            for a in attrs.fields(cls)
+            if a.name in values
+        ]
+        lines.append(f"return __cl({', '.join(args)})")
+    fn_name = f"fast_structure_{cls.__name__}"
+    source = f"def {fn_name}(o):\n    if o.__class__ is not dict: raise _F\n"
+    source += "".join(f"    {line}\n" for line in lines)
+    exec(compile(source, f"<ftjobs fast structure {cls.__name__}>", "exec"), names)
+    fast: _FastHook = names[fn_name]
+    return fast
+
+
 # --- public API --------------------------------------------------------------------------
 
 
@@ -521,7 +849,17 @@ def structure(data: Any, cl: type[_T], *, request_id: str | None = None) -> _T:
         ResponseValidationError: ``data`` does not fit ``cl``; ``errors`` holds one line per
             problem, each starting with the field path.
     """
-    hook = converter.get_structure_hook(cl)
+    try:
+        obj: _T = (_fast_hooks.get(cl) or _fast_hook(cl))(data)
+    except Exception:
+        obj = _structure_validating(data, cl, request_id)
+    if request_id is not None and hasattr(obj, _REQUEST_ID):
+        object.__setattr__(obj, _REQUEST_ID, request_id)
+    return obj
+
+
+def _structure_validating(data: Any, cl: type[_T], request_id: str | None) -> _T:
+    hook = _get_converter().get_structure_hook(cl)
     try:
         obj: _T = hook(data, cl)
     except Exception as exc:
@@ -529,8 +867,6 @@ def structure(data: Any, cl: type[_T], *, request_id: str | None = None) -> _T:
         raise ResponseValidationError(
             _type_name(cl), errors, body=data, request_id=request_id
         ) from exc
-    if request_id is not None and hasattr(obj, _REQUEST_ID):
-        object.__setattr__(obj, _REQUEST_ID, request_id)
     return obj
 
 
@@ -540,4 +876,4 @@ def unstructure(obj: Any) -> Any:
     None-valued fields whose default is None are left out, keys kept in ``extra`` are put
     back at the top level of their object, and ``request_id`` is never written.
     """
-    return converter.unstructure(obj)
+    return _get_converter().unstructure(obj)

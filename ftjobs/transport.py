@@ -14,13 +14,12 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import aiohttp
 import attrs
 import orjson
-import tenacity
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from ._types import NOT_GIVEN, NotGiven
@@ -33,6 +32,9 @@ from .errors import (
     status_error_class,
 )
 from .retry import RetryPolicy, parse_retry_after, retry_delay, should_retry
+
+if TYPE_CHECKING:
+    import tenacity
 
 __all__ = ["REQUEST_ID_HEADERS", "APIResponse", "Transport"]
 
@@ -155,6 +157,15 @@ def _log_attempt(
     )
 
 
+def _body_error(exc: _UnreadableBody) -> ResponseValidationError:
+    return ResponseValidationError(
+        "JSON",
+        [f"$: body is not valid JSON ({exc})"],
+        body=exc.response.content[:1000],
+        request_id=exc.response.request_id,
+    )
+
+
 def _is_retryable(exc: BaseException) -> bool:
     if isinstance(exc, APIStatusError):
         return should_retry(exc.status_code, exc.headers)
@@ -198,7 +209,10 @@ class Transport:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._headers = CIMultiDict(headers)
+        # Shared, never mutated: a plain GET sends these as they are, with no per-request copy.
+        self._headers_proxy = CIMultiDictProxy(self._headers)
         self._timeout = timeout
+        self._client_timeout = aiohttp.ClientTimeout(total=timeout)
         self.retry_policy = retry_policy
         self._session = session
         self._owns_session = session is None
@@ -263,20 +277,27 @@ class Transport:
         """
         session = self._get_session()
         url = self.base_url + path
-        send_headers = CIMultiDict(self._headers)
-        if method == "POST":
-            send_headers["Idempotency-Key"] = idempotency_key or f"ftjobs-{uuid.uuid4()}"
-        if headers:
-            send_headers.update(headers)
+        send_headers: CIMultiDict[str] | CIMultiDictProxy[str] = self._headers_proxy
         data: bytes | None = None
-        if json_body is not None:
-            data = json.dumps(json_body, separators=(",", ":")).encode()
-            send_headers["Content-Type"] = "application/json"
-        query: list[tuple[str, str]] = list(self._default_query.items())
-        if params:
-            query.extend(params.items() if isinstance(params, Mapping) else params)
-        attempt_timeout = self._timeout if timeout is NOT_GIVEN else timeout
-        client_timeout = aiohttp.ClientTimeout(total=attempt_timeout)
+        if method == "POST" or headers or json_body is not None:
+            own_headers = CIMultiDict(self._headers)
+            if method == "POST":
+                own_headers["Idempotency-Key"] = idempotency_key or f"ftjobs-{uuid.uuid4()}"
+            if headers:
+                own_headers.update(headers)
+            if json_body is not None:
+                data = json.dumps(json_body, separators=(",", ":")).encode()
+                own_headers["Content-Type"] = "application/json"
+            send_headers = own_headers
+        query: list[tuple[str, str]] | None = None
+        if self._default_query or params:
+            query = list(self._default_query.items())
+            if params:
+                query.extend(params.items() if isinstance(params, Mapping) else params)
+        if timeout is NOT_GIVEN or timeout == self._timeout:
+            client_timeout = self._client_timeout
+        else:
+            client_timeout = aiohttp.ClientTimeout(total=timeout)
         policy = self.retry_policy
         retries = policy.max_retries if max_retries is None else max_retries
 
@@ -314,6 +335,30 @@ class Transport:
                 attempt,
             )
 
+        # Fast path: the first attempt runs outside tenacity, whose per-call machinery (retry
+        # state, action chain, inspect checks) cost more CPU than the request itself. Only a
+        # retryable failure enters the retry loop below.
+        try:
+            return await send_once()
+        except _UnreadableBody as exc:
+            if retries <= 0:
+                raise _body_error(exc) from None
+            first_failure: BaseException = exc
+        except Exception as exc:
+            if retries <= 0 or not _is_retryable(exc):
+                raise
+            first_failure = exc
+        replay: list[BaseException] = [first_failure]
+        # Imported here: only a failed attempt needs it (import time is part of the budget).
+        import tenacity
+
+        async def next_attempt() -> APIResponse:
+            # Attempt 1 already ran: tenacity sees its failure replayed, so attempt numbers,
+            # backoff, logging and the stop rule are exactly those of a loop that ran it.
+            if replay:
+                raise replay.pop()
+            return await send_once()
+
         def wait(state: tenacity.RetryCallState) -> float:
             exc = state.outcome.exception() if state.outcome else None
             hdrs = exc.headers if isinstance(exc, APIStatusError) else None
@@ -326,7 +371,7 @@ class Transport:
                 method,
                 path,
                 state.attempt_number,
-                type(exc).__name__,
+                "unreadable JSON body" if isinstance(exc, _UnreadableBody) else type(exc).__name__,
                 state.upcoming_sleep,
             )
 
@@ -339,23 +384,18 @@ class Transport:
             reraise=True,
         )
         try:
-            return await retrying(send_once)
+            return await retrying(next_attempt)
         except _UnreadableBody as exc:
-            raise ResponseValidationError(
-                "JSON",
-                [f"$: body is not valid JSON ({exc})"],
-                body=exc.response.content[:1000],
-                request_id=exc.response.request_id,
-            ) from None
+            raise _body_error(exc) from None
 
     async def _send(
         self,
         session: aiohttp.ClientSession,
         method: str,
         url: str,
-        query: list[tuple[str, str]],
+        query: list[tuple[str, str]] | None,
         data: Any,
-        headers: CIMultiDict[str],
+        headers: CIMultiDict[str] | CIMultiDictProxy[str],
         timeout: aiohttp.ClientTimeout,
         decode_json: bool,
         attempt: int = 1,
@@ -363,7 +403,7 @@ class Transport:
         started = time.perf_counter()
         try:
             async with session.request(
-                method, url, params=query or None, data=data, headers=headers, timeout=timeout
+                method, url, params=query, data=data, headers=headers, timeout=timeout
             ) as resp:
                 content = await resp.read()
                 status = resp.status

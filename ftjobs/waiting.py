@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias, TypeVar
 
 import attrs
 
+from ._timeouts import within
 from .budget import RequestBudget
 from .continuation import TOKEN_PREFIX, ContinuationToken
 from .errors import (
@@ -201,7 +202,7 @@ class Pacer:
         if left is None:
             return await poll
         try:
-            return await asyncio.wait_for(poll, max(left, 0.0) + DEADLINE_GRACE)
+            return await within(poll, max(left, 0.0) + DEADLINE_GRACE)
         except asyncio.TimeoutError:
             raise APITimeoutError("the poll outlived the wait's deadline") from None
 

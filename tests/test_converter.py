@@ -879,3 +879,136 @@ def test_spec_examples_after_repairing_commas_and_none() -> None:
     assert len(usable) == 7
     for where, model, body in usable:
         assert structure(body, model) is not None, where
+
+
+# --- the fast path agrees with the validating path -----------------------------------------
+# structure() first runs generated fast functions and falls back to the validating cattrs
+# hooks; the two must give identical models (same values, same types) or the fast one must
+# decline. These tests reach the two paths directly.
+
+
+def _both_paths(body: Any, cl: Any) -> tuple[Any, Any]:
+    from ftjobs import converter as conv
+
+    try:
+        fast = conv._fast_hook(cl)(copy.deepcopy(body))
+    except Exception:
+        fast = None
+    try:
+        slow = conv._structure_validating(copy.deepcopy(body), cl, None)
+    except ResponseValidationError:
+        slow = None
+    return fast, slow
+
+
+def _same_model(a: Any, b: Any) -> None:
+    assert a == b
+    # == says 1 == 1.0; the JSON form (with extras) and the reprs tell the types apart.
+    assert json.dumps(unstructure(a), sort_keys=True) == json.dumps(unstructure(b), sort_keys=True)
+    assert repr(a) == repr(b)
+    assert type(a) is type(b)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    path=st.lists(
+        st.sampled_from(
+            [
+                "id",
+                "object",
+                "status",
+                "created_at",
+                "error",
+                "code",
+                "hyperparameters",
+                "learning_rate_multiplier",
+                "integrations",
+                "type",
+                "method",
+                "dpo",
+                "metadata",
+                "result_files",
+                "supervised",
+                "wandb",
+                "n_epochs",
+                "batch_size",
+                "tags",
+                "seed",
+                "x",
+                0,
+            ]
+        ),
+        min_size=1,
+        max_size=4,
+    ),
+    value=_JSON | st.sampled_from(["auto", "wandb", "succeeded", 1, 2.5, True, _DROP]),
+)
+def test_fast_path_never_disagrees_with_the_validating_path(path: list[Any], value: Any) -> None:
+    body = copy.deepcopy(FULL_JOB)
+    body["method"] = {
+        "type": "dpo",
+        "dpo": {"hyperparameters": {"beta": 0.1, "n_epochs": "auto", "batch_size": 2}},
+    }
+    node: Any = body
+    for step in path[:-1]:
+        nxt = node.get(step) if isinstance(node, dict) else None
+        if isinstance(step, int) and isinstance(node, list) and node:
+            nxt = node[0]
+        if not isinstance(nxt, (dict, list)):
+            break
+        node = nxt
+    if isinstance(node, dict):
+        key = path[-1] if isinstance(path[-1], str) else "x"
+        if value is _DROP:
+            node.pop(key, None)
+        else:
+            node[key] = value
+    elif node:
+        node[0] = None if value is _DROP else value
+    for cl, data in (
+        (FineTuningJob, body),
+        (Page[FineTuningJob], {"object": "list", "data": [body], "has_more": False}),
+    ):
+        fast, slow = _both_paths(data, cl)
+        if fast is not None:
+            assert slow is not None, "the fast path accepted what the validating path rejects"
+            _same_model(fast, slow)
+
+
+def test_fast_path_covers_every_model_and_keeps_unknown_keys() -> None:
+    event = {
+        "object": "fine_tuning.job.event",
+        "id": "ftevent-1",
+        "created_at": 1,
+        "level": "info",
+        "message": "m",
+        "type": "metrics",
+        "data": {"step": 1, "train_loss": 0.5},
+        "new_key": [1],
+    }
+    checkpoint = {
+        "object": "fine_tuning.job.checkpoint",
+        "id": "ftckpt-1",
+        "created_at": 1,
+        "fine_tuned_model_checkpoint": "ft:x",
+        "step_number": 2,
+        "metrics": {"step": 2, "train_loss": 1},
+        "fine_tuning_job_id": "ftjob-1",
+    }
+    file = {"id": "file-1", "bytes": 3, "created_at": 1, "filename": "a", "purpose": "fine-tune"}
+    cases: list[tuple[Any, Any]] = [
+        (FineTuningJob, {**FULL_JOB, "user_provided_suffix": "s"}),
+        (FineTuningJobEvent, event),
+        (FineTuningJobCheckpoint, checkpoint),
+        (FileObject, file),
+        (FileDeleted, {"id": "file-1", "deleted": True, "object": "file"}),
+        (Page[FineTuningJobEvent], {"data": [event], "has_more": True, "object": "list"}),
+        (Page[FineTuningJobCheckpoint], {"data": [checkpoint], "has_more": False}),
+        (Page[FileObject], {"data": [file], "has_more": False, "extra_key": 1}),
+    ]
+    for cl, data in cases:
+        fast, slow = _both_paths(data, cl)
+        assert fast is not None, f"the fast path declined a valid {cl}"
+        _same_model(fast, slow)
+    fast, _ = _both_paths(cases[0][1], FineTuningJob)
+    assert fast.extra == {"user_provided_suffix": "s"}

@@ -259,3 +259,42 @@ async def test_per_call_timeout_and_query(mocked: aioresponses, client: ftjobs.A
     await client.jobs.retrieve("ftjob-abc123", timeout=1.5, extra_query={"trace": "1"})
     (_, kwargs) = sent(mocked, "GET")[0]
     assert kwargs["timeout"].total == 1.5
+
+
+async def test_retry_log_names_each_failed_attempt(
+    mocked: aioresponses, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The first attempt runs outside the retry loop; its failure must still be attempt 1.
+    sleeps: list[float] = []
+    transport = _transport(sleeps)
+    mocked.get(JOB_URL, status=429, headers={"Retry-After": "7"})
+    mocked.get(JOB_URL, status=503, headers={"retry-after-ms": "250"})
+    mocked.get(JOB_URL, payload=job_payload())
+    caplog.set_level("INFO", logger="ftjobs")
+    try:
+        await transport.request("GET", "/fine_tuning/jobs/ftjob-abc123")
+    finally:
+        await transport.close()
+    retries = [r.getMessage() for r in caplog.records if r.getMessage().startswith("retrying")]
+    assert retries == [
+        "retrying GET /fine_tuning/jobs/ftjob-abc123 after attempt 1 failed: RateLimitError"
+        " (sleeping 7.00s)",
+        "retrying GET /fine_tuning/jobs/ftjob-abc123 after attempt 2 failed: InternalServerError"
+        " (sleeping 0.25s)",
+    ]
+
+
+async def test_no_retries_means_one_attempt_and_typed_errors(mocked: aioresponses) -> None:
+    sleeps: list[float] = []
+    transport = _transport(sleeps, max_retries=0)
+    mocked.get(JOB_URL, status=503)
+    mocked.get(JOB_URL, body="{not json", content_type="application/json")
+    try:
+        with pytest.raises(ftjobs.InternalServerError):
+            await transport.request("GET", "/fine_tuning/jobs/ftjob-abc123")
+        with pytest.raises(ftjobs.ResponseValidationError, match="not valid JSON"):
+            await transport.request("GET", "/fine_tuning/jobs/ftjob-abc123")
+    finally:
+        await transport.close()
+    assert sleeps == []
+    assert len(sent(mocked, "GET")) == 2
