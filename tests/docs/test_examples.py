@@ -47,6 +47,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SPEED = 200.0
 SLEEP_SCALE = 1 / 50
 PAGE_TIMEOUT = 120.0
+# Packages of optional extras (``ftjobs[arq]``): a page needing one is skipped without it.
+OPTIONAL_PACKAGES = frozenset({"arq", "redis"})
 
 _FENCE_OPEN = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})\s*(?P<lang>[\w+-]*)[^`]*$")
 _MARKER = re.compile(r"^\s*<!--\s*test:\s*(?P<verb>\w+)\s*(?P<arg>.*?)\s*-->\s*$")
@@ -203,6 +205,10 @@ async def run_page(page: str, blocks: list[Block]) -> None:
                 continue
             try:
                 await run_block(block, namespace)
+            except ModuleNotFoundError as exc:
+                if exc.name not in OPTIONAL_PACKAGES:
+                    raise
+                pytest.skip(f"{block.where} needs the optional package {exc.name!r} (an extra)")
             except Exception as exc:
                 detail = "".join(traceback.format_exception(exc))
                 pytest.fail(f"the example at {block.where} failed:\n{detail}", pytrace=False)
