@@ -39,6 +39,14 @@ def optional_str(name: str, value: object) -> str | None:
     return None if value is None else require_str(name, value)
 
 
+def str_types(**values: object) -> None:
+    """Each value is ``None`` or a str; the error names the parameter, never the value (it
+    may be a secret)."""
+    for name, value in values.items():
+        if value is not None and not isinstance(value, str):
+            raise TypeError(f"{name} must be a str, got {_type_name(value)}")
+
+
 def path_id(name: str, value: object) -> str:
     """A resource id for a URL path, validated and percent-encoded."""
     return quote(require_str(name, value), safe="")

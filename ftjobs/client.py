@@ -82,10 +82,7 @@ class AsyncClient:
         connection_limit: int = 100,
         request_budget: RatePolicy | None = None,
     ) -> None:
-        # A type error names the parameter but never shows the value: it may be the secret.
-        for name, value in (("api_key", api_key), ("base_url", base_url)):
-            if value is not None and not isinstance(value, str):
-                raise TypeError(f"{name} must be a str, got {type(value).__name__}")
+        check.str_types(api_key=api_key, base_url=base_url)
         key = api_key if api_key is not None else os.environ.get("OPENAI_API_KEY")
         if not key or not key.strip():
             raise ConfigurationError(

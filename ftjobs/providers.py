@@ -24,6 +24,7 @@ from typing import Any, Literal, TypeAlias
 
 import aiohttp
 
+from . import _validation as check
 from .budget import RatePolicy
 from .client import DEFAULT_TIMEOUT, AsyncClient
 from .errors import ConfigurationError
@@ -135,6 +136,7 @@ class AsyncAzureClient(AsyncClient):
         connection_limit: int = 100,
         request_budget: RatePolicy | None = None,
     ) -> None:
+        check.str_types(azure_endpoint=azure_endpoint, api_key=api_key, api_version=api_version)
         endpoint = azure_endpoint or os.environ.get("AZURE_OPENAI_ENDPOINT")
         if not endpoint:
             raise ConfigurationError(
@@ -245,6 +247,14 @@ class AsyncPortkeyClient(AsyncClient):
         connection_limit: int = 100,
         request_budget: RatePolicy | None = None,
     ) -> None:
+        check.str_types(
+            api_key=api_key,
+            virtual_key=virtual_key,
+            provider=provider,
+            provider_api_key=provider_api_key,
+            trace_id=trace_id,
+            base_url=base_url,
+        )
         key = api_key if api_key is not None else os.environ.get("PORTKEY_API_KEY")
         if not key:
             raise ConfigurationError(

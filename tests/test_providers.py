@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -500,3 +501,25 @@ def test_provider_clients_are_async_clients_without_openai_headers() -> None:
         assert isinstance(client, ftjobs.AsyncClient)
         assert client.organization is None and client.project is None
         assert client.jobs is not None and client.files is not None
+
+
+@pytest.mark.parametrize(
+    ("make", "name"),
+    [
+        (lambda: ftjobs.AsyncAzureClient(azure_endpoint="https://x", api_key=123), "api_key"),
+        (
+            lambda: ftjobs.AsyncAzureClient(azure_endpoint=b"https://x", api_key="k"),
+            "azure_endpoint",
+        ),
+        (lambda: ftjobs.AsyncPortkeyClient(api_key=123, virtual_key="v"), "api_key"),
+        (
+            lambda: ftjobs.AsyncPortkeyClient(api_key="k", provider="p", provider_api_key=1),
+            "provider_api_key",
+        ),
+    ],
+)
+def test_provider_secrets_of_the_wrong_type_are_named_not_shown(
+    make: Callable[[], object], name: str
+) -> None:
+    with pytest.raises(TypeError, match=f"^{name} must be a str, got (int|bytes)$"):
+        make()
