@@ -61,9 +61,11 @@ def distributed(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def bench_waiting(session: nox.Session) -> None:
-    """Waiting benchmark: writes bench/results/waiting.md and waiting.json (a few minutes)."""
+    """Waiting benchmark: writes bench/results/waiting.md, waiting.json and the docs' chart
+    (docs/assets/generated/waiting.svg) from them (a few minutes)."""
     session.install("-e", ".")
     session.run("python", "bench/waiting.py", *session.posargs)
+    session.run("python", "docs/_scripts/chart_waiting.py")
 
 
 @nox.session(python=PYTHON)
