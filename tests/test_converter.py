@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -33,6 +31,7 @@ from ftjobs.models import (
     WandbConfig,
     WandbIntegration,
 )
+from tests.spec import RESPONSE_MODELS, SPEC_PATH, load_spec
 
 FULL_JOB: dict[str, Any] = {
     "object": "fine_tuning.job",
@@ -792,44 +791,18 @@ def test_any_corruption_raises_only_response_validation_error(path: list[Any], v
 # --- the spec's own examples --------------------------------------------------------------
 
 
-def _spec_path() -> Path | None:
-    candidates = [
-        os.environ.get("FTJOBS_SPEC", ""),
-        str(Path(__file__).resolve().parents[1] / "spec" / "openai-fine-tuning.openapi.yaml"),
-        "/work/shared/spec/openai-fine-tuning.openapi.yaml",
-    ]
-    for candidate in candidates:
-        if candidate and Path(candidate).is_file():
-            return Path(candidate)
-    return None
-
-
-_MODEL_BY_SCHEMA: dict[str, Any] = {
-    "FineTuningJob": FineTuningJob,
-    "FineTuningJobEvent": FineTuningJobEvent,
-    "FineTuningJobCheckpoint": FineTuningJobCheckpoint,
-    "OpenAIFile": FileObject,
-    "DeleteFileResponse": FileDeleted,
-    "ListPaginatedFineTuningJobsResponse": Page[FineTuningJob],
-    "ListFineTuningJobEventsResponse": Page[FineTuningJobEvent],
-    "ListFineTuningJobCheckpointsResponse": Page[FineTuningJobCheckpoint],
-    "ListFilesResponse": Page[FileObject],
-}
-
-
 def _spec_examples() -> list[tuple[str, Any, str]]:
     """(where, model, example text) for every response example in the spec."""
-    path = _spec_path()
-    if path is None:
+    if SPEC_PATH is None:
         return []
-    yaml = pytest.importorskip("yaml")
-    spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    pytest.importorskip("yaml")
+    spec = load_spec()
     found: list[tuple[str, Any, str]] = []
     for route, operations in spec["paths"].items():
         for method, op in operations.items():
             content = op.get("responses", {}).get("200", {}).get("content", {})
             ref = content.get("application/json", {}).get("schema", {}).get("$ref", "")
-            model = _MODEL_BY_SCHEMA.get(ref.rsplit("/", 1)[-1])
+            model = RESPONSE_MODELS.get(ref.rsplit("/", 1)[-1])
             examples = op.get("x-oaiMeta", {}).get("examples", [])
             for ex in examples if isinstance(examples, list) else [examples]:
                 if model is not None and isinstance(ex.get("response"), str):
@@ -837,8 +810,8 @@ def _spec_examples() -> list[tuple[str, Any, str]]:
                     found.append((where, model, ex["response"]))
     for name, schema in spec["components"]["schemas"].items():
         example = schema.get("x-oaiMeta", {}).get("example")
-        if name in _MODEL_BY_SCHEMA and isinstance(example, str):
-            found.append((f"schema {name}", _MODEL_BY_SCHEMA[name], example))
+        if name in RESPONSE_MODELS and isinstance(example, str):
+            found.append((f"schema {name}", RESPONSE_MODELS[name], example))
     return found
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import copy
 import math
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,40 +19,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ftjobs import (
-    FileDeleted,
-    FileObject,
-    FineTuningJob,
-    FineTuningJobCheckpoint,
-    FineTuningJobEvent,
-    Page,
     ResponseValidationError,
 )
 from ftjobs.converter import structure, unstructure
+from tests.spec import RESPONSE_MODELS, SPEC_PATH, load_spec
 
-yaml = pytest.importorskip("yaml")
+pytest.importorskip("yaml")
 
-SPEC_PATH = Path("/work/shared/spec/openai-fine-tuning.openapi.yaml")
-_LOCAL = Path(__file__).resolve().parents[1] / "spec" / "openai-fine-tuning.openapi.yaml"
-if _LOCAL.is_file():
-    SPEC_PATH = _LOCAL
-if not SPEC_PATH.is_file():
+if SPEC_PATH is None:
     pytest.skip("OpenAPI spec not found", allow_module_level=True)
 
-SCHEMAS: dict[str, Any] = yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))["components"][
-    "schemas"
-]
-
-MODELS: dict[str, Any] = {
-    "FineTuningJob": FineTuningJob,
-    "FineTuningJobEvent": FineTuningJobEvent,
-    "FineTuningJobCheckpoint": FineTuningJobCheckpoint,
-    "OpenAIFile": FileObject,
-    "DeleteFileResponse": FileDeleted,
-    "ListPaginatedFineTuningJobsResponse": Page[FineTuningJob],
-    "ListFineTuningJobEventsResponse": Page[FineTuningJobEvent],
-    "ListFineTuningJobCheckpointsResponse": Page[FineTuningJobCheckpoint],
-    "ListFilesResponse": Page[FileObject],
-}
+SCHEMAS: dict[str, Any] = load_spec()["components"]["schemas"]
 
 #: Fields each model cannot do without (the models are lenient about the rest).
 MODEL_REQUIRED: dict[str, tuple[str, ...]] = {
@@ -156,7 +132,7 @@ def valid(name: str) -> st.SearchStrategy[Any]:
 
 # -- properties ----------------------------------------------------------------------------
 
-NAMES = sorted(MODELS)
+NAMES = sorted(RESPONSE_MODELS)
 SETTINGS = settings(
     max_examples=25,
     deadline=None,
@@ -181,7 +157,7 @@ def _same_json(left: Any, right: Any) -> bool:
 @SETTINGS
 @given(data=st.data())
 def test_spec_valid_payloads_structure_and_round_trip(name: str, data: st.DataObject) -> None:
-    model = MODELS[name]
+    model = RESPONSE_MODELS[name]
     payload = data.draw(valid(name), label=name)
     obj = structure(copy.deepcopy(payload), model, request_id="req_1")
     assert obj.request_id == "req_1"
@@ -260,7 +236,7 @@ def _check_only_response_validation_error(body: Any, model: Any) -> None:
 def test_corrupted_payloads_raise_only_response_validation_error(
     name: str, data: st.DataObject
 ) -> None:
-    model = MODELS[name]
+    model = RESPONSE_MODELS[name]
     body = data.draw(valid(name), label=name)
     for _ in range(data.draw(st.integers(1, 3), label="corruptions")):
         path = data.draw(st.sampled_from(_paths(body)), label="path")
@@ -274,7 +250,7 @@ def test_corrupted_payloads_raise_only_response_validation_error(
 @SETTINGS
 @given(data=st.data())
 def test_a_broken_required_field_is_named_by_its_path(name: str, data: st.DataObject) -> None:
-    model = MODELS[name]
+    model = RESPONSE_MODELS[name]
     body = data.draw(valid(name), label=name)
     field = data.draw(st.sampled_from(MODEL_REQUIRED[name]), label="field")
     hows = ["missing", "null", "wrong type", "deep"]
@@ -299,7 +275,7 @@ def test_a_broken_required_field_is_named_by_its_path(name: str, data: st.DataOb
 @given(body=_WRONG.filter(lambda v: not isinstance(v, dict)))
 def test_a_body_that_is_not_an_object(name: str, body: Any) -> None:
     with pytest.raises(ResponseValidationError) as info:
-        structure(body, MODELS[name])
+        structure(body, RESPONSE_MODELS[name])
     assert all(line.startswith("$") for line in info.value.errors)
 
 
@@ -313,5 +289,5 @@ def test_a_bad_item_in_a_page_is_named_by_its_index(name: str, data: st.DataObje
     items[index]["id"] = data.draw(st.integers() | st.none() | st.lists(_TEXT), label="bad id")
     body = {"object": "list", "data": items, "has_more": False}
     with pytest.raises(ResponseValidationError) as info:
-        structure(body, MODELS[name])
+        structure(body, RESPONSE_MODELS[name])
     assert f"$.data[{index}].id: " in "\n".join(info.value.errors)

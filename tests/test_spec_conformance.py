@@ -13,11 +13,9 @@ from __future__ import annotations
 import enum
 import inspect
 import json
-import os
 import re
 import types
 import typing
-from pathlib import Path
 from typing import Any, Literal, Union, get_args, get_origin
 
 import attrs
@@ -29,12 +27,8 @@ from ftjobs.models import (
     CheckpointMetrics,
     DpoHyperparameters,
     DpoMethod,
-    FileDeleted,
-    FileObject,
     FineTuneMethod,
     FineTuningJob,
-    FineTuningJobCheckpoint,
-    FineTuningJobEvent,
     Hyperparameters,
     JobError,
     JobStatus,
@@ -48,41 +42,17 @@ from ftjobs.models import (
 )
 from ftjobs.resources.files import UPLOAD_PURPOSES, Files
 from ftjobs.resources.jobs import Jobs
+from tests.spec import RESPONSE_MODELS, SPEC_PATH, load_spec
 
-yaml = pytest.importorskip("yaml")
+pytest.importorskip("yaml")
 
-_REPO = Path(__file__).resolve().parents[1]
-_SPEC_NAME = "openai-fine-tuning.openapi.yaml"
-
-
-def _spec_path() -> Path | None:
-    for candidate in (
-        os.environ.get("FTJOBS_SPEC", ""),
-        str(_REPO.parent / "shared" / "spec" / _SPEC_NAME),
-    ):
-        if candidate and Path(candidate).is_file():
-            return Path(candidate)
-    return None
-
-
-_PATH = _spec_path()
-pytestmark = pytest.mark.skipif(_PATH is None, reason="../shared/spec is not beside the repo")
-SPEC: dict[str, Any] = (
-    yaml.safe_load(_PATH.read_text(encoding="utf-8")) if _PATH is not None else {}
-)
+pytestmark = pytest.mark.skipif(SPEC_PATH is None, reason="../shared/spec is not beside the repo")
+SPEC: dict[str, Any] = load_spec() if SPEC_PATH is not None else {}
 SCHEMAS: dict[str, Any] = SPEC.get("components", {}).get("schemas", {})
 
-# Response schemas and the model each maps to (pages: their items' model).
+# Named schemas and the model each maps to: the response schemas, and those nested in them.
 TOP_LEVEL: dict[str, Any] = {
-    "FineTuningJob": FineTuningJob,
-    "FineTuningJobEvent": FineTuningJobEvent,
-    "FineTuningJobCheckpoint": FineTuningJobCheckpoint,
-    "OpenAIFile": FileObject,
-    "DeleteFileResponse": FileDeleted,
-    "ListPaginatedFineTuningJobsResponse": Page[FineTuningJob],
-    "ListFineTuningJobEventsResponse": Page[FineTuningJobEvent],
-    "ListFineTuningJobCheckpointsResponse": Page[FineTuningJobCheckpoint],
-    "ListFilesResponse": Page[FileObject],
+    **RESPONSE_MODELS,
     "FineTuneMethod": FineTuneMethod,
     "FineTuneSupervisedMethod": SupervisedMethod,
     "FineTuneDPOMethod": DpoMethod,

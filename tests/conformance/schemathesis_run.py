@@ -31,12 +31,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ftjobs.emulator import EmulatorConfig, serve_emulator
+from tests.spec import load_spec
 
-REPO = Path(__file__).resolve().parents[2]
-SPEC = REPO.parent / "shared" / "spec" / "openai-fine-tuning.openapi.yaml"
 EXCLUDED_CHECKS = ("status_code_conformance", "positive_data_acceptance")
 API_KEY = "sk-emulator"
 
@@ -53,14 +50,6 @@ QUERY_STRING_LIMITS = (
     "value (schemathesis' negative case) arrives as the text 'null' and is a valid filter",
 )
 """Negative cases a query string cannot express: the schema is loosened for them."""
-
-
-def spec_path() -> Path | None:
-    """The spec beside the repository, or ``$FTJOBS_SPEC``, or None."""
-    for candidate in (os.environ.get("FTJOBS_SPEC", ""), str(SPEC)):
-        if candidate and Path(candidate).is_file():
-            return Path(candidate)
-    return None
 
 
 def patched_spec(raw: dict[str, Any]) -> dict[str, Any]:
@@ -175,10 +164,7 @@ def run(
     timeout: float = 1800.0,
 ) -> tuple[int, dict[str, Any], str]:
     """Run schemathesis once; return (exit code, figures, console output)."""
-    path = spec_path()
-    if path is None:
-        raise FileNotFoundError("the spec is not beside the repository (../shared/spec)")
-    spec = patched_spec(yaml.safe_load(path.read_text(encoding="utf-8")))
+    spec = patched_spec(load_spec())
     with tempfile.TemporaryDirectory(prefix="ftjobs-st-") as tmp:
         spec_file = Path(tmp) / "spec.json"
         spec_file.write_text(json.dumps(spec), encoding="utf-8")

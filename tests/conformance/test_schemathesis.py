@@ -13,9 +13,10 @@ import pytest
 
 pytest.importorskip("schemathesis")
 
-from tests.conformance.schemathesis_run import run, spec_path
+from tests.conformance.schemathesis_run import run
+from tests.spec import SPEC_PATH
 
-pytestmark = pytest.mark.skipif(spec_path() is None, reason="../shared/spec is not beside the repo")
+pytestmark = pytest.mark.skipif(SPEC_PATH is None, reason="../shared/spec is not beside the repo")
 
 
 def test_emulator_conforms_to_the_spec() -> None:

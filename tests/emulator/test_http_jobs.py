@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from ftjobs.emulator import EmulatorHandle, ManualClock
 from tests.emulator.conftest import Api
 from tests.emulator.helpers import chat_file, chat_line
-
-SPEC = Path(__file__).resolve().parents[3] / "shared" / "spec" / "openai-fine-tuning.openapi.yaml"
+from tests.spec import SPEC_PATH, load_spec
 
 
 @pytest.fixture(scope="module")
 def schemas() -> dict[str, Any]:
-    if not SPEC.exists():
+    if SPEC_PATH is None:
         pytest.skip("shared/spec is not beside the repository")
-    spec = yaml.safe_load(SPEC.read_text())
-    found: dict[str, Any] = spec["components"]["schemas"]
+    found: dict[str, Any] = load_spec()["components"]["schemas"]
     return found
 
 
