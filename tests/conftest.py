@@ -55,6 +55,36 @@ def job_payload(job_id: str = "ftjob-abc123", **overrides: Any) -> dict[str, Any
     return body
 
 
+def azure_job_payload(job_id: str = "ftjob-az1", **overrides: Any) -> dict[str, Any]:
+    """A job as Azure OpenAI returns it."""
+    body: dict[str, Any] = {
+        "id": job_id,
+        "object": "fine_tuning.job",
+        "created_at": 1721764800,
+        "model": "gpt-4o-mini-2024-07-18",
+        "status": "pending",
+        "organization_id": None,
+        "result_files": None,
+        "training_file": "file-abc",
+        "validation_file": None,
+        "fine_tuned_model": None,
+        "finished_at": None,
+        "hyperparameters": {"n_epochs": -1, "batch_size": -1, "learning_rate_multiplier": 1},
+        "seed": 105,
+        "trained_tokens": None,
+        "estimated_finish": None,
+        "integrations": None,
+        "method": {
+            "type": "supervised",
+            "supervised": {"hyperparameters": {"n_epochs": -1, "batch_size": -1}},
+        },
+        "user_provided_suffix": "contoso",
+        "trainingType": "standard",
+    }
+    body.update(overrides)
+    return body
+
+
 def event_payload(event_id: str, **overrides: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "object": "fine_tuning.job.event",

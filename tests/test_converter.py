@@ -31,6 +31,7 @@ from ftjobs.models import (
     WandbConfig,
     WandbIntegration,
 )
+from tests.conftest import azure_job_payload
 from tests.spec import RESPONSE_MODELS, SPEC_PATH, load_spec
 
 FULL_JOB: dict[str, Any] = {
@@ -367,35 +368,13 @@ def test_unknown_integration_type_is_kept() -> None:
 
 
 def test_azure_like_job() -> None:
-    body = {
-        "id": "ftjob-0123456789abcdef",
-        "object": "fine_tuning.job",
-        "created_at": 1721764800,
-        "model": "gpt-4o-mini-2024-07-18",
-        "status": "pending",
-        "organization_id": None,
-        "result_files": None,
-        "training_file": "file-abc",
-        "validation_file": None,
-        "fine_tuned_model": None,
-        "finished_at": None,
-        "hyperparameters": {"n_epochs": -1, "batch_size": -1, "learning_rate_multiplier": 1},
-        "seed": 105,
-        "trained_tokens": None,
-        "estimated_finish": None,
-        "integrations": None,
-        "method": {
-            "type": "supervised",
-            "supervised": {"hyperparameters": {"n_epochs": -1, "batch_size": -1}},
-        },
-        "user_provided_suffix": "contoso",
-    }
+    body = azure_job_payload("ftjob-0123456789abcdef")
     job = structure(body, FineTuningJob, request_id="apim-req-1")
     assert job.status == "pending" and not job.is_terminal
     assert job.hyperparameters == Hyperparameters(-1, 1.0, -1)
     assert job.result_files == ()
     assert job.organization_id is None
-    assert job.extra == {"user_provided_suffix": "contoso"}
+    assert job.extra == {"user_provided_suffix": "contoso", "trainingType": "standard"}
     assert job.request_id == "apim-req-1"
 
 

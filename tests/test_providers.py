@@ -14,7 +14,7 @@ from yarl import URL
 import ftjobs
 from ftjobs.models import JobStatus
 
-from .conftest import job_payload, sent
+from .conftest import azure_job_payload, job_payload, sent
 
 ENDPOINT = "https://contoso.openai.azure.com"
 AZURE_KEY = "azure-secret-key-0123456789abcdef"
@@ -38,36 +38,6 @@ _ENV = (
 def no_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in _ENV:
         monkeypatch.delenv(name, raising=False)
-
-
-def azure_job(job_id: str = "ftjob-az1", **overrides: Any) -> dict[str, Any]:
-    """A job as Azure OpenAI returns it."""
-    body: dict[str, Any] = {
-        "id": job_id,
-        "object": "fine_tuning.job",
-        "created_at": 1721764800,
-        "model": "gpt-4o-mini-2024-07-18",
-        "status": "pending",
-        "organization_id": None,
-        "result_files": None,
-        "training_file": "file-abc",
-        "validation_file": None,
-        "fine_tuned_model": None,
-        "finished_at": None,
-        "hyperparameters": {"n_epochs": -1, "batch_size": -1, "learning_rate_multiplier": 1},
-        "seed": 105,
-        "trained_tokens": None,
-        "estimated_finish": None,
-        "integrations": None,
-        "method": {
-            "type": "supervised",
-            "supervised": {"hyperparameters": {"n_epochs": -1, "batch_size": -1}},
-        },
-        "user_provided_suffix": "contoso",
-        "trainingType": "standard",
-    }
-    body.update(overrides)
-    return body
 
 
 def _headers(call: tuple[Any, Any]) -> dict[str, str]:
@@ -126,7 +96,7 @@ async def test_azure_paths(
     mocked: aioresponses, kw: dict[str, Any], base_url: str, query: dict[str, str]
 ) -> None:
     url = f"{base_url}/fine_tuning/jobs/ftjob-az1"
-    mocked.get(URL(url).with_query(query) if query else url, payload=azure_job())
+    mocked.get(URL(url).with_query(query) if query else url, payload=azure_job_payload())
     async with _azure(**kw) as client:
         assert client.base_url == base_url
         job = await client.jobs.retrieve("ftjob-az1")
@@ -147,7 +117,7 @@ def test_azure_bad_api_name() -> None:
 
 
 async def test_azure_api_key_header_and_no_bearer(mocked: aioresponses) -> None:
-    mocked.get(f"{ENDPOINT}/openai/v1/fine_tuning/jobs/ftjob-az1", payload=azure_job())
+    mocked.get(f"{ENDPOINT}/openai/v1/fine_tuning/jobs/ftjob-az1", payload=azure_job_payload())
     async with _azure() as client:
         await client.jobs.retrieve("ftjob-az1")
     headers = _headers(sent(mocked, "GET")[0])
@@ -163,7 +133,7 @@ async def test_azure_environment(mocked: aioresponses, monkeypatch: pytest.Monke
     url = URL(f"{ENDPOINT}/openai/fine_tuning/jobs/ftjob-az1").with_query(
         {"api-version": "2024-10-21"}
     )
-    mocked.get(url, payload=azure_job())
+    mocked.get(url, payload=azure_job_payload())
     async with ftjobs.AsyncAzureClient() as client:
         assert client.api == "dated"
         assert client.api_version == "2024-10-21"
@@ -222,8 +192,8 @@ async def test_azure_token_provider_is_called_per_request(
 
     url = f"{ENDPOINT}/openai/v1/fine_tuning/jobs/ftjob-az1"
     mocked.get(url, status=503, payload={"error": {"message": "busy"}})
-    mocked.get(url, payload=azure_job())
-    mocked.get(url, payload=azure_job())
+    mocked.get(url, payload=azure_job_payload())
+    mocked.get(url, payload=azure_job_payload())
     async with _azure(azure_ad_token_provider=provider) as client:
         await client.jobs.retrieve("ftjob-az1")  # one retry: two attempts
         await client.jobs.retrieve("ftjob-az1")
@@ -234,7 +204,7 @@ async def test_azure_token_provider_is_called_per_request(
 
 
 async def test_azure_sync_token_provider(mocked: aioresponses) -> None:
-    mocked.get(f"{ENDPOINT}/openai/v1/fine_tuning/jobs/ftjob-az1", payload=azure_job())
+    mocked.get(f"{ENDPOINT}/openai/v1/fine_tuning/jobs/ftjob-az1", payload=azure_job_payload())
     async with _azure(azure_ad_token_provider=lambda: TOKEN) as client:
         await client.jobs.retrieve("ftjob-az1")
     assert _headers(sent(mocked, "GET")[0])["authorization"] == f"Bearer {TOKEN}"
@@ -253,7 +223,7 @@ async def test_azure_empty_token_is_a_configuration_error(mocked: aioresponses) 
 async def test_azure_job_differences_parse(mocked: aioresponses) -> None:
     mocked.get(
         f"{ENDPOINT}/openai/v1/fine_tuning/jobs/ftjob-az1",
-        payload=azure_job(),
+        payload=azure_job_payload(),
         headers={"apim-request-id": "apim-123"},
     )
     async with _azure() as client:
@@ -280,7 +250,9 @@ async def test_azure_job_differences_parse(mocked: aioresponses) -> None:
 async def test_azure_statuses(
     mocked: aioresponses, status: str, expected: Any, terminal: bool
 ) -> None:
-    mocked.get(f"{ENDPOINT}/openai/v1/fine_tuning/jobs/ftjob-az1", payload=azure_job(status=status))
+    mocked.get(
+        f"{ENDPOINT}/openai/v1/fine_tuning/jobs/ftjob-az1", payload=azure_job_payload(status=status)
+    )
     async with _azure() as client:
         job = await client.jobs.retrieve("ftjob-az1")
     assert job.status == expected
@@ -290,7 +262,7 @@ async def test_azure_statuses(
 async def test_azure_wait_goes_through_canceling_to_cancelled(mocked: aioresponses) -> None:
     url = f"{ENDPOINT}/openai/v1/fine_tuning/jobs/ftjob-az1"
     for status in ("running", "canceling", "canceling", "canceled"):
-        mocked.get(url, payload=azure_job(status=status))
+        mocked.get(url, payload=azure_job_payload(status=status))
     poll = ftjobs.PollPolicy(initial_interval=0.001, max_interval=0.002, jitter=0, timeout=10)
     async with _azure() as client:
         job = await client.jobs.wait_until_terminal("ftjob-az1", poll=poll)
@@ -299,7 +271,7 @@ async def test_azure_wait_goes_through_canceling_to_cancelled(mocked: aiorespons
 
 
 async def test_azure_extra_create_field_passes_through(mocked: aioresponses) -> None:
-    mocked.post(f"{ENDPOINT}/openai/v1/fine_tuning/jobs", payload=azure_job())
+    mocked.post(f"{ENDPOINT}/openai/v1/fine_tuning/jobs", payload=azure_job_payload())
     async with _azure() as client:
         await client.jobs.create(
             model="gpt-4o-mini-2024-07-18",
