@@ -128,6 +128,14 @@ def timeout(name: str, value: object) -> None:
         raise ValueError(f"{name} must be a positive, finite number of seconds, got {value!r}")
 
 
+def call_options(headers: object, query: object, seconds: object) -> None:
+    """The per-call options every resource method takes: ``extra_headers``, ``extra_query``
+    and ``timeout``."""
+    str_mapping("extra_headers", headers)
+    str_mapping("extra_query", query)
+    timeout("timeout", seconds)
+
+
 def str_mapping(name: str, value: object) -> Mapping[str, str] | None:
     """``None`` or a mapping of str to str (extra headers, extra query parameters)."""
     if value is None:

@@ -47,7 +47,7 @@ class Resource:
         extra_body: Mapping[str, Any] | None = None,
         timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> T:
-        _check_options(extra_headers, extra_query, timeout)
+        check.call_options(extra_headers, extra_query, timeout)
         if extra_body:
             body = {**(body or {}), **extra_body}
         if extra_query:
@@ -77,7 +77,7 @@ class Resource:
         timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> AsyncPaginator[Any]:
         # Checked now, not at the first page: a bad option should fail at the list call.
-        _check_options(extra_headers, extra_query, timeout)
+        check.call_options(extra_headers, extra_query, timeout)
         page_cls: type[Page[Any]] = Page[item_cls]  # type: ignore[valid-type]
 
         async def fetch(cursor: str | None) -> Page[Any]:
@@ -99,12 +99,3 @@ def _query_items(params: QueryParams | None) -> list[tuple[str, str]]:
     if params is None:
         return []
     return list(params.items()) if isinstance(params, Mapping) else list(params)
-
-
-def _check_options(
-    extra_headers: object, extra_query: object, timeout: float | NotGiven | None
-) -> None:
-    """The per-call options every method takes."""
-    check.str_mapping("extra_headers", extra_headers)
-    check.str_mapping("extra_query", extra_query)
-    check.timeout("timeout", timeout)

@@ -200,9 +200,7 @@ class Files(Resource):
     ) -> bytes:
         """Download a file's bytes (for example a job's result file)."""
         path = f"{_FILES}/{check.path_id('file_id', file_id)}/content"
-        check.str_mapping("extra_headers", extra_headers)
-        check.str_mapping("extra_query", extra_query)
-        check.timeout("timeout", timeout)
+        check.call_options(extra_headers, extra_query, timeout)
         response = await self._transport.request(
             "GET",
             path,
