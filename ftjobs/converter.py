@@ -714,29 +714,32 @@ def _auto_checks(tp: Any) -> list[str]:
     return [f"if {{t}}.__class__ is not int and {other}: raise _F"]
 
 
-def _special(tp: Any) -> bool:
-    # Unions with a hook of their own (see _configure), not plain Optional[...].
-    return _is_job_error(tp) or _is_integration(tp) or _is_status(tp) or _is_auto_union(tp)
+def _plain_optional(tp: Any) -> Any:
+    """The ``X`` of an ``X | None`` checked inline as "None, or an X" (None for other types).
+
+    Not a nullable auto union nor ``JobError | None``: those have checks of their own.
+    """
+    if _is_optional(tp) and not _is_auto_union(tp) and not _is_job_error(tp):
+        return next(a for a in get_args(tp) if a is not _NoneType)
+    return None
 
 
 def _none_is_none(tp: Any) -> bool:
     """Whether a null for this type structures to None (so that a None default can skip it)."""
-    return (_is_optional(tp) and not _is_integration(tp)) or (
-        _is_auto_union(tp) and _NoneType in get_args(tp)
-    )
+    return _is_optional(tp) or (_is_auto_union(tp) and _NoneType in get_args(tp))
 
 
 def _field_body(tp: Any, target: str, key: str, names: dict[str, Any]) -> list[str]:
     """Statements that check (and convert, in place) the JSON value held in ``target``."""
     if tp in _SCALAR_CHECKS:
         return [line.format(t=target) for line in _SCALAR_CHECKS[tp]]
-    if _is_auto_union(tp) and not (_is_job_error(tp) or _is_integration(tp) or _is_status(tp)):
+    if _is_auto_union(tp):
         return [line.format(t=target) for line in _auto_checks(tp)]
-    if _is_optional(tp) and not _special(tp):
-        inner = next(a for a in get_args(tp) if a is not _NoneType)
+    inner = _plain_optional(tp)
+    if inner is not None:
         body = _field_body(inner, target, key, names)
         return [f"if {target} is not None:", *("    " + b for b in body)]
-    if _is_status(tp) and not (_is_job_error(tp) or _is_integration(tp)):
+    if _is_status(tp):
         names["_SB"] = _STATUS_BY_VALUE
         return [
             f"if {target}.__class__ is not str: raise _F",
@@ -783,16 +786,17 @@ def _fast_model(tp: Any) -> _FastHook:
             continue
         known.append(a.name)
         target = values[a.name] = f"f{i}"
+        if default is None and _none_is_none(ftype):
+            # Missing and null both give None: one lookup, one test (which a plain optional's
+            # own body would repeat, so its inner type's body is used).
+            inner = _plain_optional(ftype)
+            body = _field_body(ftype if inner is None else inner, target, f"{i}", names)
+            lines += [f"{target} = o.get({a.name!r})", f"if {target} is not None:"]
+            lines += ["    " + b for b in body]
+            continue
         body = _field_body(ftype, target, f"{i}", names)
         if default is attrs.NOTHING:
             lines += [f"{target} = o[{a.name!r}]", *body]
-        elif default is None and _none_is_none(ftype):
-            # Missing and null both give None: one lookup, one test.
-            if _is_optional(ftype) and not _special(ftype):
-                inner = next(x for x in get_args(ftype) if x is not _NoneType)
-                body = _field_body(inner, target, f"{i}", names)
-            lines += [f"{target} = o.get({a.name!r})", f"if {target} is not None:"]
-            lines += ["    " + b for b in body]
         else:
             lines += [f"{target} = o.get({a.name!r}, _M)"]
             if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
