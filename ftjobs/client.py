@@ -133,8 +133,6 @@ class AsyncClient:
         check.timeout("timeout", timeout)
         # 0 is aiohttp's "no limit".
         check.require_int("connection_limit", connection_limit, 0)
-        if not isinstance(base_url, str):
-            raise TypeError(f"base_url must be a str, got {type(base_url).__name__}")
         self.base_url = base_url.rstrip("/")
         if not self.base_url.startswith(("http://", "https://")):
             raise ConfigurationError(
