@@ -346,10 +346,9 @@ class JobWaiter:
             self._pacer.succeeded(job.status, headers=headers, last_event_id=newest_event)
             if job.is_terminal:
                 return StepResult(job, tuple(updates), None, None)
-        # This step's updates are lost with a WaitTimeout: its token resumes from before them,
-        # so they are delivered on resume rather than skipped.
-        resume = before if updates else (self._pacer.state, self._last_checkpoint_id)
-        self._pacer.check(lambda reason: self._timeout_error(reason, self._token(*resume)))
+        # A WaitTimeout hands the caller nothing of this step: its token resumes from before
+        # the step, so the step's updates are delivered on resume rather than skipped.
+        self._pacer.check(lambda reason: self._timeout_error(reason, self._token(*before)))
         estimated = self.job.estimated_finish if self.job is not None else None
         delay = self._pacer.delay(estimated)
         return StepResult(self.job, tuple(updates), self.continuation_token(), delay, error)
