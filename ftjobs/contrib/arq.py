@@ -360,24 +360,19 @@ async def ftjobs_wait(
     except Exception as exc:
         raise _retry_wait(job_id, exc, rt) from exc
     job: dict[str, Any] | None = None if outcome.job is None else unstructure(outcome.job)
+    if isinstance(outcome, WaitDone):
+        token, then = None, _follow_up(job_id, follow_up, follow_up_queue, job)
+    else:
+        token, then = outcome.token, None
     try:
-        if isinstance(outcome, WaitDone):
-            await rt.store.record(
-                job_id,
-                token=None,
-                status=str(outcome.job.status),
-                job=job,
-                events=outcome.events,
-                follow_up=_follow_up(job_id, follow_up, follow_up_queue, job),
-            )
-        else:
-            await rt.store.record(
-                job_id,
-                token=outcome.token,
-                status=None if outcome.job is None else str(outcome.job.status),
-                job=job,
-                events=outcome.events,
-            )
+        await rt.store.record(
+            job_id,
+            token=token,
+            status=None if outcome.job is None else str(outcome.job.status),
+            job=job,
+            events=outcome.events,
+            follow_up=then,
+        )
     except Exception as exc:
         raise _retry_wait(job_id, exc, rt) from exc
     if isinstance(outcome, WaitDone):
