@@ -288,7 +288,6 @@ class JobWaiter:
             state = token.to_state(now=clock(), wall_now=wall_clock())
             self._last_checkpoint_id = token.last_checkpoint_id
         self._pacer = Pacer(self.policy, state, clock=clock, wall_clock=wall_clock, rng=rng)
-        self._last_eta: int | None = None
 
     @property
     def state(self) -> PollState:
@@ -373,9 +372,8 @@ class JobWaiter:
         previous = self._pacer.state.last_status
         if str(job.status) != previous:
             updates.append(StatusChanged(job, previous))
-        if self.job is not None and job.estimated_finish != self._last_eta:
-            updates.append(EtaChanged(job, self._last_eta))
-        self._last_eta = job.estimated_finish
+        if self.job is not None and job.estimated_finish != self.job.estimated_finish:
+            updates.append(EtaChanged(job, self.job.estimated_finish))
         return updates
 
     async def _new_events(self, job: FineTuningJob) -> list[JobUpdate]:
