@@ -184,7 +184,6 @@ class ContinuationToken:
         now: float,
         wall_now: float,
         base_url: str,
-        last_checkpoint_id: str | None = None,
     ) -> ContinuationToken:
         """Capture ``state`` at ``now`` (the state's clock) / ``wall_now`` (unix time)."""
         left = state.time_left(now)
@@ -197,7 +196,7 @@ class ContinuationToken:
             queued_used=_round(state.queued_used_at(now)),
             attempt=min(state.attempt, _MAX_ATTEMPT),
             issued_at=_round(max(wall_now, 0.0)),
-            last_checkpoint_id=last_checkpoint_id,
+            last_checkpoint_id=state.last_checkpoint_id,
         )
 
     def to_state(self, *, now: float, wall_now: float) -> PollState:
@@ -216,6 +215,7 @@ class ContinuationToken:
             last_poll_at=None if self.last_status is None else now - gap,
             queued_used=self.queued_used,
             last_event_id=self.last_event_id,
+            last_checkpoint_id=self.last_checkpoint_id,
         )
 
     def encode(self) -> str:

@@ -193,6 +193,7 @@ class PollState:
         failing_since: ``now`` of the first of those failures, or ``None``.
         rate_limited: 429 answers since the last successful poll.
         last_event_id: Id of the newest event already seen (for ``after=`` cursors).
+        last_checkpoint_id: Id of the newest checkpoint already seen.
     """
 
     started_at: float
@@ -205,6 +206,7 @@ class PollState:
     failing_since: float | None = None
     rate_limited: int = 0
     last_event_id: str | None = None
+    last_checkpoint_id: str | None = None
 
     @classmethod
     def start(cls, policy: PollPolicy, *, now: float) -> PollState:
@@ -222,6 +224,7 @@ class PollState:
         *,
         now: float,
         last_event_id: str | None = None,
+        last_checkpoint_id: str | None = None,
     ) -> PollState:
         """Record a successful poll that saw ``status`` at ``now``.
 
@@ -230,6 +233,7 @@ class PollState:
             now: The clock reading when the response arrived.
             last_event_id: Newest event id seen by this poll, if it listed events; ``None``
                 keeps the previous one.
+            last_checkpoint_id: The same for checkpoints.
         """
         key = status_key(status)
         changed = key != self.last_status
@@ -243,6 +247,9 @@ class PollState:
             failing_since=None,
             rate_limited=0,
             last_event_id=self.last_event_id if last_event_id is None else last_event_id,
+            last_checkpoint_id=(
+                self.last_checkpoint_id if last_checkpoint_id is None else last_checkpoint_id
+            ),
         )
 
     def after_failure(self, *, now: float, rate_limited: bool = False) -> PollState:

@@ -185,11 +185,17 @@ class Pacer:
         *,
         headers: Mapping[str, str] | None = None,
         last_event_id: str | None = None,
+        last_checkpoint_id: str | None = None,
     ) -> None:
         """Record a successful poll that saw ``status`` (``headers`` may carry a hint)."""
         self._hint = poll_hint(headers, self._wall_clock)
         self._error = None
-        self.state = self.state.after_poll(status, now=self._clock(), last_event_id=last_event_id)
+        self.state = self.state.after_poll(
+            status,
+            now=self._clock(),
+            last_event_id=last_event_id,
+            last_checkpoint_id=last_checkpoint_id,
+        )
 
     async def bounded(self, poll: Awaitable[_T]) -> _T:
         """Await ``poll``, abandoning it :data:`DEADLINE_GRACE` seconds after the deadline.
@@ -283,12 +289,9 @@ class JobWaiter:
         """The job as last seen."""
         if token is None:
             state = PollState.start(self.policy, now=clock())
-            self._last_checkpoint_id: str | None = None
         else:
             state = token.to_state(now=clock(), wall_now=wall_clock())
-            self._last_checkpoint_id = token.last_checkpoint_id
         self._pacer = Pacer(self.policy, state, clock=clock, wall_clock=wall_clock, rng=rng)
-        self._last_eta: int | None = None
 
     @property
     def state(self) -> PollState:
@@ -302,16 +305,15 @@ class JobWaiter:
 
     def continuation_token(self) -> str:
         """A token that resumes this wait elsewhere, with no event repeated or lost."""
-        return self._token(self._pacer.state, self._last_checkpoint_id)
+        return self._token(self._pacer.state)
 
-    def _token(self, state: PollState, last_checkpoint_id: str | None) -> str:
+    def _token(self, state: PollState) -> str:
         return ContinuationToken.from_state(
             self.job_id,
             state,
             now=self._pacer.now(),
             wall_now=self._pacer.wall_now(),
             base_url=self._jobs.base_url,
-            last_checkpoint_id=last_checkpoint_id,
         ).encode()
 
     async def _acquire(self) -> None:
@@ -327,7 +329,7 @@ class JobWaiter:
         """
         updates: list[JobUpdate] = []
         error: Exception | None = None
-        before = (self._pacer.state, self._last_checkpoint_id)
+        before = self._pacer.state
         try:
             job, headers, events = await self._pacer.bounded(self._poll())
             updates.extend(events)
@@ -343,13 +345,21 @@ class JobWaiter:
             newest_event = next(
                 (u.event.id for u in reversed(updates) if isinstance(u, EventReceived)), None
             )
-            self._pacer.succeeded(job.status, headers=headers, last_event_id=newest_event)
+            newest_checkpoint = next(
+                (u.checkpoint.id for u in reversed(updates) if isinstance(u, CheckpointReceived)),
+                None,
+            )
+            self._pacer.succeeded(
+                job.status,
+                headers=headers,
+                last_event_id=newest_event,
+                last_checkpoint_id=newest_checkpoint,
+            )
             if job.is_terminal:
                 return StepResult(job, tuple(updates), None, None)
-        # This step's updates are lost with a WaitTimeout: its token resumes from before them,
-        # so they are delivered on resume rather than skipped.
-        resume = before if updates else (self._pacer.state, self._last_checkpoint_id)
-        self._pacer.check(lambda reason: self._timeout_error(reason, self._token(*resume)))
+        # A WaitTimeout hands the caller nothing of this step: its token resumes from before
+        # the step, so the step's updates are delivered on resume rather than skipped.
+        self._pacer.check(lambda reason: self._timeout_error(reason, self._token(before)))
         estimated = self.job.estimated_finish if self.job is not None else None
         delay = self._pacer.delay(estimated)
         return StepResult(self.job, tuple(updates), self.continuation_token(), delay, error)
@@ -374,9 +384,8 @@ class JobWaiter:
         previous = self._pacer.state.last_status
         if str(job.status) != previous:
             updates.append(StatusChanged(job, previous))
-        if self.job is not None and job.estimated_finish != self._last_eta:
-            updates.append(EtaChanged(job, self._last_eta))
-        self._last_eta = job.estimated_finish
+        if self.job is not None and job.estimated_finish != self.job.estimated_finish:
+            updates.append(EtaChanged(job, self.job.estimated_finish))
         return updates
 
     async def _new_events(self, job: FineTuningJob) -> list[JobUpdate]:
@@ -388,10 +397,9 @@ class JobWaiter:
         updates: list[JobUpdate] = [EventReceived(job, e) for e in reversed(events)]
         if events or job.is_terminal:
             checkpoints = await self._since(
-                self._jobs.list_checkpoints(job.id, limit=_EVENT_PAGE), self._last_checkpoint_id
+                self._jobs.list_checkpoints(job.id, limit=_EVENT_PAGE),
+                self._pacer.state.last_checkpoint_id,
             )
-            if checkpoints:
-                self._last_checkpoint_id = checkpoints[0].id
             updates.extend(CheckpointReceived(job, c) for c in reversed(checkpoints))
         return updates
 

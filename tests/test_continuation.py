@@ -181,6 +181,18 @@ def test_state_round_trip_charges_the_gap() -> None:
     assert decoded.to_state(now=0.0, wall_now=4_000.0).time_left(0.0) == 900.0
 
 
+def test_both_cursors_ride_in_the_state_and_the_token() -> None:
+    state = PollState.start(PollPolicy(), now=0.0)
+    state = state.after_poll("running", now=1.0, last_event_id="ftevent-1", last_checkpoint_id="c1")
+    state = state.after_poll("running", now=2.0)  # a poll that saw nothing new keeps both
+    token = ContinuationToken.from_state("ftjob-1", state, now=3.0, wall_now=10.0, base_url=BASE)
+    assert (token.last_event_id, token.last_checkpoint_id) == ("ftevent-1", "c1")
+    resumed = ContinuationToken.decode(token.encode(), base_url=BASE).to_state(
+        now=0.0, wall_now=10.0
+    )
+    assert (resumed.last_event_id, resumed.last_checkpoint_id) == ("ftevent-1", "c1")
+
+
 def test_state_round_trip_unbounded_and_expired() -> None:
     forever = PollState.start(PollPolicy(timeout=None), now=0.0)
     token = ContinuationToken.from_state("ftjob-1", forever, now=5.0, wall_now=1.0, base_url=BASE)

@@ -159,3 +159,17 @@ async def test_unknown_status_survives_a_continuation_token(
     assert result.token is not None and not result.done
     resumed = client.jobs.waiter(result.token)
     assert resumed.state.last_status == "pending"
+
+
+async def test_eta_changes_are_reported_against_the_previous_poll(
+    mocked: aioresponses, client: ftjobs.AsyncClient
+) -> None:
+    for eta in (None, 2_000_000_000, 2_000_000_000, 2_000_000_600):
+        mocked.get(JOB_URL, payload=job_payload("ftjob-1", status="running", estimated_finish=eta))
+    waiter = client.jobs.waiter("ftjob-1")
+    changes = []
+    for _ in range(4):
+        result = await waiter.step()
+        changes += [u.previous for u in result.updates if isinstance(u, ftjobs.EtaChanged)]
+    # The first poll reports its status, not an ETA change; a repeated ETA is no change.
+    assert changes == [None, 2_000_000_000]

@@ -44,7 +44,7 @@ from .._types import NOT_GIVEN, NotGiven
 from ..client import AsyncClient
 from ..converter import structure, unstructure
 from ..models import FineTuningJob
-from ..polling import PollPolicy
+from ..polling import DEFAULT_TIMEOUT, PollPolicy
 from ._redis import FollowUp, RedisWaitStore
 from ._tasks import (
     CreateFailed,
@@ -84,7 +84,7 @@ CREATE_TASK = "ftjobs_create"
 #: arq function name of the wait task (one step per run).
 WAIT_TASK = "ftjobs_wait"
 #: Budget of a wait when none is given (seconds): the SDK's default, 24 h.
-DEFAULT_BUDGET = 24 * 3600.0
+DEFAULT_BUDGET = DEFAULT_TIMEOUT
 # Room between the wait's budget and arq's expiry of the task: the budget runs out first and
 # ends the wait with a resumable WaitFailed instead of arq's silent "job expired".
 _EXPIRY_MARGIN = 3600.0
@@ -360,24 +360,19 @@ async def ftjobs_wait(
     except Exception as exc:
         raise _retry_wait(job_id, exc, rt) from exc
     job: dict[str, Any] | None = None if outcome.job is None else unstructure(outcome.job)
+    if isinstance(outcome, WaitDone):
+        token, then = None, _follow_up(job_id, follow_up, follow_up_queue, job)
+    else:
+        token, then = outcome.token, None
     try:
-        if isinstance(outcome, WaitDone):
-            await rt.store.record(
-                job_id,
-                token=None,
-                status=str(outcome.job.status),
-                job=job,
-                events=outcome.events,
-                follow_up=_follow_up(job_id, follow_up, follow_up_queue, job),
-            )
-        else:
-            await rt.store.record(
-                job_id,
-                token=outcome.token,
-                status=None if outcome.job is None else str(outcome.job.status),
-                job=job,
-                events=outcome.events,
-            )
+        await rt.store.record(
+            job_id,
+            token=token,
+            status=None if outcome.job is None else str(outcome.job.status),
+            job=job,
+            events=outcome.events,
+            follow_up=then,
+        )
     except Exception as exc:
         raise _retry_wait(job_id, exc, rt) from exc
     if isinstance(outcome, WaitDone):
