@@ -716,6 +716,27 @@ _JSON = st.recursive(
 )
 
 
+def _corrupt(body: Any, path: list[Any], value: Any) -> None:
+    """Set ``value`` (or drop the key, for ``_DROP``) as deep along ``path`` in ``body`` as the
+    path exists; an int step means the first item of a list."""
+    node: Any = body
+    for step in path[:-1]:
+        nxt = node.get(step) if isinstance(node, dict) else None
+        if isinstance(step, int) and isinstance(node, list) and node:
+            nxt = node[0]
+        if not isinstance(nxt, (dict, list)):
+            break
+        node = nxt
+    if isinstance(node, dict):
+        key = path[-1] if isinstance(path[-1], str) else "x"
+        if value is _DROP:
+            node.pop(key, None)
+        else:
+            node[key] = value
+    elif node:
+        node[0] = None if value is _DROP else value
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     path=st.lists(
@@ -745,18 +766,7 @@ _JSON = st.recursive(
 )
 def test_any_corruption_raises_only_response_validation_error(path: list[Any], value: Any) -> None:
     body = copy.deepcopy(FULL_JOB)
-    node: Any = body
-    for step in path[:-1]:
-        nxt = node.get(step) if isinstance(node, dict) else None
-        if isinstance(step, int) and isinstance(node, list) and node:
-            nxt = node[0]
-        if not isinstance(nxt, (dict, list)):
-            break
-        node = nxt
-    if isinstance(node, dict):
-        node[path[-1] if isinstance(path[-1], str) else "x"] = value
-    elif node:
-        node[0] = value
+    _corrupt(body, path, value)
     try:
         job = structure(body, FineTuningJob)
     except ResponseValidationError as exc:
@@ -901,22 +911,7 @@ def test_fast_path_never_disagrees_with_the_validating_path(path: list[Any], val
         "type": "dpo",
         "dpo": {"hyperparameters": {"beta": 0.1, "n_epochs": "auto", "batch_size": 2}},
     }
-    node: Any = body
-    for step in path[:-1]:
-        nxt = node.get(step) if isinstance(node, dict) else None
-        if isinstance(step, int) and isinstance(node, list) and node:
-            nxt = node[0]
-        if not isinstance(nxt, (dict, list)):
-            break
-        node = nxt
-    if isinstance(node, dict):
-        key = path[-1] if isinstance(path[-1], str) else "x"
-        if value is _DROP:
-            node.pop(key, None)
-        else:
-            node[key] = value
-    elif node:
-        node[0] = None if value is _DROP else value
+    _corrupt(body, path, value)
     for cl, data in (
         (FineTuningJob, body),
         (Page[FineTuningJob], {"object": "list", "data": [body], "has_more": False}),
