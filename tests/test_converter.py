@@ -32,7 +32,7 @@ from ftjobs.models import (
     WandbIntegration,
 )
 from tests.conftest import azure_job_payload
-from tests.spec import RESPONSE_MODELS, SPEC_PATH, load_spec
+from tests.spec import SPEC_PATH, response_examples
 
 FULL_JOB: dict[str, Any] = {
     "object": "fine_tuning.job",
@@ -781,27 +781,10 @@ def test_any_corruption_raises_only_response_validation_error(path: list[Any], v
 
 
 def _spec_examples() -> list[tuple[str, Any, str]]:
-    """(where, model, example text) for every response example in the spec."""
     if SPEC_PATH is None:
         return []
     pytest.importorskip("yaml")
-    spec = load_spec()
-    found: list[tuple[str, Any, str]] = []
-    for route, operations in spec["paths"].items():
-        for method, op in operations.items():
-            content = op.get("responses", {}).get("200", {}).get("content", {})
-            ref = content.get("application/json", {}).get("schema", {}).get("$ref", "")
-            model = RESPONSE_MODELS.get(ref.rsplit("/", 1)[-1])
-            examples = op.get("x-oaiMeta", {}).get("examples", [])
-            for ex in examples if isinstance(examples, list) else [examples]:
-                if model is not None and isinstance(ex.get("response"), str):
-                    where = f"{method.upper()} {route} {ex.get('title', '')}".strip()
-                    found.append((where, model, ex["response"]))
-    for name, schema in spec["components"]["schemas"].items():
-        example = schema.get("x-oaiMeta", {}).get("example")
-        if name in RESPONSE_MODELS and isinstance(example, str):
-            found.append((f"schema {name}", RESPONSE_MODELS[name], example))
-    return found
+    return response_examples()
 
 
 _EXAMPLES = _spec_examples()
