@@ -31,7 +31,7 @@ from ftjobs.models import (
     WandbConfig,
     WandbIntegration,
 )
-from tests.conftest import azure_job_payload
+from tests.conftest import azure_job_payload, drop_nulls
 from tests.spec import SPEC_PATH, response_examples
 
 FULL_JOB: dict[str, Any] = {
@@ -78,14 +78,6 @@ def _job(**changes: Any) -> dict[str, Any]:
 
 
 _DROP = object()
-
-
-def _drop_nulls(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _drop_nulls(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [_drop_nulls(v) for v in value]
-    return value
 
 
 # --- parsing ------------------------------------------------------------------------------
@@ -342,7 +334,7 @@ def test_unknown_fields_are_kept_and_round_trip() -> None:
 
     out = unstructure(job)
     # Nulls of known optional fields are left out; everything else comes back.
-    assert out == _drop_nulls(body)
+    assert out == drop_nulls(body)
     assert structure(out, FineTuningJob) == job
     assert json.loads(json.dumps(out)) == out
 
