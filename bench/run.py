@@ -51,7 +51,6 @@ WORKLOAD_TITLES = {
     "W3": "sequential retrieves",
     "W4": "iterate events",
 }
-UNIT = {"W1": "job", "W2": "request", "W3": "request", "W4": "event"}
 
 
 def _can_raise_priority() -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -186,3 +187,20 @@ async def fast_client(fast_emulator: EmulatorHandle) -> AsyncIterator[ftjobs.Asy
 
 
 FAST_POLL = ftjobs.PollPolicy(initial_interval=0.02, max_interval=0.2, timeout=30)
+
+
+def free_port() -> int:
+    """A loopback port that was free a moment ago (for servers started in a subprocess)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def drop_nulls(value: Any) -> Any:
+    """``value`` with every null-valued key removed, at any depth."""
+    if isinstance(value, dict):
+        return {k: drop_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [drop_nulls(v) for v in value]
+    return value

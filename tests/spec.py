@@ -61,3 +61,27 @@ RESPONSE_MODELS: dict[str, Any] = {
     "ListFilesResponse": Page[FileObject],
 }
 """The spec's response schemas and the model each is structured into."""
+
+
+@functools.cache
+def response_examples() -> list[tuple[str, Any, str]]:
+    """``(where, model, example text)`` for every response example in the spec: the
+    ``x-oaiMeta`` examples of the operations (``model`` is None when the operation's 200
+    schema is not in :data:`RESPONSE_MODELS`) and of the response schemas. Needs the spec."""
+    spec = load_spec()
+    found: list[tuple[str, Any, str]] = []
+    for route, operations in spec["paths"].items():
+        for method, op in operations.items():
+            content = op.get("responses", {}).get("200", {}).get("content", {})
+            ref = content.get("application/json", {}).get("schema", {}).get("$ref", "")
+            model = RESPONSE_MODELS.get(ref.rsplit("/", 1)[-1])
+            examples = op.get("x-oaiMeta", {}).get("examples", [])
+            for ex in examples if isinstance(examples, list) else [examples]:
+                if isinstance(ex.get("response"), str):
+                    where = f"{method.upper()} {route} {ex.get('title', '')}".strip()
+                    found.append((where, model, ex["response"]))
+    for name, schema in spec["components"]["schemas"].items():
+        example = schema.get("x-oaiMeta", {}).get("example")
+        if name in RESPONSE_MODELS and isinstance(example, str):
+            found.append((f"schema {name}", RESPONSE_MODELS[name], example))
+    return found

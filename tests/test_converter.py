@@ -31,8 +31,8 @@ from ftjobs.models import (
     WandbConfig,
     WandbIntegration,
 )
-from tests.conftest import azure_job_payload
-from tests.spec import RESPONSE_MODELS, SPEC_PATH, load_spec
+from tests.conftest import azure_job_payload, drop_nulls
+from tests.spec import SPEC_PATH, response_examples
 
 FULL_JOB: dict[str, Any] = {
     "object": "fine_tuning.job",
@@ -78,14 +78,6 @@ def _job(**changes: Any) -> dict[str, Any]:
 
 
 _DROP = object()
-
-
-def _drop_nulls(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _drop_nulls(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [_drop_nulls(v) for v in value]
-    return value
 
 
 # --- parsing ------------------------------------------------------------------------------
@@ -342,7 +334,7 @@ def test_unknown_fields_are_kept_and_round_trip() -> None:
 
     out = unstructure(job)
     # Nulls of known optional fields are left out; everything else comes back.
-    assert out == _drop_nulls(body)
+    assert out == drop_nulls(body)
     assert structure(out, FineTuningJob) == job
     assert json.loads(json.dumps(out)) == out
 
@@ -716,6 +708,27 @@ _JSON = st.recursive(
 )
 
 
+def _corrupt(body: Any, path: list[Any], value: Any) -> None:
+    """Set ``value`` (or drop the key, for ``_DROP``) as deep along ``path`` in ``body`` as the
+    path exists; an int step means the first item of a list."""
+    node: Any = body
+    for step in path[:-1]:
+        nxt = node.get(step) if isinstance(node, dict) else None
+        if isinstance(step, int) and isinstance(node, list) and node:
+            nxt = node[0]
+        if not isinstance(nxt, (dict, list)):
+            break
+        node = nxt
+    if isinstance(node, dict):
+        key = path[-1] if isinstance(path[-1], str) else "x"
+        if value is _DROP:
+            node.pop(key, None)
+        else:
+            node[key] = value
+    elif node:
+        node[0] = None if value is _DROP else value
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     path=st.lists(
@@ -745,18 +758,7 @@ _JSON = st.recursive(
 )
 def test_any_corruption_raises_only_response_validation_error(path: list[Any], value: Any) -> None:
     body = copy.deepcopy(FULL_JOB)
-    node: Any = body
-    for step in path[:-1]:
-        nxt = node.get(step) if isinstance(node, dict) else None
-        if isinstance(step, int) and isinstance(node, list) and node:
-            nxt = node[0]
-        if not isinstance(nxt, (dict, list)):
-            break
-        node = nxt
-    if isinstance(node, dict):
-        node[path[-1] if isinstance(path[-1], str) else "x"] = value
-    elif node:
-        node[0] = value
+    _corrupt(body, path, value)
     try:
         job = structure(body, FineTuningJob)
     except ResponseValidationError as exc:
@@ -771,27 +773,10 @@ def test_any_corruption_raises_only_response_validation_error(path: list[Any], v
 
 
 def _spec_examples() -> list[tuple[str, Any, str]]:
-    """(where, model, example text) for every response example in the spec."""
     if SPEC_PATH is None:
         return []
     pytest.importorskip("yaml")
-    spec = load_spec()
-    found: list[tuple[str, Any, str]] = []
-    for route, operations in spec["paths"].items():
-        for method, op in operations.items():
-            content = op.get("responses", {}).get("200", {}).get("content", {})
-            ref = content.get("application/json", {}).get("schema", {}).get("$ref", "")
-            model = RESPONSE_MODELS.get(ref.rsplit("/", 1)[-1])
-            examples = op.get("x-oaiMeta", {}).get("examples", [])
-            for ex in examples if isinstance(examples, list) else [examples]:
-                if model is not None and isinstance(ex.get("response"), str):
-                    where = f"{method.upper()} {route} {ex.get('title', '')}".strip()
-                    found.append((where, model, ex["response"]))
-    for name, schema in spec["components"]["schemas"].items():
-        example = schema.get("x-oaiMeta", {}).get("example")
-        if name in RESPONSE_MODELS and isinstance(example, str):
-            found.append((f"schema {name}", RESPONSE_MODELS[name], example))
-    return found
+    return response_examples()
 
 
 _EXAMPLES = _spec_examples()
@@ -901,22 +886,7 @@ def test_fast_path_never_disagrees_with_the_validating_path(path: list[Any], val
         "type": "dpo",
         "dpo": {"hyperparameters": {"beta": 0.1, "n_epochs": "auto", "batch_size": 2}},
     }
-    node: Any = body
-    for step in path[:-1]:
-        nxt = node.get(step) if isinstance(node, dict) else None
-        if isinstance(step, int) and isinstance(node, list) and node:
-            nxt = node[0]
-        if not isinstance(nxt, (dict, list)):
-            break
-        node = nxt
-    if isinstance(node, dict):
-        key = path[-1] if isinstance(path[-1], str) else "x"
-        if value is _DROP:
-            node.pop(key, None)
-        else:
-            node[key] = value
-    elif node:
-        node[0] = None if value is _DROP else value
+    _corrupt(body, path, value)
     for cl, data in (
         (FineTuningJob, body),
         (Page[FineTuningJob], {"object": "list", "data": [body], "has_more": False}),

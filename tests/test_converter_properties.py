@@ -22,6 +22,7 @@ from ftjobs import (
     ResponseValidationError,
 )
 from ftjobs.converter import structure, unstructure
+from tests.conftest import drop_nulls
 from tests.spec import RESPONSE_MODELS, SPEC_PATH, load_spec
 
 pytest.importorskip("yaml")
@@ -140,17 +141,9 @@ SETTINGS = settings(
 )
 
 
-def _drop_nulls(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _drop_nulls(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [_drop_nulls(v) for v in value]
-    return value
-
-
 def _same_json(left: Any, right: Any) -> bool:
     """Equal as JSON, up to null-valued keys (the SDK omits them) and 1 vs 1.0."""
-    return bool(_drop_nulls(left) == _drop_nulls(right))
+    return bool(drop_nulls(left) == drop_nulls(right))
 
 
 @pytest.mark.parametrize("name", NAMES)

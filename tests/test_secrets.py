@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import socket
 import sys
 import traceback
 from collections.abc import AsyncIterator
@@ -24,7 +23,7 @@ from ftjobs.emulator import (
     ManualClock,
     serve_emulator,
 )
-from tests.conftest import FAST_POLL, FAST_RETRIES
+from tests.conftest import FAST_POLL, FAST_RETRIES, free_port
 from tests.emulator.helpers import chat_file
 
 SECRET = "sk-proj-SECRET-a1b2c3d4e5f6a7b8c9d0"
@@ -52,13 +51,6 @@ def _exception_texts(exc: BaseException) -> list[str]:
     texts = [str(exc), repr(exc), "".join(traceback.format_exception(exc))]
     texts += [repr(value) for value in vars(exc).values()]
     return texts
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 async def test_no_key_in_reprs_logs_or_errors_across_failures(
@@ -106,7 +98,7 @@ async def test_no_key_in_reprs_logs_or_errors_across_failures(
             await wrong.jobs.list()
         texts += [*_exception_texts(unauthorized.value), repr(wrong)]
     # Nobody listening: connection errors after retries.
-    dead = f"http://127.0.0.1:{_free_port()}/v1"
+    dead = f"http://127.0.0.1:{free_port()}/v1"
     async with ftjobs.AsyncClient(api_key=SECRET, base_url=dead, retry_policy=FAST_RETRIES) as c:
         with pytest.raises(ftjobs.APIConnectionError) as unreachable:
             await c.jobs.list()
@@ -156,7 +148,7 @@ async def test_cli_output_never_shows_the_key(secret_emulator: EmulatorHandle) -
     training = emulator.store.add_file("train.jsonl", "fine-tune", chat_file(12)).id
     emulator.emulator.set_faults(FaultConfig.parse("500=0.3,drop_after=0.2,html=0.1,seed=5"))
     good = {"OPENAI_API_KEY": SECRET, "OPENAI_BASE_URL": emulator.base_url}
-    dead = f"http://127.0.0.1:{_free_port()}/v1"
+    dead = f"http://127.0.0.1:{free_port()}/v1"
     # Alone first, so the seeded faults meet its requests in a fixed order.
     create = ("jobs", "create", "--model", "m", "--training-file", training, "--max-retries", "8")
     runs = [await _run_cli(*create, env=good)]

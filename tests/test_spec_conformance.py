@@ -42,7 +42,7 @@ from ftjobs.models import (
 )
 from ftjobs.resources.files import UPLOAD_PURPOSES, Files
 from ftjobs.resources.jobs import Jobs
-from tests.spec import RESPONSE_MODELS, SPEC_PATH, load_spec
+from tests.spec import RESPONSE_MODELS, SPEC_PATH, load_spec, response_examples
 
 pytest.importorskip("yaml")
 
@@ -316,26 +316,7 @@ def test_error_object_fields_are_on_status_errors() -> None:
 # -- examples --------------------------------------------------------------------------------
 
 
-def _examples() -> list[tuple[str, Any, str]]:
-    found: list[tuple[str, Any, str]] = []
-    for route, operations in SPEC.get("paths", {}).items():
-        for method, op in operations.items():
-            content = op["responses"]["200"].get("content", {})
-            ref = content.get("application/json", {}).get("schema", {}).get("$ref", "")
-            model = TOP_LEVEL.get(ref.rsplit("/", 1)[-1])
-            examples = op.get("x-oaiMeta", {}).get("examples", [])
-            for ex in examples if isinstance(examples, list) else [examples]:
-                if isinstance(ex.get("response"), str):
-                    where = f"{method.upper()} {route} {ex.get('title', '')}".strip()
-                    found.append((where, model, ex["response"]))
-    for name, schema in SCHEMAS.items():
-        example = schema.get("x-oaiMeta", {}).get("example")
-        if name in TOP_LEVEL and isinstance(example, str):
-            found.append((f"schema {name}", TOP_LEVEL[name], example))
-    return found
-
-
-EXAMPLES = _examples() if SPEC else []
+EXAMPLES = response_examples() if SPEC else []
 
 
 def repair(text: str) -> Any:

@@ -4,22 +4,17 @@ Usage: ``python docs/_scripts/chart_waiting.py [RESULTS_JSON] [OUTPUT_SVG]``. Th
 runs it through ``docs/_scripts/hooks.py``, so the chart always matches the committed results;
 the benchmark session may run it too.
 
-The reader is tolerant about the shape of the results, because the benchmark owns it: a list
-of rows, or an object holding such a list under ``results``/``rows``/``clients``/``waiters``,
-or an object keyed by client name, possibly grouped by scenario in nested objects
-(``{"single": {"ftjobs": {...}, "naive": {...}}, "many": [...]}`` gives the two rows of
-``single``; lists below the top level are not rows). Each row names its client (``client``,
-``name``, ``label``, ``strategy`` or ``waiter``, else its key) and carries numbers whose keys
-mention ``request`` (requests per job) and ``lag`` (seconds between the job ending and the
-waiter noticing; a median preferred). When the file is
-absent or holds nothing usable, a placeholder chart says so.
+It reads the shape ``bench/waiting.py`` writes: the ``single`` scenario holds one object per
+strategy (``ftjobs``, ``naive``) with ``requests_per_job`` and ``terminal_lag_median_s``
+(seconds between the job ending and the waiter noticing). When the file is absent or holds
+no such rows, a placeholder chart says so.
 """
 
 from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -27,11 +22,6 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_INPUT = ROOT / "bench" / "results" / "waiting.json"
 DEFAULT_OUTPUT = ROOT / "docs" / "assets" / "generated" / "waiting.svg"
-
-_LABEL_KEYS = ("client", "name", "label", "strategy", "waiter")
-_LIST_KEYS = ("results", "rows", "clients", "waiters", "data")
-# Preferred spellings first: a median beats a mean beats anything else that matches.
-_PREFERENCE = ("per_job", "median", "p50", "mean", "avg")
 
 # How the benchmark's keys read on the chart.
 _DISPLAY = {"naive": "naive 1 s loop"}
@@ -53,60 +43,24 @@ def _number(value: Any) -> float | None:
     return float(value)
 
 
-def _pick(row: Mapping[str, Any], word: str) -> float | None:
-    candidates = {
-        key: number
-        for key, value in row.items()
-        if word in key.lower() and (number := _number(value)) is not None
-    }
-    for preferred in _PREFERENCE:
-        for key, number in candidates.items():
-            if preferred in key.lower():
-                return number
-    return next(iter(candidates.values()), None)
-
-
-def _label(row: Mapping[str, Any], default: str) -> str:
-    for key in _LABEL_KEYS:
-        if isinstance(row.get(key), str):
-            return str(row[key])
-    return default
-
-
-def _has_metrics(row: Mapping[str, Any]) -> bool:
-    return _pick(row, "request") is not None or _pick(row, "lag") is not None
-
-
-def _rows_of(data: Any, depth: int = 0) -> Iterable[tuple[str, Mapping[str, Any]]]:
-    if isinstance(data, list):
-        if depth == 0:
-            for i, item in enumerate(data):
-                if isinstance(item, Mapping):
-                    yield _label(item, f"client {i + 1}"), item
-        return
-    if not isinstance(data, Mapping):
-        return
-    for key in _LIST_KEYS:
-        if isinstance(data.get(key), (list, Mapping)):
-            yield from _rows_of(data[key], depth)
-            return
-    for name, item in data.items():
-        if not isinstance(item, Mapping):
-            continue
-        if _has_metrics(item):
-            yield _label(item, _DISPLAY.get(str(name), str(name))), item
-        elif depth < 2:
-            # Results grouped by scenario: {"single": {"ftjobs": {...}, "naive": {...}}}.
-            yield from _rows_of(item, depth + 1)
-
-
 def load_rows(path: Path) -> list[Row]:
     """The ``(client, requests per job, lag seconds)`` rows found in ``path`` (maybe none)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return []
-    rows = [(name, _pick(row, "request"), _pick(row, "lag")) for name, row in _rows_of(data)]
+    single = data.get("single") if isinstance(data, dict) else None
+    if not isinstance(single, dict):
+        return []
+    rows = [
+        (
+            _DISPLAY.get(str(name), str(name)),
+            _number(stats.get("requests_per_job")),
+            _number(stats.get("terminal_lag_median_s")),
+        )
+        for name, stats in single.items()
+        if isinstance(stats, dict)
+    ]
     return [row for row in rows if row[1] is not None or row[2] is not None]
 
 

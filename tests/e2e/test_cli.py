@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import sys
 from pathlib import Path
 
 import ftjobs
 from ftjobs.emulator import EmulatorHandle, ManualClock
+from tests.conftest import free_port
 from tests.emulator.helpers import chat_file
 
 
@@ -120,15 +120,8 @@ async def test_user_mistakes_are_one_line_errors(emulator: EmulatorHandle, tmp_p
     assert code == 2 and "invalid choice" in err
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 async def test_serve_runs_a_usable_emulator() -> None:
-    port = _free_port()
+    port = free_port()
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-c", "import sys; from ftjobs.cli import main; sys.exit(main())",
         "serve", "--port", str(port), "--speed", "100", "--api-key", "sk-serve",

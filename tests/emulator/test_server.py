@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import socket
 import sys
 import time
 from pathlib import Path
@@ -19,6 +18,7 @@ from ftjobs.emulator import (
     main,
     serve_emulator,
 )
+from tests.conftest import free_port
 from tests.emulator.conftest import Api
 from tests.emulator.helpers import chat_file
 
@@ -92,15 +92,8 @@ def test_main_rejects_a_bad_fault_spec(capsys: pytest.CaptureFixture[str]) -> No
     assert "unknown fault kind" in capsys.readouterr().err
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 async def test_python_m_ftjobs_emulator_serves() -> None:
-    port = _free_port()
+    port = free_port()
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
