@@ -5,19 +5,26 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from ..client import AsyncClient
 from ..errors import JobFailed, WaitTimeout
-from ..models import FileObject, FineTuningJob, FineTuningJobEvent, JobStatus
+from ..models import (
+    FileObject,
+    FineTuningJob,
+    FineTuningJobCheckpoint,
+    FineTuningJobEvent,
+    JobStatus,
+)
 from ..pagination import AsyncPaginator
 from ..polling import PollPolicy
 from . import output
 from .progress import JobProgress
 
 Handler = Callable[[argparse.Namespace], Coroutine[Any, Any, int]]
+_T = TypeVar("_T")
 
 
 def describe_error(exc: BaseException) -> str:
@@ -57,6 +64,22 @@ async def _collect(paginator: AsyncPaginator[Any], every: bool) -> list[Any]:
     if every:
         return [item async for item in paginator]
     return list((await paginator).data)
+
+
+def _show_list(
+    args: argparse.Namespace,
+    items: Sequence[_T],
+    columns: Sequence[str],
+    row: Callable[[_T], list[Any]],
+    *,
+    table_reversed: bool = False,
+) -> None:
+    """A listing: the items as JSON for scripts, else one table row per item."""
+    if _json(args):
+        print(output.to_json(items))
+    else:
+        shown = reversed(items) if table_reversed else items
+        output.table(columns, [row(item) for item in shown])
 
 
 # -- jobs -------------------------------------------------------------------------------------
@@ -103,10 +126,7 @@ async def jobs_list(args: argparse.Namespace) -> int:
     async with _client(args) as client:
         paginator = client.jobs.list(limit=args.limit, metadata=_metadata(args.metadata))
         jobs = await _collect(paginator, args.all)
-    if _json(args):
-        print(output.to_json(jobs))
-    else:
-        output.table(JOB_COLUMNS, [_job_row(job) for job in jobs])
+    _show_list(args, jobs, JOB_COLUMNS, _job_row)
     return 0
 
 
@@ -162,13 +182,8 @@ def _action(name: str) -> Handler:
 async def jobs_events(args: argparse.Namespace) -> int:
     async with _client(args) as client:
         events = await _collect(client.jobs.list_events(args.job_id, limit=args.limit), args.all)
-    if _json(args):
-        print(output.to_json(events))
-    else:
-        output.table(
-            ("created", "level", "type", "message"),
-            [[output.when(e.created_at), e.level, e.type, e.message] for e in reversed(events)],
-        )
+    # The API lists newest first; a table reads like a log, oldest first.
+    _show_list(args, events, EVENT_COLUMNS, _event_row, table_reversed=True)
     return 0
 
 
@@ -177,23 +192,28 @@ async def jobs_checkpoints(args: argparse.Namespace) -> int:
         checkpoints = await _collect(
             client.jobs.list_checkpoints(args.job_id, limit=args.limit), args.all
         )
-    if _json(args):
-        print(output.to_json(checkpoints))
-    else:
-        output.table(
-            ("id", "step", "train_loss", "valid_loss", "model_checkpoint"),
-            [
-                [
-                    c.id,
-                    c.step_number,
-                    c.metrics.train_loss if c.metrics else None,
-                    c.metrics.valid_loss if c.metrics else None,
-                    c.fine_tuned_model_checkpoint,
-                ]
-                for c in checkpoints
-            ],
-        )
+    _show_list(args, checkpoints, CHECKPOINT_COLUMNS, _checkpoint_row)
     return 0
+
+
+EVENT_COLUMNS = ("created", "level", "type", "message")
+
+
+def _event_row(e: FineTuningJobEvent) -> list[Any]:
+    return [output.when(e.created_at), e.level, e.type, e.message]
+
+
+CHECKPOINT_COLUMNS = ("id", "step", "train_loss", "valid_loss", "model_checkpoint")
+
+
+def _checkpoint_row(c: FineTuningJobCheckpoint) -> list[Any]:
+    return [
+        c.id,
+        c.step_number,
+        c.metrics.train_loss if c.metrics else None,
+        c.metrics.valid_loss if c.metrics else None,
+        c.fine_tuned_model_checkpoint,
+    ]
 
 
 def _event_line(event: FineTuningJobEvent) -> str:
@@ -329,10 +349,7 @@ async def files_upload(args: argparse.Namespace) -> int:
 async def files_list(args: argparse.Namespace) -> int:
     async with _client(args) as client:
         files = await _collect(client.files.list(purpose=args.purpose, limit=args.limit), True)
-    if _json(args):
-        print(output.to_json(files))
-    else:
-        output.table(FILE_COLUMNS, [_file_row(f) for f in files])
+    _show_list(args, files, FILE_COLUMNS, _file_row)
     return 0
 
 
