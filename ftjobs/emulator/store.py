@@ -330,7 +330,8 @@ class Store:
         """``cancel``, ``pause`` or ``resume`` a job; 400 when its status does not allow it."""
         self.get_job(job_id)
         try:
-            job = self.fleet.act(job_id, action, self.clock.now())
+            # At the instant get_job advanced to: a second clock read would act later.
+            job = self.fleet.act(job_id, action, self.fleet.now)
         except TransitionError as exc:
             raise ApiError.invalid(str(exc), code="invalid_job_state") from None
         self._absorb()
