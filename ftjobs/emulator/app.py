@@ -53,6 +53,36 @@ _HTML_502 = (
     b"</body>\r\n</html>\r\n"
 )
 
+# Fault kind -> (status, error body, whether it carries Retry-After). The handler does not run.
+_FAULT_ERRORS: dict[str, tuple[int, dict[str, Any], bool]] = {
+    "429": (
+        429,
+        error_body(
+            "Rate limit reached for requests. Please try again later.",
+            type="requests",
+            code="rate_limit_exceeded",
+        ),
+        True,
+    ),
+    "500": (
+        500,
+        error_body(
+            "The server had an error while processing your request. Sorry about that!",
+            type="server_error",
+        ),
+        False,
+    ),
+    "503": (
+        503,
+        error_body(
+            "The engine is currently overloaded, please try again later.",
+            type="server_error",
+            code="service_unavailable",
+        ),
+        True,
+    ),
+}
+
 # Some proxies put this in front of JSON to defeat script inclusion; a client must not take it
 # for the body.
 _GARBLE_PREFIX = b")]}'\n"
@@ -286,6 +316,13 @@ async def _dispatch(request: web.Request, handler: _Handler) -> web.StreamRespon
         emulator.store.flush()
 
 
+def _retry_headers(retry_after: float) -> dict[str, str]:
+    return {
+        "Retry-After": str(math.ceil(retry_after)),
+        "retry-after-ms": str(round(retry_after * 1000)),
+    }
+
+
 def _drop(request: web.Request) -> web.Response:
     """Close the connection; the returned response is never written."""
     request.protocol.force_close()
@@ -312,40 +349,11 @@ async def _gateway(request: web.Request, handler: _Handler) -> web.StreamRespons
             await request.read()
         await asyncio.sleep(decision.latency)
     kind = decision.kind
-    retry_after = emulator.faults.config.retry_after
-    retry_headers = {
-        "Retry-After": str(math.ceil(retry_after)),
-        "retry-after-ms": str(round(retry_after * 1000)),
-    }
     response: web.StreamResponse
-    if kind == "429":
-        response = _json(
-            error_body(
-                "Rate limit reached for requests. Please try again later.",
-                type="requests",
-                code="rate_limit_exceeded",
-            ),
-            429,
-            retry_headers,
-        )
-    elif kind == "500":
-        response = _json(
-            error_body(
-                "The server had an error while processing your request. Sorry about that!",
-                type="server_error",
-            ),
-            500,
-        )
-    elif kind == "503":
-        response = _json(
-            error_body(
-                "The engine is currently overloaded, please try again later.",
-                type="server_error",
-                code="service_unavailable",
-            ),
-            503,
-            retry_headers,
-        )
+    if kind in _FAULT_ERRORS:
+        status, error, retry = _FAULT_ERRORS[kind]
+        headers = _retry_headers(emulator.faults.config.retry_after) if retry else None
+        response = _json(error, status, headers)
     elif kind == "html":
         response = web.Response(body=_HTML_502, status=502, content_type="text/html")
     elif kind == "drop":
@@ -356,18 +364,13 @@ async def _gateway(request: web.Request, handler: _Handler) -> web.StreamRespons
         if kind == "drop_after":
             emulator.responses_by_status["dropped"] += 1
             return _drop(request)
-        if kind == "malformed" and isinstance(response, web.Response):
+        if kind in ("malformed", "garbled") and isinstance(response, web.Response):
             body = response.body if isinstance(response.body, bytes) else b""
-            response = web.Response(
-                body=body[: len(body) // 2] or b'{"object": ',
-                status=200,
-                content_type="application/json",
-            )
-        elif kind == "garbled" and isinstance(response, web.Response):
-            body = response.body if isinstance(response.body, bytes) else b""
-            response = web.Response(
-                body=_GARBLE_PREFIX + body, status=200, content_type="application/json"
-            )
+            if kind == "malformed":
+                body = body[: len(body) // 2] or b'{"object": '
+            else:
+                body = _GARBLE_PREFIX + body
+            response = web.Response(body=body, status=200, content_type="application/json")
     if kind != "html":
         # Azure's API gateway names its request id header differently.
         header = "apim-request-id" if emulator.azure else "x-request-id"
