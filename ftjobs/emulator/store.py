@@ -9,10 +9,11 @@ also the scripting surface for tests (:meth:`Store.script_next_jobs`, :meth:`Sto
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections import deque
-from collections.abc import Iterable, Iterator
-from typing import Any
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, TypeVar
 
 from ftjobs.emulator.clock import Clock, SystemClock
 from ftjobs.emulator.config import EmulatorConfig
@@ -39,6 +40,7 @@ FILE_PURPOSES = ("assistants", "batch", "fine-tune", "vision", "user_data", "eva
 """Purposes accepted on upload (``fine-tune-results`` files are only made by jobs)."""
 
 _SEED_BOUND = 2_147_483_647
+_T = TypeVar("_T")
 
 
 class _Timeline:
@@ -57,18 +59,32 @@ class _Timeline:
         self.items.append(item)
 
 
+def _listing_order(
+    positions: Mapping[str, int], count: int, after: str | None, what: str, *, newest_first: bool
+) -> range:
+    """Positions (of ``count`` in creation order) strictly after the cursor ``after``, in
+    listing order; a 400 :class:`ApiError` for an unknown cursor."""
+    step = -1 if newest_first else 1
+    start = count - 1 if newest_first else 0
+    if after is not None:
+        position = positions.get(after)
+        if position is None:
+            raise ApiError.invalid(f"Invalid 'after': no {what} with id '{after}'.", param="after")
+        start = position + step
+    return range(start, -1, -1) if newest_first else range(start, count)
+
+
+def _page(items: Iterable[_T], limit: int) -> tuple[list[_T], bool]:
+    """The first ``limit`` items, and whether there is at least one more."""
+    page = list(itertools.islice(items, limit + 1))
+    return page[:limit], len(page) > limit
+
+
 def _page_newest_first(
     timeline: _Timeline, limit: int, after: str | None, what: str
 ) -> tuple[list[Any], bool]:
-    start = len(timeline.items) - 1
-    if after is not None:
-        position = timeline.positions.get(after)
-        if position is None:
-            raise ApiError.invalid(f"Invalid 'after': no {what} with id '{after}'.", param="after")
-        start = position - 1
-    end = max(start - limit, -1)
-    page = [timeline.items[i] for i in range(start, end, -1)]
-    return page, end >= 0
+    order = _listing_order(timeline.positions, len(timeline.items), after, what, newest_first=True)
+    return _page((timeline.items[i] for i in order), limit)
 
 
 class Store:
@@ -230,27 +246,19 @@ class Store:
     ) -> tuple[list[FileRecord], bool]:
         """A page of files in ``order`` of creation, strictly after the cursor ``after``."""
         self.now()
-        count = len(self._file_order)
-        step = -1 if order == "desc" else 1
-        start = count - 1 if step < 0 else 0
-        if after is not None:
-            position = self._file_positions.get(after)
-            if position is None:
-                raise ApiError.invalid(
-                    f"Invalid 'after': no file with id '{after}'.", param="after"
-                )
-            start = position + step
-        page: list[FileRecord] = []
-        index = start
-        while 0 <= index < count:
-            record = self._files.get(self._file_order[index])
-            index += step
-            if record is None or (purpose is not None and record.purpose != purpose):
-                continue
-            if len(page) == limit:
-                return page, True
-            page.append(record)
-        return page, False
+        positions = _listing_order(
+            self._file_positions,
+            len(self._file_order),
+            after,
+            "file",
+            newest_first=order == "desc",
+        )
+        # Deleted files keep their position (still a valid cursor) but are skipped.
+        records = (self._files.get(self._file_order[i]) for i in positions)
+        return _page(
+            (r for r in records if r is not None and (purpose is None or r.purpose == purpose)),
+            limit,
+        )
 
     # -- jobs --------------------------------------------------------------------------------
 
@@ -342,24 +350,13 @@ class Store:
     ) -> tuple[list[JobState], bool]:
         """A page of jobs, newest first, strictly after the cursor job ``after``."""
         self.now()
-        start = len(self._job_order) - 1
-        if after is not None:
-            position = self._job_positions.get(after)
-            if position is None:
-                raise ApiError.invalid(
-                    f"Invalid 'after': no fine-tuning job with id '{after}'.", param="after"
-                )
-            start = position - 1
-        jobs = self.fleet.jobs
-        page: list[JobState] = []
-        for index in range(start, -1, -1):
-            job = jobs[self._job_order[index]]
-            if metadata is not None and metadata.active and not metadata.matches(job.metadata):
-                continue
-            if len(page) == limit:
-                return page, True
-            page.append(job)
-        return page, False
+        positions = _listing_order(
+            self._job_positions, len(self._job_order), after, "fine-tuning job", newest_first=True
+        )
+        jobs = (self.fleet.jobs[self._job_order[i]] for i in positions)
+        if metadata is not None and metadata.active:
+            jobs = (job for job in jobs if metadata.matches(job.metadata))
+        return _page(jobs, limit)
 
     def list_events(
         self, job_id: str, *, limit: int, after: str | None
