@@ -20,8 +20,12 @@ from ..models import (
 )
 from ..pagination import AsyncPaginator
 from ..polling import PollPolicy
+from ..waiting import EventReceived
 from . import output
 from .progress import JobProgress
+
+EXIT_WAIT_TIMEOUT = 3
+EXIT_JOB_FAILED = 4
 
 Handler = Callable[[argparse.Namespace], Coroutine[Any, Any, int]]
 _T = TypeVar("_T")
@@ -233,21 +237,22 @@ async def jobs_wait(args: argparse.Namespace) -> int:
                 progress = progress.apply(update)
                 if _json(args):
                     continue
-                if args.follow and hasattr(update, "event"):
+                event = update.event if isinstance(update, EventReceived) else None
+                if args.follow and event is not None:
                     if live:
                         print("\r\033[K", end="")
-                    print(_event_line(update.event))
+                    print(_event_line(event))
                 line = progress.line(time.time())
                 if live:
                     print(f"\r\033[K{line}", end="", flush=True)
-                elif line != shown and not hasattr(update, "event"):
+                elif line != shown and event is None:
                     print(line, flush=True)
                 shown = line
         except WaitTimeout as exc:
             if live:
                 print()
             print(f"error: {exc}\nresume with: ftjobs jobs wait {exc.token}", file=sys.stderr)
-            return 3
+            return EXIT_WAIT_TIMEOUT
         job = waiter.job
     if live:
         print()
@@ -262,9 +267,6 @@ async def jobs_wait(args: argparse.Namespace) -> int:
         print(f"error: {JobFailed(job, job.error)}", file=sys.stderr)
         return EXIT_JOB_FAILED
     return 0 if job.status == JobStatus.SUCCEEDED else EXIT_JOB_FAILED
-
-
-EXIT_JOB_FAILED = 4
 
 
 def add_jobs_commands(groups: Any, common: argparse.ArgumentParser) -> None:
