@@ -169,6 +169,18 @@ def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -
     )
 
 
+def _list_json(
+    data: list[dict[str, Any]], has_more: bool, *, with_ids: bool = False
+) -> web.Response:
+    """A page in the spec's list envelope (``first_id``/``last_id`` where the spec has them)."""
+    body: dict[str, Any] = {"object": "list", "data": data}
+    if with_ids:
+        body["first_id"] = data[0]["id"] if data else None
+        body["last_id"] = data[-1]["id"] if data else None
+    body["has_more"] = has_more
+    return _json(body)
+
+
 def _error_response(error: ApiError) -> web.Response:
     return _json(error.body(), error.status, error.headers or None)
 
@@ -407,9 +419,7 @@ async def _list_jobs(request: web.Request) -> web.StreamResponse:
     limit = parse_limit(query.get("limit"), default=20, maximum=100)
     metadata = parse_metadata_filter(query.items())
     jobs, has_more = emulator.store.list_jobs(limit=limit, after=_after(query), metadata=metadata)
-    return _json(
-        {"object": "list", "data": [emulator.render_job(j) for j in jobs], "has_more": has_more}
-    )
+    return _list_json([emulator.render_job(j) for j in jobs], has_more)
 
 
 async def _get_job(request: web.Request) -> web.StreamResponse:
@@ -436,13 +446,7 @@ async def _list_events(request: web.Request) -> web.StreamResponse:
     store = _emulator(request).store
     limit = parse_limit(request.query.get("limit"), default=20, maximum=100)
     events, has_more = store.list_events(_job_id(request), limit=limit, after=_after(request.query))
-    return _json(
-        {
-            "object": "list",
-            "data": [render_event(e, store.clock.to_wall) for e in events],
-            "has_more": has_more,
-        }
-    )
+    return _list_json([render_event(e, store.clock.to_wall) for e in events], has_more)
 
 
 async def _list_checkpoints(request: web.Request) -> web.StreamResponse:
@@ -451,15 +455,8 @@ async def _list_checkpoints(request: web.Request) -> web.StreamResponse:
     checkpoints, has_more = store.list_checkpoints(
         _job_id(request), limit=limit, after=_after(request.query)
     )
-    return _json(
-        {
-            "object": "list",
-            "data": [render_checkpoint(c, store.clock.to_wall) for c in checkpoints],
-            "first_id": checkpoints[0].id if checkpoints else None,
-            "last_id": checkpoints[-1].id if checkpoints else None,
-            "has_more": has_more,
-        }
-    )
+    data = [render_checkpoint(c, store.clock.to_wall) for c in checkpoints]
+    return _list_json(data, has_more, with_ids=True)
 
 
 async def _read_upload(
@@ -593,15 +590,8 @@ async def _list_files(request: web.Request) -> web.StreamResponse:
     files, has_more = store.list_files(
         purpose=query.get("purpose"), limit=limit, order=order, after=_after(query)
     )
-    return _json(
-        {
-            "object": "list",
-            "data": [render_file(f, store.clock.to_wall) for f in files],
-            "first_id": files[0].id if files else None,
-            "last_id": files[-1].id if files else None,
-            "has_more": has_more,
-        }
-    )
+    data = [render_file(f, store.clock.to_wall) for f in files]
+    return _list_json(data, has_more, with_ids=True)
 
 
 async def _get_file(request: web.Request) -> web.StreamResponse:
