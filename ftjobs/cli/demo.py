@@ -102,7 +102,6 @@ class _Row:
     progress: JobProgress
     started: float
     ended: float | None = None
-    job: FineTuningJob | None = None
 
 
 def add_demo_arguments(parser: argparse.ArgumentParser) -> None:
@@ -182,7 +181,6 @@ async def _follow(client: AsyncClient, row: _Row, job_id: str, poll: PollPolicy)
     acted = False
     async for update in client.jobs.watch(job_id, poll=poll):
         row.progress = row.progress.apply(update)
-        row.job = update.job
         step = row.progress.step or 0
         if row.plan.action and not acted and update.job.status == JobStatus.RUNNING and step >= 8:
             acted = True
@@ -205,7 +203,7 @@ def _expected(row: _Row) -> JobStatus:
 
 
 def _as_planned(row: _Row) -> bool:
-    return row.job is not None and row.job.status == _expected(row)
+    return row.progress.status == _expected(row).value
 
 
 def _say(args: argparse.Namespace, text: str) -> None:
