@@ -30,7 +30,7 @@ from ftjobs.emulator.lifecycle import (
     new_job,
 )
 from ftjobs.emulator.params import JobRequest, MetadataFilter
-from ftjobs.emulator.persistence import Batch, IdempotencyRecord, SqliteBackend
+from ftjobs.emulator.persistence import Batch, IdempotencyRecord, Loaded, SqliteBackend
 from ftjobs.emulator.render import FileRecord, render_job
 from ftjobs.emulator.validation import DatasetReport, validate_dataset
 
@@ -121,16 +121,20 @@ class Store:
 
     # -- loading, time and persistence -------------------------------------------------------
 
-    def _load(
-        self, loaded_files: Iterable[tuple[FileRecord, bytes]], jobs: Iterable[JobState]
-    ) -> None:
-        for record, content in loaded_files:
+    def _load(self, loaded: Loaded) -> None:
+        for record, content in loaded.files:
             self._add_file_record(record, content, persist=False)
-        for job in jobs:
+        for job in loaded.jobs:
             self._job_positions[job.id] = len(self._job_order)
             self._job_order.append(job.id)
             self._job_seq = max(self._job_seq, job.seq + 1)
-        self.fleet.load(jobs)
+        self.fleet.load(loaded.jobs)
+        for event in loaded.events:
+            self._events.setdefault(event.job_id, _Timeline()).append(event)
+        for checkpoint in loaded.checkpoints:
+            self._checkpoints.setdefault(checkpoint.job_id, _Timeline()).append(checkpoint)
+        for replay in loaded.idempotency:
+            self._idempotency[(replay.scope, replay.key)] = replay
 
     def now(self) -> float:
         """Advance every job to the clock's current time and return that time."""
@@ -453,13 +457,7 @@ def open_store(config: EmulatorConfig, clock: Clock | None = None) -> Store:
             meta["clock"] = _clock_anchor(system)
             clock = system
         store = Store(config, clock, backend)
-        store._load(loaded.files, loaded.jobs)
-        for event in loaded.events:
-            store._events.setdefault(event.job_id, _Timeline()).append(event)
-        for checkpoint in loaded.checkpoints:
-            store._checkpoints.setdefault(checkpoint.job_id, _Timeline()).append(checkpoint)
-        for record in loaded.idempotency:
-            store._idempotency[(record.scope, record.key)] = record
+        store._load(loaded)
         store._batch.meta.update(meta)
         store.flush()
     except BaseException:
