@@ -269,16 +269,26 @@ async def jobs_wait(args: argparse.Namespace) -> int:
     return 0 if job.status == JobStatus.SUCCEEDED else EXIT_JOB_FAILED
 
 
-def add_jobs_commands(groups: Any, common: argparse.ArgumentParser) -> None:
-    """``ftjobs jobs ...``."""
-    jobs = groups.add_parser("jobs", help="fine-tuning jobs").add_subparsers(
+def _command_adder(
+    groups: Any, group: str, help: str, common: argparse.ArgumentParser
+) -> Callable[[str, Handler, str], argparse.ArgumentParser]:
+    """Add ``ftjobs <group>``; returns a function adding one of its commands (with the
+    connection options and its handler)."""
+    commands = groups.add_parser(group, help=help).add_subparsers(
         dest="command", metavar="COMMAND", required=True
     )
 
     def command(name: str, handler: Handler, help: str) -> argparse.ArgumentParser:
-        parser: argparse.ArgumentParser = jobs.add_parser(name, help=help, parents=[common])
+        parser: argparse.ArgumentParser = commands.add_parser(name, help=help, parents=[common])
         parser.set_defaults(handler=handler)
         return parser
+
+    return command
+
+
+def add_jobs_commands(groups: Any, common: argparse.ArgumentParser) -> None:
+    """``ftjobs jobs ...``."""
+    command = _command_adder(groups, "jobs", "fine-tuning jobs", common)
 
     def paging(parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--limit", type=int, default=None, help="page size (1-100)")
@@ -370,21 +380,15 @@ async def files_delete(args: argparse.Namespace) -> int:
 
 def add_files_commands(groups: Any, common: argparse.ArgumentParser) -> None:
     """``ftjobs files ...``."""
-    files = groups.add_parser("files", help="files (training data)").add_subparsers(
-        dest="command", metavar="COMMAND", required=True
-    )
-    upload = files.add_parser("upload", help="upload a file", parents=[common])
+    command = _command_adder(groups, "files", "files (training data)", common)
+    upload = command("upload", files_upload, "upload a file")
     upload.add_argument("path")
     upload.add_argument("--purpose", default="fine-tune")
-    upload.set_defaults(handler=files_upload)
-    listing = files.add_parser("list", help="list files", parents=[common])
+    listing = command("list", files_list, "list files")
     listing.add_argument("--purpose")
     listing.add_argument("--limit", type=int, default=None)
-    listing.set_defaults(handler=files_list)
     for name, handler in (("get", files_get), ("delete", files_delete)):
-        sub = files.add_parser(name, help=f"{name} a file", parents=[common])
-        sub.add_argument("file_id")
-        sub.set_defaults(handler=handler)
+        command(name, handler, f"{name} a file").add_argument("file_id")
 
 
 # -- serve and demo ---------------------------------------------------------------------------
