@@ -5,19 +5,30 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from ..client import AsyncClient
 from ..errors import JobFailed, WaitTimeout
-from ..models import FileObject, FineTuningJob, FineTuningJobEvent, JobStatus
+from ..models import (
+    FileObject,
+    FineTuningJob,
+    FineTuningJobCheckpoint,
+    FineTuningJobEvent,
+    JobStatus,
+)
 from ..pagination import AsyncPaginator
 from ..polling import PollPolicy
+from ..waiting import EventReceived
 from . import output
 from .progress import JobProgress
 
+EXIT_WAIT_TIMEOUT = 3
+EXIT_JOB_FAILED = 4
+
 Handler = Callable[[argparse.Namespace], Coroutine[Any, Any, int]]
+_T = TypeVar("_T")
 
 
 def describe_error(exc: BaseException) -> str:
@@ -57,6 +68,22 @@ async def _collect(paginator: AsyncPaginator[Any], every: bool) -> list[Any]:
     if every:
         return [item async for item in paginator]
     return list((await paginator).data)
+
+
+def _show_list(
+    args: argparse.Namespace,
+    items: Sequence[_T],
+    columns: Sequence[str],
+    row: Callable[[_T], list[Any]],
+    *,
+    table_reversed: bool = False,
+) -> None:
+    """A listing: the items as JSON for scripts, else one table row per item."""
+    if _json(args):
+        print(output.to_json(items))
+    else:
+        shown = reversed(items) if table_reversed else items
+        output.table(columns, [row(item) for item in shown])
 
 
 # -- jobs -------------------------------------------------------------------------------------
@@ -103,10 +130,7 @@ async def jobs_list(args: argparse.Namespace) -> int:
     async with _client(args) as client:
         paginator = client.jobs.list(limit=args.limit, metadata=_metadata(args.metadata))
         jobs = await _collect(paginator, args.all)
-    if _json(args):
-        print(output.to_json(jobs))
-    else:
-        output.table(JOB_COLUMNS, [_job_row(job) for job in jobs])
+    _show_list(args, jobs, JOB_COLUMNS, _job_row)
     return 0
 
 
@@ -162,13 +186,8 @@ def _action(name: str) -> Handler:
 async def jobs_events(args: argparse.Namespace) -> int:
     async with _client(args) as client:
         events = await _collect(client.jobs.list_events(args.job_id, limit=args.limit), args.all)
-    if _json(args):
-        print(output.to_json(events))
-    else:
-        output.table(
-            ("created", "level", "type", "message"),
-            [[output.when(e.created_at), e.level, e.type, e.message] for e in reversed(events)],
-        )
+    # The API lists newest first; a table reads like a log, oldest first.
+    _show_list(args, events, EVENT_COLUMNS, _event_row, table_reversed=True)
     return 0
 
 
@@ -177,23 +196,28 @@ async def jobs_checkpoints(args: argparse.Namespace) -> int:
         checkpoints = await _collect(
             client.jobs.list_checkpoints(args.job_id, limit=args.limit), args.all
         )
-    if _json(args):
-        print(output.to_json(checkpoints))
-    else:
-        output.table(
-            ("id", "step", "train_loss", "valid_loss", "model_checkpoint"),
-            [
-                [
-                    c.id,
-                    c.step_number,
-                    c.metrics.train_loss if c.metrics else None,
-                    c.metrics.valid_loss if c.metrics else None,
-                    c.fine_tuned_model_checkpoint,
-                ]
-                for c in checkpoints
-            ],
-        )
+    _show_list(args, checkpoints, CHECKPOINT_COLUMNS, _checkpoint_row)
     return 0
+
+
+EVENT_COLUMNS = ("created", "level", "type", "message")
+
+
+def _event_row(e: FineTuningJobEvent) -> list[Any]:
+    return [output.when(e.created_at), e.level, e.type, e.message]
+
+
+CHECKPOINT_COLUMNS = ("id", "step", "train_loss", "valid_loss", "model_checkpoint")
+
+
+def _checkpoint_row(c: FineTuningJobCheckpoint) -> list[Any]:
+    return [
+        c.id,
+        c.step_number,
+        c.metrics.train_loss if c.metrics else None,
+        c.metrics.valid_loss if c.metrics else None,
+        c.fine_tuned_model_checkpoint,
+    ]
 
 
 def _event_line(event: FineTuningJobEvent) -> str:
@@ -213,21 +237,22 @@ async def jobs_wait(args: argparse.Namespace) -> int:
                 progress = progress.apply(update)
                 if _json(args):
                     continue
-                if args.follow and hasattr(update, "event"):
+                event = update.event if isinstance(update, EventReceived) else None
+                if args.follow and event is not None:
                     if live:
                         print("\r\033[K", end="")
-                    print(_event_line(update.event))
+                    print(_event_line(event))
                 line = progress.line(time.time())
                 if live:
                     print(f"\r\033[K{line}", end="", flush=True)
-                elif line != shown and not hasattr(update, "event"):
+                elif line != shown and event is None:
                     print(line, flush=True)
                 shown = line
         except WaitTimeout as exc:
             if live:
                 print()
             print(f"error: {exc}\nresume with: ftjobs jobs wait {exc.token}", file=sys.stderr)
-            return 3
+            return EXIT_WAIT_TIMEOUT
         job = waiter.job
     if live:
         print()
@@ -244,19 +269,26 @@ async def jobs_wait(args: argparse.Namespace) -> int:
     return 0 if job.status == JobStatus.SUCCEEDED else EXIT_JOB_FAILED
 
 
-EXIT_JOB_FAILED = 4
-
-
-def add_jobs_commands(groups: Any, common: argparse.ArgumentParser) -> None:
-    """``ftjobs jobs ...``."""
-    jobs = groups.add_parser("jobs", help="fine-tuning jobs").add_subparsers(
+def _command_adder(
+    groups: Any, group: str, help: str, common: argparse.ArgumentParser
+) -> Callable[[str, Handler, str], argparse.ArgumentParser]:
+    """Add ``ftjobs <group>``; returns a function adding one of its commands (with the
+    connection options and its handler)."""
+    commands = groups.add_parser(group, help=help).add_subparsers(
         dest="command", metavar="COMMAND", required=True
     )
 
     def command(name: str, handler: Handler, help: str) -> argparse.ArgumentParser:
-        parser: argparse.ArgumentParser = jobs.add_parser(name, help=help, parents=[common])
+        parser: argparse.ArgumentParser = commands.add_parser(name, help=help, parents=[common])
         parser.set_defaults(handler=handler)
         return parser
+
+    return command
+
+
+def add_jobs_commands(groups: Any, common: argparse.ArgumentParser) -> None:
+    """``ftjobs jobs ...``."""
+    command = _command_adder(groups, "jobs", "fine-tuning jobs", common)
 
     def paging(parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--limit", type=int, default=None, help="page size (1-100)")
@@ -329,10 +361,7 @@ async def files_upload(args: argparse.Namespace) -> int:
 async def files_list(args: argparse.Namespace) -> int:
     async with _client(args) as client:
         files = await _collect(client.files.list(purpose=args.purpose, limit=args.limit), True)
-    if _json(args):
-        print(output.to_json(files))
-    else:
-        output.table(FILE_COLUMNS, [_file_row(f) for f in files])
+    _show_list(args, files, FILE_COLUMNS, _file_row)
     return 0
 
 
@@ -351,21 +380,15 @@ async def files_delete(args: argparse.Namespace) -> int:
 
 def add_files_commands(groups: Any, common: argparse.ArgumentParser) -> None:
     """``ftjobs files ...``."""
-    files = groups.add_parser("files", help="files (training data)").add_subparsers(
-        dest="command", metavar="COMMAND", required=True
-    )
-    upload = files.add_parser("upload", help="upload a file", parents=[common])
+    command = _command_adder(groups, "files", "files (training data)", common)
+    upload = command("upload", files_upload, "upload a file")
     upload.add_argument("path")
     upload.add_argument("--purpose", default="fine-tune")
-    upload.set_defaults(handler=files_upload)
-    listing = files.add_parser("list", help="list files", parents=[common])
+    listing = command("list", files_list, "list files")
     listing.add_argument("--purpose")
     listing.add_argument("--limit", type=int, default=None)
-    listing.set_defaults(handler=files_list)
     for name, handler in (("get", files_get), ("delete", files_delete)):
-        sub = files.add_parser(name, help=f"{name} a file", parents=[common])
-        sub.add_argument("file_id")
-        sub.set_defaults(handler=handler)
+        command(name, handler, f"{name} a file").add_argument("file_id")
 
 
 # -- serve and demo ---------------------------------------------------------------------------

@@ -13,12 +13,20 @@ import json
 import random
 import sys
 import time
+from collections.abc import Iterable
 from typing import Any
 
 import attrs
 
 from ..client import AsyncClient
-from ..models import FineTuneMethod, FineTuningJob, JobStatus
+from ..models import (
+    Auto,
+    DpoHyperparameters,
+    FineTuneMethod,
+    FineTuningJob,
+    JobStatus,
+    SupervisedHyperparameters,
+)
 from ..polling import PollPolicy
 from . import output
 from .progress import JobProgress
@@ -26,42 +34,36 @@ from .progress import JobProgress
 _TOPICS = ("billing", "shipping", "returns", "passwords", "invoices", "accounts", "refunds")
 
 
+def _jsonl(examples: Iterable[dict[str, Any]]) -> bytes:
+    return ("\n".join(json.dumps(example) for example in examples) + "\n").encode()
+
+
 def supervised_lines(count: int, rng: random.Random) -> bytes:
     """A chat fine-tuning file of ``count`` examples."""
-    lines = []
-    for i in range(count):
-        topic = rng.choice(_TOPICS)
-        lines.append(
-            json.dumps(
-                {
-                    "messages": [
-                        {"role": "system", "content": "You are a concise support agent."},
-                        {"role": "user", "content": f"Question {i}: how do {topic} work?"},
-                        {"role": "assistant", "content": f"Here is how {topic} work, briefly."},
-                    ]
-                }
-            )
-        )
-    return ("\n".join(lines) + "\n").encode()
+    return _jsonl(_chat_example(i, rng.choice(_TOPICS)) for i in range(count))
+
+
+def _chat_example(i: int, topic: str) -> dict[str, Any]:
+    return {
+        "messages": [
+            {"role": "system", "content": "You are a concise support agent."},
+            {"role": "user", "content": f"Question {i}: how do {topic} work?"},
+            {"role": "assistant", "content": f"Here is how {topic} work, briefly."},
+        ]
+    }
 
 
 def dpo_lines(count: int, rng: random.Random) -> bytes:
     """A preference (DPO) file of ``count`` examples."""
-    lines = []
-    for i in range(count):
-        topic = rng.choice(_TOPICS)
-        lines.append(
-            json.dumps(
-                {
-                    "input": {"messages": [{"role": "user", "content": f"Q{i}: {topic}?"}]},
-                    "preferred_output": [
-                        {"role": "assistant", "content": f"Clear answer about {topic}."}
-                    ],
-                    "non_preferred_output": [{"role": "assistant", "content": "No idea."}],
-                }
-            )
-        )
-    return ("\n".join(lines) + "\n").encode()
+    return _jsonl(_preference_example(i, rng.choice(_TOPICS)) for i in range(count))
+
+
+def _preference_example(i: int, topic: str) -> dict[str, Any]:
+    return {
+        "input": {"messages": [{"role": "user", "content": f"Q{i}: {topic}?"}]},
+        "preferred_output": [{"role": "assistant", "content": f"Clear answer about {topic}."}],
+        "non_preferred_output": [{"role": "assistant", "content": "No idea."}],
+    }
 
 
 def broken_lines(count: int, rng: random.Random) -> bytes:
@@ -79,7 +81,7 @@ class Plan:
     method: str
     file: str
     action: str | None = None  # "cancel" or "pause"
-    epochs: int | str = "auto"
+    epochs: int | Auto = "auto"
 
 
 PLANS = (
@@ -100,7 +102,6 @@ class _Row:
     progress: JobProgress
     started: float
     ended: float | None = None
-    job: FineTuningJob | None = None
 
 
 def add_demo_arguments(parser: argparse.ArgumentParser) -> None:
@@ -160,18 +161,18 @@ async def run_demo(args: argparse.Namespace) -> int:
 
 
 async def _create(client: AsyncClient, plan: Plan, files: dict[str, str]) -> FineTuningJob:
-    hyper: dict[str, Any] = {"n_epochs": plan.epochs}
     method = (
-        FineTuneMethod.dpo_method() if plan.method == "dpo" else FineTuneMethod.supervised_method()
+        FineTuneMethod.dpo_method(DpoHyperparameters(n_epochs=plan.epochs))
+        if plan.method == "dpo"
+        else FineTuneMethod.supervised_method(SupervisedHyperparameters(n_epochs=plan.epochs))
     )
-    body = {"type": method.type, method.type: {"hyperparameters": hyper}}
     return await client.jobs.create(
         model="gpt-4o-mini-2024-07-18",
         training_file=files[plan.file],
         validation_file=files["valid"] if plan.name == "support-val" else None,
         suffix=plan.name,
         seed=42,
-        method=body,
+        method=method,
         metadata={"demo": "true", "plan": plan.name},
     )
 
@@ -180,7 +181,6 @@ async def _follow(client: AsyncClient, row: _Row, job_id: str, poll: PollPolicy)
     acted = False
     async for update in client.jobs.watch(job_id, poll=poll):
         row.progress = row.progress.apply(update)
-        row.job = update.job
         step = row.progress.step or 0
         if row.plan.action and not acted and update.job.status == JobStatus.RUNNING and step >= 8:
             acted = True
@@ -203,7 +203,7 @@ def _expected(row: _Row) -> JobStatus:
 
 
 def _as_planned(row: _Row) -> bool:
-    return row.job is not None and row.job.status == _expected(row)
+    return row.progress.status == _expected(row).value
 
 
 def _say(args: argparse.Namespace, text: str) -> None:

@@ -53,6 +53,36 @@ _HTML_502 = (
     b"</body>\r\n</html>\r\n"
 )
 
+# Fault kind -> (status, error body, whether it carries Retry-After). The handler does not run.
+_FAULT_ERRORS: dict[str, tuple[int, dict[str, Any], bool]] = {
+    "429": (
+        429,
+        error_body(
+            "Rate limit reached for requests. Please try again later.",
+            type="requests",
+            code="rate_limit_exceeded",
+        ),
+        True,
+    ),
+    "500": (
+        500,
+        error_body(
+            "The server had an error while processing your request. Sorry about that!",
+            type="server_error",
+        ),
+        False,
+    ),
+    "503": (
+        503,
+        error_body(
+            "The engine is currently overloaded, please try again later.",
+            type="server_error",
+            code="service_unavailable",
+        ),
+        True,
+    ),
+}
+
 # Some proxies put this in front of JSON to defeat script inclusion; a client must not take it
 # for the body.
 _GARBLE_PREFIX = b")]}'\n"
@@ -137,6 +167,18 @@ def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -
         content_type="application/json",
         headers=headers,
     )
+
+
+def _list_json(
+    data: list[dict[str, Any]], has_more: bool, *, with_ids: bool = False
+) -> web.Response:
+    """A page in the spec's list envelope (``first_id``/``last_id`` where the spec has them)."""
+    body: dict[str, Any] = {"object": "list", "data": data}
+    if with_ids:
+        body["first_id"] = data[0]["id"] if data else None
+        body["last_id"] = data[-1]["id"] if data else None
+    body["has_more"] = has_more
+    return _json(body)
 
 
 def _error_response(error: ApiError) -> web.Response:
@@ -286,6 +328,13 @@ async def _dispatch(request: web.Request, handler: _Handler) -> web.StreamRespon
         emulator.store.flush()
 
 
+def _retry_headers(retry_after: float) -> dict[str, str]:
+    return {
+        "Retry-After": str(math.ceil(retry_after)),
+        "retry-after-ms": str(round(retry_after * 1000)),
+    }
+
+
 def _drop(request: web.Request) -> web.Response:
     """Close the connection; the returned response is never written."""
     request.protocol.force_close()
@@ -312,40 +361,11 @@ async def _gateway(request: web.Request, handler: _Handler) -> web.StreamRespons
             await request.read()
         await asyncio.sleep(decision.latency)
     kind = decision.kind
-    retry_after = emulator.faults.config.retry_after
-    retry_headers = {
-        "Retry-After": str(math.ceil(retry_after)),
-        "retry-after-ms": str(round(retry_after * 1000)),
-    }
     response: web.StreamResponse
-    if kind == "429":
-        response = _json(
-            error_body(
-                "Rate limit reached for requests. Please try again later.",
-                type="requests",
-                code="rate_limit_exceeded",
-            ),
-            429,
-            retry_headers,
-        )
-    elif kind == "500":
-        response = _json(
-            error_body(
-                "The server had an error while processing your request. Sorry about that!",
-                type="server_error",
-            ),
-            500,
-        )
-    elif kind == "503":
-        response = _json(
-            error_body(
-                "The engine is currently overloaded, please try again later.",
-                type="server_error",
-                code="service_unavailable",
-            ),
-            503,
-            retry_headers,
-        )
+    if kind in _FAULT_ERRORS:
+        status, error, retry = _FAULT_ERRORS[kind]
+        headers = _retry_headers(emulator.faults.config.retry_after) if retry else None
+        response = _json(error, status, headers)
     elif kind == "html":
         response = web.Response(body=_HTML_502, status=502, content_type="text/html")
     elif kind == "drop":
@@ -356,18 +376,13 @@ async def _gateway(request: web.Request, handler: _Handler) -> web.StreamRespons
         if kind == "drop_after":
             emulator.responses_by_status["dropped"] += 1
             return _drop(request)
-        if kind == "malformed" and isinstance(response, web.Response):
+        if kind in ("malformed", "garbled") and isinstance(response, web.Response):
             body = response.body if isinstance(response.body, bytes) else b""
-            response = web.Response(
-                body=body[: len(body) // 2] or b'{"object": ',
-                status=200,
-                content_type="application/json",
-            )
-        elif kind == "garbled" and isinstance(response, web.Response):
-            body = response.body if isinstance(response.body, bytes) else b""
-            response = web.Response(
-                body=_GARBLE_PREFIX + body, status=200, content_type="application/json"
-            )
+            if kind == "malformed":
+                body = body[: len(body) // 2] or b'{"object": '
+            else:
+                body = _GARBLE_PREFIX + body
+            response = web.Response(body=body, status=200, content_type="application/json")
     if kind != "html":
         # Azure's API gateway names its request id header differently.
         header = "apim-request-id" if emulator.azure else "x-request-id"
@@ -404,9 +419,7 @@ async def _list_jobs(request: web.Request) -> web.StreamResponse:
     limit = parse_limit(query.get("limit"), default=20, maximum=100)
     metadata = parse_metadata_filter(query.items())
     jobs, has_more = emulator.store.list_jobs(limit=limit, after=_after(query), metadata=metadata)
-    return _json(
-        {"object": "list", "data": [emulator.render_job(j) for j in jobs], "has_more": has_more}
-    )
+    return _list_json([emulator.render_job(j) for j in jobs], has_more)
 
 
 async def _get_job(request: web.Request) -> web.StreamResponse:
@@ -433,13 +446,7 @@ async def _list_events(request: web.Request) -> web.StreamResponse:
     store = _emulator(request).store
     limit = parse_limit(request.query.get("limit"), default=20, maximum=100)
     events, has_more = store.list_events(_job_id(request), limit=limit, after=_after(request.query))
-    return _json(
-        {
-            "object": "list",
-            "data": [render_event(e, store.clock.to_wall) for e in events],
-            "has_more": has_more,
-        }
-    )
+    return _list_json([render_event(e, store.clock.to_wall) for e in events], has_more)
 
 
 async def _list_checkpoints(request: web.Request) -> web.StreamResponse:
@@ -448,15 +455,8 @@ async def _list_checkpoints(request: web.Request) -> web.StreamResponse:
     checkpoints, has_more = store.list_checkpoints(
         _job_id(request), limit=limit, after=_after(request.query)
     )
-    return _json(
-        {
-            "object": "list",
-            "data": [render_checkpoint(c, store.clock.to_wall) for c in checkpoints],
-            "first_id": checkpoints[0].id if checkpoints else None,
-            "last_id": checkpoints[-1].id if checkpoints else None,
-            "has_more": has_more,
-        }
-    )
+    data = [render_checkpoint(c, store.clock.to_wall) for c in checkpoints]
+    return _list_json(data, has_more, with_ids=True)
 
 
 async def _read_upload(
@@ -590,15 +590,8 @@ async def _list_files(request: web.Request) -> web.StreamResponse:
     files, has_more = store.list_files(
         purpose=query.get("purpose"), limit=limit, order=order, after=_after(query)
     )
-    return _json(
-        {
-            "object": "list",
-            "data": [render_file(f, store.clock.to_wall) for f in files],
-            "first_id": files[0].id if files else None,
-            "last_id": files[-1].id if files else None,
-            "has_more": has_more,
-        }
-    )
+    data = [render_file(f, store.clock.to_wall) for f in files]
+    return _list_json(data, has_more, with_ids=True)
 
 
 async def _get_file(request: web.Request) -> web.StreamResponse:

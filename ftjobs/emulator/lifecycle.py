@@ -405,7 +405,7 @@ def terminal_time(job: JobState, timings: Timings) -> float | None:
     fail_step = _fail_step(job)
     if fail_step is not None:
         return _step_time(job, fail_step, timings)
-    return _step_time(job, job.total_steps, timings) + timings.finalize_seconds
+    return estimated_finish(job, timings)
 
 
 def estimated_finish(job: JobState, timings: Timings) -> float | None:
@@ -484,14 +484,20 @@ def report_steps(job: JobState, until: float, timings: Timings) -> Transition:
     return emit.done(attrs.evolve(job, steps_reported=last))
 
 
+def _caught_up(job: JobState, at: float, timings: Timings) -> tuple[JobState, _Emitter]:
+    """The job with its steps up to ``at`` reported, and an emitter already holding those
+    records (a transition at ``at`` first accounts for the steps done by then)."""
+    caught_up = report_steps(job, at, timings)
+    emit = _Emitter(caught_up.job)
+    emit.records.extend(caught_up.records)
+    return caught_up.job, emit
+
+
 def finish_running(job: JobState, at: float, timings: Timings) -> Transition:
     """Complete a ``running`` job at its terminal time: ``succeeded`` (with a results file)
     or ``failed`` at the scripted step."""
     _require(job, "finish", {"running"})
-    caught_up = report_steps(job, at, timings)
-    job = caught_up.job
-    emit = _Emitter(job)
-    emit.records.extend(caught_up.records)
+    job, emit = _caught_up(job, at, timings)
     if _fail_step(job) is not None:
         outcome = job.outcome
         return _failed(job, at, JobError(outcome.code, outcome.message, outcome.param), emit)
@@ -530,10 +536,7 @@ def _require(job: JobState, action: str, allowed: set[str]) -> None:
 def cancel(job: JobState, at: float, timings: Timings) -> Transition:
     """Cancel a job that has not finished."""
     _require(job, "cancel", set(ACTIVE_STATUSES))
-    caught_up = report_steps(job, at, timings)
-    job = caught_up.job
-    emit = _Emitter(job)
-    emit.records.extend(caught_up.records)
+    job, emit = _caught_up(job, at, timings)
     emit.event(at, "Fine-tuning job cancelled")
     steps = job.steps_reported if job.status == "running" else job.steps_done
     return emit.done(attrs.evolve(job, status="cancelled", finished_at=at, steps_done=steps))
@@ -542,10 +545,7 @@ def cancel(job: JobState, at: float, timings: Timings) -> Transition:
 def pause(job: JobState, at: float, timings: Timings) -> Transition:
     """Pause a ``running`` job, keeping the steps completed so far."""
     _require(job, "pause", {"running"})
-    caught_up = report_steps(job, at, timings)
-    job = caught_up.job
-    emit = _Emitter(job)
-    emit.records.extend(caught_up.records)
+    job, emit = _caught_up(job, at, timings)
     done = job.steps_reported
     emit.event(at, f"Fine-tuning job paused at step {done}/{job.total_steps}")
     return emit.done(attrs.evolve(job, status="paused", steps_done=done, phase_started_at=at))

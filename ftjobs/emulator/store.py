@@ -9,10 +9,11 @@ also the scripting surface for tests (:meth:`Store.script_next_jobs`, :meth:`Sto
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections import deque
-from collections.abc import Iterable, Iterator
-from typing import Any
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, TypeVar
 
 from ftjobs.emulator.clock import Clock, SystemClock
 from ftjobs.emulator.config import EmulatorConfig
@@ -29,7 +30,7 @@ from ftjobs.emulator.lifecycle import (
     new_job,
 )
 from ftjobs.emulator.params import JobRequest, MetadataFilter
-from ftjobs.emulator.persistence import Batch, IdempotencyRecord, SqliteBackend
+from ftjobs.emulator.persistence import Batch, IdempotencyRecord, Loaded, SqliteBackend
 from ftjobs.emulator.render import FileRecord, render_job
 from ftjobs.emulator.validation import DatasetReport, validate_dataset
 
@@ -39,6 +40,7 @@ FILE_PURPOSES = ("assistants", "batch", "fine-tune", "vision", "user_data", "eva
 """Purposes accepted on upload (``fine-tune-results`` files are only made by jobs)."""
 
 _SEED_BOUND = 2_147_483_647
+_T = TypeVar("_T")
 
 
 class _Timeline:
@@ -57,18 +59,32 @@ class _Timeline:
         self.items.append(item)
 
 
+def _listing_order(
+    positions: Mapping[str, int], count: int, after: str | None, what: str, *, newest_first: bool
+) -> range:
+    """Positions (of ``count`` in creation order) strictly after the cursor ``after``, in
+    listing order; a 400 :class:`ApiError` for an unknown cursor."""
+    step = -1 if newest_first else 1
+    start = count - 1 if newest_first else 0
+    if after is not None:
+        position = positions.get(after)
+        if position is None:
+            raise ApiError.invalid(f"Invalid 'after': no {what} with id '{after}'.", param="after")
+        start = position + step
+    return range(start, -1, -1) if newest_first else range(start, count)
+
+
+def _page(items: Iterable[_T], limit: int) -> tuple[list[_T], bool]:
+    """The first ``limit`` items, and whether there is at least one more."""
+    page = list(itertools.islice(items, limit + 1))
+    return page[:limit], len(page) > limit
+
+
 def _page_newest_first(
     timeline: _Timeline, limit: int, after: str | None, what: str
 ) -> tuple[list[Any], bool]:
-    start = len(timeline.items) - 1
-    if after is not None:
-        position = timeline.positions.get(after)
-        if position is None:
-            raise ApiError.invalid(f"Invalid 'after': no {what} with id '{after}'.", param="after")
-        start = position - 1
-    end = max(start - limit, -1)
-    page = [timeline.items[i] for i in range(start, end, -1)]
-    return page, end >= 0
+    order = _listing_order(timeline.positions, len(timeline.items), after, what, newest_first=True)
+    return _page((timeline.items[i] for i in order), limit)
 
 
 class Store:
@@ -105,16 +121,20 @@ class Store:
 
     # -- loading, time and persistence -------------------------------------------------------
 
-    def _load(
-        self, loaded_files: Iterable[tuple[FileRecord, bytes]], jobs: Iterable[JobState]
-    ) -> None:
-        for record, content in loaded_files:
+    def _load(self, loaded: Loaded) -> None:
+        for record, content in loaded.files:
             self._add_file_record(record, content, persist=False)
-        for job in jobs:
+        for job in loaded.jobs:
             self._job_positions[job.id] = len(self._job_order)
             self._job_order.append(job.id)
             self._job_seq = max(self._job_seq, job.seq + 1)
-        self.fleet.load(jobs)
+        self.fleet.load(loaded.jobs)
+        for event in loaded.events:
+            self._events.setdefault(event.job_id, _Timeline()).append(event)
+        for checkpoint in loaded.checkpoints:
+            self._checkpoints.setdefault(checkpoint.job_id, _Timeline()).append(checkpoint)
+        for replay in loaded.idempotency:
+            self._idempotency[(replay.scope, replay.key)] = replay
 
     def now(self) -> float:
         """Advance every job to the clock's current time and return that time."""
@@ -230,27 +250,19 @@ class Store:
     ) -> tuple[list[FileRecord], bool]:
         """A page of files in ``order`` of creation, strictly after the cursor ``after``."""
         self.now()
-        count = len(self._file_order)
-        step = -1 if order == "desc" else 1
-        start = count - 1 if step < 0 else 0
-        if after is not None:
-            position = self._file_positions.get(after)
-            if position is None:
-                raise ApiError.invalid(
-                    f"Invalid 'after': no file with id '{after}'.", param="after"
-                )
-            start = position + step
-        page: list[FileRecord] = []
-        index = start
-        while 0 <= index < count:
-            record = self._files.get(self._file_order[index])
-            index += step
-            if record is None or (purpose is not None and record.purpose != purpose):
-                continue
-            if len(page) == limit:
-                return page, True
-            page.append(record)
-        return page, False
+        positions = _listing_order(
+            self._file_positions,
+            len(self._file_order),
+            after,
+            "file",
+            newest_first=order == "desc",
+        )
+        # Deleted files keep their position (still a valid cursor) but are skipped.
+        records = (self._files.get(self._file_order[i]) for i in positions)
+        return _page(
+            (r for r in records if r is not None and (purpose is None or r.purpose == purpose)),
+            limit,
+        )
 
     # -- jobs --------------------------------------------------------------------------------
 
@@ -330,7 +342,8 @@ class Store:
         """``cancel``, ``pause`` or ``resume`` a job; 400 when its status does not allow it."""
         self.get_job(job_id)
         try:
-            job = self.fleet.act(job_id, action, self.clock.now())
+            # At the instant get_job advanced to: a second clock read would act later.
+            job = self.fleet.act(job_id, action, self.fleet.now)
         except TransitionError as exc:
             raise ApiError.invalid(str(exc), code="invalid_job_state") from None
         self._absorb()
@@ -341,24 +354,13 @@ class Store:
     ) -> tuple[list[JobState], bool]:
         """A page of jobs, newest first, strictly after the cursor job ``after``."""
         self.now()
-        start = len(self._job_order) - 1
-        if after is not None:
-            position = self._job_positions.get(after)
-            if position is None:
-                raise ApiError.invalid(
-                    f"Invalid 'after': no fine-tuning job with id '{after}'.", param="after"
-                )
-            start = position - 1
-        jobs = self.fleet.jobs
-        page: list[JobState] = []
-        for index in range(start, -1, -1):
-            job = jobs[self._job_order[index]]
-            if metadata is not None and metadata.active and not metadata.matches(job.metadata):
-                continue
-            if len(page) == limit:
-                return page, True
-            page.append(job)
-        return page, False
+        positions = _listing_order(
+            self._job_positions, len(self._job_order), after, "fine-tuning job", newest_first=True
+        )
+        jobs = (self.fleet.jobs[self._job_order[i]] for i in positions)
+        if metadata is not None and metadata.active:
+            jobs = (job for job in jobs if metadata.matches(job.metadata))
+        return _page(jobs, limit)
 
     def list_events(
         self, job_id: str, *, limit: int, after: str | None
@@ -455,13 +457,7 @@ def open_store(config: EmulatorConfig, clock: Clock | None = None) -> Store:
             meta["clock"] = _clock_anchor(system)
             clock = system
         store = Store(config, clock, backend)
-        store._load(loaded.files, loaded.jobs)
-        for event in loaded.events:
-            store._events.setdefault(event.job_id, _Timeline()).append(event)
-        for checkpoint in loaded.checkpoints:
-            store._checkpoints.setdefault(checkpoint.job_id, _Timeline()).append(checkpoint)
-        for record in loaded.idempotency:
-            store._idempotency[(record.scope, record.key)] = record
+        store._load(loaded)
         store._batch.meta.update(meta)
         store.flush()
     except BaseException:
