@@ -1,11 +1,8 @@
-"""The models against the OpenAPI description in ``../shared/spec``.
+"""The models against the project's copy of the OpenAPI description (``spec/``).
 
 A spec update that adds a property or an enum value to a response object fails here until the
 model has it (or it is listed in ``NOT_MODELLED`` with the reason). Every response example in
 the spec, once its documented sloppiness is repaired, parses and round-trips.
-
-Skipped when the spec is not beside the repository (``../shared/spec``) and ``$FTJOBS_SPEC`` is
-not set.
 """
 
 from __future__ import annotations
@@ -42,12 +39,11 @@ from ftjobs.models import (
 )
 from ftjobs.resources.files import UPLOAD_PURPOSES, Files
 from ftjobs.resources.jobs import Jobs
-from tests.spec import RESPONSE_MODELS, SPEC_PATH, load_spec, response_examples
+from tests.spec import RESPONSE_MODELS, load_spec, response_examples
 
 pytest.importorskip("yaml")
 
-pytestmark = pytest.mark.skipif(SPEC_PATH is None, reason="../shared/spec is not beside the repo")
-SPEC: dict[str, Any] = load_spec() if SPEC_PATH is not None else {}
+SPEC: dict[str, Any] = load_spec()
 SCHEMAS: dict[str, Any] = SPEC.get("components", {}).get("schemas", {})
 
 # Named schemas and the model each maps to: the response schemas, and those nested in them.

@@ -9,13 +9,11 @@ import pytest
 from ftjobs.emulator import EmulatorHandle, ManualClock
 from tests.emulator.conftest import Api
 from tests.emulator.helpers import chat_file, chat_line
-from tests.spec import SPEC_PATH, load_spec
+from tests.spec import load_spec
 
 
 @pytest.fixture(scope="module")
 def schemas() -> dict[str, Any]:
-    if SPEC_PATH is None:
-        pytest.skip("shared/spec is not beside the repository")
     found: dict[str, Any] = load_spec()["components"]["schemas"]
     return found
 
