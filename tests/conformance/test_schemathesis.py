@@ -16,7 +16,6 @@ pytest.importorskip("schemathesis")
 from tests.conformance.schemathesis_run import run
 
 
-
 def test_emulator_conforms_to_the_spec() -> None:
     logging.getLogger("aiohttp.server").setLevel(logging.CRITICAL)
     # A fixed seed keeps CI reproducible; the coverage phase (some 1,700 boundary cases) is
