@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterator, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any, Generic, Literal, Protocol, TypeAlias, TypeVar
 
@@ -53,10 +53,10 @@ _NO_EXTRA: Mapping[str, Any] = MappingProxyType({})
 
 
 def _utc(ts: int | None) -> datetime | None:
-    return None if ts is None else datetime.fromtimestamp(ts, tz=timezone.utc)
+    return None if ts is None else datetime.fromtimestamp(ts, tz=UTC)
 
 
-class JobStatus(str, enum.Enum):
+class JobStatus(enum.StrEnum):
     """Known states of a fine-tuning job.
 
     The set is open: a status the SDK does not know (Azure's ``pending``, ``notRunning`` and
@@ -72,9 +72,6 @@ class JobStatus(str, enum.Enum):
     CANCELLED = "cancelled"
     # Missing from the spec's enum, yet returned by POST /pause.
     PAUSED = "paused"
-
-    def __str__(self) -> str:
-        return self.value
 
     @classmethod
     def _missing_(cls, value: object) -> JobStatus | None:
@@ -296,7 +293,7 @@ class FineTuningJob:
     @property
     def created_at_datetime(self) -> datetime:
         """``created_at`` as an aware UTC datetime."""
-        return datetime.fromtimestamp(self.created_at, tz=timezone.utc)
+        return datetime.fromtimestamp(self.created_at, tz=UTC)
 
     @property
     def finished_at_datetime(self) -> datetime | None:
@@ -329,7 +326,7 @@ class FineTuningJobEvent:
     @property
     def created_at_datetime(self) -> datetime:
         """``created_at`` as an aware UTC datetime."""
-        return datetime.fromtimestamp(self.created_at, tz=timezone.utc)
+        return datetime.fromtimestamp(self.created_at, tz=UTC)
 
 
 @attrs.frozen
@@ -363,7 +360,7 @@ class FineTuningJobCheckpoint:
     @property
     def created_at_datetime(self) -> datetime:
         """``created_at`` as an aware UTC datetime."""
-        return datetime.fromtimestamp(self.created_at, tz=timezone.utc)
+        return datetime.fromtimestamp(self.created_at, tz=UTC)
 
 
 @attrs.frozen
@@ -389,7 +386,7 @@ class FileObject:
     @property
     def created_at_datetime(self) -> datetime:
         """``created_at`` as an aware UTC datetime."""
-        return datetime.fromtimestamp(self.created_at, tz=timezone.utc)
+        return datetime.fromtimestamp(self.created_at, tz=UTC)
 
     @property
     def expires_at_datetime(self) -> datetime | None:

@@ -408,7 +408,7 @@ class Transport:
                 content = await resp.read()
                 status = resp.status
                 resp_headers = resp.headers
-        except asyncio.TimeoutError as exc:
+        except TimeoutError as exc:
             _log_attempt(method, url, None, None, attempt, started, "timeout")
             raise APITimeoutError(
                 f"request timed out: {method} {url}", method=method, url=url

@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias, TypeVar
 
 import attrs
 
-from ._timeouts import within
 from .budget import RequestBudget
 from .continuation import TOKEN_PREFIX, ContinuationToken
 from .errors import (
@@ -208,8 +207,9 @@ class Pacer:
         if left is None:
             return await poll
         try:
-            return await within(poll, max(left, 0.0) + DEADLINE_GRACE)
-        except asyncio.TimeoutError:
+            async with asyncio.timeout(max(left, 0.0) + DEADLINE_GRACE):
+                return await poll
+        except TimeoutError:
             raise APITimeoutError("the poll outlived the wait's deadline") from None
 
     def failed(self, exc: Exception) -> None:
