@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import inspect
 import socket
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+import aiohttp
 import pytest
 from aioresponses import aioresponses
+from yarl import URL
 
 import ftjobs
 from ftjobs.emulator import EmulatorConfig, EmulatorHandle, ManualClock, serve_emulator
@@ -114,10 +117,35 @@ def file_payload(file_id: str = "file-abc123", **overrides: Any) -> dict[str, An
     return body
 
 
+_TAKES_STREAM_WRITER = "stream_writer" in inspect.signature(aiohttp.ClientResponse).parameters
+
+
+class _SentRequest:
+    """What aiohttp 3.14's `ClientResponse` reads from the writer of a request already sent."""
+
+    output_size = 0
+
+
+class _MockedResponse(aiohttp.ClientResponse):
+    """A `ClientResponse` aioresponses (0.7.9, the newest) can build on every aiohttp:
+    3.14 added a required `stream_writer` argument that aioresponses does not pass."""
+
+    def __init__(self, method: str, url: URL, **kwargs: Any) -> None:
+        if _TAKES_STREAM_WRITER:
+            kwargs.setdefault("stream_writer", _SentRequest())
+        super().__init__(method, url, **kwargs)
+
+
+class _Mocked(aioresponses):
+    def add(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("response_class", _MockedResponse)
+        super().add(*args, **kwargs)
+
+
 @pytest.fixture
 def mocked() -> Iterator[aioresponses]:
     """aioresponses, intercepting every request of every aiohttp session."""
-    with aioresponses() as m:
+    with _Mocked() as m:
         yield m
 
 

@@ -273,7 +273,7 @@ def _client(config: ChaosConfig, emu: EmulatorHandle) -> ftjobs.AsyncClient:
         "timeout": config.read_timeout,
         "request_budget": ftjobs.RatePolicy(rate=300, burst=50, max_pause=0.2),
         # More connections than operations in flight plus waiters: time spent queued for a
-        # pooled connection counts against the per-attempt timeout (notes/issue-5.md).
+        # pooled connection counts against the per-attempt timeout.
         "connection_limit": config.connection_limit or max(100, 2 * config.jobs),
     }
     if config.dialect == "azure":
