@@ -9,7 +9,7 @@ Start with :class:`AsyncClient`::
 from ._types import NOT_GIVEN, NotGiven
 from ._version import __version__
 from .budget import RatePolicy, RequestBudget
-from .client import AsyncClient
+from .client import AsyncClient, ClientOptions
 from .continuation import ContinuationToken
 from .errors import (
     APIConnectionError,
@@ -100,6 +100,7 @@ __all__ = [
     "CheckpointMetrics",
     "CheckpointReceived",
     "ClientClosedError",
+    "ClientOptions",
     "ConfigurationError",
     "ConflictError",
     "ContinuationToken",
