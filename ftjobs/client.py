@@ -2,7 +2,7 @@
 
 Every client (`AsyncClient`, `AsyncAzureClient`, `AsyncPortkeyClient`) is built the same way:
 its own keywords say where requests go and how they are authenticated (a `Route`); every other
-keyword is one of [`ClientOptions`][ftjobs.ClientOptions], read in exactly one place,
+keyword is one of [`ClientOptions`][ftjobs.types.ClientOptions], read in exactly one place,
 `AsyncClient._open`. A new client option is therefore one key added to `ClientOptions` and its
 use in `_open`: every client takes it, with no signature to repeat.
 """
@@ -110,7 +110,7 @@ class AsyncClient:
         base_url: API root; defaults to ``$OPENAI_BASE_URL`` or ``https://api.openai.com/v1``.
         organization: Sent as ``OpenAI-Organization``; defaults to ``$OPENAI_ORG_ID``.
         project: Sent as ``OpenAI-Project``; defaults to ``$OPENAI_PROJECT_ID``.
-        **options: [`ClientOptions`][ftjobs.ClientOptions]: ``timeout``, ``max_retries``,
+        **options: [`ClientOptions`][ftjobs.types.ClientOptions]: ``timeout``, ``max_retries``,
             ``default_headers``, ``session``, ``retry_policy``, ``default_query``,
             ``connection_limit``, ``request_budget``.
 

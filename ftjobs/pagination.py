@@ -1,7 +1,7 @@
 """Cursor pagination over the API's list endpoints.
 
-A list call returns an :class:`AsyncPaginator`. Await it for the first :class:`~ftjobs.Page`, or
-iterate it with ``async for`` for every item, pages being fetched lazily as the loop goes on.
+A list call returns an `AsyncPaginator`. Await it for the first `Page`, or iterate it with
+``async for`` for every item, pages being fetched lazily as the loop goes on.
 """
 
 from __future__ import annotations

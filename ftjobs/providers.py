@@ -112,7 +112,7 @@ class AsyncAzureClient(AsyncClient):
             ``$OPENAI_API_VERSION``. Required by the dated API, optional on v1.
         api: ``"v1"`` or ``"dated"``; see above.
 
-    The other keywords are the [`ClientOptions`][ftjobs.ClientOptions] every client takes.
+    The other keywords are the [`ClientOptions`][ftjobs.types.ClientOptions] every client takes.
 
     Raises:
         ConfigurationError: No endpoint; no credential, or both a key and a token provider;
@@ -202,7 +202,7 @@ class AsyncPortkeyClient(AsyncClient):
         metadata: ``x-portkey-metadata`` (str -> str), shown in Portkey's logs.
         base_url: The gateway; defaults to ``$PORTKEY_BASE_URL`` or ``PORTKEY_BASE_URL``.
 
-    The other keywords are the [`ClientOptions`][ftjobs.ClientOptions] every client takes.
+    The other keywords are the [`ClientOptions`][ftjobs.types.ClientOptions] every client takes.
     Keys are never shown in ``repr``, logs or errors.
 
     Raises:

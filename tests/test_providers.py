@@ -313,7 +313,7 @@ def _portkey(**kw: Any) -> ftjobs.AsyncPortkeyClient:
     return ftjobs.AsyncPortkeyClient(**kw)
 
 
-PK_JOB = f"{ftjobs.PORTKEY_BASE_URL}/fine_tuning/jobs/ftjob-1"
+PK_JOB = f"{ftjobs.providers.PORTKEY_BASE_URL}/fine_tuning/jobs/ftjob-1"
 
 
 async def test_portkey_virtual_key_headers(mocked: aioresponses) -> None:
@@ -510,7 +510,7 @@ _CLIENTS: list[Callable[..., ftjobs.AsyncClient]] = [
 def test_every_client_option_reaches_every_client(make: Callable[..., ftjobs.AsyncClient]) -> None:
     # One construction path: an option given to any client lands in the same place.
     policy = ftjobs.RetryPolicy(max_retries=7)
-    rate = ftjobs.RatePolicy(rate=3.0, burst=3.0)
+    rate = ftjobs.types.RatePolicy(rate=3.0, burst=3.0)
     client = make(timeout=12.5, retry_policy=policy, request_budget=rate)
     assert client.timeout == 12.5
     assert client.retry_policy is policy
@@ -539,5 +539,5 @@ def test_unknown_client_option_is_a_type_error(make: Callable[..., ftjobs.AsyncC
 def test_client_options_name_every_option_once() -> None:
     for cls in (ftjobs.AsyncClient, ftjobs.AsyncAzureClient, ftjobs.AsyncPortkeyClient):
         params = inspect.signature(cls).parameters
-        assert not set(params) & set(ftjobs.ClientOptions.__optional_keys__), cls
+        assert not set(params) & set(ftjobs.types.ClientOptions.__optional_keys__), cls
         assert params["options"].kind is inspect.Parameter.VAR_KEYWORD
