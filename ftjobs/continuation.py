@@ -25,13 +25,13 @@ import binascii
 import hashlib
 import hmac
 import json
-import math
 import re
 import urllib.parse
 from typing import Any
 
 import attrs
 
+from . import _validation as check
 from .errors import InvalidContinuationToken
 from .polling import PollState
 
@@ -102,12 +102,6 @@ def _checksum(signed_part: str) -> str:
     return hashlib.sha256(signed_part.encode("ascii")).hexdigest()[:8]
 
 
-def _number(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    # Python counts a bool as an int, and JSON can carry neither NaN nor infinity honestly.
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ValueError(f"{attribute.name} must be a finite number, got {value!r}")
-
-
 def _whole(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValueError(f"{attribute.name} must be an int, got {value!r}")
@@ -115,7 +109,6 @@ def _whole(_instance: object, attribute: attrs.Attribute[Any], value: object) ->
 
 _str = attrs.validators.instance_of(str)
 _id = attrs.validators.and_(_str, attrs.validators.matches_re(ID_PATTERN))
-_seconds = attrs.validators.and_(_number, attrs.validators.ge(0))
 
 
 def _round(value: float) -> float:
@@ -146,7 +139,7 @@ class ContinuationToken:
     )
     last_event_id: str | None = attrs.field(default=None, validator=attrs.validators.optional(_id))
     budget_left: float | None = attrs.field(
-        default=None, validator=attrs.validators.optional(_seconds)
+        default=None, validator=attrs.validators.optional(check.non_negative)
     )
     last_status: str | None = attrs.field(
         default=None,
@@ -154,14 +147,14 @@ class ContinuationToken:
             attrs.validators.and_(_str, attrs.validators.matches_re(_STATUS_RE))
         ),
     )
-    queued_used: float = attrs.field(default=0.0, validator=_seconds)
+    queued_used: float = attrs.field(default=0.0, validator=check.non_negative)
     attempt: int = attrs.field(
         default=0,
         validator=attrs.validators.and_(
             _whole, attrs.validators.ge(0), attrs.validators.le(_MAX_ATTEMPT)
         ),
     )
-    issued_at: float = attrs.field(default=0.0, validator=_seconds)
+    issued_at: float = attrs.field(default=0.0, validator=check.non_negative)
     last_checkpoint_id: str | None = attrs.field(
         default=None, validator=attrs.validators.optional(_id)
     )

@@ -29,6 +29,7 @@ from ..converter import unstructure
 from ..errors import APIStatusError, FTJobsError, InvalidContinuationToken, WaitTimeout
 from ..models import FineTuningJob
 from ..polling import PollPolicy
+from ..retry import exponential_backoff
 from ..waiting import EventReceived, is_transient
 
 __all__ = [
@@ -335,4 +336,4 @@ def error_backoff(attempt: int, *, initial: float = 1.0, cap: float = 60.0) -> f
     """
     if attempt < 1:
         raise ValueError(f"attempt must be >= 1, got {attempt!r}")
-    return float(min(initial * 2.0 ** min(attempt - 1, 62), cap))
+    return exponential_backoff(initial, 2.0, attempt - 1, cap)
