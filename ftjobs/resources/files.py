@@ -199,13 +199,11 @@ class Files(Resource):
         timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> bytes:
         """Download a file's bytes (for example a job's result file)."""
-        path = f"{_FILES}/{check.path_id('file_id', file_id)}/content"
-        check.call_options(extra_headers, extra_query, timeout)
-        response = await self._transport.request(
+        response = await self._send(
             "GET",
-            path,
-            params=list((extra_query or {}).items()),
-            headers=extra_headers,
+            f"{_FILES}/{check.path_id('file_id', file_id)}/content",
+            extra_headers=extra_headers,
+            extra_query=extra_query,
             timeout=timeout,
             decode_json=False,
         )

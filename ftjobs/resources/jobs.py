@@ -202,6 +202,8 @@ class Jobs(Resource):
         self,
         job_id: str | FineTuningJob,
         *,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, str] | None = None,
         timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> tuple[FineTuningJob, Mapping[str, str]]:
         """Fetch one job by id, with the response headers.
@@ -209,8 +211,12 @@ class Jobs(Resource):
         For pollers: the headers may carry the server's pacing hint
         (``openai-poll-after-ms``), which the waiters honour.
         """
-        response = await self._transport.request(
-            "GET", f"{_JOBS}/{_job_id(job_id)}", timeout=timeout
+        response = await self._send(
+            "GET",
+            f"{_JOBS}/{_job_id(job_id)}",
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
         )
         job = structure(response.data, FineTuningJob, request_id=response.request_id)
         return job, response.headers
