@@ -817,16 +817,18 @@ def test_spec_examples_after_repairing_commas_and_none() -> None:
 
 
 # --- the fast path agrees with the validating path -----------------------------------------
-# structure() first runs generated fast functions and falls back to the validating cattrs
-# hooks; the two must give identical models (same values, same types) or the fast one must
-# decline. These tests reach the two paths directly.
+# structure() first runs generated fast functions (ftjobs._fastpath) and falls back to the
+# validating cattrs hooks; the two must give identical models (same values, same types) or the
+# fast one must decline (the contract at the top of _fastpath). These tests reach the two paths
+# directly.
 
 
 def _both_paths(body: Any, cl: Any) -> tuple[Any, Any]:
+    from ftjobs import _fastpath
     from ftjobs import converter as conv
 
     try:
-        fast = conv._fast_hook(cl)(copy.deepcopy(body))
+        fast = _fastpath.fast_hook(cl)(copy.deepcopy(body))
     except Exception:
         fast = None
     try:
