@@ -377,7 +377,9 @@ async def _measure_group(ids: list[str], info: dict[str, Any]) -> dict[str, Any]
         result = await group.wait(ftjobs.types.ALL_COMPLETED)
         wall = time.perf_counter() - started
         emulated = clock.now() - emulated_start
-        async with admin.get(root + "/_emulator/stats") as response:
+        async with admin.get(
+            root + "/_emulator/stats", headers={"Authorization": "Bearer sk-emulator"}
+        ) as response:
             stats = await response.json()
     statuses = collections.Counter(str(job.status) for job in result.done.values())
     return {

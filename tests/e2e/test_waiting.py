@@ -475,7 +475,11 @@ async def test_as_completed_over_many_jobs_scans_the_list() -> None:
     async with serve_emulator(config) as handle, _client(handle) as client:
         async with aiohttp.ClientSession() as admin:
             for _ in range(3):  # three waves of 50, created a little apart
-                async with admin.post(f"{handle.root_url}/_emulator/seed", json={"jobs": 50}):
+                async with admin.post(
+                    f"{handle.root_url}/_emulator/seed",
+                    json={"jobs": 50},
+                    headers=handle.admin_headers,
+                ):
                     pass
                 await asyncio.sleep(0.02)
         ids = [job.id async for job in client.jobs.list(limit=100)]
