@@ -32,28 +32,13 @@ from typing import Any, TypeVar, get_args, get_origin, get_type_hints
 
 import attrs
 
-from ._shapes import (
-    EXTRA,
-    NONE_TYPE,
-    REQUEST_ID,
-    SCALAR_HOOKS,
-    STATUS_BY_VALUE,
-    Hook,
-    auto_union_hook,
-    is_auto_union,
-    is_integration,
-    is_job_error,
-    is_literal,
-    is_mapping,
-    is_model,
-    is_optional,
-    is_status,
-    is_var_tuple,
-    literal_hook,
-)
+from . import _shapes as shapes
 from .models import JobError, WandbIntegration
 
 __all__ = ["Fallback", "fast_hook"]
+
+# Read on every status field: a module global, not an attribute lookup.
+_STATUS_BY_VALUE = shapes.STATUS_BY_VALUE
 
 
 class Fallback(Exception):
@@ -87,36 +72,36 @@ def _always_fallback(value: Any) -> Any:
 
 def _delegated(tp: Any) -> bool:
     # Small hooks that gain nothing from a fast twin: called directly, as (value, type).
-    return is_auto_union(tp) or is_literal(tp)
+    return shapes.is_auto_union(tp) or shapes.is_literal(tp)
 
 
-def _delegated_hook(tp: Any) -> Hook:
+def _delegated_hook(tp: Any) -> shapes.Hook:
     # The very hooks the converter registers for these types.
-    return auto_union_hook(tp) if is_auto_union(tp) else literal_hook(tp)
+    return shapes.auto_union_hook(tp) if shapes.is_auto_union(tp) else shapes.literal_hook(tp)
 
 
 def _make_fast_hook(tp: Any) -> _FastHook:
     # Same precedence as the converter's registrations (last registered wins there).
-    if is_job_error(tp):
+    if shapes.is_job_error(tp):
         return _fast_job_error()
-    if is_integration(tp):
+    if shapes.is_integration(tp):
         return _fast_integration()
-    if is_status(tp):
+    if shapes.is_status(tp):
         return _fast_status
     if _delegated(tp):
         slow = _delegated_hook(tp)
         return lambda value: slow(value, tp)
-    if is_optional(tp):
-        inner_type = next(a for a in get_args(tp) if a is not NONE_TYPE)
+    if shapes.is_optional(tp):
+        inner_type = next(a for a in get_args(tp) if a is not shapes.NONE_TYPE)
         inner = fast_hook(inner_type)
         return lambda value: None if value is None else inner(value)
-    if is_mapping(tp):
+    if shapes.is_mapping(tp):
         return _fast_mapping(get_args(tp)[1])
-    if is_var_tuple(tp):
+    if shapes.is_var_tuple(tp):
         return _fast_var_tuple(get_args(tp)[0])
-    if is_model(tp):
+    if shapes.is_model(tp):
         return _fast_model(tp)
-    scalar = SCALAR_HOOKS.get(tp)
+    scalar = shapes.SCALAR_HOOKS.get(tp)
     if scalar is not None:
         return lambda value: scalar(value, tp)
     raise TypeError(f"no fast structuring for {tp!r}")
@@ -124,7 +109,7 @@ def _make_fast_hook(tp: Any) -> _FastHook:
 
 def _fast_status(value: Any) -> Any:
     if value.__class__ is str:
-        return STATUS_BY_VALUE.get(value, value)
+        return _STATUS_BY_VALUE.get(value, value)
     raise Fallback
 
 
@@ -244,7 +229,7 @@ def _auto_checks(tp: Any) -> list[str]:
     """Inline checks of ``int | Auto [| None]`` and ``float | Auto [| None]`` fields."""
     args = set(get_args(tp))
     other = "not ({t}.__class__ is str and {t} == 'auto')"
-    if NONE_TYPE in args:
+    if shapes.NONE_TYPE in args:
         other += " and {t} is not None"
     if float in args:
         return [
@@ -260,33 +245,33 @@ def _plain_optional(tp: Any) -> Any:
 
     Not a nullable auto union nor ``JobError | None``: those have checks of their own.
     """
-    if is_optional(tp) and not is_auto_union(tp) and not is_job_error(tp):
-        return next(a for a in get_args(tp) if a is not NONE_TYPE)
+    if shapes.is_optional(tp) and not shapes.is_auto_union(tp) and not shapes.is_job_error(tp):
+        return next(a for a in get_args(tp) if a is not shapes.NONE_TYPE)
     return None
 
 
 def _none_is_none(tp: Any) -> bool:
     """Whether a null for this type structures to None (so that a None default can skip it)."""
-    return is_optional(tp) or (is_auto_union(tp) and NONE_TYPE in get_args(tp))
+    return shapes.is_optional(tp) or (shapes.is_auto_union(tp) and shapes.NONE_TYPE in get_args(tp))
 
 
 def _field_body(tp: Any, target: str, key: str, names: dict[str, Any]) -> list[str]:
     """Statements that check (and convert, in place) the JSON value held in ``target``."""
     if tp in _SCALAR_CHECKS:
         return [line.format(t=target) for line in _SCALAR_CHECKS[tp]]
-    if is_auto_union(tp):
+    if shapes.is_auto_union(tp):
         return [line.format(t=target) for line in _auto_checks(tp)]
     inner = _plain_optional(tp)
     if inner is not None:
         body = _field_body(inner, target, key, names)
         return [f"if {target} is not None:", *("    " + b for b in body)]
-    if is_status(tp):
-        names["_SB"] = STATUS_BY_VALUE
+    if shapes.is_status(tp):
+        names["_SB"] = _STATUS_BY_VALUE
         return [
             f"if {target}.__class__ is not str: raise _F",
             f"{target} = _SB.get({target}, {target})",
         ]
-    if is_literal(tp) and all(a.__class__ is str for a in get_args(tp)):
+    if shapes.is_literal(tp) and all(a.__class__ is str for a in get_args(tp)):
         names[f"l{key}"] = frozenset(get_args(tp))
         return [f"if {target}.__class__ is not str or {target} not in l{key}: raise _F"]
     if _delegated(tp):
@@ -319,7 +304,7 @@ def _fast_model(tp: Any) -> _FastHook:
     known: list[str] = []
     for i, (a, ftype) in enumerate(_field_types(tp)):
         default: Any = a.default
-        if a.name in (EXTRA, REQUEST_ID):
+        if a.name in (shapes.EXTRA, shapes.REQUEST_ID):
             if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
                 raise TypeError("factory defaults of extra/request_id are not generated")
             names[f"d{i}"] = default
@@ -349,13 +334,13 @@ def _fast_model(tp: Any) -> _FastHook:
                 names[f"d{i}"] = default
                 lines.append(f"if {target} is _M: {target} = d{i}")
             lines += ["else:", *("    " + b for b in body)]
-    if EXTRA in values:
+    if shapes.EXTRA in values:
         names["_known"] = frozenset(known)
         lines += [
-            f"ex = {values[EXTRA]}",
+            f"ex = {values[shapes.EXTRA]}",
             "if not _known.issuperset(o): ex = {k: x for k, x in o.items() if k not in _known}",
         ]
-        values[EXTRA] = "ex"
+        values[shapes.EXTRA] = "ex"
     if _plain_slots(cls):
         # Frozen slotted classes: attrs' __init__ sets each slot through object.__setattr__;
         # the slot descriptors' own setters do the same, a third faster.
