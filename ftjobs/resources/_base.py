@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
+from typing import Any, TypeVar
 
 import aiohttp
 
@@ -15,27 +15,7 @@ from ..models import Page
 from ..pagination import AsyncPaginator
 from ..transport import APIResponse, QueryParams, Transport
 
-if TYPE_CHECKING:
-    # typing.Unpack from Python 3.11 on; annotations are never evaluated at run time.
-    from typing_extensions import Unpack
-
 T = TypeVar("T")
-
-
-class RequestOptions(TypedDict, total=False):
-    """What one call may carry besides its method and path (all optional)."""
-
-    params: QueryParams | None
-    body: Mapping[str, Any] | None
-    multipart: Callable[[], AbstractContextManager[aiohttp.FormData]] | None
-    idempotency_key: str | None
-    max_retries: int | None
-    extra_headers: Mapping[str, str] | None
-    extra_query: Mapping[str, str] | None
-    extra_body: Mapping[str, Any] | None
-    timeout: float | NotGiven | None
-    #: False for a body that is not JSON (a file's bytes).
-    decode_json: bool
 
 
 class Resource:
@@ -51,38 +31,47 @@ class Resource:
         """The API root this resource talks to."""
         return self._transport.base_url
 
-    async def _send(self, method: str, path: str, **options: Unpack[RequestOptions]) -> APIResponse:
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: QueryParams | None = None,
+        body: Mapping[str, Any] | None = None,
+        multipart: Callable[[], AbstractContextManager[aiohttp.FormData]] | None = None,
+        idempotency_key: str | None = None,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, str] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        timeout: float | NotGiven | None = NOT_GIVEN,
+        decode_json: bool = True,
+    ) -> Coroutine[Any, Any, APIResponse]:
         """The one path of every call: check the per-call options, merge ``extra_*`` into the
-        request, send it; the raw response (headers, bytes) for callers that need it."""
-        extra_headers = options.get("extra_headers")
-        extra_query = options.get("extra_query")
-        timeout = options.get("timeout", NOT_GIVEN)
+        request, and send it. Awaited, the raw response (headers, bytes); `_decoded` makes a
+        model of it. Not a coroutine itself: the checks run at the call, and every request
+        reaches the transport without a frame of its own here."""
         check.call_options(extra_headers, extra_query, timeout)
-        body = options.get("body")
-        params = options.get("params")
-        extra_body = options.get("extra_body")
         if extra_body:
             body = {**(body or {}), **extra_body}
         if extra_query:
             params = [*_query_items(params), *extra_query.items()]
-        return await self._transport.request(
+        return self._transport.request(
             method,
             path,
             params=params,
             json_body=body,
-            multipart=options.get("multipart"),
+            multipart=multipart,
             headers=extra_headers,
             timeout=timeout,
-            idempotency_key=options.get("idempotency_key"),
-            max_retries=options.get("max_retries"),
-            decode_json=options.get("decode_json", True),
+            idempotency_key=idempotency_key,
+            max_retries=max_retries,
+            decode_json=decode_json,
         )
 
-    async def _call(
-        self, cls: type[T], method: str, path: str, **options: Unpack[RequestOptions]
-    ) -> T:
-        """`_send`, then the JSON body as a ``cls``."""
-        response = await self._send(method, path, **options)
+    async def _decoded(self, cls: type[T], pending: Awaitable[APIResponse]) -> T:
+        """The response of ``pending`` (a `_send`) as a ``cls``."""
+        response = await pending
         return structure(response.data, cls, request_id=response.request_id)
 
     def _paginate(
@@ -102,14 +91,16 @@ class Resource:
 
         async def fetch(cursor: str | None) -> Page[Any]:
             query = params if cursor is None else [*params, ("after", cursor)]
-            return await self._call(
+            return await self._decoded(
                 page_cls,
-                "GET",
-                path,
-                params=query,
-                extra_headers=extra_headers,
-                extra_query=extra_query,
-                timeout=timeout,
+                self._send(
+                    "GET",
+                    path,
+                    params=query,
+                    extra_headers=extra_headers,
+                    extra_query=extra_query,
+                    timeout=timeout,
+                ),
             )
 
         return AsyncPaginator(fetch, after)

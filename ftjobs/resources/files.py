@@ -103,16 +103,18 @@ class Files(Resource):
             raise TypeError(
                 f"file must be a path, bytes or a binary file object, got {type(file).__name__}"
             )
-        return await self._call(
+        return await self._decoded(
             FileObject,
-            "POST",
-            _FILES,
-            multipart=multipart,
-            max_retries=max_retries,
-            idempotency_key=check.optional_str("idempotency_key", idempotency_key),
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            timeout=timeout,
+            self._send(
+                "POST",
+                _FILES,
+                multipart=multipart,
+                max_retries=max_retries,
+                idempotency_key=check.optional_str("idempotency_key", idempotency_key),
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+            ),
         )
 
     async def retrieve(
@@ -124,13 +126,15 @@ class Files(Resource):
         timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> FileObject:
         """Fetch a file's metadata."""
-        return await self._call(
+        return await self._decoded(
             FileObject,
-            "GET",
-            f"{_FILES}/{check.path_id('file_id', file_id)}",
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            timeout=timeout,
+            self._send(
+                "GET",
+                f"{_FILES}/{check.path_id('file_id', file_id)}",
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+            ),
         )
 
     def list(
@@ -181,13 +185,15 @@ class Files(Resource):
         timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> FileDeleted:
         """Delete a file."""
-        return await self._call(
+        return await self._decoded(
             FileDeleted,
-            "DELETE",
-            f"{_FILES}/{check.path_id('file_id', file_id)}",
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            timeout=timeout,
+            self._send(
+                "DELETE",
+                f"{_FILES}/{check.path_id('file_id', file_id)}",
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+            ),
         )
 
     async def content(

@@ -168,16 +168,18 @@ class Jobs(Resource):
             "hyperparameters": _hyperparameters_body(hyperparameters),
         }
         body.update((k, v) for k, v in optional.items() if v is not None)
-        return await self._call(
+        return await self._decoded(
             FineTuningJob,
-            "POST",
-            _JOBS,
-            body=body,
-            idempotency_key=check.optional_str("idempotency_key", idempotency_key),
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=check.plain_mapping("extra_body", extra_body),
-            timeout=timeout,
+            self._send(
+                "POST",
+                _JOBS,
+                body=body,
+                idempotency_key=check.optional_str("idempotency_key", idempotency_key),
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=check.plain_mapping("extra_body", extra_body),
+                timeout=timeout,
+            ),
         )
 
     async def retrieve(
@@ -189,13 +191,15 @@ class Jobs(Resource):
         timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> FineTuningJob:
         """Fetch one job by id."""
-        return await self._call(
+        return await self._decoded(
             FineTuningJob,
-            "GET",
-            f"{_JOBS}/{_job_id(job_id)}",
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            timeout=timeout,
+            self._send(
+                "GET",
+                f"{_JOBS}/{_job_id(job_id)}",
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+            ),
         )
 
     async def retrieve_with_headers(
@@ -260,15 +264,17 @@ class Jobs(Resource):
         extra_body: Mapping[str, Any] | None,
         timeout: float | NotGiven | None,
     ) -> FineTuningJob:
-        return await self._call(
+        return await self._decoded(
             FineTuningJob,
-            "POST",
-            f"{_JOBS}/{_job_id(job_id)}/{action}",
-            idempotency_key=check.optional_str("idempotency_key", idempotency_key),
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=check.plain_mapping("extra_body", extra_body),
-            timeout=timeout,
+            self._send(
+                "POST",
+                f"{_JOBS}/{_job_id(job_id)}/{action}",
+                idempotency_key=check.optional_str("idempotency_key", idempotency_key),
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=check.plain_mapping("extra_body", extra_body),
+                timeout=timeout,
+            ),
         )
 
     async def cancel(
