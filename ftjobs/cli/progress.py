@@ -6,6 +6,7 @@ from typing import Any
 
 import attrs
 
+from .._describe import format_duration
 from ..models import FineTuningJob
 from ..waiting import EventReceived, JobUpdate
 
@@ -75,13 +76,3 @@ def _float(value: object, default: float | None) -> float | None:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)
     return default
-
-
-def format_duration(seconds: float) -> str:
-    """``75`` -> ``1m15s``; ``3700`` -> ``1h01m``."""
-    seconds = max(int(seconds), 0)
-    if seconds < 60:
-        return f"{seconds}s"
-    if seconds < 3600:
-        return f"{seconds // 60}m{seconds % 60:02d}s"
-    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
