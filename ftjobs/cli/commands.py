@@ -404,10 +404,9 @@ def add_serve_command(groups: Any) -> None:
 
 def serve(args: argparse.Namespace) -> int:
     """Run the emulator until interrupted."""
-    from ..emulator import config_from_args, run
+    from ..emulator import serve_from_args
 
-    run(config_from_args(args), args.host, args.port)
-    return 0
+    return serve_from_args(args)
 
 
 def add_demo_command(groups: Any) -> None:
