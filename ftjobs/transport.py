@@ -12,7 +12,7 @@ import logging
 import random
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
@@ -441,7 +441,7 @@ class Transport:
         headers: Mapping[str, str] | None = None,
         timeout: float | NotGiven | None = NOT_GIVEN,
         chunk_size: int = _READ_CHUNK,
-    ) -> AsyncIterator[bytes]:
+    ) -> AsyncGenerator[bytes, None]:
         """GET ``path`` and yield its body in chunks, never holding more than one in memory.
 
         Reaching the server (up to the response headers) is retried like any request; the
