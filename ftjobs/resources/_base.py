@@ -48,6 +48,7 @@ class Resource:
         timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> T:
         check.call_options(extra_headers, extra_query, timeout)
+        check.header_values(idempotency_key=idempotency_key)
         if extra_body:
             body = {**(body or {}), **extra_body}
         if extra_query:

@@ -53,11 +53,9 @@ async def test_a_pool_that_never_frees_up_raises_pool_timeout_without_sending(
         return web.json_response(job_payload())
 
     server = await scripted_server(stuck)
-    session = ftjobs.AsyncClient(
-        api_key="k", base_url=server.base_url, connection_limit=1, max_retries=3
-    )
-    session.transport._pool_timeout = 0.05  # noqa: SLF001 - the option arrives with the merge
-    async with session as client:
+    async with ftjobs.AsyncClient(
+        api_key="k", base_url=server.base_url, connection_limit=1, pool_timeout=0.05, max_retries=3
+    ) as client:
         holder = asyncio.create_task(client.jobs.retrieve("ftjob-1"))
         while not server.received:
             await asyncio.sleep(0.001)
