@@ -93,7 +93,9 @@ class Resource:
                 timeout=timeout,
             )
 
-        return AsyncPaginator(fetch, after)
+        # The limit sent is the most a page may hold (a larger one is refused, not kept).
+        limit = next((int(value) for name, value in params if name == "limit"), None)
+        return AsyncPaginator(fetch, after, endpoint=path, limit=limit)
 
 
 def _query_items(params: QueryParams | None) -> list[tuple[str, str]]:
