@@ -232,8 +232,9 @@ class Files(Resource):
         Without ``to``, the bytes are returned, and a file larger than the client's
         ``max_response_bytes`` raises `ResponseTooLargeError`. With ``to=path``, the content
         is streamed to ``path`` (at most one chunk in memory) and the number of bytes written
-        is returned; it lands under a temporary name first, so ``path`` is either the whole
-        file or untouched. ``timeout`` then bounds each wait for data, not the whole download.
+        is returned; a regular file lands under a temporary name first, so ``path`` is either
+        the whole file or untouched (a pipe or device is written in place). ``timeout`` then
+        bounds each wait for data, not the whole download.
         """
         path = _content_path(file_id)
         check.call_options(extra_headers, extra_query, timeout)
@@ -290,8 +291,14 @@ def _content_path(file_id: str) -> str:
 
 
 async def _save(chunks: AsyncGenerator[bytes, None], target: str) -> int:
-    """Write ``chunks`` to ``target`` through a temporary file beside it; return the size."""
-    partial = f"{target}.{uuid.uuid4().hex[:8]}.part"
+    """Write ``chunks`` to ``target``; return the size.
+
+    A regular file (or a new one) is written under a temporary name beside it and renamed
+    into place at the end, so it is whole or untouched. Anything else (a pipe, a device) is
+    written in place: renaming over it would replace it.
+    """
+    in_place = os.path.exists(target) and not os.path.isfile(target)  # noqa: ASYNC240
+    partial = target if in_place else f"{target}.{uuid.uuid4().hex[:8]}.part"
     written = 0
     # Disk writes go to a thread: a slow disk must not stall every other request.
     handle = await asyncio.to_thread(open, partial, "wb")
@@ -304,10 +311,12 @@ async def _save(chunks: AsyncGenerator[bytes, None], target: str) -> int:
                     written += len(chunk)
         finally:
             await asyncio.to_thread(handle.close)
-        await asyncio.to_thread(os.replace, partial, target)
+        if not in_place:
+            await asyncio.to_thread(os.replace, partial, target)
     except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(partial)
+        if not in_place:
+            with contextlib.suppress(OSError):
+                os.unlink(partial)
         raise
     return written
 

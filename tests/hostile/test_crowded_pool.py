@@ -46,9 +46,10 @@ async def test_3000_concurrent_calls_queue_for_connections_without_timing_out(
 async def test_a_pool_that_never_frees_up_raises_pool_timeout_without_sending(
     scripted_server: StartServer,
 ) -> None:
-    release = asyncio.Event()
+    arrived, release = asyncio.Event(), asyncio.Event()
 
     async def stuck(request: web.BaseRequest) -> web.StreamResponse:
+        arrived.set()
         await release.wait()
         return web.json_response(job_payload())
 
@@ -57,8 +58,7 @@ async def test_a_pool_that_never_frees_up_raises_pool_timeout_without_sending(
         api_key="k", base_url=server.base_url, connection_limit=1, pool_timeout=0.05, max_retries=3
     ) as client:
         holder = asyncio.create_task(client.jobs.retrieve("ftjob-1"))
-        while not server.received:
-            await asyncio.sleep(0.001)
+        await arrived.wait()
         with pytest.raises(PoolTimeoutError) as caught:
             await client.jobs.retrieve("ftjob-2")
         assert isinstance(caught.value, ftjobs.APITimeoutError)

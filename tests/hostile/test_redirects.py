@@ -123,7 +123,7 @@ async def test_a_redirect_raises_and_nothing_reaches_the_other_host(
 
 
 async def test_a_redirect_is_not_retried(scripted_server: StartServer) -> None:
-    target, base_url = await _redirecting(scripted_server, 307)
+    target, _ = await _redirecting(scripted_server, 307)
     source_calls = 0
 
     async def counting(request: web.BaseRequest) -> web.StreamResponse:
