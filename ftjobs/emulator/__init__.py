@@ -29,12 +29,15 @@ This package imports nothing from the rest of ``ftjobs``.
 
 from __future__ import annotations
 
-from ftjobs.emulator.app import API_PREFIXES, EMULATOR_KEY, Emulator, create_app, get_emulator
+from ftjobs.emulator.app import create_app
 from ftjobs.emulator.clock import Clock, ManualClock, SystemClock
 from ftjobs.emulator.config import DIALECTS, EmulatorConfig, Timings
 from ftjobs.emulator.errors import ApiError
 from ftjobs.emulator.faults import FAULT_KINDS, FaultConfig, FaultInjector
-from ftjobs.emulator.lifecycle import Fleet, JobState, Outcome, TransitionError
+from ftjobs.emulator.fleet import Fleet
+from ftjobs.emulator.instance import EMULATOR_KEY, Emulator, get_emulator
+from ftjobs.emulator.lifecycle import JobState, Outcome, TransitionError
+from ftjobs.emulator.paths import API_PREFIXES
 from ftjobs.emulator.server import (
     EmulatorHandle,
     add_serve_arguments,

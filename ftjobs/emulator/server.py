@@ -11,10 +11,11 @@ from typing import Any
 
 from aiohttp import web
 
-from ftjobs.emulator.app import Emulator, create_app, get_emulator
+from ftjobs.emulator.app import create_app
 from ftjobs.emulator.clock import Clock
 from ftjobs.emulator.config import DIALECTS, EmulatorConfig
 from ftjobs.emulator.faults import FaultConfig
+from ftjobs.emulator.instance import Emulator, get_emulator
 from ftjobs.emulator.store import Store
 
 __all__ = [

@@ -1,4 +1,4 @@
-"""The emulator's state: files, jobs (through a :class:`~ftjobs.emulator.lifecycle.Fleet`),
+"""The emulator's state: files, jobs (through a :class:`~ftjobs.emulator.fleet.Fleet`),
 events, checkpoints and idempotency records, optionally persisted to SQLite.
 
 Time only moves here: every public operation first advances the fleet to the clock's
@@ -18,11 +18,11 @@ from typing import Any, TypeVar
 from ftjobs.emulator.clock import Clock, SystemClock
 from ftjobs.emulator.config import EmulatorConfig
 from ftjobs.emulator.errors import ApiError
+from ftjobs.emulator.fleet import Fleet
 from ftjobs.emulator.ids import random_id
 from ftjobs.emulator.lifecycle import (
     CheckpointRecord,
     EventRecord,
-    Fleet,
     JobState,
     Outcome,
     ResultFile,
