@@ -24,6 +24,7 @@ from ..polling import PollPolicy
 from ..transport import Transport
 from ..waiting import JobUpdate, JobWaiter, OnPaused, OnUpdate, StepResult, is_token
 from ._base import Resource
+from .graders import grader_body
 
 __all__ = ["Jobs"]
 
@@ -56,6 +57,9 @@ def _method_body(method: FineTuneMethod | Mapping[str, Any] | None) -> dict[str,
         body = dict(unstructure(method))
     elif isinstance(method, Mapping):
         body = dict(method)
+        inner = body.get("reinforcement")
+        if isinstance(inner, Mapping) and "grader" in inner:
+            body["reinforcement"] = {**inner, "grader": grader_body(inner["grader"])}
     else:
         raise TypeError(
             f"method must be a FineTuneMethod or a mapping, got {type(method).__name__}"
