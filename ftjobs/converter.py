@@ -384,7 +384,8 @@ def _tagged_union_structure_factory(tp: Any, conv: cattrs.Converter) -> _Hook:
     def structure_tagged(value: Any, _: Any) -> Any:
         if value is None and nullable:
             return None
-        known = hooks.get(value.get("type")) if isinstance(value, Mapping) else None
+        tag = value.get("type") if isinstance(value, Mapping) else None
+        known = hooks.get(tag) if isinstance(tag, str) else None
         if known is not None:
             return known[0](value, known[1])
         # Unknown types are kept, not dropped.
@@ -639,7 +640,8 @@ def _fast_tagged_union(tp: Any) -> _FastHook:
 
     def fast_tagged(value: Any) -> Any:
         if value.__class__ is dict:
-            hook = hooks.get(value.get("type"))
+            tag = value.get("type")
+            hook = hooks.get(tag) if tag.__class__ is str else None
             return dict(value) if hook is None else hook(value)
         if value is None and nullable:
             return None

@@ -1,11 +1,10 @@
 """Typed graders: what scores a sample in a reinforcement fine-tuning job.
 
-The five graders a job (or ``client.graders``) takes are [StringCheckGrader][ftjobs.graders.StringCheckGrader],
-[TextSimilarityGrader][ftjobs.graders.TextSimilarityGrader], [PythonGrader][ftjobs.graders.PythonGrader],
-[ScoreModelGrader][ftjobs.graders.ScoreModelGrader] and [MultiGrader][ftjobs.graders.MultiGrader]
-(which combines one more, possibly a [LabelModelGrader][ftjobs.graders.LabelModelGrader]). Every
-place that takes a grader also takes the plain JSON mapping, and a grader of a type this SDK does not
-know comes back from the server as its mapping.
+The five graders a job (or ``client.graders``) takes are `StringCheckGrader`,
+`TextSimilarityGrader`, `PythonGrader`, `ScoreModelGrader` and `MultiGrader` (which combines
+one more, possibly a `LabelModelGrader`). Every place that takes a grader also takes the plain
+JSON mapping, and a grader of a type this SDK does not know comes back from the server as its
+mapping.
 
 Inputs and references are template strings: ``{{sample.output_text}}`` is the model's answer
 ([SAMPLE_OUTPUT_TEXT][ftjobs.graders.SAMPLE_OUTPUT_TEXT]), ``{{item.answer}}`` a field of the
@@ -122,7 +121,9 @@ class TextSimilarityGrader:
         cls, name: str, reference: str, metric: str = "fuzzy_match"
     ) -> TextSimilarityGrader:
         """The sample's text scored against ``reference`` with ``metric``."""
-        return cls(name=name, input=SAMPLE_OUTPUT_TEXT, reference=reference, evaluation_metric=metric)
+        return cls(
+            name=name, input=SAMPLE_OUTPUT_TEXT, reference=reference, evaluation_metric=metric
+        )
 
 
 @attrs.frozen
@@ -159,7 +160,7 @@ class ScoreModelGrader:
         model: str,
         prompt: str,
         *,
-        range: tuple[float, float] | None = None,  # noqa: A002 (the API's name)
+        range: tuple[float, float] | None = None,
     ) -> ScoreModelGrader:
         """A grader that sends ``prompt`` (a template) as one user message to ``model``."""
         return cls(name=name, model=model, input=_user_message(prompt), range=range)

@@ -56,7 +56,6 @@ Auto: TypeAlias = Literal["auto"]
 """The literal ``"auto"``: let the server choose a hyperparameter."""
 
 
-
 def _utc(ts: int | None) -> datetime | None:
     return None if ts is None else datetime.fromtimestamp(ts, tz=timezone.utc)
 

@@ -28,11 +28,14 @@ async def read_admin_json(request: web.Request) -> dict[str, Any]:
     return parse_admin_body(await request.read())
 
 
-async def read_multipart(request: web.Request, max_bytes: int) -> Multipart:
-    """Read a ``multipart/form-data`` upload; the file part may hold at most ``max_bytes``."""
+async def read_multipart(
+    request: web.Request, max_bytes: int, *, file_field: str = "file"
+) -> Multipart:
+    """Read a ``multipart/form-data`` upload; the file part (``file_field``) may hold at most
+    ``max_bytes``."""
     if not request.content_type.startswith("multipart/"):
         raise ApiError.invalid(
-            "Uploads must be multipart/form-data with 'file' and 'purpose'.", param="file"
+            f"Uploads must be multipart/form-data with a '{file_field}' part.", param=file_field
         )
     fields: dict[str, str] = {}
     filename: str | None = None
@@ -45,13 +48,15 @@ async def read_multipart(request: web.Request, max_bytes: int) -> Multipart:
                 break
             if not isinstance(part, aiohttp.BodyPartReader):
                 raise ApiError.invalid("Nested multipart bodies are not supported.")
-            if part.name == "file":
+            if part.name == file_field:
                 data = bytearray()
                 while chunk := await part.read_chunk():
                     data.extend(chunk)
                     if len(data) > max_bytes:
-                        raise ApiError(413, f"File is larger than {max_bytes} bytes.", param="file")
-                filename, content = part.filename or "file", bytes(data)
+                        raise ApiError(
+                            413, f"File is larger than {max_bytes} bytes.", param=file_field
+                        )
+                filename, content = part.filename or file_field, bytes(data)
             elif part.name:
                 fields[part.name] = (await part.read(decode=True)).decode("utf-8", "replace")
     except (

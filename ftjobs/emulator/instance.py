@@ -11,8 +11,10 @@ from ftjobs.emulator.azure import azure_job
 from ftjobs.emulator.config import EmulatorConfig
 from ftjobs.emulator.faults import FaultConfig, FaultInjector
 from ftjobs.emulator.lifecycle import JobState
+from ftjobs.emulator.permissions import PermissionBook
 from ftjobs.emulator.stats import RequestStats
 from ftjobs.emulator.store import Store
+from ftjobs.emulator.uploads import UploadBook
 
 __all__ = ["EMULATOR_KEY", "Emulator", "emulator_of", "get_emulator"]
 
@@ -25,6 +27,8 @@ class Emulator:
         self.store = store
         self.faults = FaultInjector(config.faults)
         self.requests = RequestStats()
+        self.uploads = UploadBook(store)
+        self.permissions = PermissionBook()
         # Azure-only create fields per job (not persisted: a restart forgets them).
         self.azure_extra: dict[str, dict[str, Any]] = {}
 

@@ -42,8 +42,9 @@ class CheckpointPermissions(Resource):
     """Who may use a fine-tuned checkpoint (``client.checkpoints.permissions``).
 
     ``checkpoint`` is the checkpoint's model name (``ft:gpt-4o-mini-...:ckpt-step-10``, its
-    ``fine_tuned_model_checkpoint``) or the [FineTuningJobCheckpoint][ftjobs.FineTuningJobCheckpoint]
-    itself. The API requires an admin key for these calls.
+    ``fine_tuned_model_checkpoint``) or the
+    [FineTuningJobCheckpoint][ftjobs.FineTuningJobCheckpoint] itself. The API requires an admin
+    key for these calls.
     """
 
     __slots__ = ()

@@ -245,20 +245,20 @@ class Files(Resource):
         policy = poll or PollPolicy()
         pacer = Pacer(policy, PollState(started_at=0.0, deadline=None))
         pacer.with_budget(timeout)
-        status: str | None = None
+        seen: list[str] = []
         while True:
             try:
                 found = await pacer.bounded(self.retrieve(wanted))
             except Exception as exc:
                 pacer.failed(exc)
             else:
-                status = found.status
-                if status is None or status in _PROCESSED:
+                if found.status is None or found.status in _PROCESSED:
                     return found
-                pacer.succeeded(status)
+                seen.append(found.status)
+                pacer.succeeded(found.status)
             pacer.check(
                 lambda _reason: WaitTimeout(
-                    f"file {wanted} was still {status!r} after {timeout} s",
+                    f"file {wanted} was still {seen[-1] if seen else 'unseen'!r} after {timeout} s",
                     job=None,
                     token=None,
                 )

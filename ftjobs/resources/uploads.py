@@ -88,7 +88,7 @@ class Uploads(Resource):
         *,
         filename: str,
         purpose: str,
-        bytes: int,  # noqa: A002 (the API's name)
+        bytes: int,
         mime_type: str,
         expires_after: FileExpiration | Mapping[str, Any] | None = None,
         idempotency_key: str | None = None,
@@ -279,10 +279,15 @@ class Uploads(Resource):
             digest.update(chunk)
             return chunk
 
+        failures: list[BaseException] = []
+
         async def send_part(index: int, chunk: bytes | memoryview) -> None:
             nonlocal sent
             try:
                 part = await self.add_part(upload_id, chunk)
+            except BaseException as exc:
+                failures.append(exc)
+                raise
             finally:
                 slots.release()
             part_ids[index] = part.id
@@ -290,21 +295,26 @@ class Uploads(Resource):
             if on_progress is not None:
                 on_progress(sent, size)
 
+        running: set[asyncio.Task[None]] = set()
         try:
-            async with asyncio.TaskGroup() as group:
-                while True:
-                    # A slot is taken before the read: the bound holds for memory, not just
-                    # for requests in flight.
-                    await slots.acquire()
-                    chunk = await asyncio.to_thread(read_part)
-                    if not chunk:
-                        slots.release()
-                        break
-                    part_ids.append("")
-                    group.create_task(send_part(len(part_ids) - 1, chunk))
-        except BaseExceptionGroup as failed:
-            # The first failure is the story; the others are its cancelled siblings.
-            raise failed.exceptions[0] from None
+            while True:
+                # A slot is taken before the read: the bound holds for memory, not just for
+                # requests in flight.
+                await slots.acquire()
+                if failures:
+                    raise failures[0]
+                chunk = await asyncio.to_thread(read_part)
+                if not chunk:
+                    break
+                part_ids.append("")
+                task = asyncio.ensure_future(send_part(len(part_ids) - 1, chunk))
+                running.add(task)
+                task.add_done_callback(running.discard)
+            await asyncio.gather(*running)
+        finally:
+            for task in running:
+                task.cancel()
+            await asyncio.gather(*running, return_exceptions=True)
         if sent != size:
             raise ValueError(f"the file held {sent} bytes, not the {size} announced")
         return part_ids, digest.hexdigest()
