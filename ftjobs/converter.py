@@ -609,6 +609,8 @@ def _make_fast_hook(tp: Any) -> _FastHook:
     scalar = _SCALAR_HOOKS.get(tp)
     if scalar is not None:
         return lambda value: scalar(value, tp)
+    if tp is Any:
+        return _identity
     raise TypeError(f"no fast structuring for {tp!r}")
 
 

@@ -217,6 +217,8 @@ class GraderRunMetadata:
         errors: Error flags by name (``formula_parse_error``, ``python_grader_runtime_error``
             ...); all false when the run went well.
         scores: The score of each sub-grader, by name.
+        token_usage: Tokens a model grader used: an int in the spec's schema, an object of
+            counts in its example; either is kept as sent.
     """
 
     name: str
@@ -224,7 +226,7 @@ class GraderRunMetadata:
     execution_time: float
     errors: Mapping[str, Any] = attrs.field(factory=dict)
     scores: Mapping[str, Any] = attrs.field(factory=dict)
-    token_usage: int | None = None
+    token_usage: Any = None
     sampled_model_name: str | None = None
     extra: Mapping[str, Any] = attrs.field(default=NO_EXTRA, repr=False, kw_only=True)
 
