@@ -33,17 +33,24 @@ import attrs
 from ftjobs.emulator.errors import ApiError
 from ftjobs.graders import STRING_CHECK_OPERATIONS, TEXT_SIMILARITY_METRICS
 
-__all__ = ["GRADER_SHAPES", "TOP_LEVEL_GRADERS", "check_grader", "run_grader"]
+__all__ = [
+    "GRADER_SHAPES",
+    "MESSAGE_ROLES",
+    "TOP_LEVEL_GRADERS",
+    "Shape",
+    "check_grader",
+    "run_grader",
+]
 
 
 @attrs.frozen
 class Shape:
     """What one grader type requires: its required keys, which keys are strings, which are
-    arrays, and the allowed values of its enum keys."""
+    arrays (with the JSON type of their items), and the allowed values of its enum keys."""
 
     required: frozenset[str]
     strings: frozenset[str] = frozenset()
-    arrays: frozenset[str] = frozenset()
+    arrays: Mapping[str, str] = attrs.field(factory=dict)
     enums: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict)
 
 
@@ -64,12 +71,12 @@ GRADER_SHAPES: Mapping[str, Shape] = {
     "score_model": Shape(
         frozenset({"type", "name", "input", "model"}),
         frozenset({"name", "model"}),
-        frozenset({"input", "range"}),
+        {"input": "object", "range": "number"},
     ),
     "label_model": Shape(
         frozenset({"type", "name", "model", "input", "labels", "passing_labels"}),
         frozenset({"name", "model"}),
-        frozenset({"input", "labels", "passing_labels"}),
+        {"input": "object", "labels": "string", "passing_labels": "string"},
     ),
     "multi": Shape(
         frozenset({"type", "name", "graders", "calculate_output"}),
@@ -77,6 +84,15 @@ GRADER_SHAPES: Mapping[str, Shape] = {
     ),
 }
 """Each grader type's shape, as the spec's ``Grader*`` schemas give it (a test compares)."""
+
+MESSAGE_ROLES = ("user", "assistant", "system", "developer")
+"""The roles of a message in a model grader's ``input`` (the spec's ``EvalItem``)."""
+
+_ITEM_CHECKS: Mapping[str, Callable[[Any], bool]] = {
+    "string": lambda item: isinstance(item, str),
+    "number": lambda item: _is_number(item),
+    "object": lambda item: isinstance(item, dict),
+}
 
 TOP_LEVEL_GRADERS = ("string_check", "text_similarity", "python", "score_model", "multi")
 """The grader types a job or a grader call takes (``label_model`` only inside ``multi``)."""
@@ -104,9 +120,14 @@ def check_grader(value: Any, param: str = "grader", *, inner: bool = False) -> d
     for key in sorted(shape.strings & set(value)):
         if not isinstance(value[key], str):
             raise _fail(f"Invalid '{param}.{key}': expected a string.", f"{param}.{key}")
-    for key in sorted(shape.arrays & set(value)):
-        if not isinstance(value[key], list):
-            raise _fail(f"Invalid '{param}.{key}': expected an array.", f"{param}.{key}")
+    for key, item_type in shape.arrays.items():
+        items = value.get(key, [])
+        if not isinstance(items, list) or not all(_ITEM_CHECKS[item_type](i) for i in items):
+            where = f"{param}.{key}"
+            raise _fail(f"Invalid '{where}': expected an array of {item_type}s.", where)
+        if key == "input":
+            for i, message in enumerate(items):
+                _check_message(message, f"{param}.input[{i}]")
     for key, choices in shape.enums.items():
         if value[key] not in choices:
             raise _fail(
@@ -125,6 +146,16 @@ def check_grader(value: Any, param: str = "grader", *, inner: bool = False) -> d
         if len(bounds) != 2 or not all(_is_number(b) for b in bounds) or bounds[0] >= bounds[1]:
             raise _fail(f"Invalid '{param}.range': expected [low, high] numbers.", f"{param}.range")
     return value
+
+
+def _check_message(message: Mapping[str, Any], param: str) -> None:
+    if message.get("role") not in MESSAGE_ROLES:
+        roles = ", ".join(MESSAGE_ROLES)
+        raise _fail(f"Invalid '{param}.role': expected one of {roles}.", f"{param}.role")
+    if "content" not in message:
+        raise _fail(f"Missing required parameter: '{param}.content'.", f"{param}.content")
+    if message.get("type", "message") != "message":
+        raise _fail(f"Invalid '{param}.type': expected 'message'.", f"{param}.type")
 
 
 def _is_number(value: Any) -> bool:
