@@ -68,6 +68,7 @@ class Emulator:
             "faults_config": self.faults.config.to_dict(),
             "jobs": {"total": sum(by_status.values()), "by_status": dict(by_status)},
             "files": self.store.file_count,
+            "uploads": self.uploads.by_status(),
             "now": self.store.now(),
             "speed": self.config.speed,
         }

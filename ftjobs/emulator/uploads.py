@@ -125,6 +125,14 @@ class UploadBook:
         self._store = store
         self._uploads: dict[str, UploadRecord] = {}
 
+    def by_status(self) -> dict[str, int]:
+        """How many uploads are in each status (for the statistics)."""
+        counts: dict[str, int] = {}
+        for upload_id in list(self._uploads):
+            status = self.get(upload_id).status
+            counts[status] = counts.get(status, 0) + 1
+        return counts
+
     def create(self, request: CreateUpload) -> UploadRecord:
         """Open an upload."""
         record = UploadRecord(random_id("upload_"), self._store.now(), request)

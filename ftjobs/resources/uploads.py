@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import io
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
@@ -70,7 +71,10 @@ def expires_after_body(value: object) -> dict[str, Any] | None:
 
 def _part_form(data: bytes | memoryview) -> AbstractContextManager[aiohttp.FormData]:
     form = aiohttp.FormData()
-    form.add_field("data", data, filename="part", content_type="application/octet-stream")
+    # A file object is written in small chunks (raw bytes this large would be written in one
+    # go, and aiohttp warns about it); a bytes object is shared by BytesIO, not copied.
+    body = io.BytesIO(data)
+    form.add_field("data", body, filename="part", content_type="application/octet-stream")
     return nullcontext(form)
 
 
