@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import io
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
@@ -71,11 +70,19 @@ def expires_after_body(value: object) -> dict[str, Any] | None:
 
 def _part_form(data: bytes | memoryview) -> AbstractContextManager[aiohttp.FormData]:
     form = aiohttp.FormData()
-    # A file object is written in small chunks (raw bytes this large would be written in one
-    # go, and aiohttp warns about it); a bytes object is shared by BytesIO, not copied.
-    body = io.BytesIO(data)
-    form.add_field("data", body, filename="part", content_type="application/octet-stream")
+    form.add_field("data", _slices(data), filename="part", content_type="application/octet-stream")
     return nullcontext(form)
+
+
+_SLICE = 256 * 1024
+
+
+async def _slices(data: bytes | memoryview) -> AsyncIterator[memoryview]:
+    """A part, written in slices of its own buffer: no copy of the part is made, and the
+    socket's write buffer never holds more than a slice ahead of the network."""
+    view = memoryview(data)
+    for start in range(0, len(view), _SLICE):
+        yield view[start : start + _SLICE]
 
 
 class Uploads(Resource):
