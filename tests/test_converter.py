@@ -827,9 +827,9 @@ def _loads(text: str) -> Any:
 def test_spec_examples_that_are_json_parse() -> None:
     parsed = [(where, model, _loads(text)) for where, model, text in _EXAMPLES]
     valid = [(where, model, body) for where, model, body in parsed if body is not None]
-    # 17 operation examples + 4 schema examples; the README warns that some are not JSON.
-    assert len(_EXAMPLES) == 21
-    assert len(valid) == 12
+    # 26 operation examples + 7 schema examples; the README warns that some are not JSON.
+    assert len(_EXAMPLES) == 33
+    assert len(valid) == 21
     for where, model, body in valid:
         obj = structure(body, model, request_id="req")
         assert obj.request_id == "req", where
@@ -847,7 +847,7 @@ def test_spec_examples_after_repairing_commas_and_none() -> None:
     repaired = [(w, m, _repair(t)) for w, m, t in _EXAMPLES if _loads(t) is None]
     usable = [(w, m, b) for w, m, b in repaired if b is not None]
     # Still unparseable: the jobs list ("{ ... }") and the event (a missing comma).
-    assert len(usable) == 7
+    assert len(usable) == 10
     for where, model, body in usable:
         assert structure(body, model) is not None, where
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from ftjobs.emulator.azure import DATED_PREFIX
+from ftjobs.emulator.bodies import MULTIPART_OVERHEAD
 from ftjobs.emulator.clock import Clock
 from ftjobs.emulator.config import EmulatorConfig
 from ftjobs.emulator.gateway import gateway
@@ -19,6 +20,8 @@ from ftjobs.emulator.routes import ADMIN_ROUTES, API_ROUTES
 from ftjobs.emulator.store import open_store
 
 __all__ = ["create_app"]
+
+_LINGERING_SECONDS = 2.0
 
 
 def _add_routes(router: web.UrlDispatcher, prefix: str, routes: tuple[web.RouteDef, ...]) -> None:
@@ -40,7 +43,13 @@ def create_app(config: EmulatorConfig | None = None, clock: Clock | None = None)
     """
     config = config or EmulatorConfig()
     store = open_store(config, clock)
-    app = web.Application(middlewares=[gateway], client_max_size=config.max_upload_bytes + 65536)
+    app = web.Application(
+        middlewares=[gateway],
+        client_max_size=config.max_upload_bytes + MULTIPART_OVERHEAD,
+        # After a 408/413 the rest of the body is read and dropped for this long only, so
+        # that the client sees the answer before the connection closes.
+        handler_args={"lingering_time": _LINGERING_SECONDS},
+    )
     app[EMULATOR_KEY] = Emulator(config, store)
 
     async def close_store(app: web.Application) -> None:

@@ -1,5 +1,6 @@
-"""The middleware in front of every handler: request counting, fault injection, auth and the
-rendering of every error as the spec's error body.
+"""The middleware in front of every handler: request counting, fault injection, auth, the
+rendering of every error as the spec's error body, and the commit of what a request changed
+before its answer goes out.
 
 Admin routes (``/_emulator``) are never faulted nor counted.
 """
@@ -7,6 +8,7 @@ Admin routes (``/_emulator``) are never faulted nor counted.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
 from collections.abc import Awaitable, Callable
@@ -14,13 +16,15 @@ from typing import Any
 
 from aiohttp import web
 
-from ftjobs.emulator.auth import refusal
+from ftjobs.emulator.auth import require_admin, require_api_key
 from ftjobs.emulator.azure import require_api_version
+from ftjobs.emulator.bodies import read_body
 from ftjobs.emulator.errors import ApiError, error_body
 from ftjobs.emulator.ids import random_id
 from ftjobs.emulator.instance import emulator_of
 from ftjobs.emulator.paths import is_admin
 from ftjobs.emulator.responses import error_response, json_response
+from ftjobs.emulator.store import StateNotSaved
 
 __all__ = ["gateway"]
 
@@ -68,18 +72,21 @@ _FAULT_ERRORS: dict[str, tuple[int, dict[str, Any], bool]] = {
 _GARBLE_PREFIX = b")]}'\n"
 
 
-async def _dispatch(request: web.Request, handler: _Handler) -> web.StreamResponse:
+async def _answer(request: web.Request, handler: _Handler) -> web.StreamResponse:
     """Auth, then the handler, with every error rendered as the spec's error body."""
     emulator = emulator_of(request)
     try:
-        message = refusal(request, emulator.config.api_key)
-        if message is not None:
-            raise ApiError(401, message, code="invalid_api_key")
-        if emulator.azure:
-            require_api_version(request.path, request.query)
+        if is_admin(request.path):
+            require_admin(request, emulator.config)
+        else:
+            require_api_key(request, emulator.config)
+            if emulator.azure:
+                require_api_version(request.path, request.query)
         return await handler(request)
     except ApiError as exc:
         return error_response(exc)
+    except StateNotSaved as exc:
+        return _not_saved(exc)
     except web.HTTPNotFound:
         return error_response(
             ApiError(404, f"Invalid URL ({request.method} {request.path})", code="not_found")
@@ -94,8 +101,6 @@ async def _dispatch(request: web.Request, handler: _Handler) -> web.StreamRespon
                 headers={"Allow": allow},
             )
         )
-    except web.HTTPRequestEntityTooLarge:
-        return error_response(ApiError(413, "Request body too large.", code="body_too_large"))
     except web.HTTPException as exc:
         return error_response(ApiError(exc.status, exc.reason))
     except Exception:
@@ -105,8 +110,31 @@ async def _dispatch(request: web.Request, handler: _Handler) -> web.StreamRespon
                 500, "The server had an error while processing your request.", type="server_error"
             )
         )
-    finally:
-        emulator.store.flush()
+
+
+def _not_saved(exc: StateNotSaved) -> web.Response:
+    _log.error("%s", exc)
+    return error_response(
+        ApiError(
+            500,
+            "The emulator could not save its state; the request changed nothing. Retry later.",
+            type="server_error",
+            code="state_not_saved",
+        )
+    )
+
+
+async def _dispatch(request: web.Request, handler: _Handler) -> web.StreamResponse:
+    """Answer, then save what the answer reports: a client is told only what is on disk."""
+    response = await _answer(request, handler)
+    try:
+        emulator_of(request).commit()
+    except StateNotSaved as exc:
+        return _not_saved(exc)
+    if response.status in (408, 413):
+        # The rest of the body is not wanted: close rather than drain it.
+        response.force_close()
+    return response
 
 
 def _retry_headers(retry_after: float) -> dict[str, str]:
@@ -122,29 +150,21 @@ def _drop(request: web.Request) -> web.Response:
     return web.Response(status=599)
 
 
-async def _admin(request: web.Request, handler: _Handler) -> web.StreamResponse:
-    try:
-        return await handler(request)
-    except ApiError as exc:
-        return error_response(exc)
-    finally:
-        emulator_of(request).store.flush()
-
-
 @web.middleware
 async def gateway(request: web.Request, handler: _Handler) -> web.StreamResponse:
     """Count the request, apply the next fault decision, then run the handler."""
     if is_admin(request.path):
-        return await _admin(request, handler)
+        return await _dispatch(request, handler)
     emulator = emulator_of(request)
     emulator.requests.total += 1
     decision = emulator.faults.next_decision()
     if decision.latency > 0:
         if request.content_type == "application/json" and request.can_read_body:
-            # A slow server has the request in hand before it stalls: read (and cache) the
+            # A slow server has the request in hand before it stalls: read (and keep) the
             # body first, so the handler still runs, and commits, after a client that timed
             # out has hung up. Multipart bodies are left to stream to their handler.
-            await request.read()
+            with contextlib.suppress(ApiError):  # the handler's own read reports it
+                await read_body(request, emulator.config.max_json_bytes)
         await asyncio.sleep(decision.latency)
     kind = decision.kind
     response: web.StreamResponse

@@ -33,6 +33,15 @@ def idempotent(
     key = request.headers.get("Idempotency-Key")
     if not key or not emulator.config.honor_idempotency:
         return produce()
+    if not key.isascii():
+        try:
+            key.encode()
+        except UnicodeEncodeError:
+            # aiohttp hands over undecodable header bytes as surrogates, which no store can
+            # save: refuse the key rather than acknowledge what cannot be kept.
+            raise ApiError.invalid(
+                "Invalid 'Idempotency-Key': it must be valid UTF-8.", param="Idempotency-Key"
+            ) from None
     scope = f"{request.method} {api_path(request.path)}"
     fingerprint = _fingerprint(source)
     record = emulator.store.idempotency_record(scope, key)

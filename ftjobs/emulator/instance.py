@@ -13,7 +13,7 @@ from ftjobs.emulator.faults import FaultConfig, FaultInjector
 from ftjobs.emulator.lifecycle import JobState
 from ftjobs.emulator.permissions import PermissionBook
 from ftjobs.emulator.stats import RequestStats
-from ftjobs.emulator.store import Store
+from ftjobs.emulator.store import StateNotSaved, Store
 from ftjobs.emulator.uploads import UploadBook
 
 __all__ = ["EMULATOR_KEY", "Emulator", "emulator_of", "get_emulator"]
@@ -49,6 +49,19 @@ class Emulator:
             self.config.canceling_seconds,
             self.azure_extra.get(job.id),
         )
+
+    def commit(self) -> None:
+        """Save what the current request changed.
+
+        Raises:
+            StateNotSaved: The state file refused it; memory is back at the last save.
+        """
+        try:
+            self.store.flush()
+        except StateNotSaved:
+            jobs = self.store.fleet.jobs
+            self.azure_extra = {k: v for k, v in self.azure_extra.items() if k in jobs}
+            raise
 
     def set_faults(self, config: FaultConfig) -> None:
         """Replace the fault config at runtime (reseeds the decision RNG)."""

@@ -43,7 +43,7 @@ class CheckpointPermissions(Resource):
 
     ``checkpoint`` is the checkpoint's model name (``ft:gpt-4o-mini-...:ckpt-step-10``, its
     ``fine_tuned_model_checkpoint``) or the
-    [FineTuningJobCheckpoint][ftjobs.FineTuningJobCheckpoint] itself. The API requires an admin
+    [FineTuningJobCheckpoint][ftjobs.types.FineTuningJobCheckpoint] itself. The API requires an admin
     key for these calls.
     """
 

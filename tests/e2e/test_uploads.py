@@ -67,7 +67,7 @@ async def test_a_cancelled_upload_is_cancelled_on_the_server(
     live_client: ftjobs.AsyncClient, emulator: EmulatorHandle, tmp_path: Path
 ) -> None:
     _big_file(tmp_path / "big.jsonl", 3.5)
-    task: asyncio.Task[ftjobs.FileObject] | None = None
+    task: asyncio.Task[ftjobs.types.FileObject] | None = None
 
     def cancel_after_a_part(sent: int, total: int) -> None:
         if sent and task is not None:

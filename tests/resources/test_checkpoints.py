@@ -51,7 +51,7 @@ async def test_a_checkpoint_object_stands_for_its_model_name(
         f"{PERMISSIONS}/cp_1",
         payload={"id": "cp_1", "object": "checkpoint.permission", "deleted": True},
     )
-    checkpoint = ftjobs.FineTuningJobCheckpoint(
+    checkpoint = ftjobs.types.FineTuningJobCheckpoint(
         id="ftckpt_1", created_at=1, fine_tuned_model_checkpoint=CKPT, step_number=10
     )
     deleted = await client.checkpoints.permissions.delete(checkpoint, "cp_1")

@@ -16,7 +16,7 @@ __all__ = ["ROUTES"]
 
 async def _upload_file(request: web.Request) -> web.StreamResponse:
     emulator = emulator_of(request)
-    upload = parse_upload(*await read_multipart(request, emulator.config.max_upload_bytes))
+    upload = parse_upload(*await read_multipart(request))
 
     def produce() -> web.Response:
         record = emulator.store.add_file(

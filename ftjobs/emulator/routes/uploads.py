@@ -36,7 +36,7 @@ async def _create_upload(request: web.Request) -> web.StreamResponse:
 async def _add_part(request: web.Request) -> web.StreamResponse:
     emulator = emulator_of(request)
     upload_id = _upload_id(request)
-    fields, _, data = await read_multipart(request, MAX_PART_BYTES, file_field="data")
+    fields, _, data = await read_multipart(request, file_field="data", max_bytes=MAX_PART_BYTES)
     if data is None:
         raise ApiError.invalid("Missing required parameter: 'data'.", param="data")
     if fields:
