@@ -116,9 +116,7 @@ async def read_multipart(
     if (request.content_length or 0) > limit + MULTIPART_OVERHEAD:
         raise _too_large("File", limit, file_field)
     try:
-        return await asyncio.wait_for(
-            _read_parts(request, limit, file_field), config.body_timeout
-        )
+        return await asyncio.wait_for(_read_parts(request, limit, file_field), config.body_timeout)
     except asyncio.TimeoutError:
         raise _timed_out(config.body_timeout) from None
 

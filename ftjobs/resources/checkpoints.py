@@ -43,8 +43,8 @@ class CheckpointPermissions(Resource):
 
     ``checkpoint`` is the checkpoint's model name (``ft:gpt-4o-mini-...:ckpt-step-10``, its
     ``fine_tuned_model_checkpoint``) or the
-    [FineTuningJobCheckpoint][ftjobs.types.FineTuningJobCheckpoint] itself. The API requires an admin
-    key for these calls.
+    [FineTuningJobCheckpoint][ftjobs.types.FineTuningJobCheckpoint] itself. The API requires
+    an admin key for these calls.
     """
 
     __slots__ = ()
