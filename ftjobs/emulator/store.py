@@ -431,6 +431,17 @@ class Store:
         timeline = self._checkpoints.setdefault(job_id, _Timeline())
         return _page_newest_first(timeline, limit, after, "checkpoint")
 
+    def has_model(self, name: str) -> bool:
+        """Whether ``name`` is a fine-tuned model or checkpoint one of the jobs produced."""
+        self.now()
+        if any(job.fine_tuned_model == name for job in self.fleet.jobs.values()):
+            return True
+        return any(
+            c.fine_tuned_model_checkpoint == name
+            for timeline in self._checkpoints.values()
+            for c in timeline.items
+        )
+
     def render_job(self, job: JobState) -> dict[str, Any]:
         """The job's JSON object (cached per job state, since states are immutable)."""
         cached = self._rendered.get(job.id)
