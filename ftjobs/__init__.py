@@ -26,6 +26,7 @@ from .errors import (
     FTJobsError,
     InternalServerError,
     InvalidContinuationToken,
+    InvalidWebhookSignatureError,
     JobFailed,
     JobPaused,
     NotFoundError,
@@ -47,6 +48,7 @@ from .polling import PollPolicy
 from .providers import AsyncAzureClient, AsyncPortkeyClient
 from .retry import RetryPolicy
 from .waiting import CheckpointReceived, EtaChanged, EventReceived, JobUpdate, StatusChanged
+from .webhooks import WebhookEvent
 
 __all__ = [
     "APIConnectionError",
@@ -70,6 +72,7 @@ __all__ = [
     "FineTuningJob",
     "InternalServerError",
     "InvalidContinuationToken",
+    "InvalidWebhookSignatureError",
     "JobFailed",
     "JobPaused",
     "JobStatus",
@@ -85,5 +88,6 @@ __all__ = [
     "SupervisedHyperparameters",
     "UnprocessableEntityError",
     "WaitTimeout",
+    "WebhookEvent",
     "__version__",
 ]
