@@ -23,6 +23,7 @@ __all__ = [
     "EmulatorHandle",
     "add_serve_arguments",
     "config_from_args",
+    "exposure_warning",
     "main",
     "run",
     "serve_emulator",
@@ -209,6 +210,17 @@ def _is_loopback(host: str) -> bool:
         return False  # a host name: it may resolve to anything
 
 
+def exposure_warning(host: str) -> str | None:
+    """The warning to print before listening on ``host``, or None for a loopback address."""
+    if _is_loopback(host):
+        return None
+    return (
+        f"warning: listening on {host}, not a loopback address: whoever can reach this "
+        "port can use the emulator with its API key, and /_emulator/* with the admin key "
+        "(set --api-key and --admin-key; the defaults are public)."
+    )
+
+
 def run(
     config: EmulatorConfig | None = None, host: str = "127.0.0.1", port: int = DEFAULT_PORT
 ) -> None:
@@ -220,14 +232,9 @@ def run(
     """
     config = config or EmulatorConfig()
     url = _root_url(host, port)
-    if not _is_loopback(host):
-        print(
-            f"warning: listening on {host}, not a loopback address: whoever can reach this "
-            "port can use the emulator with its API key, and /_emulator/* with the admin key "
-            "(set --api-key and --admin-key; the defaults are public).",
-            file=sys.stderr,
-            flush=True,
-        )
+    warning = exposure_warning(host)
+    if warning is not None:
+        print(warning, file=sys.stderr, flush=True)
     app = create_app(config)
 
     faults = config.faults.to_spec() if config.faults.enabled else "off"
