@@ -25,12 +25,8 @@ from .budget import RatePolicy, RequestBudget
 from .errors import ConfigurationError
 from .resources import Files, Jobs
 from .retry import RetryPolicy
-<<<<<<< HEAD
-from .transport import AuthHeaders, Transport
-from .webhooks import Webhooks
-=======
 from .transport import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_POOL_TIMEOUT, AuthHeaders, Transport
->>>>>>> main
+from .webhooks import Webhooks
 
 if TYPE_CHECKING:
     # typing.Unpack from Python 3.11 on; annotations are never evaluated at run time.
@@ -113,29 +109,29 @@ class Route:
 class AsyncClient:
     """An async client for the fine-tuning jobs API and the Files API it needs.
 
-    Use it as an async context manager, which opens one aiohttp session and closes it::
+        Use it as an async context manager, which opens one aiohttp session and closes it::
 
-        async with ftjobs.AsyncClient() as client:
-            job = await client.jobs.retrieve("ftjob-abc")
+            async with ftjobs.AsyncClient() as client:
+                job = await client.jobs.retrieve("ftjob-abc")
 
-    Without ``async with``, a session is opened on first use; call `close` when done.
+        Without ``async with``, a session is opened on first use; call `close` when done.
 
-    Args:
-        api_key: Secret key; defaults to ``$OPENAI_API_KEY``. Never shown in ``repr``, logs or
-            errors.
-        base_url: API root; defaults to ``$OPENAI_BASE_URL`` or ``https://api.openai.com/v1``.
-        organization: Sent as ``OpenAI-Organization``; defaults to ``$OPENAI_ORG_ID``.
-        project: Sent as ``OpenAI-Project``; defaults to ``$OPENAI_PROJECT_ID``.
-        **options: [`ClientOptions`][ftjobs.types.ClientOptions]: ``timeout``, ``max_retries``,
-            ``default_headers``, ``session``, ``retry_policy``, ``default_query``,
-<<<<<<< HEAD
-            ``connection_limit``, ``request_budget``, ``webhook_secret``.
-=======
-            ``connection_limit``, ``pool_timeout``, ``max_response_bytes``, ``request_budget``.
->>>>>>> main
+        Args:
+            api_key: Secret key; defaults to ``$OPENAI_API_KEY``. Never shown in ``repr``, logs or
+                errors.
+            base_url: API root; defaults to ``$OPENAI_BASE_URL`` or ``https://api.openai.com/v1``.
+            organization: Sent as ``OpenAI-Organization``; defaults to ``$OPENAI_ORG_ID``.
+            project: Sent as ``OpenAI-Project``; defaults to ``$OPENAI_PROJECT_ID``.
+            **options: [`ClientOptions`][ftjobs.types.ClientOptions]: ``timeout``, ``max_retries``,
+                ``default_headers``, ``session``, ``retry_policy``, ``default_query``,
+    <<<<<<< HEAD
+                ``connection_limit``, ``request_budget``, ``webhook_secret``.
+    =======
+                ``connection_limit``, ``pool_timeout``, ``max_response_bytes``, ``request_budget``.
+    >>>>>>> main
 
-    Raises:
-        ConfigurationError: No API key was given and ``$OPENAI_API_KEY`` is not set.
+        Raises:
+            ConfigurationError: No API key was given and ``$OPENAI_API_KEY`` is not set.
     """
 
     def __init__(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import random
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, TypeVar
 
 from ftjobs.emulator.clock import Clock, SystemClock
@@ -120,6 +120,8 @@ class Store:
         # The scripted outcomes as of the last commit: a create that could not be saved
         # gives its outcome back.
         self._saved_scripted: tuple[Outcome, ...] = ()
+        #: Called with each job as it ends (the webhook sender listens).
+        self.on_terminal: list[Callable[[JobState], None]] = []
         self._clear()
 
     def _clear(self) -> None:
@@ -175,6 +177,9 @@ class Store:
         changed, records = self.fleet.drain()
         for job in changed:
             self._batch.jobs[job.id] = job
+            if job.terminal:
+                for listener in self.on_terminal:
+                    listener(job)
         for record in records:
             if isinstance(record, EventRecord):
                 self._events.setdefault(record.job_id, _Timeline()).append(record)

@@ -36,6 +36,7 @@ __all__ = [
     "WebhookEvent",
     "WebhookEventData",
     "Webhooks",
+    "decode_secret",
     "sign",
     "signed_headers",
 ]
