@@ -38,11 +38,12 @@ import orjson
 from aiohttp import web
 
 from ftjobs.emulator.ids import derived_id
-from ftjobs.emulator.lifecycle import JobState
 from ftjobs.webhooks import signed_headers
 
 if TYPE_CHECKING:
+    # Annotations only: the config (which the lifecycle needs) imports this module.
     from ftjobs.emulator.instance import Emulator
+    from ftjobs.emulator.lifecycle import JobState
 
 __all__ = [
     "TICK",
