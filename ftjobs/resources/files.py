@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import io
 import os
-from collections.abc import AsyncIterator, Iterator, Mapping
+import uuid
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from typing import IO, Any
+from typing import IO, Any, overload
 
 import aiohttp
 
@@ -84,7 +88,9 @@ class Files(Resource):
             name = filename or "upload.jsonl"
 
             def multipart() -> AbstractContextManager[aiohttp.FormData]:
-                return nullcontext(_form(purpose, name, payload))
+                # A file object, not the bytes: aiohttp sends it in chunks, where raw bytes
+                # over 1 MiB would warn (and, under -W error, fail quoting the payload).
+                return nullcontext(_form(purpose, name, io.BytesIO(payload)))
 
         elif hasattr(file, "read"):
             handle = file
@@ -190,26 +196,129 @@ class Files(Resource):
             timeout=timeout,
         )
 
+    @overload
     async def content(
         self,
         file_id: str,
         *,
+        to: None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, str] | None = None,
         timeout: float | NotGiven | None = NOT_GIVEN,
-    ) -> bytes:
-        """Download a file's bytes (for example a job's result file)."""
-        path = f"{_FILES}/{check.path_id('file_id', file_id)}/content"
+    ) -> bytes: ...
+
+    @overload
+    async def content(
+        self,
+        file_id: str,
+        *,
+        to: str | os.PathLike[str],
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, str] | None = None,
+        timeout: float | NotGiven | None = NOT_GIVEN,
+    ) -> int: ...
+
+    async def content(
+        self,
+        file_id: str,
+        *,
+        to: str | os.PathLike[str] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, str] | None = None,
+        timeout: float | NotGiven | None = NOT_GIVEN,
+    ) -> bytes | int:
+        """Download a file's bytes (for example a job's result file).
+
+        Without ``to``, the bytes are returned, and a file larger than the client's
+        ``max_response_bytes`` raises `ResponseTooLargeError`. With ``to=path``, the content
+        is streamed to ``path`` (at most one chunk in memory) and the number of bytes written
+        is returned; a regular file lands under a temporary name first, so ``path`` is either
+        the whole file or untouched (a pipe or device is written in place). ``timeout`` then
+        bounds each wait for data, not the whole download.
+        """
+        path = _content_path(file_id)
         check.call_options(extra_headers, extra_query, timeout)
-        response = await self._transport.request(
-            "GET",
+        if to is None:
+            response = await self._transport.request(
+                "GET",
+                path,
+                params=list((extra_query or {}).items()),
+                headers=extra_headers,
+                timeout=timeout,
+                decode_json=False,
+            )
+            return response.content
+        if not isinstance(to, (str, os.PathLike)):
+            raise TypeError(f"to must be a path, got {type(to).__name__}")
+        chunks = self._transport.stream(
+            path, params=list((extra_query or {}).items()), headers=extra_headers, timeout=timeout
+        )
+        return await _save(chunks, os.fspath(to))
+
+    def stream_content(
+        self,
+        file_id: str,
+        *,
+        chunk_size: int = 256 * 1024,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, str] | None = None,
+        timeout: float | NotGiven | None = NOT_GIVEN,
+    ) -> AsyncGenerator[bytes, None]:
+        """Iterate over a file's content in chunks of at most ``chunk_size`` bytes::
+
+            async with contextlib.aclosing(client.files.stream_content(file_id)) as chunks:
+                async for chunk in chunks:
+                    ...
+
+        The request is sent on the first iteration; reaching the server is retried, the body
+        is not. Close the iterator (``aclosing``, or iterate to the end) to free the
+        connection at once. ``timeout`` bounds each wait for data, not the whole transfer.
+        """
+        path = _content_path(file_id)
+        check.call_options(extra_headers, extra_query, timeout)
+        check.require_int("chunk_size", chunk_size, 1)
+        return self._transport.stream(
             path,
             params=list((extra_query or {}).items()),
             headers=extra_headers,
             timeout=timeout,
-            decode_json=False,
+            chunk_size=chunk_size,
         )
-        return response.content
+
+
+def _content_path(file_id: str) -> str:
+    return f"{_FILES}/{check.path_id('file_id', file_id)}/content"
+
+
+async def _save(chunks: AsyncGenerator[bytes, None], target: str) -> int:
+    """Write ``chunks`` to ``target``; return the size.
+
+    A regular file (or a new one) is written under a temporary name beside it and renamed
+    into place at the end, so it is whole or untouched. Anything else (a pipe, a device) is
+    written in place: renaming over it would replace it.
+    """
+    in_place = os.path.exists(target) and not os.path.isfile(target)  # noqa: ASYNC240
+    partial = target if in_place else f"{target}.{uuid.uuid4().hex[:8]}.part"
+    written = 0
+    # Disk writes go to a thread: a slow disk must not stall every other request.
+    handle = await asyncio.to_thread(open, partial, "wb")
+    try:
+        try:
+            # Closed even when a write fails, so the connection goes back to the pool at once.
+            async with contextlib.aclosing(chunks):
+                async for chunk in chunks:
+                    await asyncio.to_thread(handle.write, chunk)
+                    written += len(chunk)
+        finally:
+            await asyncio.to_thread(handle.close)
+        if not in_place:
+            await asyncio.to_thread(os.replace, partial, target)
+    except BaseException:
+        if not in_place:
+            with contextlib.suppress(OSError):
+                os.unlink(partial)
+        raise
+    return written
 
 
 _CHUNK = 256 * 1024

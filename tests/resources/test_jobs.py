@@ -29,7 +29,9 @@ async def test_create_sends_every_field(mocked: aioresponses, client: ftjobs.Asy
         suffix="bot",
         seed=7,
         metadata={"team": "a"},
-        integrations=[ftjobs.WandbIntegration(ftjobs.WandbConfig(project="p", tags=("x",)))],
+        integrations=[
+            ftjobs.types.WandbIntegration(ftjobs.types.WandbConfig(project="p", tags=("x",)))
+        ],
         method=ftjobs.FineTuneMethod.dpo_method(
             ftjobs.DpoHyperparameters(beta=0.1, n_epochs="auto")
         ),
@@ -161,9 +163,11 @@ async def test_list_first_page_by_await(mocked: aioresponses, client: ftjobs.Asy
     assert "after=ftjob-8" in str(sent(mocked, "GET")[0][0])
 
 
-async def test_pagination_stops_on_empty_page(
+async def test_an_empty_page_claiming_more_is_refused_after_the_items_before_it(
     mocked: aioresponses, client: ftjobs.AsyncClient
 ) -> None:
+    # No item, so no cursor to go on from, yet "has_more": stopping quietly would hand back a
+    # list the server says is incomplete.
     pattern = re.compile(re.escape(JOBS) + r"/ftjob-1/events.*")
     mocked.get(
         pattern,
@@ -174,8 +178,12 @@ async def test_pagination_stops_on_empty_page(
         },
     )
     mocked.get(pattern, payload={"object": "list", "data": [], "has_more": True})
-    events = [e.id async for e in client.jobs.list_events("ftjob-1", limit=2)]
+    events: list[str] = []
+    with pytest.raises(ftjobs.PaginationError) as caught:
+        async for event in client.jobs.list_events("ftjob-1", limit=2):
+            events.append(event.id)
     assert events == ["ev-2", "ev-1"]
+    assert caught.value.cursor == "ev-1"
     assert len(sent(mocked, "GET")) == 2
 
 
