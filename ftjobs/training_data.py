@@ -48,7 +48,6 @@ DEFAULT_MAX_ERRORS = 100
 #: Tokens past which the service truncates an example (the longest training context).
 EXAMPLE_TOKEN_LIMIT = 65_536
 
-Method = Literal["supervised", "dpo", "reinforcement"]
 Severity = Literal["error", "warning"]
 Tokenizer = Literal["auto", "estimate"]
 
@@ -582,7 +581,7 @@ def _open(source: Any) -> Iterator[tuple[IO[bytes], int | None]]:
 def check_training_file(
     path_or_bytes: str | os.PathLike[str] | bytes | IO[bytes],
     *,
-    method: Method = "supervised",
+    method: str = "supervised",
     purpose: str = "fine-tune",
     grader: Mapping[str, Any] | None = None,
     min_examples: int = MIN_EXAMPLES,
