@@ -29,6 +29,7 @@ __all__ = [
     "DEFAULT_MAX_ERRORS",
     "EXAMPLE_TOKEN_LIMIT",
     "FILES_API_MAX_BYTES",
+    "MAX_LINE_BYTES",
     "MIN_EXAMPLES",
     "UPLOADS_API_MAX_BYTES",
     "TrainingFileIssue",
@@ -45,6 +46,8 @@ UPLOADS_API_MAX_BYTES = 8 * 1024 * 1024 * 1024
 MIN_EXAMPLES = 10
 #: Errors collected before the check stops reading.
 DEFAULT_MAX_ERRORS = 100
+#: Longest line read; a longer one is an error, skipped without being held in memory.
+MAX_LINE_BYTES = 32 * 1024 * 1024
 #: Tokens past which the service truncates an example (the longest training context).
 EXAMPLE_TOKEN_LIMIT = 65_536
 
@@ -66,6 +69,7 @@ _BOM = b"\xef\xbb\xbf"
 # The encoding of the models that can be fine-tuned (gpt-4o, gpt-4.1 families).
 _ENCODING = "o200k_base"
 _ENCODING_URL = "https://openaipublic.blob.core.windows.net/encodings/o200k_base.tiktoken"
+_ENCODING_SHA256 = "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d"
 # Where a grader reads an example: "{{ item.answer }}" in templates, item["answer"] in code.
 _TEMPLATE_FIELD = re.compile(r"\{\{\s*item\.([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)\s*\}\}")
 _CODE_FIELD = re.compile(r"""\bitem\[\s*["']([^"']+)["']\s*\]""")
@@ -535,9 +539,9 @@ def _grader_fields(grader: Any) -> tuple[str, ...]:
 def _tiktoken_counter() -> Callable[[str], int] | None:
     """An exact counter when ``tiktoken`` is installed and its encoding is cached locally.
 
-    tiktoken downloads an encoding on first use; checking a file must not reach the network,
-    so the encoding is used only when its file is already in tiktoken's cache (named, as
-    tiktoken names it, by the SHA-1 of the encoding's address).
+    tiktoken downloads an encoding on first use, and again when the cached copy is damaged;
+    checking a file must not reach the network, so the encoding is used only when tiktoken's
+    cache (named by the SHA-1 of the encoding's address) holds an intact copy.
     """
     try:
         tiktoken: Any = importlib.import_module("tiktoken")
@@ -547,7 +551,12 @@ def _tiktoken_counter() -> Callable[[str], int] | None:
     if cache_dir is None:
         cache_dir = os.path.join(tempfile.gettempdir(), "data-gym-cache")
     cached = os.path.join(cache_dir, hashlib.sha1(_ENCODING_URL.encode()).hexdigest())
-    if not cache_dir or not os.path.exists(cached):
+    try:
+        with open(cached, "rb") as handle:
+            intact = hashlib.sha256(handle.read()).hexdigest() == _ENCODING_SHA256
+    except OSError:
+        return None
+    if not intact:
         return None
     encoding = tiktoken.get_encoding(_ENCODING)
 
@@ -567,10 +576,16 @@ def _open(source: Any) -> Iterator[tuple[IO[bytes], int | None]]:
         with open(path, "rb") as handle:
             yield handle, os.fstat(handle.fileno()).st_size
     elif isinstance(source, (bytes, bytearray, memoryview)):
-        data = memoryview(source)
-        yield io.BytesIO(data), data.nbytes
+        # BytesIO shares a bytes object's buffer; other buffers are copied once.
+        data = source if isinstance(source, bytes) else bytes(source)
+        yield io.BytesIO(data), len(data)
     elif hasattr(source, "read"):
-        yield source, None
+        size = None
+        if getattr(source, "seekable", lambda: False)():
+            start = source.tell()
+            size = source.seek(0, io.SEEK_END) - start
+            source.seek(start)
+        yield source, size
     else:
         raise TypeError(
             "path_or_bytes must be a path, bytes or a binary file object, "
@@ -638,10 +653,10 @@ def check_training_file(
         try:
             if size is not None:
                 _check_size(size, issues)
-            for raw in stream:
+            for raw, length in _lines(stream):
                 n_lines += 1
-                n_read += len(raw)
-                if not raw.strip():
+                n_read += length
+                if raw is not None and not raw.strip():
                     continue
                 n_examples += 1
                 tokens = _check_line(raw, n_lines, method, fields, issues, count)
@@ -679,6 +694,23 @@ def check_training_file(
     )
 
 
+def _lines(stream: IO[bytes]) -> Iterator[tuple[bytes | None, int]]:
+    """Each line and its length; ``None`` for a line longer than ``MAX_LINE_BYTES``, which is
+    skipped rather than held, so memory stays bounded whatever the file holds."""
+    while True:
+        raw = stream.readline(MAX_LINE_BYTES + 1)
+        if not raw:
+            return
+        if len(raw) <= MAX_LINE_BYTES or raw.endswith(b"\n"):
+            yield raw, len(raw)
+            continue
+        length = len(raw)
+        while raw and not raw.endswith(b"\n"):
+            raw = stream.readline(MAX_LINE_BYTES)
+            length += len(raw)
+        yield None, length
+
+
 def _check_size(size: int, issues: _Collector) -> None:
     if size > UPLOADS_API_MAX_BYTES:
         issues.add(
@@ -702,7 +734,7 @@ def _check_size(size: int, issues: _Collector) -> None:
 
 
 def _check_line(
-    raw: bytes,
+    raw: bytes | None,
     line: int,
     method: str,
     fields: tuple[str, ...],
@@ -711,6 +743,9 @@ def _check_line(
 ) -> int | None:
     """Check one non-blank line; return its tokens when it is a valid example."""
     example = _Example(line, issues, count)
+    if raw is None:
+        example.error("line_too_long", "", f"longer than {MAX_LINE_BYTES} bytes")
+        return None
     if line == 1 and raw.startswith(_BOM):
         example.error(
             "byte_order_mark",
