@@ -154,7 +154,9 @@ class _DemoView:
     def redraw(self) -> None:
         if self.live is not None:
             table = [(row.plan.name, row.progress) for row in self.rows]
-            self.live.update(live_view(table, self.console.width, time.time()), refresh=True)
+            self.live.update(
+                live_view("plan", table, self.console.width, time.time()), refresh=True
+            )
 
     async def paint(self) -> None:
         while True:

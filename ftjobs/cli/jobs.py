@@ -338,7 +338,7 @@ class _WaitView:
     def redraw(self) -> None:
         if self.live is not None:
             rows = [(self.progress.job_id, self.progress)]
-            self.live.update(live_view(rows, self.console.width, time.time()), refresh=True)
+            self.live.update(live_view("job", rows, self.console.width, time.time()), refresh=True)
 
 
 async def _tick(view: _WaitView) -> None:
@@ -368,10 +368,10 @@ async def jobs_wait(args: argparse.Namespace) -> int:
         except asyncio.CancelledError:
             job = waiter.job
             if job is None or not job.is_terminal:
-                status = f" ({job.status})" if job is not None else ""
+                status = f" (status {job.status})" if job is not None else ""
                 raise Interrupted(
-                    f"stopped waiting; job {waiter.job_id} is still running{status}.\n"
-                    + _resume(args, waiter.job_id)
+                    f"stopped waiting; job {waiter.job_id} is still running on the server"
+                    f"{status}.\n{_resume(args, waiter.job_id)}"
                 ) from None
             raise
         finally:
@@ -381,7 +381,7 @@ async def jobs_wait(args: argparse.Namespace) -> int:
     if wants_json(args):
         output.print_json(job)
     else:
-        print_line(console, view.final)
+        output.say(console, view.final)
     return 0 if job.status == JobStatus.SUCCEEDED else EXIT_JOB_FAILED
 
 
