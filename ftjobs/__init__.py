@@ -1,16 +1,18 @@
 """ftjobs: an async-first SDK for fine-tuning job APIs (OpenAI, Azure OpenAI, gateways).
 
-Start with :class:`AsyncClient`::
+Start with `AsyncClient`::
 
     async with ftjobs.AsyncClient() as client:
         job = await client.jobs.create(model="gpt-4o-mini-2024-07-18", training_file=file.id)
+
+The top level holds what a user types in the first hour: the clients, the errors, the
+policies, the job and its status, the method and hyperparameter helpers and the updates a wait
+delivers. Every other model and type of the public API is in `ftjobs.types`.
 """
 
-from ._types import NOT_GIVEN, NotGiven
+from . import types as types
 from ._version import __version__
-from .budget import RatePolicy, RequestBudget
 from .client import AsyncClient
-from .continuation import ContinuationToken
 from .errors import (
     APIConnectionError,
     APIError,
@@ -33,118 +35,55 @@ from .errors import (
     UnprocessableEntityError,
     WaitTimeout,
 )
-from .group import (
-    ALL_COMPLETED,
-    FIRST_COMPLETED,
-    FIRST_FAILURE,
-    JobGroup,
-    ReturnWhen,
-    WaitManyResult,
-)
 from .models import (
-    STATUS_ALIASES,
-    TERMINAL_STATUSES,
-    CheckpointMetrics,
     DpoHyperparameters,
-    DpoMethod,
-    FileDeleted,
-    FileObject,
     FineTuneMethod,
     FineTuningJob,
-    FineTuningJobCheckpoint,
-    FineTuningJobEvent,
-    Hyperparameters,
-    JobError,
     JobStatus,
-    Page,
     ReinforcementHyperparameters,
-    ReinforcementMethod,
     SupervisedHyperparameters,
-    SupervisedMethod,
-    WandbConfig,
-    WandbIntegration,
 )
-from .pagination import AsyncPaginator
 from .polling import PollPolicy
-from .providers import PORTKEY_BASE_URL, AsyncAzureClient, AsyncPortkeyClient, AzureTokenProvider
+from .providers import AsyncAzureClient, AsyncPortkeyClient
 from .retry import RetryPolicy
-from .waiting import (
-    CheckpointReceived,
-    EtaChanged,
-    EventReceived,
-    JobUpdate,
-    JobWaiter,
-    StatusChanged,
-    StepResult,
-)
+from .waiting import CheckpointReceived, EtaChanged, EventReceived, JobUpdate, StatusChanged
 
 __all__ = [
-    "ALL_COMPLETED",
-    "FIRST_COMPLETED",
-    "FIRST_FAILURE",
-    "NOT_GIVEN",
-    "PORTKEY_BASE_URL",
-    "STATUS_ALIASES",
-    "TERMINAL_STATUSES",
     "APIConnectionError",
     "APIError",
     "APIStatusError",
     "APITimeoutError",
     "AsyncAzureClient",
     "AsyncClient",
-    "AsyncPaginator",
     "AsyncPortkeyClient",
     "AuthenticationError",
-    "AzureTokenProvider",
     "BadRequestError",
-    "CheckpointMetrics",
     "CheckpointReceived",
     "ClientClosedError",
     "ConfigurationError",
     "ConflictError",
-    "ContinuationToken",
     "DpoHyperparameters",
-    "DpoMethod",
     "EtaChanged",
     "EventReceived",
     "FTJobsError",
-    "FileDeleted",
-    "FileObject",
     "FineTuneMethod",
     "FineTuningJob",
-    "FineTuningJobCheckpoint",
-    "FineTuningJobEvent",
-    "Hyperparameters",
     "InternalServerError",
     "InvalidContinuationToken",
-    "JobError",
     "JobFailed",
-    "JobGroup",
     "JobPaused",
     "JobStatus",
     "JobUpdate",
-    "JobWaiter",
     "NotFoundError",
-    "NotGiven",
-    "Page",
     "PermissionDeniedError",
     "PollPolicy",
     "RateLimitError",
-    "RatePolicy",
     "ReinforcementHyperparameters",
-    "ReinforcementMethod",
-    "RequestBudget",
     "ResponseValidationError",
     "RetryPolicy",
-    "ReturnWhen",
     "StatusChanged",
-    "StepResult",
     "SupervisedHyperparameters",
-    "SupervisedMethod",
     "UnprocessableEntityError",
-    "WaitManyResult",
     "WaitTimeout",
-    "WandbConfig",
-    "WandbIntegration",
     "__version__",
 ]

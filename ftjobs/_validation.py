@@ -1,7 +1,8 @@
 """Local checks on caller input, run before any request so mistakes cost no round trip.
 
 Each check raises ``TypeError`` for a wrong type and ``ValueError`` for a wrong value, and the
-message names the parameter.
+message names the parameter. ``positive``, ``positive_or_none`` and ``non_negative`` are attrs
+validators, shared by every policy class.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import math
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
+
+import attrs
 
 from ._types import NotGiven
 
@@ -126,6 +129,32 @@ def timeout(name: str, value: object) -> None:
         raise TypeError(f"{name} must be a number of seconds or None, got {_type_name(value)}")
     if isinstance(value, bool) or not (math.isfinite(value) and value > 0):
         raise ValueError(f"{name} must be a positive, finite number of seconds, got {value!r}")
+
+
+def _number(attribute: attrs.Attribute[Any], value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{attribute.name} must be a number, got {_type_name(value)}")
+    return value
+
+
+def positive(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """attrs validator: a finite number > 0 (a bool is not a number here)."""
+    number = _number(attribute, value)
+    if not math.isfinite(number) or number <= 0:
+        raise ValueError(f"{attribute.name} must be a finite number > 0, got {value!r}")
+
+
+def positive_or_none(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """attrs validator: ``None`` or a finite number > 0."""
+    if value is not None:
+        positive(instance, attribute, value)
+
+
+def non_negative(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """attrs validator: a finite number >= 0."""
+    number = _number(attribute, value)
+    if not math.isfinite(number) or number < 0:
+        raise ValueError(f"{attribute.name} must be a finite number >= 0, got {value!r}")
 
 
 def call_options(headers: object, query: object, seconds: object) -> None:

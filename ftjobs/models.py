@@ -32,6 +32,7 @@ __all__ = [
     "FineTuningJob",
     "FineTuningJobCheckpoint",
     "FineTuningJobEvent",
+    "HasId",
     "Hyperparameters",
     "JobError",
     "JobStatus",
@@ -408,12 +409,16 @@ class FileDeleted:
     request_id: str | None = attrs.field(default=None, eq=False, repr=False, kw_only=True)
 
 
-class _Identified(Protocol):
+class HasId(Protocol):
+    """Anything with a string ``id``: what a page holds and what a cursor is made from."""
+
     @property
-    def id(self) -> str: ...
+    def id(self) -> str:
+        """The object's id (the ``after`` cursor of the page that follows it)."""
+        ...
 
 
-_ItemT = TypeVar("_ItemT", bound=_Identified)
+_ItemT = TypeVar("_ItemT", bound=HasId)
 
 
 @attrs.frozen

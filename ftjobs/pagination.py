@@ -1,25 +1,20 @@
 """Cursor pagination over the API's list endpoints.
 
-A list call returns an :class:`AsyncPaginator`. Await it for the first :class:`~ftjobs.Page`, or
-iterate it with ``async for`` for every item, pages being fetched lazily as the loop goes on.
+A list call returns an `AsyncPaginator`. Await it for the first `Page`, or iterate it with
+``async for`` for every item, pages being fetched lazily as the loop goes on.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, TypeVar
 
-from .models import Page
+from .models import HasId, Page
 
 __all__ = ["AsyncPaginator"]
 
 
-class _HasId(Protocol):
-    @property
-    def id(self) -> str: ...
-
-
-T = TypeVar("T", bound=_HasId)
+T = TypeVar("T", bound=HasId)
 
 FetchPage = Callable[[str | None], Awaitable[Page[T]]]
 
@@ -49,9 +44,9 @@ class AsyncPaginator(Generic[T]):
         while True:
             page = await self._fetch(after)
             yield page
-            if not page.has_more or not page.data:
+            after = page.next_cursor
+            if after is None:
                 return
-            after = page.data[-1].id
 
     async def __aiter__(self) -> AsyncIterator[T]:
         async for page in self.pages():

@@ -20,15 +20,15 @@ import json
 import os
 import re
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Literal, TypeAlias
-
-import aiohttp
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from . import _validation as check
-from .budget import RatePolicy
-from .client import DEFAULT_TIMEOUT, AsyncClient
+from .client import AsyncClient, ClientOptions, Route
 from .errors import ConfigurationError
-from .retry import RetryPolicy
+
+if TYPE_CHECKING:
+    # typing.Unpack from Python 3.11 on; annotations are never evaluated at run time.
+    from typing_extensions import Unpack
 
 __all__ = [
     "PORTKEY_BASE_URL",
@@ -112,7 +112,7 @@ class AsyncAzureClient(AsyncClient):
             ``$OPENAI_API_VERSION``. Required by the dated API, optional on v1.
         api: ``"v1"`` or ``"dated"``; see above.
 
-    The other arguments are :class:`~ftjobs.AsyncClient`'s.
+    The other keywords are the [`ClientOptions`][ftjobs.types.ClientOptions] every client takes.
 
     Raises:
         ConfigurationError: No endpoint; no credential, or both a key and a token provider;
@@ -127,14 +127,7 @@ class AsyncAzureClient(AsyncClient):
         azure_ad_token_provider: AzureTokenProvider | None = None,
         api_version: str | None = None,
         api: AzureApi | None = None,
-        timeout: float | None = DEFAULT_TIMEOUT,
-        max_retries: int = 2,
-        default_headers: Mapping[str, str] | None = None,
-        session: aiohttp.ClientSession | None = None,
-        retry_policy: RetryPolicy | None = None,
-        default_query: Mapping[str, str] | None = None,
-        connection_limit: int = 100,
-        request_budget: RatePolicy | None = None,
+        **options: Unpack[ClientOptions],
     ) -> None:
         check.str_types(azure_endpoint=azure_endpoint, api_key=api_key, api_version=api_version)
         endpoint = azure_endpoint or os.environ.get("AZURE_OPENAI_ENDPOINT")
@@ -164,24 +157,14 @@ class AsyncAzureClient(AsyncClient):
             )
         self.api_version = version
         self.azure_endpoint = endpoint.rstrip("/")
-        query = dict(default_query or {})
-        if version:
-            query.setdefault("api-version", version)
         provider = azure_ad_token_provider
-        bearer = None if provider is None else _token_provider(provider)
-        self._setup(
+        route = Route(
             base_url=_azure_base_url(endpoint, self.api),
-            auth_headers=auth,
-            timeout=timeout,
-            max_retries=max_retries,
-            default_headers=default_headers,
-            session=session,
-            retry_policy=retry_policy,
-            default_query=query,
-            connection_limit=connection_limit,
-            request_budget=request_budget,
-            auth_provider=bearer,
+            headers=auth,
+            auth_provider=None if provider is None else _token_provider(provider),
+            query={"api-version": version} if version else {},
         )
+        self._open(route, options)
 
     def __repr__(self) -> str:
         return (
@@ -219,8 +202,8 @@ class AsyncPortkeyClient(AsyncClient):
         metadata: ``x-portkey-metadata`` (str -> str), shown in Portkey's logs.
         base_url: The gateway; defaults to ``$PORTKEY_BASE_URL`` or ``PORTKEY_BASE_URL``.
 
-    The other arguments are :class:`~ftjobs.AsyncClient`'s. Keys are never shown in
-    ``repr``, logs or errors.
+    The other keywords are the [`ClientOptions`][ftjobs.types.ClientOptions] every client takes.
+    Keys are never shown in ``repr``, logs or errors.
 
     Raises:
         ConfigurationError: No Portkey API key, or none of ``virtual_key``, ``provider`` and
@@ -238,14 +221,7 @@ class AsyncPortkeyClient(AsyncClient):
         trace_id: str | None = None,
         metadata: Mapping[str, str] | None = None,
         base_url: str | None = None,
-        timeout: float | None = DEFAULT_TIMEOUT,
-        max_retries: int = 2,
-        default_headers: Mapping[str, str] | None = None,
-        session: aiohttp.ClientSession | None = None,
-        retry_policy: RetryPolicy | None = None,
-        default_query: Mapping[str, str] | None = None,
-        connection_limit: int = 100,
-        request_budget: RatePolicy | None = None,
+        **options: Unpack[ClientOptions],
     ) -> None:
         check.str_types(
             api_key=api_key,
@@ -278,18 +254,11 @@ class AsyncPortkeyClient(AsyncClient):
             headers["Authorization"] = f"Bearer {provider_api_key}"
         self.provider = provider
         self.trace_id = trace_id
-        self._setup(
+        route = Route(
             base_url=base_url or os.environ.get("PORTKEY_BASE_URL") or PORTKEY_BASE_URL,
-            auth_headers=headers,
-            timeout=timeout,
-            max_retries=max_retries,
-            default_headers=default_headers,
-            session=session,
-            retry_policy=retry_policy,
-            default_query=default_query,
-            connection_limit=connection_limit,
-            request_budget=request_budget,
+            headers=headers,
         )
+        self._open(route, options)
 
     def __repr__(self) -> str:
         return (

@@ -22,7 +22,7 @@ import attrs
 from ._describe import checkpoint_line, eta_line, event_line, status_line
 from ._timeouts import within
 from .budget import RequestBudget
-from .continuation import TOKEN_PREFIX, ContinuationToken
+from .continuation import ContinuationToken
 from .errors import (
     APIConnectionError,
     APIStatusError,
@@ -153,11 +153,6 @@ class StepResult:
     def done(self) -> bool:
         """True once the job is terminal."""
         return self.token is None
-
-
-def is_token(value: str) -> bool:
-    """True when ``value`` looks like a continuation token rather than a job id."""
-    return value.startswith(TOKEN_PREFIX + ".")
 
 
 def is_transient(exc: BaseException) -> bool:

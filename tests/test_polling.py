@@ -444,3 +444,11 @@ def test_delay_is_bounded(
         assert delay <= max(policy.queued_timeout - elapsed, 0.0)  # type: ignore[operator]
     if hint is not None and min(hint, policy.max_server_hint) <= left and status != QUEUED:
         assert delay >= min(hint, policy.max_server_hint)
+
+
+def test_a_large_multiplier_and_a_long_streak_do_not_overflow_polling() -> None:
+    policy = PollPolicy(multiplier=3.0, jitter=0.0, timeout=None)
+    state = PollState.start(policy, now=0.0)
+    for _ in range(700):
+        state = state.after_poll("running", now=0.0)
+    assert next_delay(policy, state, now=0.0) == policy.max_interval

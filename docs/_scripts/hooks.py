@@ -63,14 +63,16 @@ def referenced_names(reference: Path = _REFERENCE) -> set[str]:
 
 
 def unlisted_names(reference: Path = _REFERENCE) -> list[str]:
-    """Dotted public names (``__all__`` of ftjobs and ftjobs.emulator) no page renders yet."""
+    """Dotted public names (``__all__`` of ftjobs, ftjobs.types and ftjobs.emulator) no page
+    renders yet."""
     import ftjobs
     import ftjobs.emulator
+    import ftjobs.types
 
     listed = referenced_names(reference)
     return [
         f"{module.__name__}.{name}"
-        for module in (ftjobs, ftjobs.emulator)
+        for module in (ftjobs, ftjobs.types, ftjobs.emulator)
         for name in module.__all__
         if not name.startswith("__") and name not in listed
     ]

@@ -59,7 +59,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handler: Handler = args.handler
     try:
-        return asyncio.run(handler(args))
+        code = handler(args)
+        return code if isinstance(code, int) else asyncio.run(code)
     except BrokenPipeError:
         # The reader (``head``) has gone: exit quietly, and keep the interpreter's final flush
         # of stdout from raising again.

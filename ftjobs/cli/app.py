@@ -2,7 +2,7 @@
 
 A command module (``jobs.py``, ``files.py``...) has one ``register(commands)`` function that
 adds its parsers through [Commands][ftjobs.cli.app.Commands]; ``ftjobs/cli/__init__.py`` lists
-the modules. A handler is an ``async def handler(args) -> int`` returning the exit code.
+the modules. A handler takes the parsed arguments and returns the exit code.
 """
 
 from __future__ import annotations
@@ -44,7 +44,9 @@ EXIT_WAIT_TIMEOUT = 3
 EXIT_JOB_FAILED = 4
 EXIT_INTERRUPTED = 130
 
-Handler = Callable[[argparse.Namespace], Coroutine[Any, Any, int]]
+Handler = Callable[[argparse.Namespace], Coroutine[Any, Any, int] | int]
+"""A command: ``async def`` (run with ``asyncio.run``), or a plain function for one that runs
+its own event loop (``serve``)."""
 
 _CONNECTION = ("api_key", "base_url", "organization", "project", "timeout", "max_retries")
 

@@ -77,6 +77,10 @@ class EmulatorConfig:
             ``canceling`` before ``canceled``.
         poll_after_ms: When set, ``GET`` of a job answers with an ``openai-poll-after-ms``
             header of this value (the server's pacing hint to pollers).
+        admin_key: The key the admin endpoints (``/_emulator/...``) require; ``None``: the
+            ``api_key``. Set it to keep API clients away from faults, the clock and seeding.
+        max_json_bytes: Largest JSON request body (413 above it).
+        body_timeout: Seconds a request body may take to arrive (408 after it).
     """
 
     api_key: str = "sk-emulator"
@@ -92,6 +96,14 @@ class EmulatorConfig:
     dialect: str = "openai"
     canceling_seconds: float = 2.0
     poll_after_ms: int | None = None
+    admin_key: str | None = None
+    max_json_bytes: int = 1024 * 1024
+    body_timeout: float = attrs.field(default=30.0, converter=float)
+
+    @property
+    def effective_admin_key(self) -> str:
+        """The key the admin endpoints accept: ``admin_key``, else ``api_key``."""
+        return self.admin_key if self.admin_key is not None else self.api_key
 
     def __attrs_post_init__(self) -> None:
         if self.dialect not in DIALECTS:
@@ -100,6 +112,10 @@ class EmulatorConfig:
             raise ValueError("canceling_seconds must be >= 0")
         if not self.api_key:
             raise ValueError("api_key must not be empty")
+        if self.admin_key is not None and not self.admin_key:
+            raise ValueError("admin_key must not be empty (None uses api_key)")
+        if self.max_json_bytes < 1 or not self.body_timeout > 0:
+            raise ValueError("max_json_bytes must be >= 1 and body_timeout > 0")
         if not self.speed > 0:
             raise ValueError("speed must be > 0")
         if self.max_running_jobs < 1:

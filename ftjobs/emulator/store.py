@@ -1,4 +1,4 @@
-"""The emulator's state: files, jobs (through a :class:`~ftjobs.emulator.lifecycle.Fleet`),
+"""The emulator's state: files, jobs (through a :class:`~ftjobs.emulator.fleet.Fleet`),
 events, checkpoints and idempotency records, optionally persisted to SQLite.
 
 Time only moves here: every public operation first advances the fleet to the clock's
@@ -18,11 +18,11 @@ from typing import Any, TypeVar
 from ftjobs.emulator.clock import Clock, SystemClock
 from ftjobs.emulator.config import EmulatorConfig
 from ftjobs.emulator.errors import ApiError
+from ftjobs.emulator.fleet import Fleet
 from ftjobs.emulator.ids import random_id
 from ftjobs.emulator.lifecycle import (
     CheckpointRecord,
     EventRecord,
-    Fleet,
     JobState,
     Outcome,
     ResultFile,
@@ -30,11 +30,18 @@ from ftjobs.emulator.lifecycle import (
     new_job,
 )
 from ftjobs.emulator.params import JobRequest, MetadataFilter
-from ftjobs.emulator.persistence import Batch, IdempotencyRecord, Loaded, SqliteBackend
+from ftjobs.emulator.persistence import (
+    Batch,
+    IdempotencyRecord,
+    Loaded,
+    SqliteBackend,
+    StateFileError,
+    open_state,
+)
 from ftjobs.emulator.render import FileRecord, render_job
 from ftjobs.emulator.validation import DatasetReport, validate_dataset
 
-__all__ = ["FILE_PURPOSES", "Store", "open_store"]
+__all__ = ["FILE_PURPOSES", "StateFileError", "StateNotSaved", "Store", "open_store"]
 
 FILE_PURPOSES = ("assistants", "batch", "fine-tune", "vision", "user_data", "evals")
 """Purposes accepted on upload (``fine-tune-results`` files are only made by jobs)."""
@@ -87,10 +94,16 @@ def _page_newest_first(
     return _page((timeline.items[i] for i in order), limit)
 
 
+class StateNotSaved(Exception):
+    """The state file refused a commit; the store is back at its last saved state."""
+
+
 class Store:
     """In-memory state with optional SQLite persistence; see the module docstring.
 
-    Create one with :func:`open_store`.
+    Create one with :func:`open_store`. With a state file, memory never runs ahead of disk
+    for long: :meth:`flush` commits what changed, and when it cannot, the store reloads the
+    file, so that nothing a client was told about exists only in memory.
     """
 
     def __init__(
@@ -101,8 +114,17 @@ class Store:
     ) -> None:
         self.config = config
         self.clock = clock
-        self.fleet = Fleet(config.timings, config.max_running_jobs)
         self._backend = backend
+        self._reports: dict[tuple[str, str, str], DatasetReport] = {}
+        self._scripted: deque[Outcome] = deque()
+        # The scripted outcomes as of the last commit: a create that could not be saved
+        # gives its outcome back.
+        self._saved_scripted: tuple[Outcome, ...] = ()
+        self._clear()
+
+    def _clear(self) -> None:
+        """Forget everything held in memory (but the scripting and derived caches)."""
+        self.fleet = Fleet(self.config.timings, self.config.max_running_jobs)
         self._batch = Batch()
         self._files: dict[str, FileRecord] = {}
         self._contents: dict[str, bytes] = {}
@@ -113,9 +135,7 @@ class Store:
         self._events: dict[str, _Timeline] = {}
         self._checkpoints: dict[str, _Timeline] = {}
         self._idempotency: dict[tuple[str, str], IdempotencyRecord] = {}
-        self._reports: dict[tuple[str, str, str], DatasetReport] = {}
         self._rendered: dict[str, tuple[JobState, dict[str, Any]]] = {}
-        self._scripted: deque[Outcome] = deque()
         self._file_seq = 0
         self._job_seq = 0
 
@@ -174,11 +194,27 @@ class Store:
                 self._add_file_record(file, record.content, persist=True)
 
     def flush(self) -> None:
-        """Commit pending writes (one transaction); a no-op without a state file."""
+        """Commit pending writes (one transaction); a no-op without a state file.
+
+        Raises:
+            StateNotSaved: The commit failed (a full disk...). Memory is reloaded from the
+                file, so it holds what the file holds, as before the changes.
+        """
         self._absorb()
         batch, self._batch = self._batch, Batch()
-        if self._backend is not None:
-            self._backend.commit(batch)
+        backend = self._backend
+        if backend is None:
+            return
+        try:
+            backend.commit(batch)
+        except Exception as exc:
+            self._clear()
+            self._load(backend.load())
+            self._scripted = deque(self._saved_scripted)
+            # Time only moves forward: the clock's new anchor is still to be saved.
+            self._batch.meta.update(batch.meta)
+            raise StateNotSaved(f"could not write the state file {backend.path}: {exc}") from exc
+        self._saved_scripted = tuple(self._scripted)
 
     def close(self) -> None:
         """Flush and close the state file."""
@@ -433,14 +469,16 @@ def _clock_anchor(clock: SystemClock) -> dict[str, float]:
 def open_store(config: EmulatorConfig, clock: Clock | None = None) -> Store:
     """Build the store for ``config``: in memory, or loaded from ``config.state_path``.
 
+    Raises `StateFileError` (naming the file and the problem) for a state file that cannot be
+    used; the file is then left as it was.
+
     Without an explicit ``clock``, a :class:`SystemClock` at ``config.speed`` is used; with
     a state file it continues the stored timeline (re-anchored if the speed changed).
     """
     if config.state_path is None:
         return Store(config, clock or SystemClock(config.speed))
-    backend = SqliteBackend(config.state_path)
+    backend, loaded = open_state(config.state_path)
     try:
-        loaded = backend.load()
         meta: dict[str, Any] = {}
         if clock is None:
             anchor = loaded.meta.get("clock")
@@ -459,7 +497,10 @@ def open_store(config: EmulatorConfig, clock: Clock | None = None) -> Store:
         store = Store(config, clock, backend)
         store._load(loaded)
         store._batch.meta.update(meta)
-        store.flush()
+        try:
+            store.flush()
+        except StateNotSaved as exc:
+            raise StateFileError(str(exc)) from None
     except BaseException:
         backend.close()
         raise

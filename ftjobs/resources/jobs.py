@@ -8,7 +8,7 @@ from typing import Any
 from .. import _validation as check
 from .._types import NOT_GIVEN, NotGiven
 from ..budget import RequestBudget
-from ..continuation import ContinuationToken
+from ..continuation import ContinuationToken, is_token
 from ..converter import structure, unstructure
 from ..group import ALL_COMPLETED, JobGroup, ReturnWhen, WaitManyResult
 from ..models import (
@@ -22,7 +22,7 @@ from ..models import (
 from ..pagination import AsyncPaginator
 from ..polling import PollPolicy
 from ..transport import Transport
-from ..waiting import JobUpdate, JobWaiter, OnPaused, OnUpdate, StepResult, is_token
+from ..waiting import JobUpdate, JobWaiter, OnPaused, OnUpdate, StepResult
 from ._base import Resource
 
 __all__ = ["Jobs"]
@@ -362,7 +362,7 @@ class Jobs(Resource):
         timeout: float | NotGiven | None = NOT_GIVEN,
         follow: bool = False,
     ) -> JobWaiter:
-        """A :class:`~ftjobs.JobWaiter` for a job (by id or object) or a continuation token.
+        """A :class:`~ftjobs.waiting.JobWaiter` for a job (by id or object) or a continuation token.
 
         Args:
             job_or_token: Job id, job, or a token from ``continuation_token()`` /
@@ -421,9 +421,15 @@ class Jobs(Resource):
         permanent ones (401, 404) raise at once. Cancelling the awaiting task stops the wait
         and leaves the job alone.
 
+        Given a continuation token (from ``continuation_token()`` or a
+        [`WaitTimeout`][ftjobs.WaitTimeout], in this process or another one after a restart),
+        the wait continues where the token left off: events and checkpoints delivered before
+        it was issued are not delivered again, and none after it is skipped.
+
         Args:
             job_or_id: The job, its id, or a continuation token.
-            timeout: Total seconds (default ``poll.timeout``, 24 h); ``None`` waits forever.
+            timeout: Total seconds (default ``poll.timeout``, 24 h, or what a token has left);
+                ``None`` waits forever.
             poll: Pacing and budgets.
             on_update: Called (or awaited) with every :data:`~ftjobs.JobUpdate`; when given,
                 events and checkpoints are fetched too.
@@ -433,6 +439,8 @@ class Jobs(Resource):
 
         Raises:
             WaitTimeout: A budget ran out; carries the last job and a continuation token.
+            InvalidContinuationToken: A token that is malformed, tampered with, or from
+                another base URL (before any request).
         """
         _job_ref("job_or_id", job_or_id)
         if on_paused not in ("wait", "return", "raise"):
@@ -440,35 +448,6 @@ class Jobs(Resource):
         waiter = self.waiter(job_or_id, poll=poll, timeout=timeout, follow=on_update is not None)
         return await waiter.wait(
             on_update=on_update, on_paused=on_paused, raise_on_failure=raise_on_failure
-        )
-
-    async def resume_wait(
-        self,
-        token: str,
-        *,
-        timeout: float | NotGiven | None = NOT_GIVEN,
-        poll: PollPolicy | None = None,
-        on_update: OnUpdate | None = None,
-        on_paused: OnPaused = "wait",
-        raise_on_failure: bool = False,
-    ) -> FineTuningJob:
-        """Continue a wait from a continuation token (another process, after a restart).
-
-        Events and checkpoints already delivered before the token was issued are not
-        delivered again; none after it is skipped.
-
-        Raises:
-            InvalidContinuationToken: The token is malformed or from another base URL.
-        """
-        if not isinstance(token, str) or not is_token(token):
-            ContinuationToken.decode(token, base_url=self.base_url)  # raises the clear error
-        return await self.wait_until_terminal(
-            token,
-            timeout=timeout,
-            poll=poll,
-            on_update=on_update,
-            on_paused=on_paused,
-            raise_on_failure=raise_on_failure,
         )
 
     def watch(
@@ -494,7 +473,7 @@ class Jobs(Resource):
         timeout: float | NotGiven | None = NOT_GIVEN,
         poll: PollPolicy | None = None,
     ) -> Awaitable[WaitManyResult]:
-        """Wait on many jobs at once; returns a :class:`~ftjobs.WaitManyResult`.
+        """Wait on many jobs at once; returns a :class:`~ftjobs.types.WaitManyResult`.
 
         Jobs are refreshed through the newest-first list endpoint (one request sees up to
         100 jobs), falling back to GETs under a concurrency cap, all through the client's

@@ -143,7 +143,7 @@ async def test_serve_runs_a_usable_emulator() -> None:
 
 
 async def test_demo_runs_and_exits_zero() -> None:
-    code, out, err = await run_cli("demo", "--json", "--speed", "60", timeout=60)
+    code, out, err = await run_cli("demo", "--json", "--speed", "40", timeout=60)
     assert code == 0, err
     summary = json.loads(out)
     assert summary["ok"] is True

@@ -27,7 +27,7 @@ async def test_full_lifecycle_to_success(
         suffix="e2e",
         seed=11,
         metadata={"suite": "e2e"},
-        integrations=[ftjobs.WandbIntegration(ftjobs.WandbConfig(project="p"))],
+        integrations=[ftjobs.types.WandbIntegration(ftjobs.types.WandbConfig(project="p"))],
         method=ftjobs.FineTuneMethod.supervised_method(
             ftjobs.SupervisedHyperparameters(n_epochs=2, batch_size=4)
         ),
@@ -36,7 +36,7 @@ async def test_full_lifecycle_to_success(
     assert job.request_id
     assert job.seed == 11 and job.metadata == {"suite": "e2e"}
     assert job.method is not None and job.method.type == "supervised"
-    assert job.integrations and isinstance(job.integrations[0], ftjobs.WandbIntegration)
+    assert job.integrations and isinstance(job.integrations[0], ftjobs.types.WandbIntegration)
 
     emulator_clock.advance(6)
     assert (await live_client.jobs.retrieve(job.id)).status in (

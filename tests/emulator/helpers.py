@@ -108,3 +108,18 @@ def split_response(raw: bytes) -> tuple[int, dict[str, str], bytes]:
         key, _, value = line.partition(":")
         headers[key.strip().lower()] = value.strip()
     return int(status_line.split()[1]), headers, body
+
+
+async def raw_exchange(host: str, port: int, data: bytes, *, timeout: float = 10.0) -> bytes:
+    """Send ``data`` as it is on a fresh socket, stop sending (the connection stays open), and
+    return every byte the server sent until it closed (``asyncio.TimeoutError`` if it did not
+    within ``timeout``)."""
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        writer.write(data)
+        await writer.drain()
+        return await asyncio.wait_for(reader.read(), timeout)
+    finally:
+        writer.close()
+        with contextlib.suppress(ConnectionError):
+            await writer.wait_closed()

@@ -8,10 +8,10 @@ import attrs
 import pytest
 
 from ftjobs.emulator.config import Timings
+from ftjobs.emulator.fleet import Fleet
 from ftjobs.emulator.lifecycle import (
     CheckpointRecord,
     EventRecord,
-    Fleet,
     JobState,
     Outcome,
     ResultFile,

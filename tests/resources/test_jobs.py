@@ -29,7 +29,9 @@ async def test_create_sends_every_field(mocked: aioresponses, client: ftjobs.Asy
         suffix="bot",
         seed=7,
         metadata={"team": "a"},
-        integrations=[ftjobs.WandbIntegration(ftjobs.WandbConfig(project="p", tags=("x",)))],
+        integrations=[
+            ftjobs.types.WandbIntegration(ftjobs.types.WandbConfig(project="p", tags=("x",)))
+        ],
         method=ftjobs.FineTuneMethod.dpo_method(
             ftjobs.DpoHyperparameters(beta=0.1, n_epochs="auto")
         ),

@@ -230,7 +230,6 @@ CASES: list[tuple[str, Callable[..., Any], dict[str, Any], dict[str, Any], dict[
         {},
         {"job_or_id": "str", "poll": "poll", "timeout": "timeout", "on_paused": "on_paused"},
     ),
-    ("jobs.resume_wait", _jobs("resume_wait"), {"token": "x"}, {}, {"token": "token"}),
     (
         "jobs.step",
         _jobs("step"),

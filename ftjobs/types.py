@@ -1,0 +1,81 @@
+"""The types of the public API beyond the first hour: every model, and what signatures name.
+
+`ftjobs` itself keeps what a user types first (the clients, the errors, `PollPolicy`,
+`RetryPolicy`, `FineTuningJob`, `JobStatus`, the method and hyperparameter helpers, the update
+types). Everything else that appears in a public signature or result is here, under one name:
+
+    from ftjobs.types import FileObject, FineTuningJobEvent, Page, RatePolicy
+"""
+
+from ._types import NOT_GIVEN, NotGiven
+from .budget import RatePolicy
+from .client import ClientOptions
+from .continuation import ContinuationToken
+from .group import ALL_COMPLETED, FIRST_COMPLETED, FIRST_FAILURE, ReturnWhen, WaitManyResult
+from .models import (
+    STATUS_ALIASES,
+    TERMINAL_STATUSES,
+    Auto,
+    CheckpointMetrics,
+    DpoHyperparameters,
+    DpoMethod,
+    FileDeleted,
+    FileObject,
+    FineTuneMethod,
+    FineTuningJob,
+    FineTuningJobCheckpoint,
+    FineTuningJobEvent,
+    HasId,
+    Hyperparameters,
+    JobError,
+    JobStatus,
+    Page,
+    ReinforcementHyperparameters,
+    ReinforcementMethod,
+    SupervisedHyperparameters,
+    SupervisedMethod,
+    WandbConfig,
+    WandbIntegration,
+)
+from .pagination import AsyncPaginator
+from .providers import AzureTokenProvider
+from .waiting import StepResult
+
+__all__ = [
+    "ALL_COMPLETED",
+    "FIRST_COMPLETED",
+    "FIRST_FAILURE",
+    "NOT_GIVEN",
+    "STATUS_ALIASES",
+    "TERMINAL_STATUSES",
+    "AsyncPaginator",
+    "Auto",
+    "AzureTokenProvider",
+    "CheckpointMetrics",
+    "ClientOptions",
+    "ContinuationToken",
+    "DpoHyperparameters",
+    "DpoMethod",
+    "FileDeleted",
+    "FileObject",
+    "FineTuneMethod",
+    "FineTuningJob",
+    "FineTuningJobCheckpoint",
+    "FineTuningJobEvent",
+    "HasId",
+    "Hyperparameters",
+    "JobError",
+    "JobStatus",
+    "NotGiven",
+    "Page",
+    "RatePolicy",
+    "ReinforcementHyperparameters",
+    "ReinforcementMethod",
+    "ReturnWhen",
+    "StepResult",
+    "SupervisedHyperparameters",
+    "SupervisedMethod",
+    "WaitManyResult",
+    "WandbConfig",
+    "WandbIntegration",
+]
