@@ -166,14 +166,15 @@ async def connect(args: argparse.Namespace) -> AsyncIterator[AsyncClient]:
         yield client
 
 
-def local_file(value: str, what: str) -> Path | None:
+def local_file(value: str, option: str | None = None) -> Path | None:
     """``value`` as the path of an existing file; ``None`` when nothing is there.
 
-    A directory is refused by name (``what`` says which argument it was).
+    A directory is refused by name (and by the ``option`` it was given to, if any).
     """
     path = Path(value)
     if path.is_dir():
-        raise CLIError(f"{what} {value} is a directory: give the path of a JSONL file")
+        given = f"{option} {value}" if option else value
+        raise CLIError(f"{given} is a directory: give the path of a JSONL file")
     return path if path.exists() else None
 
 
