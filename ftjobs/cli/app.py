@@ -31,6 +31,7 @@ __all__ = [
     "Interrupted",
     "command_line",
     "connect",
+    "connection_options",
     "join_commands",
     "local_file",
     "wants_json",
@@ -81,7 +82,8 @@ class HelpFormatter(argparse.HelpFormatter):
         return f"{text} (default: {'none' if default is None else '%(default)s'})"
 
 
-def _connection_options() -> argparse.ArgumentParser:
+def connection_options() -> argparse.ArgumentParser:
+    """The options every command talking to the API takes, before or after its name."""
     # SUPPRESS lets the options be given before or after the subcommand without the
     # subcommand's defaults overwriting what was given before it.
     parent = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
@@ -121,8 +123,10 @@ class Group:
 class Commands:
     """Where the command modules register their commands."""
 
-    def __init__(self, parser: argparse.ArgumentParser) -> None:
-        self.connection = _connection_options()
+    def __init__(
+        self, parser: argparse.ArgumentParser, connection: argparse.ArgumentParser
+    ) -> None:
+        self._connection = connection
         self._groups = parser.add_subparsers(dest="group", metavar="COMMAND", required=True)
 
     def group(self, name: str, help: str) -> Group:
@@ -131,18 +135,13 @@ class Commands:
             name, help=help, description=help, formatter_class=HelpFormatter
         )
         subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-        return Group(subparsers, self.connection)
+        return Group(subparsers, self._connection)
 
-    def command(
-        self, name: str, handler: Handler, help: str, *, connection: bool = False
-    ) -> argparse.ArgumentParser:
-        """Add a top-level ``ftjobs NAME`` (``serve``, ``demo``) run by ``handler``."""
+    def command(self, name: str, handler: Handler, help: str) -> argparse.ArgumentParser:
+        """Add a top-level ``ftjobs NAME`` (``serve``, ``demo``) run by ``handler``; it takes
+        no connection options (a command talking to the API belongs in a group)."""
         parser: argparse.ArgumentParser = self._groups.add_parser(
-            name,
-            help=help,
-            description=help,
-            parents=[self.connection] if connection else [],
-            formatter_class=HelpFormatter,
+            name, help=help, description=help, formatter_class=HelpFormatter
         )
         parser.set_defaults(handler=handler)
         return parser

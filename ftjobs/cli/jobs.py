@@ -120,7 +120,7 @@ def _show_list(
     if more:
         output.say(
             output.stderr(),
-            f"(first {len(items)}; --all fetches every page, --limit sets the page size up to 100)",
+            f"(the first {len(items)}; --all shows every page, --limit N sets the page size)",
         )
 
 
@@ -303,13 +303,13 @@ def _event_line(event: FineTuningJobEvent) -> str:
 class _WaitView:
     """What ``jobs wait`` draws: a live row on a terminal, else one line per change."""
 
-    def __init__(self, console: Console, follow: bool, job_id: str) -> None:
+    def __init__(self, console: Console, job_id: str, *, follow: bool, quiet: bool) -> None:
         self.console = console
         self.follow = follow
         self.progress = JobProgress(job_id)
         self.final = ""
         self.live: Live | None = None
-        if fits_live(console, 1):
+        if not quiet and fits_live(console, 1):
             self.live = Live(console=console, auto_refresh=False, transient=True)
 
     def __enter__(self) -> _WaitView:
@@ -354,7 +354,7 @@ async def jobs_wait(args: argparse.Namespace) -> int:
     console = output.stdout()
     async with connect(args) as client:
         waiter = client.jobs.waiter(args.job_id, poll=poll, timeout=args.wait_timeout, follow=True)
-        view = _WaitView(console, args.follow and not wants_json(args), waiter.job_id)
+        view = _WaitView(console, waiter.job_id, follow=args.follow, quiet=wants_json(args))
         ticker = asyncio.create_task(_tick(view))
         try:
             with view:
