@@ -33,7 +33,7 @@ from typing import Any, TypeVar, get_args, get_origin, get_type_hints
 import attrs
 
 from . import _shapes as shapes
-from .models import JobError, WandbIntegration
+from .models import JobError
 
 __all__ = ["Fallback", "fast_hook"]
 
@@ -66,6 +66,10 @@ def fast_hook(tp: Any) -> _FastHook:
     return hook
 
 
+def _any(value: Any) -> Any:
+    return value
+
+
 def _always_fallback(value: Any) -> Any:
     raise Fallback
 
@@ -84,8 +88,8 @@ def _make_fast_hook(tp: Any) -> _FastHook:
     # Same precedence as the converter's registrations (last registered wins there).
     if shapes.is_job_error(tp):
         return _fast_job_error()
-    if shapes.is_integration(tp):
-        return _fast_integration()
+    if shapes.is_tagged_union(tp):
+        return _fast_tagged_union(tp)
     if shapes.is_status(tp):
         return _fast_status
     if _delegated(tp):
@@ -104,6 +108,8 @@ def _make_fast_hook(tp: Any) -> _FastHook:
     scalar = shapes.SCALAR_HOOKS.get(tp)
     if scalar is not None:
         return lambda value: scalar(value, tp)
+    if tp is Any:
+        return _any
     raise TypeError(f"no fast structuring for {tp!r}")
 
 
@@ -129,15 +135,20 @@ def _fast_job_error() -> _FastHook:
     return fast_job_error
 
 
-def _fast_integration() -> _FastHook:
-    wandb = fast_hook(WandbIntegration)
+def _fast_tagged_union(tp: Any) -> _FastHook:
+    hooks = {tag: fast_hook(model) for tag, model in (shapes.tagged_models(tp) or {}).items()}
+    nullable = shapes.NONE_TYPE in shapes.union_args(tp)
 
-    def fast_integration(value: Any) -> Any:
+    def fast_tagged(value: Any) -> Any:
         if value.__class__ is dict:
-            return wandb(value) if value.get("type") == "wandb" else dict(value)
+            tag = value.get("type")
+            hook = hooks.get(tag) if tag.__class__ is str else None
+            return dict(value) if hook is None else hook(value)
+        if value is None and nullable:
+            return None
         raise Fallback
 
-    return fast_integration
+    return fast_tagged
 
 
 def _fast_mapping(value_type: Any) -> _FastHook:

@@ -9,13 +9,14 @@ that both call as they are.
 
 from __future__ import annotations
 
+import functools
 import types
 from collections.abc import Callable, Mapping
 from typing import Any, Literal, Union, get_args, get_origin
 
 import attrs
 
-from .models import STATUS_ALIASES, JobError, JobStatus, WandbIntegration
+from .models import STATUS_ALIASES, JobError, JobStatus
 
 __all__ = [
     "AUTO",
@@ -30,16 +31,18 @@ __all__ = [
     "auto_union_hook",
     "is_auto_union",
     "is_free_form_mapping",
-    "is_integration",
     "is_job_error",
     "is_literal",
     "is_mapping",
     "is_model",
     "is_optional",
     "is_status",
+    "is_tagged_union",
     "is_var_tuple",
     "literal_hook",
     "show",
+    "tagged_models",
+    "union_args",
 ]
 
 #: A structure hook: ``hook(value, type) -> model or value``.
@@ -159,8 +162,32 @@ def is_status(tp: Any) -> bool:
     return set(union_args(tp)) == {JobStatus, str}
 
 
-def is_integration(tp: Any) -> bool:
-    return WandbIntegration in union_args(tp) and not is_optional(tp)
+@functools.cache
+def tagged_models(tp: Any) -> Mapping[str, Any] | None:
+    """``{tag: model}`` when ``tp`` is an open tagged union, else None.
+
+    An open tagged union (integrations, graders) is models told apart by the default of their
+    ``type`` field, plus ``Mapping[str, Any]`` for the tags the SDK does not know (and ``None``
+    when nullable).
+    """
+    args = [a for a in union_args(tp) if a is not NONE_TYPE]
+    models = [a for a in args if attrs.has(a)]
+    if not models or len(models) + 1 != len(args) or Mapping[str, Any] not in args:
+        return None
+    tags: dict[str, Any] = {}
+    for model in models:
+        field = attrs.fields_dict(model).get("type")
+        if field is None or not isinstance(field.default, str):
+            return None
+        tags[field.default] = model
+    return tags
+
+
+def is_tagged_union(tp: Any) -> bool:
+    try:
+        return tagged_models(tp) is not None
+    except TypeError:  # an unhashable type argument
+        return False
 
 
 def is_job_error(tp: Any) -> bool:

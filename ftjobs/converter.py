@@ -39,19 +39,21 @@ from ._shapes import (
     auto_union_hook,
     is_auto_union,
     is_free_form_mapping,
-    is_integration,
     is_job_error,
     is_literal,
     is_mapping,
     is_model,
     is_optional,
     is_status,
+    is_tagged_union,
     is_var_tuple,
     literal_hook,
     show,
+    tagged_models,
+    union_args,
 )
 from .errors import ResponseValidationError
-from .models import JobError, JobStatus, WandbIntegration
+from .models import JobError, JobStatus
 
 if TYPE_CHECKING:
     import cattrs
@@ -181,17 +183,23 @@ def _structure_status(value: Any, _: Any) -> JobStatus | str:
     raise Invalid(f"expected str, got {show(value)}")
 
 
-def _integration_structure_factory(tp: Any, conv: cattrs.Converter) -> Hook:
-    wandb_hook = conv.get_structure_hook(WandbIntegration)
+def _tagged_union_structure_factory(tp: Any, conv: cattrs.Converter) -> Hook:
+    tags = tagged_models(tp) or {}
+    hooks = {tag: (conv.get_structure_hook(model), model) for tag, model in tags.items()}
     mapping_hook = conv.get_structure_hook(Mapping[str, Any])
+    nullable = NONE_TYPE in union_args(tp)
 
-    def structure_integration(value: Any, _: Any) -> Any:
-        if isinstance(value, Mapping) and value.get("type") == "wandb":
-            return wandb_hook(value, WandbIntegration)
-        # Unknown integration types are kept, not dropped.
+    def structure_tagged(value: Any, _: Any) -> Any:
+        if value is None and nullable:
+            return None
+        tag = value.get("type") if isinstance(value, Mapping) else None
+        known = hooks.get(tag) if isinstance(tag, str) else None
+        if known is not None:
+            return known[0](value, known[1])
+        # Unknown types are kept, not dropped.
         return mapping_hook(value, Mapping[str, Any])
 
-    return structure_integration
+    return structure_tagged
 
 
 def _job_error_structure_factory(tp: Any, conv: cattrs.Converter) -> Hook:
@@ -254,7 +262,7 @@ def _configure(conv: cattrs.Converter) -> None:
     conv.register_structure_hook_factory(is_optional, _optional_structure_factory)
     conv.register_structure_hook_factory(is_auto_union, auto_union_hook)
     conv.register_structure_hook_func(is_status, _structure_status)
-    conv.register_structure_hook_factory(is_integration, _integration_structure_factory)
+    conv.register_structure_hook_factory(is_tagged_union, _tagged_union_structure_factory)
     conv.register_structure_hook_factory(is_job_error, _job_error_structure_factory)
 
     conv.register_unstructure_hook_factory(is_model, _model_unstructure_factory)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias, TypeVar
 
 import attrs
 
+from ._describe import checkpoint_line, eta_line, event_line, status_line
 from ._timeouts import within
 from .budget import RequestBudget
 from .continuation import ContinuationToken
@@ -66,6 +67,13 @@ class StatusChanged:
     job: FineTuningJob
     previous: str | None
 
+    def describe(self, wall_now: float) -> str:
+        """One line: ``running (was queued), ETA 3m05s``; a failure gives its reason."""
+        return status_line(self.job, self.previous, wall_now)
+
+    def __str__(self) -> str:
+        return self.describe(time.time())
+
 
 @attrs.frozen
 class EventReceived:
@@ -73,6 +81,13 @@ class EventReceived:
 
     job: FineTuningJob
     event: FineTuningJobEvent
+
+    def describe(self, wall_now: float) -> str:
+        """One line: ``running, step 12/40, loss 0.841, ETA 3m05s``, or the message."""
+        return event_line(self.job, self.event, wall_now)
+
+    def __str__(self) -> str:
+        return self.describe(time.time())
 
 
 @attrs.frozen
@@ -82,6 +97,13 @@ class CheckpointReceived:
     job: FineTuningJob
     checkpoint: FineTuningJobCheckpoint
 
+    def describe(self, wall_now: float) -> str:
+        """One line: ``running, checkpoint at step 12, loss 0.841``."""
+        return checkpoint_line(self.job, self.checkpoint, wall_now)
+
+    def __str__(self) -> str:
+        return self.describe(time.time())
+
 
 @attrs.frozen
 class EtaChanged:
@@ -90,9 +112,20 @@ class EtaChanged:
     job: FineTuningJob
     previous: int | None
 
+    def describe(self, wall_now: float) -> str:
+        """One line: ``running, ETA 3m05s (was 5m00s)``."""
+        return eta_line(self.job, self.previous, wall_now)
+
+    def __str__(self) -> str:
+        return self.describe(time.time())
+
 
 JobUpdate: TypeAlias = StatusChanged | EventReceived | CheckpointReceived | EtaChanged
-"""Any update yielded by :meth:`JobWaiter.updates` / ``client.jobs.watch()``."""
+"""Any update yielded by :meth:`JobWaiter.updates` / ``client.jobs.watch()``.
+
+``str(update)`` is one short line (``running, step 12/40, loss 0.841, ETA 3m05s``), so
+``on_update=print`` reads like a log; ``update.describe(wall_now)`` is the same with the clock
+given."""
 
 OnUpdate: TypeAlias = Callable[[JobUpdate], Awaitable[None] | None]
 

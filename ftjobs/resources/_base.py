@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, Coroutine, Mapping
 from contextlib import AbstractContextManager
 from typing import Any, TypeVar
 
@@ -16,6 +16,8 @@ from ..pagination import AsyncPaginator
 from ..transport import APIResponse, QueryParams, Transport
 
 T = TypeVar("T")
+#: Bytes per chunk of a streamed body unless the caller asks otherwise.
+_STREAM_CHUNK = 64 * 1024
 
 
 class Resource:
@@ -52,6 +54,7 @@ class Resource:
         model of it. Not a coroutine itself: the checks run at the call, and every request
         reaches the transport without a frame of its own here."""
         check.call_options(extra_headers, extra_query, timeout)
+        check.header_values(idempotency_key=idempotency_key)
         if extra_body:
             body = {**(body or {}), **extra_body}
         if extra_query:
@@ -67,6 +70,25 @@ class Resource:
             idempotency_key=idempotency_key,
             max_retries=max_retries,
             decode_json=decode_json,
+        )
+
+    def _stream(
+        self,
+        path: str,
+        *,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, str] | None = None,
+        timeout: float | NotGiven | None = NOT_GIVEN,
+        chunk_size: int = _STREAM_CHUNK,
+    ) -> AsyncGenerator[bytes, None]:
+        """`_send` for a body read in chunks (a GET): the same option checks, the same query."""
+        check.call_options(extra_headers, extra_query, timeout)
+        return self._transport.stream(
+            path,
+            params=None if extra_query is None else list(extra_query.items()),
+            headers=extra_headers,
+            timeout=timeout,
+            chunk_size=chunk_size,
         )
 
     async def _decoded(self, cls: type[T], pending: Awaitable[APIResponse]) -> T:
@@ -103,7 +125,9 @@ class Resource:
                 ),
             )
 
-        return AsyncPaginator(fetch, after)
+        # The limit sent is the most a page may hold (a larger one is refused, not kept).
+        limit = next((int(value) for name, value in params if name == "limit"), None)
+        return AsyncPaginator(fetch, after, endpoint=path, limit=limit)
 
 
 def _query_items(params: QueryParams | None) -> list[tuple[str, str]]:
