@@ -126,10 +126,7 @@ async def test_user_mistakes_are_one_line_errors(emulator: EmulatorHandle, tmp_p
     )
     assert code == 1 and "no such file" in err
     code, _, err = await run_cli("files", "upload", str(tmp_path), env=_env(emulator))
-    assert (
-        code == 1
-        and err == f"error: path {tmp_path} is a directory: give the path of a JSONL file\n"
-    )
+    assert code == 1 and err == f"error: {tmp_path} is a directory: give the path of a JSONL file\n"
     code, _, err = await run_cli("jobs", "list", "--limit", "500", env=_env(emulator))
     assert code == 1 and "limit" in err
     code, _, err = await run_cli("jobs", "frobnicate")
