@@ -1,16 +1,22 @@
-"""The ``ftjobs`` CLI, run as real subprocesses against the emulator."""
+"""The ``ftjobs`` CLI against the emulator over loopback: in this process (`run_cli`), and as
+the script a user runs (`run_process`) where the process itself matters (pipes, signals)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import io
 import json
 import os
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
+from unittest import mock
 
 import ftjobs
+from ftjobs.cli import main
 from ftjobs.emulator import EmulatorHandle, ManualClock
 from tests.conftest import free_port
 from tests.emulator.helpers import chat_file
@@ -24,10 +30,10 @@ def _clean_env(env: dict[str, str] | None) -> dict[str, str]:
     return full_env
 
 
-async def run_cli(
+async def run_process(
     *args: str, env: dict[str, str] | None = None, timeout: float = 120
 ) -> tuple[int, str, str]:
-    """Run ``ftjobs ARGS`` in a subprocess without blocking the event loop."""
+    """Run ``ftjobs ARGS`` in a subprocess, the way the installed script runs."""
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-c",
@@ -40,6 +46,33 @@ async def run_cli(
     out, err = await asyncio.wait_for(proc.communicate(), timeout)
     assert proc.returncode is not None
     return proc.returncode, out.decode(), err.decode()
+
+
+_ONE_AT_A_TIME = threading.Lock()
+
+
+async def run_cli(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    """Run ``ftjobs ARGS`` in this process (in a thread, with its own event loop), with
+    ``env`` as its only ``OPENAI_*`` variables; returns (exit code, stdout, stderr).
+
+    Starting an interpreter costs seconds on a busy machine; `run_process` covers the script.
+    """
+    out, err = io.StringIO(), io.StringIO()
+
+    def call() -> int:
+        with (
+            _ONE_AT_A_TIME,
+            mock.patch.dict(os.environ, _clean_env(env), clear=True),
+            contextlib.redirect_stdout(out),
+            contextlib.redirect_stderr(err),
+        ):
+            try:
+                return main(list(args))
+            except SystemExit as exc:  # argparse rejecting the command line
+                return int(exc.code or 0)
+
+    code = await asyncio.to_thread(call)
+    return code, out.getvalue(), err.getvalue()
 
 
 def _env(emulator: EmulatorHandle) -> dict[str, str]:
@@ -106,7 +139,8 @@ async def test_wait_follows_a_live_job(fast_emulator: EmulatorHandle) -> None:
     )
     assert code == 0, err
     assert "Step 1/" in out
-    assert out.splitlines()[-1].startswith(f"{job.id}: succeeded, model ft:")
+    final = out.splitlines()[-1]
+    assert final.startswith(f"{job.id}: succeeded") and ", model ft:" in final
 
 
 async def test_user_mistakes_are_one_line_errors(emulator: EmulatorHandle, tmp_path: Path) -> None:
@@ -277,7 +311,7 @@ async def test_serve_prints_the_url_the_key_and_an_export_line_that_works() -> N
 
 
 async def test_demo_runs_and_exits_zero() -> None:
-    code, out, err = await run_cli("demo", "--json", "--speed", "40", timeout=60)
+    code, out, err = await run_process("demo", "--json", "--speed", "40", timeout=60)
     assert code == 0, err
     summary = json.loads(out)
     assert summary["ok"] is True
