@@ -26,11 +26,16 @@ from .errors import (
     FTJobsError,
     InternalServerError,
     InvalidContinuationToken,
+    InvalidWebhookSignatureError,
     JobFailed,
     JobPaused,
     NotFoundError,
+    PaginationError,
     PermissionDeniedError,
+    PoolTimeoutError,
     RateLimitError,
+    RedirectError,
+    ResponseTooLargeError,
     ResponseValidationError,
     UnprocessableEntityError,
     WaitTimeout,
@@ -47,6 +52,7 @@ from .polling import PollPolicy
 from .providers import AsyncAzureClient, AsyncPortkeyClient
 from .retry import RetryPolicy
 from .waiting import CheckpointReceived, EtaChanged, EventReceived, JobUpdate, StatusChanged
+from .webhooks import WebhookEvent
 
 __all__ = [
     "APIConnectionError",
@@ -70,20 +76,26 @@ __all__ = [
     "FineTuningJob",
     "InternalServerError",
     "InvalidContinuationToken",
+    "InvalidWebhookSignatureError",
     "JobFailed",
     "JobPaused",
     "JobStatus",
     "JobUpdate",
     "NotFoundError",
+    "PaginationError",
     "PermissionDeniedError",
     "PollPolicy",
+    "PoolTimeoutError",
     "RateLimitError",
+    "RedirectError",
     "ReinforcementHyperparameters",
+    "ResponseTooLargeError",
     "ResponseValidationError",
     "RetryPolicy",
     "StatusChanged",
     "SupervisedHyperparameters",
     "UnprocessableEntityError",
     "WaitTimeout",
+    "WebhookEvent",
     "__version__",
 ]

@@ -51,8 +51,38 @@ def str_types(**values: object) -> None:
 
 
 def path_id(name: str, value: object) -> str:
-    """A resource id for a URL path, validated and percent-encoded."""
-    return quote(require_str(name, value), safe="")
+    """A resource id as one URL path segment: percent-encoded, so that no id can leave its
+    resource's path (``/`` becomes ``%2F``, ``?`` ``%3F``...). ``.`` and ``..`` are refused:
+    they are path steps however they are encoded (URL normalisation resolves them, so
+    ``jobs/..`` would reach the API root)."""
+    segment = require_str(name, value)
+    if segment in (".", ".."):
+        raise ValueError(f"{name} must be an id, not the path step {segment!r}")
+    return quote(segment, safe="")
+
+
+# CR and LF end a header line (a value carrying them could add headers of its own); NUL is
+# refused by every server. Checked before any request, naming the parameter, not the value.
+_HEADER_BREAKS = frozenset("\r\n\0")
+
+
+def header_values(**values: str | None) -> None:
+    """Each value is ``None`` or a str usable as an HTTP header value (no CR, LF or NUL).
+
+    The error names the parameter, never the value (it may be a secret).
+    """
+    for name, value in values.items():
+        if value is not None and not _HEADER_BREAKS.isdisjoint(value):
+            raise ValueError(f"{name} must not contain CR, LF or NUL characters")
+
+
+def header_mapping(name: str, value: Mapping[str, str] | None) -> None:
+    """Every name and value of a header mapping (``default_headers``, ``extra_headers``) is
+    usable in a request: no CR, LF or NUL, and no ``:`` in a name."""
+    for key, item in (value or {}).items():
+        if not _HEADER_BREAKS.isdisjoint(key) or ":" in key:
+            raise ValueError(f"{name} has a header name with CR, LF, NUL or ':'")
+        header_values(**{f"{name}[{key!r}]": item})
 
 
 def require_int(name: str, value: object, low: int | None = None, high: int | None = None) -> int:
@@ -160,7 +190,7 @@ def non_negative(_instance: object, attribute: attrs.Attribute[Any], value: obje
 def call_options(headers: object, query: object, seconds: object) -> None:
     """The per-call options every resource method takes: ``extra_headers``, ``extra_query``
     and ``timeout``."""
-    str_mapping("extra_headers", headers)
+    header_mapping("extra_headers", str_mapping("extra_headers", headers))
     str_mapping("extra_query", query)
     timeout("timeout", seconds)
 

@@ -23,9 +23,10 @@ from . import _validation as check
 from ._version import __version__
 from .budget import RatePolicy, RequestBudget
 from .errors import ConfigurationError
-from .resources import Files, Jobs
+from .resources import Checkpoints, Files, Graders, Jobs, Uploads
 from .retry import RetryPolicy
-from .transport import AuthHeaders, Transport
+from .transport import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_POOL_TIMEOUT, AuthHeaders, Transport
+from .webhooks import Webhooks
 
 if TYPE_CHECKING:
     # typing.Unpack from Python 3.11 on; annotations are never evaluated at run time.
@@ -68,9 +69,20 @@ class ClientOptions(TypedDict, total=False):
     connection_limit: int
     """Size of the connection pool of the session the client creates (default 100; 0 = no
     limit)."""
+    pool_timeout: float | None
+    """Seconds a request may wait for a free connection of the pool (default 600; `None` = no
+    limit). The wait is not part of `timeout`, which starts once a connection is in hand;
+    running out raises `PoolTimeoutError` (not retried: nothing was sent)."""
+    max_response_bytes: int | None
+    """Largest response body held in memory, checked while reading (default 64 MiB; `None` =
+    no limit); a larger one raises `ResponseTooLargeError`. Streamed file contents
+    (`files.content(..., to=path)`, `files.stream_content`) are not limited."""
     request_budget: RatePolicy | None
     """Requests per second shared by every waiter of this client (default 10/s, burst 10),
     halved on each 429 and recovering slowly."""
+    webhook_secret: str | None
+    """The signing secret (`whsec_...`) of your webhook endpoint; defaults to
+    `$OPENAI_WEBHOOK_SECRET`. Used by `client.webhooks`; never shown in a repr, log or error."""
 
 
 _OPTION_NAMES = ClientOptions.__optional_keys__
@@ -112,7 +124,8 @@ class AsyncClient:
         project: Sent as ``OpenAI-Project``; defaults to ``$OPENAI_PROJECT_ID``.
         **options: [`ClientOptions`][ftjobs.types.ClientOptions]: ``timeout``, ``max_retries``,
             ``default_headers``, ``session``, ``retry_policy``, ``default_query``,
-            ``connection_limit``, ``request_budget``.
+            ``connection_limit``, ``pool_timeout``, ``max_response_bytes``, ``request_budget``,
+            ``webhook_secret``.
 
     Raises:
         ConfigurationError: No API key was given and ``$OPENAI_API_KEY`` is not set.
@@ -137,6 +150,7 @@ class AsyncClient:
         self._api_key = key
         organization = organization or os.environ.get("OPENAI_ORG_ID")
         project = project or os.environ.get("OPENAI_PROJECT_ID")
+        check.header_values(api_key=key, organization=organization, project=project)
         headers = {"Authorization": f"Bearer {key}"}
         if organization:
             headers["OpenAI-Organization"] = organization
@@ -163,6 +177,13 @@ class AsyncClient:
         connection_limit = check.require_int(
             "connection_limit", options.get("connection_limit", 100), 0
         )
+        pool_timeout = options.get("pool_timeout", DEFAULT_POOL_TIMEOUT)
+        check.timeout("pool_timeout", pool_timeout)
+        max_response_bytes = options.get("max_response_bytes", DEFAULT_MAX_RESPONSE_BYTES)
+        if max_response_bytes is not None:
+            check.require_int("max_response_bytes", max_response_bytes, 1)
+        default_headers = check.str_mapping("default_headers", options.get("default_headers"))
+        check.header_mapping("default_headers", default_headers)
         self.organization = route.organization
         """``OpenAI-Organization`` sent (``None`` for the provider clients)."""
         self.project = route.project
@@ -178,7 +199,7 @@ class AsyncClient:
                 "base_url must not carry credentials (user:password@); pass api_key= instead"
             )
         headers = {"User-Agent": USER_AGENT, "Accept": "application/json", **route.headers}
-        headers.update(options.get("default_headers") or {})
+        headers.update(default_headers or {})
         self.retry_policy = options.get("retry_policy") or RetryPolicy(
             max_retries=options.get("max_retries", 2)
         )
@@ -197,12 +218,23 @@ class AsyncClient:
             default_query=query,
             auth_headers=route.auth_provider,
             connection_limit=connection_limit,
+            pool_timeout=pool_timeout,
+            max_response_bytes=max_response_bytes,
             on_rate_limited=budget.on_rate_limited,
         )
         self.jobs = Jobs(self._transport, budget)
         """Fine-tuning jobs: create, list, retrieve, cancel, pause, resume, events, checkpoints."""
         self.files = Files(self._transport)
-        """Files: upload, list, retrieve, delete, content."""
+        """Files: upload, list, retrieve, delete, content, wait_for_processing."""
+        self.uploads = Uploads(self._transport)
+        """Uploads: a large file in parts (create, add_part, complete, cancel)."""
+        self.checkpoints = Checkpoints(self._transport)
+        """Fine-tuned checkpoints: ``permissions`` (share with other projects)."""
+        self.graders = Graders(self._transport)
+        """Graders: run and validate a grader before a reinforcement job uses it."""
+        secret = options.get("webhook_secret") or os.environ.get("OPENAI_WEBHOOK_SECRET")
+        self.webhooks = Webhooks(secret)
+        """Webhooks: verify and unwrap deliveries, and wake the waits they concern."""
 
     def __repr__(self) -> str:
         return f"AsyncClient(base_url={self.base_url!r}, api_key='***')"

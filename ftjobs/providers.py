@@ -73,6 +73,7 @@ def _token_provider(provider: AzureTokenProvider) -> Callable[[], Awaitable[dict
             raise ConfigurationError(
                 f"azure_ad_token_provider must return a non-empty str, got {type(token).__name__}"
             )
+        check.header_values(azure_ad_token_provider=token)
         return {"Authorization": f"Bearer {token}"}
 
     return bearer
@@ -145,6 +146,7 @@ class AsyncAzureClient(AsyncClient):
                     "no Azure credential: pass api_key= or azure_ad_token_provider=, or set "
                     "AZURE_OPENAI_API_KEY"
                 )
+            check.header_values(api_key=key)
             auth["api-key"] = key
         elif not callable(azure_ad_token_provider):
             raise ConfigurationError("azure_ad_token_provider must be callable")
@@ -241,6 +243,13 @@ class AsyncPortkeyClient(AsyncClient):
                 "Portkey needs a route: pass virtual_key=, provider= (with provider_api_key=) "
                 "or config="
             )
+        check.header_values(
+            api_key=key,
+            virtual_key=virtual_key,
+            provider=provider,
+            provider_api_key=provider_api_key,
+            trace_id=trace_id,
+        )
         headers = {"x-portkey-api-key": key}
         optional = {
             "x-portkey-virtual-key": virtual_key,

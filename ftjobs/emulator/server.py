@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import os
 import shlex
 import sys
 from collections.abc import AsyncIterator, Sequence
@@ -177,6 +178,21 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         help="API dialect: openai, or azure (Azure OpenAI statuses, nulls, dated path)",
     )
     parser.add_argument(
+        "--webhook-url",
+        default=None,
+        help="POST signed fine_tuning.job.* webhooks here when jobs end",
+    )
+    parser.add_argument(
+        "--webhook-secret",
+        default=None,
+        help="whsec_... secret to sign webhooks with (default: $OPENAI_WEBHOOK_SECRET)",
+    )
+    parser.add_argument(
+        "--webhook-faults",
+        default=None,
+        help="webhook fault spec, e.g. 'drop=0.3,duplicate=0.1,delay=0.2:1,seed=7'",
+    )
+    parser.add_argument(
         "--ignore-idempotency",
         action="store_true",
         help="ignore Idempotency-Key headers (to prove a client test can fail)",
@@ -198,6 +214,13 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
         organization=args.organization,
         dialect=getattr(args, "dialect", "openai"),
         admin_key=getattr(args, "admin_key", None),
+        webhook_url=args.webhook_url,
+        webhook_secret=(
+            (args.webhook_secret or os.environ.get("OPENAI_WEBHOOK_SECRET"))
+            if args.webhook_url
+            else args.webhook_secret
+        ),
+        webhook_faults=args.webhook_faults,
     )
 
 
@@ -208,6 +231,17 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False  # a host name: it may resolve to anything
+
+
+def _exposure_warning(host: str) -> str | None:
+    """The warning to print before listening on ``host``, or None for a loopback address."""
+    if _is_loopback(host):
+        return None
+    return (
+        f"warning: listening on {host}, not a loopback address: whoever can reach this "
+        "port can use the emulator with its API key, and /_emulator/* with the admin key "
+        "(set --api-key and --admin-key; the defaults are public)."
+    )
 
 
 def _banner(config: EmulatorConfig, url: str) -> str:
@@ -241,14 +275,9 @@ def run(
     """
     config = config or EmulatorConfig()
     url = _root_url(host, port)
-    if not _is_loopback(host):
-        print(
-            f"warning: listening on {host}, not a loopback address: whoever can reach this "
-            "port can use the emulator with its API key, and /_emulator/* with the admin key "
-            "(set --api-key and --admin-key; the defaults are public).",
-            file=sys.stderr,
-            flush=True,
-        )
+    warning = _exposure_warning(host)
+    if warning is not None:
+        print(warning, file=sys.stderr, flush=True)
     app = create_app(config)
 
     def announce(*_: Any, **__: Any) -> None:

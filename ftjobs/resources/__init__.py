@@ -1,6 +1,10 @@
-"""API resources: ``client.jobs`` and ``client.files``."""
+"""API resources: ``client.jobs``, ``client.files``, ``client.uploads``, ``client.checkpoints``
+and ``client.graders``."""
 
+from .checkpoints import CheckpointPermissions, Checkpoints
 from .files import Files
+from .graders import Graders
 from .jobs import Jobs
+from .uploads import Uploads
 
-__all__ = ["Files", "Jobs"]
+__all__ = ["CheckpointPermissions", "Checkpoints", "Files", "Graders", "Jobs", "Uploads"]

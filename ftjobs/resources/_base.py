@@ -48,6 +48,7 @@ class Resource:
         timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> T:
         check.call_options(extra_headers, extra_query, timeout)
+        check.header_values(idempotency_key=idempotency_key)
         if extra_body:
             body = {**(body or {}), **extra_body}
         if extra_query:
@@ -92,7 +93,9 @@ class Resource:
                 timeout=timeout,
             )
 
-        return AsyncPaginator(fetch, after)
+        # The limit sent is the most a page may hold (a larger one is refused, not kept).
+        limit = next((int(value) for name, value in params if name == "limit"), None)
+        return AsyncPaginator(fetch, after, endpoint=path, limit=limit)
 
 
 def _query_items(params: QueryParams | None) -> list[tuple[str, str]]:
