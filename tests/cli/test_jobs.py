@@ -1,4 +1,4 @@
-"""``ftjobs jobs list`` filters (subprocesses against the emulator) and ``--since`` (pure)."""
+"""``ftjobs jobs ...`` against the emulator, and ``--since`` (pure)."""
 
 from __future__ import annotations
 
