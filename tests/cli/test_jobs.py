@@ -200,3 +200,21 @@ async def test_wait_on_a_token_names_the_job_and_prints_the_final_line_once(
     assert token not in out and all(line.startswith(job.id) for line in out.splitlines())
     assert sum("succeeded" in line for line in out.splitlines()) == 1
     assert out.splitlines()[-1].startswith(f"{job.id}: succeeded")
+
+
+async def test_wait_timeout_prints_the_commands_to_resume_or_cancel(
+    live_client: ftjobs.AsyncClient, emulator: EmulatorHandle
+) -> None:
+    training = await live_client.files.upload(chat_file(12))
+    job = await live_client.jobs.create(model="gpt-4o-mini", training_file=training.id)
+    code, out, err = await run_cli(
+        *("jobs", "wait", job.id, "--interval", "0.05", "--wait-timeout", "0.2"),
+        env=emulator_env(emulator),
+    )
+    assert code == 3, err
+    assert err.startswith(f"error: gave up waiting on {job.id}")
+    assert err.endswith(
+        f"  resume waiting: ftjobs jobs wait {job.id} --interval 0.05\n"
+        f"  cancel the job: ftjobs jobs cancel {job.id}\n"
+    )
+    assert out == f"{job.id}: validating_files\n"  # piped: one line per status change
