@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 from . import _validation as check
 from .client import AsyncClient, ClientOptions, Route
 from .errors import ConfigurationError
+from .resources import AzureJobs
 
 if TYPE_CHECKING:
     # typing.Unpack from Python 3.11 on; annotations are never evaluated at run time.
@@ -119,6 +120,9 @@ class AsyncAzureClient(AsyncClient):
         ConfigurationError: No endpoint; no credential, or both a key and a token provider;
             the dated API without an api-version.
     """
+
+    _jobs_type = AzureJobs
+    jobs: AzureJobs
 
     def __init__(
         self,

@@ -1,6 +1,6 @@
 """API resources: ``client.jobs`` and ``client.files``."""
 
 from .files import Files
-from .jobs import Jobs
+from .jobs import AzureJobs, Jobs
 
-__all__ = ["Files", "Jobs"]
+__all__ = ["AzureJobs", "Files", "Jobs"]
