@@ -72,6 +72,14 @@ def bench_waiting(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def bench_upload(session: nox.Session) -> None:
+    """Peak memory of a 200 MB files.upload to the emulator (target: growth under 50 MB);
+    writes bench/results/upload_memory.{json,md}."""
+    session.install("-e", ".")
+    session.run("python", "bench/upload_memory.py", *session.posargs)
+
+
+@nox.session(python=PYTHON)
 def chaos(session: nox.Session) -> None:
     """The chaos suite at full size: ``nox -s chaos -- --jobs 200 --seeds 5`` (the default).
 

@@ -23,7 +23,7 @@ from . import _validation as check
 from ._version import __version__
 from .budget import RatePolicy, RequestBudget
 from .errors import ConfigurationError
-from .resources import Files, Jobs
+from .resources import Checkpoints, Files, Graders, Jobs, Uploads
 from .retry import RetryPolicy
 from .transport import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_POOL_TIMEOUT, AuthHeaders, Transport
 
@@ -223,7 +223,13 @@ class AsyncClient:
         self.jobs = self._jobs_type(self._transport, budget)
         """Fine-tuning jobs: create, list, retrieve, cancel, pause, resume, events, checkpoints."""
         self.files = Files(self._transport)
-        """Files: upload, list, retrieve, delete, content."""
+        """Files: upload, list, retrieve, delete, content, wait_for_processing."""
+        self.uploads = Uploads(self._transport)
+        """Uploads: a large file in parts (create, add_part, complete, cancel)."""
+        self.checkpoints = Checkpoints(self._transport)
+        """Fine-tuned checkpoints: ``permissions`` (share with other projects)."""
+        self.graders = Graders(self._transport)
+        """Graders: run and validate a grader before a reinforcement job uses it."""
 
     def __repr__(self) -> str:
         return f"AsyncClient(base_url={self.base_url!r}, api_key='***')"

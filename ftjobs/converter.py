@@ -13,6 +13,7 @@ kinds are generated once per class, on first use, and cached.
 
 from __future__ import annotations
 
+import functools
 import types
 from collections.abc import Callable, Mapping
 from typing import (
@@ -30,7 +31,7 @@ from typing import (
 import attrs
 
 from .errors import ResponseValidationError
-from .models import STATUS_ALIASES, JobError, JobStatus, WandbIntegration
+from .models import STATUS_ALIASES, JobError, JobStatus
 
 if TYPE_CHECKING:
     import cattrs
@@ -161,8 +162,32 @@ def _is_status(tp: Any) -> bool:
     return set(_union_args(tp)) == {JobStatus, str}
 
 
-def _is_integration(tp: Any) -> bool:
-    return WandbIntegration in _union_args(tp) and not _is_optional(tp)
+@functools.cache
+def _tagged_models(tp: Any) -> Mapping[str, Any] | None:
+    """``{tag: model}`` when ``tp`` is an open tagged union, else None.
+
+    An open tagged union (integrations, graders) is models told apart by the default of their
+    ``type`` field, plus ``Mapping[str, Any]`` for the tags the SDK does not know (and ``None``
+    when nullable).
+    """
+    args = [a for a in _union_args(tp) if a is not _NoneType]
+    models = [a for a in args if attrs.has(a)]
+    if not models or len(models) + 1 != len(args) or Mapping[str, Any] not in args:
+        return None
+    tags: dict[str, Any] = {}
+    for model in models:
+        field = attrs.fields_dict(model).get("type")
+        if field is None or not isinstance(field.default, str):
+            return None
+        tags[field.default] = model
+    return tags
+
+
+def _is_tagged_union(tp: Any) -> bool:
+    try:
+        return _tagged_models(tp) is not None
+    except TypeError:  # an unhashable type argument
+        return False
 
 
 def _is_job_error(tp: Any) -> bool:
@@ -350,17 +375,23 @@ def _structure_status(value: Any, _: Any) -> JobStatus | str:
     raise _Invalid(f"expected str, got {_show(value)}")
 
 
-def _integration_structure_factory(tp: Any, conv: cattrs.Converter) -> _Hook:
-    wandb_hook = conv.get_structure_hook(WandbIntegration)
+def _tagged_union_structure_factory(tp: Any, conv: cattrs.Converter) -> _Hook:
+    tags = _tagged_models(tp) or {}
+    hooks = {tag: (conv.get_structure_hook(model), model) for tag, model in tags.items()}
     mapping_hook = conv.get_structure_hook(Mapping[str, Any])
+    nullable = _NoneType in _union_args(tp)
 
-    def structure_integration(value: Any, _: Any) -> Any:
-        if isinstance(value, Mapping) and value.get("type") == "wandb":
-            return wandb_hook(value, WandbIntegration)
-        # Unknown integration types are kept, not dropped.
+    def structure_tagged(value: Any, _: Any) -> Any:
+        if value is None and nullable:
+            return None
+        tag = value.get("type") if isinstance(value, Mapping) else None
+        known = hooks.get(tag) if isinstance(tag, str) else None
+        if known is not None:
+            return known[0](value, known[1])
+        # Unknown types are kept, not dropped.
         return mapping_hook(value, Mapping[str, Any])
 
-    return structure_integration
+    return structure_tagged
 
 
 def _job_error_structure_factory(tp: Any, conv: cattrs.Converter) -> _Hook:
@@ -423,7 +454,7 @@ def _configure(conv: cattrs.Converter) -> None:
     conv.register_structure_hook_factory(_is_optional, _optional_structure_factory)
     conv.register_structure_hook_factory(_is_auto_union, _auto_union_structure_factory)
     conv.register_structure_hook_func(_is_status, _structure_status)
-    conv.register_structure_hook_factory(_is_integration, _integration_structure_factory)
+    conv.register_structure_hook_factory(_is_tagged_union, _tagged_union_structure_factory)
     conv.register_structure_hook_factory(_is_job_error, _job_error_structure_factory)
 
     conv.register_unstructure_hook_factory(_is_model, _model_unstructure_factory)
@@ -558,8 +589,8 @@ def _make_fast_hook(tp: Any) -> _FastHook:
     # Same precedence as the converter's registrations (last registered wins there).
     if _is_job_error(tp):
         return _fast_job_error()
-    if _is_integration(tp):
-        return _fast_integration()
+    if _is_tagged_union(tp):
+        return _fast_tagged_union(tp)
     if _is_status(tp):
         return _fast_status
     if _delegated(tp):
@@ -578,6 +609,8 @@ def _make_fast_hook(tp: Any) -> _FastHook:
     scalar = _SCALAR_HOOKS.get(tp)
     if scalar is not None:
         return lambda value: scalar(value, tp)
+    if tp is Any:
+        return _identity
     raise TypeError(f"no fast structuring for {tp!r}")
 
 
@@ -603,15 +636,20 @@ def _fast_job_error() -> _FastHook:
     return fast_job_error
 
 
-def _fast_integration() -> _FastHook:
-    wandb = _fast_hook(WandbIntegration)
+def _fast_tagged_union(tp: Any) -> _FastHook:
+    hooks = {tag: _fast_hook(model) for tag, model in (_tagged_models(tp) or {}).items()}
+    nullable = _NoneType in _union_args(tp)
 
-    def fast_integration(value: Any) -> Any:
+    def fast_tagged(value: Any) -> Any:
         if value.__class__ is dict:
-            return wandb(value) if value.get("type") == "wandb" else dict(value)
+            tag = value.get("type")
+            hook = hooks.get(tag) if tag.__class__ is str else None
+            return dict(value) if hook is None else hook(value)
+        if value is None and nullable:
+            return None
         raise _Fallback
 
-    return fast_integration
+    return fast_tagged
 
 
 def _fast_mapping(value_type: Any) -> _FastHook:

@@ -10,13 +10,18 @@ import functools
 from pathlib import Path
 from typing import Any
 
+from ftjobs.graders import GraderRunResult, GraderValidation
 from ftjobs.models import (
+    CheckpointPermission,
+    CheckpointPermissionDeleted,
     FileDeleted,
     FileObject,
     FineTuningJob,
     FineTuningJobCheckpoint,
     FineTuningJobEvent,
     Page,
+    Upload,
+    UploadPart,
 )
 
 REPO = Path(__file__).resolve().parents[1]
@@ -25,20 +30,12 @@ SPEC_PATH: Path = REPO / "spec" / "openai-fine-tuning.openapi.yaml"
 """The project's own copy of the spec (``spec/README.md`` says where it came from)."""
 
 
-#: Paths of the v2 cut that the SDK and the emulator do not implement yet (issue 14 adds them and
-#: empties this); :func:`load_spec` leaves them out so the walks cover what exists.
-PENDING_PATHS: tuple[str, ...] = ("/fine_tuning/checkpoints/", "/fine_tuning/alpha/", "/uploads")
-
-
 @functools.cache
 def load_spec() -> dict[str, Any]:
-    """The spec, parsed once, less :data:`PENDING_PATHS` (shared: copy before changing it)."""
+    """The spec, parsed once (shared: copy before changing it)."""
     import yaml
 
     spec: dict[str, Any] = yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))
-    spec["paths"] = {
-        route: ops for route, ops in spec["paths"].items() if not route.startswith(PENDING_PATHS)
-    }
     return spec
 
 
@@ -52,6 +49,13 @@ RESPONSE_MODELS: dict[str, Any] = {
     "ListFineTuningJobEventsResponse": Page[FineTuningJobEvent],
     "ListFineTuningJobCheckpointsResponse": Page[FineTuningJobCheckpoint],
     "ListFilesResponse": Page[FileObject],
+    "Upload": Upload,
+    "UploadPart": UploadPart,
+    "FineTuningCheckpointPermission": CheckpointPermission,
+    "ListFineTuningCheckpointPermissionResponse": Page[CheckpointPermission],
+    "DeleteFineTuningCheckpointPermissionResponse": CheckpointPermissionDeleted,
+    "RunGraderResponse": GraderRunResult,
+    "ValidateGraderResponse": GraderValidation,
 }
 """The spec's response schemas and the model each is structured into."""
 

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from ftjobs.converter import structure, unstructure
 from ftjobs.errors import ResponseValidationError
+from ftjobs.graders import MultiGrader, ScoreModelGrader, StringCheckGrader
 from ftjobs.models import (
     CheckpointMetrics,
     DpoHyperparameters,
@@ -147,7 +148,7 @@ def test_dpo_method() -> None:
     )
 
 
-def test_reinforcement_method_keeps_grader_and_unknown_keys() -> None:
+def test_reinforcement_method_types_the_grader_and_keeps_unknown_keys() -> None:
     grader = {
         "type": "string_check",
         "name": "g",
@@ -179,7 +180,8 @@ def test_reinforcement_method_keeps_grader_and_unknown_keys() -> None:
     assert job.method is not None and job.method.type == "reinforcement"
     rl = job.method.reinforcement
     assert rl is not None
-    assert rl.grader == grader
+    assert rl.grader == StringCheckGrader.exact("g", "{{item.label}}")
+    assert unstructure(rl.grader) == grader
     assert rl.extra == {"response_format": None}
     hp = rl.hyperparameters
     assert hp == ReinforcementHyperparameters(
@@ -193,6 +195,40 @@ def test_reinforcement_method_keeps_grader_and_unknown_keys() -> None:
     )
     assert hp is not None and isinstance(hp.learning_rate_multiplier, float)
     assert unstructure(job)["method"]["reinforcement"]["response_format"] is None
+
+
+@pytest.mark.parametrize(
+    "grader",
+    [
+        {"type": "label_model", "name": "l"},  # not a top-level grader type
+        {"type": "endorsement", "name": "e", "votes": 3},  # a type the SDK does not know
+    ],
+)
+def test_graders_that_do_not_fit_a_model_are_kept_as_mappings(grader: dict[str, Any]) -> None:
+    method = {"type": "reinforcement", "reinforcement": {"grader": grader}}
+    job = structure(_job(method=method), FineTuningJob)
+    assert job.method is not None and job.method.reinforcement is not None
+    assert job.method.reinforcement.grader == grader
+    assert unstructure(job)["method"] == method
+
+
+def test_a_known_grader_type_in_the_wrong_shape_is_reported() -> None:
+    method = {"type": "reinforcement", "reinforcement": {"grader": {"type": "string_check"}}}
+    with pytest.raises(ResponseValidationError) as info:
+        structure(_job(method=method), FineTuningJob)
+    assert "$.method.reinforcement.grader.name: required field missing" in info.value.errors
+
+
+def test_nested_graders_are_typed_both_ways() -> None:
+    inner = ScoreModelGrader.prompt("judge", "gpt-4o", "Rate {{sample.output_text}}", range=(0, 10))
+    multi = MultiGrader(name="m", graders=inner, calculate_output="judge / 10")
+    data = unstructure(multi)
+    assert data["graders"]["input"] == [
+        {"role": "user", "content": "Rate {{sample.output_text}}", "type": "message"}
+    ]
+    assert data["graders"]["range"] == [0, 10]
+    assert structure(data, MultiGrader) == multi
+    assert structure(data, MultiGrader).graders == inner
 
 
 def test_unknown_method_type_is_kept() -> None:
@@ -791,9 +827,9 @@ def _loads(text: str) -> Any:
 def test_spec_examples_that_are_json_parse() -> None:
     parsed = [(where, model, _loads(text)) for where, model, text in _EXAMPLES]
     valid = [(where, model, body) for where, model, body in parsed if body is not None]
-    # 17 operation examples + 4 schema examples; the README warns that some are not JSON.
-    assert len(_EXAMPLES) == 21
-    assert len(valid) == 12
+    # 26 operation examples + 7 schema examples; the README warns that some are not JSON.
+    assert len(_EXAMPLES) == 33
+    assert len(valid) == 21
     for where, model, body in valid:
         obj = structure(body, model, request_id="req")
         assert obj.request_id == "req", where
@@ -811,7 +847,7 @@ def test_spec_examples_after_repairing_commas_and_none() -> None:
     repaired = [(w, m, _repair(t)) for w, m, t in _EXAMPLES if _loads(t) is None]
     usable = [(w, m, b) for w, m, b in repaired if b is not None]
     # Still unparseable: the jobs list ("{ ... }") and the event (a missing comma).
-    assert len(usable) == 7
+    assert len(usable) == 10
     for where, model, body in usable:
         assert structure(body, model) is not None, where
 

@@ -1,4 +1,4 @@
-"""The ``ftjobs`` command line: jobs, files, the emulator and the demo.
+"""The ``ftjobs`` command line: jobs, files, checkpoints, graders, the emulator and the demo.
 
 Configured from the same environment variables as `ftjobs.AsyncClient` (``OPENAI_API_KEY``,
 ``OPENAI_BASE_URL``, ``OPENAI_ORG_ID``, ``OPENAI_PROJECT_ID``) or the matching flags. Tables
@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 from .._version import __version__
 from ..errors import FTJobsError
-from . import demo, files, jobs, serve
+from . import checkpoints, demo, files, graders, jobs, serve
 from .app import (
     EXIT_ERROR,
     EXIT_INTERRUPTED,
@@ -34,7 +34,7 @@ from .output import say, stderr
 __all__ = ["MODULES", "build_parser", "main"]
 
 #: The command modules, in the order ``ftjobs --help`` lists them.
-MODULES = (jobs, files, serve, demo)
+MODULES = (jobs, files, checkpoints, graders, serve, demo)
 
 #: 128 + SIGPIPE, what a Unix tool exits with when its reader went away (``| head``).
 _EXIT_BROKEN_PIPE = 141

@@ -79,7 +79,7 @@ class HelpFormatter(argparse.HelpFormatter):
         return f"{text} (default: {'none' if default is None else '%(default)s'})"
 
 
-def _connection_options() -> argparse.ArgumentParser:
+def _connection_options(without: Sequence[str] = ()) -> argparse.ArgumentParser:
     # SUPPRESS lets the options be given before or after the subcommand without the
     # subcommand's defaults overwriting what was given before it.
     parent = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
@@ -87,7 +87,8 @@ def _connection_options() -> argparse.ArgumentParser:
     group.add_argument("--api-key", help="API key (default: $OPENAI_API_KEY)")
     group.add_argument("--base-url", help="API root (default: $OPENAI_BASE_URL or OpenAI)")
     group.add_argument("--organization", help="OpenAI-Organization (default: $OPENAI_ORG_ID)")
-    group.add_argument("--project", help="OpenAI-Project (default: $OPENAI_PROJECT_ID)")
+    if "project" not in without:
+        group.add_argument("--project", help="OpenAI-Project (default: $OPENAI_PROJECT_ID)")
     group.add_argument(
         "--timeout", type=float, help=f"seconds per request attempt (default: {DEFAULT_TIMEOUT:g})"
     )
@@ -103,13 +104,20 @@ class Group:
         self._subparsers = subparsers
         self._connection = connection
 
-    def command(self, name: str, handler: Handler, help: str) -> argparse.ArgumentParser:
-        """Add ``ftjobs GROUP NAME`` (with the connection options) run by ``handler``."""
+    def command(
+        self, name: str, handler: Handler, help: str, *, without: Sequence[str] = ()
+    ) -> argparse.ArgumentParser:
+        """Add ``ftjobs GROUP NAME`` (with the connection options) run by ``handler``.
+
+        ``without`` names connection options the command uses for something else (``checkpoints
+        share --project`` names the project to share with; ``$OPENAI_PROJECT_ID`` still sets
+        the header).
+        """
         parser: argparse.ArgumentParser = self._subparsers.add_parser(
             name,
             help=help,
             description=help,
-            parents=[self._connection],
+            parents=[_connection_options(without) if without else self._connection],
             formatter_class=HelpFormatter,
         )
         parser.set_defaults(handler=handler)

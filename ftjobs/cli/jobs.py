@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import time
 from collections.abc import Callable, Sequence
+from datetime import datetime, timezone
 from typing import Any, TypeVar
 
 from rich.console import Console
@@ -33,7 +34,7 @@ from .app import (
 )
 from .progress import JobProgress, fits_live, live_view, print_line
 
-__all__ = ["register"]
+__all__ = ["register", "since"]
 
 _T = TypeVar("_T")
 
@@ -44,6 +45,11 @@ def register(commands: Commands) -> None:
     listing = jobs.command("list", jobs_list, "list jobs, newest first")
     _paging(listing)
     listing.add_argument("--metadata", action="append", metavar="KEY=VALUE", help="filter")
+    listing.add_argument(
+        "--status", action="append", help="only jobs in this status (repeat for several)"
+    )
+    listing.add_argument("--since", help="only jobs created since: 2d, 12h, 30m, or a date")
+    listing.add_argument("--model", help="only jobs of this base (or fine-tuned) model")
     jobs.command("get", jobs_get, "show one job").add_argument("job_id")
     create = jobs.command("create", jobs_create, "create a job")
     create.add_argument("--model", required=True)
@@ -139,12 +145,52 @@ def _job_row(job: FineTuningJob) -> list[Any]:
 
 
 async def jobs_list(args: argparse.Namespace) -> int:
-    """``ftjobs jobs list``."""
+    """``ftjobs jobs list [--status S] [--since 2d] [--model M] [--metadata K=V]``.
+
+    With a status, a date or a model the pages are searched (``client.jobs.find``, which stops
+    at the first job older than ``--since``) and the first ``--limit`` matches shown.
+    """
+    metadata = _metadata(args.metadata)
+    if not (args.status or args.since or args.model):
+        async with connect(args) as client:
+            paginator = client.jobs.list(limit=args.limit, metadata=metadata)
+            jobs, more = await _collect(paginator, args.all)
+        _show_list(args, jobs, more, JOB_COLUMNS, _job_row)
+        return 0
+    created_after = None if args.since is None else since(args.since, time.time())
+    jobs = []
+    more = False
     async with connect(args) as client:
-        paginator = client.jobs.list(limit=args.limit, metadata=_metadata(args.metadata))
-        jobs, more = await _collect(paginator, args.all)
+        found = client.jobs.find(
+            status=args.status, model=args.model, created_after=created_after, metadata=metadata
+        )
+        async for job in found:
+            if not args.all and len(jobs) == args.limit:
+                more = True
+                break
+            jobs.append(job)
     _show_list(args, jobs, more, JOB_COLUMNS, _job_row)
     return 0
+
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800}
+
+
+def since(text: str, now: float) -> float:
+    """The Unix time ``--since`` names: ``2d`` (s, m, h, d, w) before ``now``, or an ISO date
+    or time (UTC unless it says otherwise)."""
+    amount, unit = text[:-1], text[-1:].lower()
+    if unit in _UNITS and amount.replace(".", "", 1).isdigit():
+        return now - float(amount) * _UNITS[unit]
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise CLIError(
+            f"--since takes 2d, 12h, 30m or a date like 2026-12-01, got {text!r}"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.timestamp()
 
 
 EVENT_COLUMNS = ("created", "level", "message")

@@ -120,6 +120,8 @@ class Store:
         # The scripted outcomes as of the last commit: a create that could not be saved
         # gives its outcome back.
         self._saved_scripted: tuple[Outcome, ...] = ()
+        # Set when a failed commit could not be undone by reading the file back.
+        self._unreadable: str | None = None
         self._clear()
 
     def _clear(self) -> None:
@@ -198,30 +200,45 @@ class Store:
 
         Raises:
             StateNotSaved: The commit failed (a full disk...). Memory is reloaded from the
-                file, so it holds what the file holds, as before the changes.
+                file, so it holds what the file holds, as before the changes. If the file
+                cannot be read back either, every later flush fails too.
         """
         self._absorb()
         batch, self._batch = self._batch, Batch()
         backend = self._backend
         if backend is None:
             return
+        if self._unreadable is not None:
+            raise StateNotSaved(self._unreadable)
         try:
             backend.commit(batch)
         except Exception as exc:
+            message = f"could not write the state file {backend.path}: {exc}"
+            try:
+                loaded = backend.load()
+            except Exception as reload_error:
+                # Memory is ahead of a disk it cannot read back: refuse every request from
+                # now on (a restart reads the file again) rather than answer from memory.
+                self._unreadable = f"{message}; nor read it back: {reload_error}"
+                raise StateNotSaved(self._unreadable) from exc
             self._clear()
-            self._load(backend.load())
+            self._load(loaded)
             self._scripted = deque(self._saved_scripted)
             # Time only moves forward: the clock's new anchor is still to be saved.
             self._batch.meta.update(batch.meta)
-            raise StateNotSaved(f"could not write the state file {backend.path}: {exc}") from exc
+            raise StateNotSaved(message) from exc
         self._saved_scripted = tuple(self._scripted)
 
     def close(self) -> None:
         """Flush and close the state file."""
-        if self._backend is not None:
-            self.flush()
-            self._backend.close()
-            self._backend = None
+        backend = self._backend
+        if backend is not None:
+            try:
+                if self._unreadable is None:
+                    self.flush()
+            finally:
+                backend.close()
+                self._backend = None
 
     # -- files -------------------------------------------------------------------------------
 
@@ -413,6 +430,17 @@ class Store:
         self.get_job(job_id)
         timeline = self._checkpoints.setdefault(job_id, _Timeline())
         return _page_newest_first(timeline, limit, after, "checkpoint")
+
+    def has_model(self, name: str) -> bool:
+        """Whether ``name`` is a fine-tuned model or checkpoint one of the jobs produced."""
+        self.now()
+        if any(job.fine_tuned_model == name for job in self.fleet.jobs.values()):
+            return True
+        return any(
+            c.fine_tuned_model_checkpoint == name
+            for timeline in self._checkpoints.values()
+            for c in timeline.items
+        )
 
     def render_job(self, job: JobState) -> dict[str, Any]:
         """The job's JSON object (cached per job state, since states are immutable)."""

@@ -7,19 +7,25 @@ import contextlib
 import io
 import os
 import uuid
-from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from typing import IO, Any, overload
 
 import aiohttp
 
 from .. import _validation as check
 from .._types import NOT_GIVEN, NotGiven
-from ..models import FileDeleted, FileObject
+from ..errors import WaitTimeout
+from ..models import FileDeleted, FileExpiration, FileObject
 from ..pagination import AsyncPaginator
+from ..polling import PollPolicy, PollState
+from ..transport import Transport
+from ..waiting import Pacer
 from ._base import Resource
+from .uploads import UPLOAD_PURPOSES as _PART_PURPOSES
+from .uploads import OnProgress, Uploads, expires_after_body
 
-__all__ = ["FileInput", "Files"]
+__all__ = ["DEFAULT_MULTIPART_THRESHOLD", "FileInput", "Files"]
 
 _FILES = "/files"
 UPLOAD_PURPOSES = ("fine-tune", "batch", "assistants", "vision", "user_data", "evals")
@@ -28,18 +34,54 @@ _LIST_LIMIT = 10_000
 #: What :meth:`Files.upload` accepts: a path, the bytes themselves, or a binary file object.
 FileInput = str | os.PathLike[str] | bytes | IO[bytes]
 
+DEFAULT_MULTIPART_THRESHOLD = 64 * 1024 * 1024
+"""Files larger than this (64 MiB) go through the Uploads API: in 8 MiB parts sent four at a
+time, so a failure costs one part rather than the whole file."""
 
-def _form(purpose: str, filename: str, payload: Any) -> aiohttp.FormData:
+#: File statuses after which processing is over.
+_PROCESSED = frozenset({"processed", "error"})
+
+
+def _form(
+    purpose: str, filename: str, payload: Any, expires_after: Mapping[str, Any] | None
+) -> aiohttp.FormData:
     form = aiohttp.FormData()
     form.add_field("purpose", purpose)
+    if expires_after is not None:
+        for key, value in expires_after.items():
+            form.add_field(f"expires_after[{key}]", str(value))
     form.add_field("file", payload, filename=filename, content_type="application/jsonl")
     return form
+
+
+def _mime_type(filename: str) -> str:
+    import mimetypes
+
+    if filename.endswith(".jsonl"):
+        return "text/jsonl"
+    return mimetypes.guess_type(filename)[0] or "application/octet-stream"
+
+
+def _size_of(file: object) -> int | None:
+    """Bytes left in a seekable binary file object, or None when it cannot tell."""
+    seekable = getattr(file, "seekable", None)
+    if not callable(seekable) or not seekable():
+        return None
+    handle: IO[bytes] = file  # type: ignore[assignment]
+    start = handle.tell()
+    end = handle.seek(0, os.SEEK_END)
+    handle.seek(start)
+    return end - start
 
 
 class Files(Resource):
     """Upload and manage files (``client.files``)."""
 
-    __slots__ = ()
+    __slots__ = ("_uploads",)
+
+    def __init__(self, transport: Transport) -> None:
+        super().__init__(transport)
+        self._uploads = Uploads(transport)
 
     async def upload(
         self,
@@ -47,69 +89,124 @@ class Files(Resource):
         *,
         purpose: str = "fine-tune",
         filename: str | None = None,
+        expires_after: FileExpiration | Mapping[str, Any] | None = None,
+        multipart_threshold: int = DEFAULT_MULTIPART_THRESHOLD,
+        on_progress: OnProgress | None = None,
         idempotency_key: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, str] | None = None,
         timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> FileObject:
-        """Upload a file (multipart), typically a JSONL training file.
+        """Upload a file, typically a JSONL training file.
 
-        A path is opened afresh for each attempt and streamed, never read whole into memory. A
-        seekable file object is rewound for each retry; a non-seekable one (a pipe) is sent
-        once, without retries, since it cannot be replayed.
+        Up to ``multipart_threshold`` bytes (default 64 MiB) the file goes in one multipart
+        request: a path is opened afresh for each attempt and streamed, a seekable file object
+        is rewound for each retry, and a non-seekable one (a pipe) is sent once, without
+        retries. A larger file (a path, bytes, or a seekable file object) goes through the
+        Uploads API (`client.uploads`): read once, in order, in 8 MiB parts sent four at a
+        time, each part retried on its own, never more than four parts in memory, the MD5
+        checked by the server at the end. If that fails or the call is cancelled, the upload
+        is cancelled on the server too.
 
         Args:
             file: A path, ``bytes``, or a binary file object.
             purpose: One of ``fine-tune``, ``batch``, ``assistants``, ``vision``,
                 ``user_data``, ``evals``.
             filename: Name to give the upload; defaults to the path's or file's name.
+            expires_after: When the file expires (`FileExpiration(seconds=...)`).
+            multipart_threshold: Size above which the Uploads API is used.
+            on_progress: ``on_progress(sent, total)``, called with 0 first, after each part
+                of a large file, and with ``total`` at the end.
         """
         if purpose not in UPLOAD_PURPOSES:
             raise ValueError(
                 f"purpose must be one of {', '.join(UPLOAD_PURPOSES)}; got {purpose!r}"
             )
         check.optional_str("filename", filename)
+        check.require_int("multipart_threshold", multipart_threshold, 0)
+        if on_progress is not None and not callable(on_progress):
+            raise TypeError("on_progress must be a callable taking (sent, total)")
+        expiry = expires_after_body(expires_after)
         max_retries: int | None = None
         multipart: Any
+        # (size, opener of a reader) when the Uploads API can carry the file.
+        parts: tuple[int, Callable[[ExitStack], Callable[[int], Any]]] | None = None
         if isinstance(file, (str, os.PathLike)):
             path = os.fspath(file)
             # One stat is cheap, and a typo is better caught before any request.
             if not os.path.isfile(path):  # noqa: ASYNC240
                 raise ValueError(f"file: no such file: {path!r}")
             name = filename or os.path.basename(path)
+            size = os.path.getsize(path)  # noqa: ASYNC240
 
             @contextmanager
             def multipart() -> Iterator[aiohttp.FormData]:
                 with open(path, "rb") as handle:
-                    yield _form(purpose, name, handle)
+                    yield _form(purpose, name, handle, expiry)
+
+            def open_path(stack: ExitStack) -> Callable[[int], Any]:
+                return stack.enter_context(open(path, "rb")).read
+
+            parts = (size, open_path)
 
         elif isinstance(file, (bytes, bytearray, memoryview)):
             payload = bytes(file)
             name = filename or "upload.jsonl"
+            size = len(payload)
 
             def multipart() -> AbstractContextManager[aiohttp.FormData]:
                 # A file object, not the bytes: aiohttp sends it in chunks, where raw bytes
                 # over 1 MiB would warn (and, under -W error, fail quoting the payload).
-                return nullcontext(_form(purpose, name, io.BytesIO(payload)))
+                return nullcontext(_form(purpose, name, io.BytesIO(payload), expiry))
+
+            def open_bytes(_: ExitStack) -> Callable[[int], Any]:
+                view, offset = memoryview(payload), 0
+
+                def read(n: int) -> memoryview:
+                    nonlocal offset
+                    offset += n
+                    return view[offset - n : offset]
+
+                return read
+
+            parts = (size, open_bytes)
 
         elif hasattr(file, "read"):
             handle = file
             name = filename or os.path.basename(str(getattr(handle, "name", "") or "upload.jsonl"))
-            seekable = bool(getattr(handle, "seekable", lambda: False)())
+            known = _size_of(handle)
+            seekable = known is not None
             start = handle.tell() if seekable else 0
+            size = known or 0
             if not seekable:
                 max_retries = 0
 
             def multipart() -> AbstractContextManager[aiohttp.FormData]:
                 if seekable:
                     handle.seek(start)
-                return nullcontext(_form(purpose, name, _chunks(handle)))
+                return nullcontext(_form(purpose, name, _chunks(handle), expiry))
+
+            if known is not None:
+                parts = (known, lambda _: handle.read)
 
         else:
             raise TypeError(
                 f"file must be a path, bytes or a binary file object, got {type(file).__name__}"
             )
-        return await self._call(
+        if on_progress is not None:
+            on_progress(0, size)
+        if parts is not None and parts[0] > multipart_threshold and purpose in _PART_PURPOSES:
+            with ExitStack() as stack:
+                return await self._uploads.send(
+                    parts[1](stack),
+                    size=parts[0],
+                    filename=name,
+                    purpose=purpose,
+                    mime_type=_mime_type(name),
+                    expires_after=expiry,
+                    on_progress=on_progress,
+                )
+        uploaded = await self._call(
             FileObject,
             "POST",
             _FILES,
@@ -120,6 +217,60 @@ class Files(Resource):
             extra_query=extra_query,
             timeout=timeout,
         )
+        if on_progress is not None:
+            # Azure answers an upload without "bytes": what was sent is then the total.
+            total = size if uploaded.bytes is None else uploaded.bytes
+            on_progress(total, total)
+        return uploaded
+
+    async def wait_for_processing(
+        self,
+        file_id: str | FileObject,
+        *,
+        timeout: float | None = 1800.0,
+        poll: PollPolicy | None = None,
+    ) -> FileObject:
+        """Poll a file until the server has processed it (status ``processed`` or ``error``).
+
+        Polls are paced by ``poll`` (the waiting policy of `client.jobs.wait_until_terminal`:
+        backoff, server hints, 429s, transient failures absorbed). A file whose status the
+        server does not report (the field is deprecated) is returned at once.
+
+        Args:
+            file_id: The file or its id.
+            timeout: Total seconds to wait (default 30 min); ``None`` waits forever.
+            poll: Pacing (its ``timeout`` is replaced by ``timeout``).
+
+        Raises:
+            WaitTimeout: Still unprocessed when the time ran out (``job`` is None).
+        """
+        wanted = file_id.id if isinstance(file_id, FileObject) else file_id
+        check.require_str("file_id", wanted)
+        check.timeout("timeout", timeout)
+        if poll is not None and not isinstance(poll, PollPolicy):
+            raise TypeError(f"poll must be a PollPolicy or None, got {type(poll).__name__}")
+        policy = poll or PollPolicy()
+        pacer = Pacer(policy, PollState(started_at=0.0, deadline=None))
+        pacer.with_budget(timeout)
+        seen: list[str] = []
+        while True:
+            try:
+                found = await pacer.bounded(self.retrieve(wanted))
+            except Exception as exc:
+                pacer.failed(exc)
+            else:
+                if found.status is None or found.status in _PROCESSED:
+                    return found
+                seen.append(found.status)
+                pacer.succeeded(found.status)
+            pacer.check(
+                lambda _reason: WaitTimeout(
+                    f"file {wanted} was still {seen[-1] if seen else 'unseen'!r} after {timeout} s",
+                    job=None,
+                    token=None,
+                )
+            )
+            await asyncio.sleep(pacer.delay())
 
     async def retrieve(
         self,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from .. import _validation as check
@@ -17,18 +18,22 @@ from ..models import (
     FineTuningJobCheckpoint,
     FineTuningJobEvent,
     Hyperparameters,
+    JobStatus,
     WandbIntegration,
 )
 from ..pagination import AsyncPaginator
-from ..polling import PollPolicy
+from ..polling import PollPolicy, status_key
 from ..transport import Transport
 from ..waiting import JobUpdate, JobWaiter, OnPaused, OnUpdate, StepResult
 from ._base import Resource
+from .graders import grader_body
 
 __all__ = ["AzureJobs", "Jobs"]
 
 _JOBS = "/fine_tuning/jobs"
 _MAX_INTEGRATIONS = 5
+# The largest page the jobs list serves: find() reads as few pages as it can.
+_FIND_PAGE = 100
 
 
 def _job_id(job_or_id: str | FineTuningJob) -> str:
@@ -56,6 +61,9 @@ def _method_body(method: FineTuneMethod | Mapping[str, Any] | None) -> dict[str,
         body = dict(unstructure(method))
     elif isinstance(method, Mapping):
         body = dict(method)
+        inner = body.get("reinforcement")
+        if isinstance(inner, Mapping) and "grader" in inner:
+            body["reinforcement"] = {**inner, "grader": grader_body(inner["grader"])}
     else:
         raise TypeError(
             f"method must be a FineTuneMethod or a mapping, got {type(method).__name__}"
@@ -247,6 +255,58 @@ class Jobs(Resource):
             extra_query=extra_query,
             timeout=timeout,
         )
+
+    def find(
+        self,
+        *,
+        status: JobStatus | str | Iterable[JobStatus | str] | None = None,
+        model: str | None = None,
+        suffix: str | None = None,
+        created_after: datetime | float | None = None,
+        created_before: datetime | float | None = None,
+        metadata: Mapping[str, str] | None = None,
+    ) -> AsyncIterator[FineTuningJob]:
+        """Iterate over the jobs that match every filter given, newest first.
+
+        ``metadata`` is sent to the server (``metadata[key]=value``); the other filters are
+        applied to each page as it arrives. Since the list is newest first, paging stops at the
+        first job created before ``created_after``: an old account costs no more requests than
+        the window asked for.
+
+        Args:
+            status: One status or several (``"running"``, `JobStatus.SUCCEEDED`...).
+            model: The base model, or the fine-tuned model a job produced.
+            suffix: The suffix given at creation (read from the fine-tuned model's name when
+                the server does not echo it).
+            created_after: Only jobs created at or after this instant (datetime or Unix
+                seconds).
+            created_before: Only jobs created before this instant.
+            metadata: Exact key/value pairs the job's metadata must hold.
+        """
+        wanted = _statuses(status)
+        check.optional_str("model", model)
+        check.suffix(suffix)
+        after = _instant("created_after", created_after)
+        before = _instant("created_before", created_before)
+        pages = self.list(limit=_FIND_PAGE, metadata=metadata).pages()
+
+        def matches(job: FineTuningJob) -> bool:
+            return (
+                (wanted is None or status_key(job.status) in wanted)
+                and (model is None or model in (job.model, job.fine_tuned_model))
+                and (suffix is None or _suffix_of(job) == suffix)
+                and (before is None or job.created_at < before)
+            )
+
+        async def found() -> AsyncIterator[FineTuningJob]:
+            async for page in pages:
+                for job in page:
+                    if after is not None and job.created_at < after:
+                        return
+                    if matches(job):
+                        yield job
+
+        return found()
 
     async def _action(
         self,
@@ -537,6 +597,39 @@ class Jobs(Resource):
         if timeout is not NOT_GIVEN:
             group.with_timeout(timeout)
         return group
+
+
+def _statuses(value: object) -> frozenset[str] | None:
+    if value is None:
+        return None
+    items = [value] if isinstance(value, (str, JobStatus)) else value
+    if not isinstance(items, Iterable):
+        raise TypeError(f"status must be a status or several, got {type(value).__name__}")
+    found = frozenset(status_key(check.require_str("status", str(s))) for s in items)
+    if not found:
+        raise ValueError("status must name at least one status")
+    return found
+
+
+def _instant(name: str, value: object) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError(f"{name} must be timezone-aware (a naive datetime is ambiguous)")
+        return value.timestamp()
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name} must be a datetime or Unix seconds, got {type(value).__name__}")
+    return float(value)
+
+
+def _suffix_of(job: FineTuningJob) -> str | None:
+    echoed = job.extra.get("user_provided_suffix")
+    if isinstance(echoed, str):
+        return echoed
+    # ft:<base>:<org>:<suffix>:<id>, the suffix part empty when none was given.
+    parts = (job.fine_tuned_model or "").split(":")
+    return parts[3] or None if len(parts) == 5 and parts[0] == "ft" else None
 
 
 def _page_params(after: str | None, limit: int | None) -> list[tuple[str, str]]:
