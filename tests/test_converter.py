@@ -709,7 +709,7 @@ def test_corrupt_page_names_item_path_and_reports_everything() -> None:
         (
             FileObject,
             {"id": "f", "bytes": "1kb", "created_at": 1, "filename": "a", "purpose": "x"},
-            "$.bytes: expected int, got '1kb'",
+            "$.bytes: expected int or null, got '1kb'",
         ),
         (FileDeleted, {"id": "f", "deleted": "true"}, "$.deleted: expected bool, got 'true'"),
         (

@@ -220,7 +220,9 @@ class Files(Resource):
             ),
         )
         if on_progress is not None:
-            on_progress(uploaded.bytes, uploaded.bytes)
+            # Azure answers an upload without "bytes": what was sent is then the total.
+            total = size if uploaded.bytes is None else uploaded.bytes
+            on_progress(total, total)
         return uploaded
 
     async def wait_for_processing(
