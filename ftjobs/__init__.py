@@ -26,6 +26,7 @@ from .errors import (
     FTJobsError,
     InternalServerError,
     InvalidContinuationToken,
+    InvalidWebhookSignatureError,
     JobFailed,
     JobPaused,
     NotFoundError,
@@ -51,6 +52,7 @@ from .polling import PollPolicy
 from .providers import AsyncAzureClient, AsyncPortkeyClient
 from .retry import RetryPolicy
 from .waiting import CheckpointReceived, EtaChanged, EventReceived, JobUpdate, StatusChanged
+from .webhooks import WebhookEvent
 
 __all__ = [
     "APIConnectionError",
@@ -74,6 +76,7 @@ __all__ = [
     "FineTuningJob",
     "InternalServerError",
     "InvalidContinuationToken",
+    "InvalidWebhookSignatureError",
     "JobFailed",
     "JobPaused",
     "JobStatus",
@@ -93,5 +96,6 @@ __all__ = [
     "SupervisedHyperparameters",
     "UnprocessableEntityError",
     "WaitTimeout",
+    "WebhookEvent",
     "__version__",
 ]

@@ -58,6 +58,7 @@ from .models import (
 from .pagination import AsyncPaginator
 from .providers import AzureTokenProvider
 from .waiting import StepResult
+from .webhooks import WebhookEventData, Webhooks
 
 __all__ = [
     "ALL_COMPLETED",
@@ -112,4 +113,6 @@ __all__ = [
     "WaitManyResult",
     "WandbConfig",
     "WandbIntegration",
+    "WebhookEventData",
+    "Webhooks",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import os
 import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -177,6 +178,21 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         help="API dialect: openai, or azure (Azure OpenAI statuses, nulls, dated path)",
     )
     parser.add_argument(
+        "--webhook-url",
+        default=None,
+        help="POST signed fine_tuning.job.* webhooks here when jobs end",
+    )
+    parser.add_argument(
+        "--webhook-secret",
+        default=None,
+        help="whsec_... secret to sign webhooks with (default: $OPENAI_WEBHOOK_SECRET)",
+    )
+    parser.add_argument(
+        "--webhook-faults",
+        default=None,
+        help="webhook fault spec, e.g. 'drop=0.3,duplicate=0.1,delay=0.2:1,seed=7'",
+    )
+    parser.add_argument(
         "--ignore-idempotency",
         action="store_true",
         help="ignore Idempotency-Key headers (to prove a client test can fail)",
@@ -198,6 +214,13 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
         organization=args.organization,
         dialect=getattr(args, "dialect", "openai"),
         admin_key=getattr(args, "admin_key", None),
+        webhook_url=args.webhook_url,
+        webhook_secret=(
+            (args.webhook_secret or os.environ.get("OPENAI_WEBHOOK_SECRET"))
+            if args.webhook_url
+            else args.webhook_secret
+        ),
+        webhook_faults=args.webhook_faults,
     )
 
 

@@ -12,8 +12,10 @@ from __future__ import annotations
 import itertools
 import random
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, TypeVar
+
+import orjson
 
 from ftjobs.emulator.clock import Clock, SystemClock
 from ftjobs.emulator.config import EmulatorConfig
@@ -115,11 +117,15 @@ class Store:
         self.config = config
         self.clock = clock
         self._backend = backend
-        self._reports: dict[tuple[str, str, str], DatasetReport] = {}
+        self._reports: dict[tuple[str, str, str, bytes], DatasetReport] = {}
         self._scripted: deque[Outcome] = deque()
         # The scripted outcomes as of the last commit: a create that could not be saved
         # gives its outcome back.
         self._saved_scripted: tuple[Outcome, ...] = ()
+        # Set when a failed commit could not be undone by reading the file back.
+        self._unreadable: str | None = None
+        #: Called with each job as it ends (the webhook sender listens).
+        self.on_terminal: list[Callable[[JobState], None]] = []
         self._clear()
 
     def _clear(self) -> None:
@@ -175,6 +181,9 @@ class Store:
         changed, records = self.fleet.drain()
         for job in changed:
             self._batch.jobs[job.id] = job
+            if job.terminal:
+                for listener in self.on_terminal:
+                    listener(job)
         for record in records:
             if isinstance(record, EventRecord):
                 self._events.setdefault(record.job_id, _Timeline()).append(record)
@@ -198,30 +207,45 @@ class Store:
 
         Raises:
             StateNotSaved: The commit failed (a full disk...). Memory is reloaded from the
-                file, so it holds what the file holds, as before the changes.
+                file, so it holds what the file holds, as before the changes. If the file
+                cannot be read back either, every later flush fails too.
         """
         self._absorb()
         batch, self._batch = self._batch, Batch()
         backend = self._backend
         if backend is None:
             return
+        if self._unreadable is not None:
+            raise StateNotSaved(self._unreadable)
         try:
             backend.commit(batch)
         except Exception as exc:
+            message = f"could not write the state file {backend.path}: {exc}"
+            try:
+                loaded = backend.load()
+            except Exception as reload_error:
+                # Memory is ahead of a disk it cannot read back: refuse every request from
+                # now on (a restart reads the file again) rather than answer from memory.
+                self._unreadable = f"{message}; nor read it back: {reload_error}"
+                raise StateNotSaved(self._unreadable) from exc
             self._clear()
-            self._load(backend.load())
+            self._load(loaded)
             self._scripted = deque(self._saved_scripted)
             # Time only moves forward: the clock's new anchor is still to be saved.
             self._batch.meta.update(batch.meta)
-            raise StateNotSaved(f"could not write the state file {backend.path}: {exc}") from exc
+            raise StateNotSaved(message) from exc
         self._saved_scripted = tuple(self._scripted)
 
     def close(self) -> None:
         """Flush and close the state file."""
-        if self._backend is not None:
-            self.flush()
-            self._backend.close()
-            self._backend = None
+        backend = self._backend
+        if backend is not None:
+            try:
+                if self._unreadable is None:
+                    self.flush()
+            finally:
+                backend.close()
+                self._backend = None
 
     # -- files -------------------------------------------------------------------------------
 
@@ -302,13 +326,23 @@ class Store:
 
     # -- jobs --------------------------------------------------------------------------------
 
-    def _dataset_report(self, file_id: str, method_type: str, kind: str) -> DatasetReport:
-        key = (file_id, method_type, kind)
+    def _dataset_report(self, file_id: str, request: JobRequest, kind: str) -> DatasetReport:
+        grader = request.method[request.method_type].get("grader")
+        key = (
+            file_id,
+            request.method_type,
+            kind,
+            orjson.dumps(grader, option=orjson.OPT_SORT_KEYS),
+        )
         report = self._reports.get(key)
         if report is None:
             minimum = self.config.min_training_examples if kind == "training" else 0
             report = validate_dataset(
-                self._contents[file_id], method_type, kind=kind, min_examples=minimum
+                self._contents[file_id],
+                request.method_type,
+                kind=kind,
+                min_examples=minimum,
+                grader=grader,
             )
             self._reports[key] = report
         return report
@@ -339,10 +373,8 @@ class Store:
         validation = None
         if request.validation_file is not None:
             self._check_input_file(request.validation_file, "validation_file")
-            validation = self._dataset_report(
-                request.validation_file, request.method_type, "validation"
-            )
-        training = self._dataset_report(request.training_file, request.method_type, "training")
+            validation = self._dataset_report(request.validation_file, request, "validation")
+        training = self._dataset_report(request.training_file, request, "training")
         if outcome is None and self._scripted:
             outcome = self._scripted.popleft()
         job_id = random_id("ftjob-")
