@@ -117,6 +117,8 @@ class Files(Resource):
             multipart_threshold: Size above which the Uploads API is used.
             on_progress: ``on_progress(sent, total)``, called with 0 first, after each part
                 of a large file, and with ``total`` at the end.
+            idempotency_key: For the one-request path (each part of a large file carries a
+                key of its own, the same on each of its retries).
         """
         if purpose not in UPLOAD_PURPOSES:
             raise ValueError(
