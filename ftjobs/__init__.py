@@ -36,6 +36,7 @@ from .errors import (
     RedirectError,
     ResponseTooLargeError,
     ResponseValidationError,
+    TrainingFileError,
     UnprocessableEntityError,
     WaitTimeout,
 )
@@ -50,6 +51,7 @@ from .models import (
 from .polling import PollPolicy
 from .providers import AsyncAzureClient, AsyncPortkeyClient
 from .retry import RetryPolicy
+from .training_data import check_training_file
 from .waiting import CheckpointReceived, EtaChanged, EventReceived, JobUpdate, StatusChanged
 
 __all__ = [
@@ -91,7 +93,9 @@ __all__ = [
     "RetryPolicy",
     "StatusChanged",
     "SupervisedHyperparameters",
+    "TrainingFileError",
     "UnprocessableEntityError",
     "WaitTimeout",
     "__version__",
+    "check_training_file",
 ]
