@@ -97,6 +97,8 @@ def chaos(session: nox.Session) -> None:
     session.install("-e", ".[test]")
     args = session.posargs or ["--jobs", "200", "--seeds", "5"]
     session.run("python", "-m", "tests.chaos.run", *args)
+    # 8,000 concurrent calls through one client (a slow, faulty emulator): no failure.
+    session.run("python", "-m", "tests.chaos.crowd", "--calls", "8000")
 
 
 @nox.session(python=PYTHON)

@@ -26,6 +26,7 @@ from .errors import (
     FTJobsError,
     InternalServerError,
     InvalidContinuationToken,
+    InvalidWebhookSignatureError,
     JobFailed,
     JobPaused,
     NotFoundError,
@@ -53,6 +54,7 @@ from .providers import AsyncAzureClient, AsyncPortkeyClient
 from .retry import RetryPolicy
 from .training_data import check_training_file
 from .waiting import CheckpointReceived, EtaChanged, EventReceived, JobUpdate, StatusChanged
+from .webhooks import WebhookEvent
 
 __all__ = [
     "APIConnectionError",
@@ -76,6 +78,7 @@ __all__ = [
     "FineTuningJob",
     "InternalServerError",
     "InvalidContinuationToken",
+    "InvalidWebhookSignatureError",
     "JobFailed",
     "JobPaused",
     "JobStatus",
@@ -96,6 +99,7 @@ __all__ = [
     "TrainingFileError",
     "UnprocessableEntityError",
     "WaitTimeout",
+    "WebhookEvent",
     "__version__",
     "check_training_file",
 ]

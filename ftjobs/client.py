@@ -26,6 +26,7 @@ from .errors import ConfigurationError
 from .resources import Checkpoints, Files, Graders, Jobs, Uploads
 from .retry import RetryPolicy
 from .transport import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_POOL_TIMEOUT, AuthHeaders, Transport
+from .webhooks import Webhooks
 
 if TYPE_CHECKING:
     # typing.Unpack from Python 3.11 on; annotations are never evaluated at run time.
@@ -79,6 +80,9 @@ class ClientOptions(TypedDict, total=False):
     request_budget: RatePolicy | None
     """Requests per second shared by every waiter of this client (default 10/s, burst 10),
     halved on each 429 and recovering slowly."""
+    webhook_secret: str | None
+    """The signing secret (`whsec_...`) of your webhook endpoint; defaults to
+    `$OPENAI_WEBHOOK_SECRET`. Used by `client.webhooks`; never shown in a repr, log or error."""
 
 
 _OPTION_NAMES = ClientOptions.__optional_keys__
@@ -120,7 +124,8 @@ class AsyncClient:
         project: Sent as ``OpenAI-Project``; defaults to ``$OPENAI_PROJECT_ID``.
         **options: [`ClientOptions`][ftjobs.types.ClientOptions]: ``timeout``, ``max_retries``,
             ``default_headers``, ``session``, ``retry_policy``, ``default_query``,
-            ``connection_limit``, ``pool_timeout``, ``max_response_bytes``, ``request_budget``.
+            ``connection_limit``, ``pool_timeout``, ``max_response_bytes``, ``request_budget``,
+            ``webhook_secret``.
 
     Raises:
         ConfigurationError: No API key was given and ``$OPENAI_API_KEY`` is not set.
@@ -227,6 +232,9 @@ class AsyncClient:
         """Fine-tuned checkpoints: ``permissions`` (share with other projects)."""
         self.graders = Graders(self._transport)
         """Graders: run and validate a grader before a reinforcement job uses it."""
+        secret = options.get("webhook_secret") or os.environ.get("OPENAI_WEBHOOK_SECRET")
+        self.webhooks = Webhooks(secret)
+        """Webhooks: verify and unwrap deliveries, and wake the waits they concern."""
 
     def __repr__(self) -> str:
         return f"AsyncClient(base_url={self.base_url!r}, api_key='***')"

@@ -28,6 +28,7 @@ __all__ = [
     "FTJobsError",
     "InternalServerError",
     "InvalidContinuationToken",
+    "InvalidWebhookSignatureError",
     "JobFailed",
     "JobPaused",
     "NotFoundError",
@@ -368,3 +369,11 @@ class JobPaused(FTJobsError):
 class InvalidContinuationToken(FTJobsError, ValueError):
     """A continuation token could not be used: malformed, tampered with, truncated, from an
     unsupported version, or issued for another base URL. The message says which."""
+
+
+class InvalidWebhookSignatureError(FTJobsError, ValueError):
+    """A webhook could not be verified: a missing or malformed signature header, a signature
+    made with another secret, or a timestamp outside the tolerance (in either direction).
+
+    The message says which; it never shows the secret or the expected signature.
+    """

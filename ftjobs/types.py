@@ -60,6 +60,7 @@ from .pagination import AsyncPaginator
 from .providers import AzureTokenProvider
 from .training_data import TrainingFileIssue, TrainingFileReport
 from .waiting import StepResult
+from .webhooks import WebhookEventData, Webhooks
 
 __all__ = [
     "ALL_COMPLETED",
@@ -117,4 +118,6 @@ __all__ = [
     "WaitManyResult",
     "WandbConfig",
     "WandbIntegration",
+    "WebhookEventData",
+    "Webhooks",
 ]

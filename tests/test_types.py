@@ -22,6 +22,7 @@ FIRST_HOUR = {
     "EventReceived",
     "CheckpointReceived",
     "EtaChanged",
+    "WebhookEvent",
 }
 INTERNALS = {"JobWaiter", "JobGroup", "RequestBudget", "NOT_GIVEN", "NotGiven", "Page"}
 

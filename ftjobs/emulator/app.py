@@ -18,6 +18,7 @@ from ftjobs.emulator.instance import EMULATOR_KEY, Emulator
 from ftjobs.emulator.paths import ADMIN_PREFIX, API_PREFIXES
 from ftjobs.emulator.routes import ADMIN_ROUTES, API_ROUTES
 from ftjobs.emulator.store import open_store
+from ftjobs.emulator.webhooks import add_webhook_sender
 
 __all__ = ["create_app"]
 
@@ -50,7 +51,9 @@ def create_app(config: EmulatorConfig | None = None, clock: Clock | None = None)
         # that the client sees the answer before the connection closes.
         handler_args={"lingering_time": _LINGERING_SECONDS},
     )
-    app[EMULATOR_KEY] = Emulator(config, store)
+    app[EMULATOR_KEY] = emulator = Emulator(config, store)
+    if config.webhook_url is not None:
+        add_webhook_sender(app, emulator)
 
     async def close_store(app: web.Application) -> None:
         app[EMULATOR_KEY].store.close()

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import os
+import shlex
 import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -23,7 +25,6 @@ __all__ = [
     "EmulatorHandle",
     "add_serve_arguments",
     "config_from_args",
-    "exposure_warning",
     "main",
     "run",
     "serve_emulator",
@@ -177,6 +178,21 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         help="API dialect: openai, or azure (Azure OpenAI statuses, nulls, dated path)",
     )
     parser.add_argument(
+        "--webhook-url",
+        default=None,
+        help="POST signed fine_tuning.job.* webhooks here when jobs end",
+    )
+    parser.add_argument(
+        "--webhook-secret",
+        default=None,
+        help="whsec_... secret to sign webhooks with (default: $OPENAI_WEBHOOK_SECRET)",
+    )
+    parser.add_argument(
+        "--webhook-faults",
+        default=None,
+        help="webhook fault spec, e.g. 'drop=0.3,duplicate=0.1,delay=0.2:1,seed=7'",
+    )
+    parser.add_argument(
         "--ignore-idempotency",
         action="store_true",
         help="ignore Idempotency-Key headers (to prove a client test can fail)",
@@ -198,6 +214,13 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
         organization=args.organization,
         dialect=getattr(args, "dialect", "openai"),
         admin_key=getattr(args, "admin_key", None),
+        webhook_url=args.webhook_url,
+        webhook_secret=(
+            (args.webhook_secret or os.environ.get("OPENAI_WEBHOOK_SECRET"))
+            if args.webhook_url
+            else args.webhook_secret
+        ),
+        webhook_faults=args.webhook_faults,
     )
 
 
@@ -210,7 +233,7 @@ def _is_loopback(host: str) -> bool:
         return False  # a host name: it may resolve to anything
 
 
-def exposure_warning(host: str) -> str | None:
+def _exposure_warning(host: str) -> str | None:
     """The warning to print before listening on ``host``, or None for a loopback address."""
     if _is_loopback(host):
         return None
@@ -218,6 +241,26 @@ def exposure_warning(host: str) -> str | None:
         f"warning: listening on {host}, not a loopback address: whoever can reach this "
         "port can use the emulator with its API key, and /_emulator/* with the admin key "
         "(set --api-key and --admin-key; the defaults are public)."
+    )
+
+
+def _banner(config: EmulatorConfig, url: str) -> str:
+    """Where the emulator listens, its key, and the line that points a shell at it."""
+    faults = config.faults.to_spec() if config.faults.enabled else "off"
+    if config.dialect == "azure":
+        where = f"{url} (Azure OpenAI dialect: {url}/openai/v1, {url}/openai?api-version=...)"
+        names = {"AZURE_OPENAI_ENDPOINT": url, "AZURE_OPENAI_API_KEY": config.api_key}
+    else:
+        where = f"{url}/v1 (Azure style: {url}/openai/v1)"
+        names = {"OPENAI_BASE_URL": f"{url}/v1", "OPENAI_API_KEY": config.api_key}
+    exports = " ".join(f"{name}={shlex.quote(value)}" for name, value in names.items())
+    return (
+        f"ftjobs emulator listening on {where}\n"
+        f"speed {config.speed:g}, faults {faults}, state {config.state_path or 'in memory'}\n"
+        f"API key: {config.api_key}\n"
+        f"To use it from another shell (the SDK, the CLI, the openai client):\n"
+        f"  export {exports}\n"
+        f"Press Ctrl-C to stop."
     )
 
 
@@ -232,26 +275,13 @@ def run(
     """
     config = config or EmulatorConfig()
     url = _root_url(host, port)
-    warning = exposure_warning(host)
+    warning = _exposure_warning(host)
     if warning is not None:
         print(warning, file=sys.stderr, flush=True)
     app = create_app(config)
 
-    faults = config.faults.to_spec() if config.faults.enabled else "off"
-
     def announce(*_: Any, **__: Any) -> None:
-        where = (
-            f"Azure OpenAI dialect, endpoint {url}: {url}/openai/v1 and "
-            f"{url}/openai?api-version=..."
-            if config.dialect == "azure"
-            else f"{url}/v1 (Azure style: {url}/openai/v1)"
-        )
-        print(
-            f"ftjobs emulator listening on {where}; "
-            f"speed={config.speed:g}, faults={faults}, "
-            f"state={config.state_path or 'memory'}. Press Ctrl-C to stop.",
-            flush=True,
-        )
+        print(_banner(config, url), flush=True)
 
     web.run_app(
         app,

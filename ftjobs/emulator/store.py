@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import random
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, TypeVar
 
 import orjson
@@ -124,6 +124,8 @@ class Store:
         self._saved_scripted: tuple[Outcome, ...] = ()
         # Set when a failed commit could not be undone by reading the file back.
         self._unreadable: str | None = None
+        #: Called with each job as it ends (the webhook sender listens).
+        self.on_terminal: list[Callable[[JobState], None]] = []
         self._clear()
 
     def _clear(self) -> None:
@@ -179,6 +181,9 @@ class Store:
         changed, records = self.fleet.drain()
         for job in changed:
             self._batch.jobs[job.id] = job
+            if job.terminal:
+                for listener in self.on_terminal:
+                    listener(job)
         for record in records:
             if isinstance(record, EventRecord):
                 self._events.setdefault(record.job_id, _Timeline()).append(record)

@@ -499,7 +499,10 @@ class Jobs(Resource):
             token = ContinuationToken.decode(job_or_token, base_url=self.base_url)
             job_id = token.job_id
         else:
-            job_id = _job_id(job_or_token)
+            # The id as it is: the waiter's calls build their paths from it (encoding it here
+            # too would encode it twice), and tokens and messages show it.
+            job_id = job_or_token.id if isinstance(job_or_token, FineTuningJob) else job_or_token
+            _job_id(job_id)
         waiter = JobWaiter(self, job_id, poll=poll, follow=follow, budget=self._budget, token=token)
         if timeout is not NOT_GIVEN:
             waiter.with_timeout(timeout)
