@@ -20,10 +20,12 @@ from .models import FineTuningJobCheckpoint, FineTuningJobEvent
 
 __all__ = [
     "METRIC_NAMES",
+    "RESULTS_COLUMNS",
     "StepMetrics",
     "best_checkpoint",
     "check_metric",
     "decode_results_file",
+    "metrics_csv",
     "metrics_from_events",
     "parse_results_file",
 ]
@@ -40,6 +42,17 @@ METRIC_NAMES = (
 # The result file spells the training accuracy "train_accuracy"; events and checkpoints spell it
 # as the API does.
 _ALIASES = {"train_accuracy": "train_mean_token_accuracy"}
+#: The columns of a result file, as the service writes them (``full_valid_*`` only when there
+#: is a full validation pass).
+RESULTS_COLUMNS = (
+    "step",
+    "train_loss",
+    "train_accuracy",
+    "valid_loss",
+    "valid_mean_token_accuracy",
+    "full_valid_loss",
+    "full_valid_mean_token_accuracy",
+)
 
 
 @attrs.frozen
@@ -171,3 +184,21 @@ def best_checkpoint(
     if seen and chosen is None:
         raise ValueError(f"metric: no checkpoint reports {name}")
     return chosen
+
+
+def metrics_csv(rows: Iterable[StepMetrics], *, full_validation: bool | None = None) -> str:
+    """``rows`` as the CSV of a result file (the service's columns and spelling; empty cells
+    where not measured). The ``full_valid_*`` columns are written when ``full_validation``
+    is true, or, when it is ``None``, when some row has them."""
+    rows = list(rows)
+    if full_validation is None:
+        full_validation = any(r.full_valid_loss is not None for r in rows)
+    columns = RESULTS_COLUMNS if full_validation else RESULTS_COLUMNS[:5]
+    lines = [",".join(columns)]
+    for row in rows:
+        cells = [str(row.step)]
+        for column in columns[1:]:
+            value = row.get(column)
+            cells.append("" if value is None else f"{value:.6g}")
+        lines.append(",".join(cells))
+    return "\n".join(lines) + "\n"

@@ -7,12 +7,16 @@ import base64
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ftjobs.converter import structure
 from ftjobs.metrics import (
+    RESULTS_COLUMNS,
     StepMetrics,
     best_checkpoint,
     decode_results_file,
+    metrics_csv,
     metrics_from_events,
     parse_results_file,
 )
@@ -125,3 +129,28 @@ def test_best_checkpoint_names_a_missing_or_unknown_metric() -> None:
         best_checkpoint(without_validation)
     with pytest.raises(ValueError, match="metric must be one of"):
         best_checkpoint(without_validation, "loss")
+
+
+_value = st.none() | st.floats(0, 10, allow_nan=False).map(lambda v: round(v, 4))
+
+
+@given(
+    st.lists(
+        st.builds(StepMetrics, st.integers(0, 10**6), *[_value] * 6),
+        unique_by=lambda r: r.step,
+        max_size=20,
+    )
+)
+def test_metrics_csv_round_trips(rows: list[StepMetrics]) -> None:
+    text = metrics_csv(rows, full_validation=True)
+    assert text.splitlines()[0] == ",".join(RESULTS_COLUMNS)
+    back = parse_results_file(base64.b64encode(text.encode()))
+    assert back == tuple(sorted(rows, key=lambda r: r.step))
+
+
+def test_metrics_csv_writes_full_validation_columns_only_when_there_are_some() -> None:
+    assert metrics_csv([StepMetrics(1, 2.0)]).splitlines() == [
+        "step,train_loss,train_accuracy,valid_loss,valid_mean_token_accuracy",
+        "1,2,,,",
+    ]
+    assert "full_valid_loss" in metrics_csv([StepMetrics(3, full_valid_loss=0.5)])

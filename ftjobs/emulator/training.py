@@ -1,9 +1,8 @@
 """Synthetic training curves and the results file (pure, deterministic per seed and step).
 
-The results file is what the service writes: base64-encoded CSV, one row per step, with the
-columns of ``RESULTS_COLUMNS`` (validation cells empty without a validation file) and, when
-there is a full validation pass (a validation file, at each epoch's end), the columns of
-``FULL_VALID_COLUMNS``.
+The results file is what the service writes: base64-encoded CSV, one row per step, in the
+columns of `ftjobs.metrics.RESULTS_COLUMNS` (validation cells empty without a validation
+file; the ``full_valid_*`` columns when there is a full validation pass, at each epoch's end).
 """
 
 from __future__ import annotations
@@ -13,18 +12,9 @@ import math
 import random
 from collections.abc import Iterable
 
-__all__ = ["FULL_VALID_COLUMNS", "RESULTS_COLUMNS", "results_file", "step_metrics"]
+from ftjobs.metrics import StepMetrics, metrics_csv
 
-RESULTS_COLUMNS = (
-    "step",
-    "train_loss",
-    "train_accuracy",
-    "valid_loss",
-    "valid_mean_token_accuracy",
-)
-FULL_VALID_COLUMNS = ("full_valid_loss", "full_valid_mean_token_accuracy")
-# The events and checkpoints name the training accuracy as the API does; the file, as the file.
-_FILE_NAMES = {"train_accuracy": "train_mean_token_accuracy"}
+__all__ = ["results_file", "step_metrics"]
 
 
 def step_metrics(
@@ -65,18 +55,9 @@ def step_metrics(
 
 
 def results_file(rows: Iterable[dict[str, float]], *, full_validation: bool) -> bytes:
-    """Render per-step metrics (as ``step_metrics`` gives them) as the results file."""
-    columns = RESULTS_COLUMNS + (FULL_VALID_COLUMNS if full_validation else ())
-    lines = [",".join(columns)]
-    for row in rows:
-        cells = []
-        for column in columns:
-            value = row.get(_FILE_NAMES.get(column, column))
-            if value is None:
-                cells.append("")
-            elif column == "step":
-                cells.append(str(int(value)))
-            else:
-                cells.append(f"{value:.4f}")
-        lines.append(",".join(cells))
-    return base64.b64encode(("\n".join(lines) + "\n").encode())
+    """Per-step metrics (as ``step_metrics`` gives them) as the service's results file."""
+    curve = (
+        StepMetrics(int(row["step"]), **{k: v for k, v in row.items() if k != "step"})
+        for row in rows
+    )
+    return base64.b64encode(metrics_csv(curve, full_validation=full_validation).encode())
