@@ -81,7 +81,14 @@ def text_chart(rows: Sequence[StepMetrics], width: int, height: int = 12) -> lis
     lines.append(" " * (gutter - 1) + "└" + "─" * columns)
     steps = f"step {first}"
     lines.append(" " * gutter + steps + f"{last:>{max(columns - len(steps), 1)}}")
-    lines.append(" " * gutter + "   ".join(f"{mark} {metric}" for metric, mark, _ in curves))
+    legend = " " * gutter
+    for metric, mark, _ in curves:
+        entry = f"{mark} {metric}"
+        if legend.strip() and len(legend) + 3 + len(entry) > width:
+            lines.append(legend)
+            legend = " " * gutter
+        legend += ("   " if legend.strip() else "") + entry
+    lines.append(legend)
     return lines
 
 
@@ -130,8 +137,8 @@ def svg_chart(
     steps = [step for _, _, points in curves for step, _ in points]
     values = [value for _, _, points in curves for _, value in points]
     y_ticks = _ticks(min(0.0, min(values)), max(values))
-    x_ticks = [t for t in _ticks(min(steps), max(steps), 6) if t == int(t)]
-    x_low, x_high = min(x_ticks[0], min(steps)), max(x_ticks[-1], max(steps))
+    x_low, x_high = min(steps), max(steps)
+    x_ticks = [t for t in _ticks(x_low, x_high, 6) if t == int(t) and x_low <= t <= x_high]
     y_low, y_high = y_ticks[0], y_ticks[-1]
 
     def x(step: float) -> float:
