@@ -156,7 +156,6 @@ class Files(Resource):
             raise ValueError(
                 f"purpose must be one of {', '.join(UPLOAD_PURPOSES)}; got {purpose!r}"
             )
-        # The parameter `check` hides the module of the same name here.
         _validation.optional_str("filename", filename)
         _validation.require_int("multipart_threshold", multipart_threshold, 0)
         if on_progress is not None and not callable(on_progress):
