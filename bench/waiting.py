@@ -17,7 +17,7 @@ job, and the naive loop sleeps one *emulated* second (``1 / speed`` real seconds
                break
            await asyncio.sleep(1)
 
-2. **Many jobs at once** (1,000 and 10,000) through a :class:`ftjobs.JobGroup` (what
+2. **Many jobs at once** (1,000 and 10,000) through a :class:`ftjobs.group.JobGroup` (what
    ``client.jobs.wait_many`` runs, with the emulated clock injected). The emulator runs in a
    separate process, so the peak memory measured (``ru_maxrss``, the peak resident set size
    of the waiting process) is the SDK's alone. Reported: total requests, peak requests per
@@ -68,7 +68,7 @@ MANY_TIMINGS = Timings(validate_seconds=60, queue_seconds=60, step_seconds=300, 
 #: The naive loop's interval, in emulated seconds.
 NAIVE_INTERVAL = 1.0
 #: The shared request budget's default rate (requests per emulated second).
-BUDGET_RATE = ftjobs.RatePolicy().rate
+BUDGET_RATE = ftjobs.types.RatePolicy().rate
 
 
 class EmulatedTimeClock(SystemClock):
@@ -196,7 +196,7 @@ async def bench_single(*, jobs: int, speed: float) -> dict[str, Any]:
         ftjobs.AsyncClient(
             api_key=handle.api_key,
             base_url=handle.base_url,
-            request_budget=ftjobs.RatePolicy(rate=BUDGET_RATE * speed, burst=10),
+            request_budget=ftjobs.types.RatePolicy(rate=BUDGET_RATE * speed, burst=10),
         ) as client,
     ):
         log = RequestLog(client, clock.now)
@@ -217,7 +217,7 @@ async def bench_single(*, jobs: int, speed: float) -> dict[str, Any]:
             _naive(client, job_id, speed) for job_id in strategies["naive"]
         ]
         waits += [
-            ftjobs.JobWaiter(
+            ftjobs.waiting.JobWaiter(
                 client.jobs,
                 job_id,
                 budget=client.jobs.budget,
@@ -360,12 +360,12 @@ async def _measure_group(ids: list[str], info: dict[str, Any]) -> dict[str, Any]
         ftjobs.AsyncClient(
             api_key="sk-emulator",
             base_url=root + "/v1",
-            request_budget=ftjobs.RatePolicy(rate=BUDGET_RATE * clock.speed, burst=10),
+            request_budget=ftjobs.types.RatePolicy(rate=BUDGET_RATE * clock.speed, burst=10),
         ) as client,
     ):
         log = RequestLog(client, clock.now)
         baseline = _rss_mb()
-        group = ftjobs.JobGroup(
+        group = ftjobs.group.JobGroup(
             client.jobs,
             ids,
             clock=clock.now,
@@ -374,10 +374,12 @@ async def _measure_group(ids: list[str], info: dict[str, Any]) -> dict[str, Any]
         )
         started = time.perf_counter()
         emulated_start = clock.now()
-        result = await group.wait(ftjobs.ALL_COMPLETED)
+        result = await group.wait(ftjobs.types.ALL_COMPLETED)
         wall = time.perf_counter() - started
         emulated = clock.now() - emulated_start
-        async with admin.get(root + "/_emulator/stats") as response:
+        async with admin.get(
+            root + "/_emulator/stats", headers={"Authorization": "Bearer sk-emulator"}
+        ) as response:
             stats = await response.json()
     statuses = collections.Counter(str(job.status) for job in result.done.values())
     return {

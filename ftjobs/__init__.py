@@ -1,16 +1,18 @@
 """ftjobs: an async-first SDK for fine-tuning job APIs (OpenAI, Azure OpenAI, gateways).
 
-Start with :class:`AsyncClient`::
+Start with `AsyncClient`::
 
     async with ftjobs.AsyncClient() as client:
         job = await client.jobs.create(model="gpt-4o-mini-2024-07-18", training_file=file.id)
+
+The top level holds what a user types in the first hour: the clients, the errors, the
+policies, the job and its status, the method and hyperparameter helpers and the updates a wait
+delivers. Every other model and type of the public API is in `ftjobs.types`.
 """
 
-from ._types import NOT_GIVEN, NotGiven
+from . import types as types
 from ._version import __version__
-from .budget import RatePolicy, RequestBudget
 from .client import AsyncClient
-from .continuation import ContinuationToken
 from .errors import (
     APIConnectionError,
     APIError,
@@ -24,127 +26,80 @@ from .errors import (
     FTJobsError,
     InternalServerError,
     InvalidContinuationToken,
+    InvalidWebhookSignatureError,
     JobFailed,
     JobPaused,
     NotFoundError,
+    PaginationError,
     PermissionDeniedError,
+    PoolTimeoutError,
     RateLimitError,
+    RedirectError,
+    ResponseTooLargeError,
     ResponseValidationError,
+    TrainingFileError,
     UnprocessableEntityError,
     WaitTimeout,
 )
-from .group import (
-    ALL_COMPLETED,
-    FIRST_COMPLETED,
-    FIRST_FAILURE,
-    JobGroup,
-    ReturnWhen,
-    WaitManyResult,
-)
 from .models import (
-    STATUS_ALIASES,
-    TERMINAL_STATUSES,
-    CheckpointMetrics,
     DpoHyperparameters,
-    DpoMethod,
-    FileDeleted,
-    FileObject,
     FineTuneMethod,
     FineTuningJob,
-    FineTuningJobCheckpoint,
-    FineTuningJobEvent,
-    Hyperparameters,
-    JobError,
     JobStatus,
-    Page,
     ReinforcementHyperparameters,
-    ReinforcementMethod,
     SupervisedHyperparameters,
-    SupervisedMethod,
-    WandbConfig,
-    WandbIntegration,
 )
-from .pagination import AsyncPaginator
 from .polling import PollPolicy
-from .providers import PORTKEY_BASE_URL, AsyncAzureClient, AsyncPortkeyClient, AzureTokenProvider
+from .providers import AsyncAzureClient, AsyncPortkeyClient
 from .retry import RetryPolicy
-from .waiting import (
-    CheckpointReceived,
-    EtaChanged,
-    EventReceived,
-    JobUpdate,
-    JobWaiter,
-    StatusChanged,
-    StepResult,
-)
+from .training_data import check_training_file
+from .waiting import CheckpointReceived, EtaChanged, EventReceived, JobUpdate, StatusChanged
+from .webhooks import WebhookEvent
 
 __all__ = [
-    "ALL_COMPLETED",
-    "FIRST_COMPLETED",
-    "FIRST_FAILURE",
-    "NOT_GIVEN",
-    "PORTKEY_BASE_URL",
-    "STATUS_ALIASES",
-    "TERMINAL_STATUSES",
     "APIConnectionError",
     "APIError",
     "APIStatusError",
     "APITimeoutError",
     "AsyncAzureClient",
     "AsyncClient",
-    "AsyncPaginator",
     "AsyncPortkeyClient",
     "AuthenticationError",
-    "AzureTokenProvider",
     "BadRequestError",
-    "CheckpointMetrics",
     "CheckpointReceived",
     "ClientClosedError",
     "ConfigurationError",
     "ConflictError",
-    "ContinuationToken",
     "DpoHyperparameters",
-    "DpoMethod",
     "EtaChanged",
     "EventReceived",
     "FTJobsError",
-    "FileDeleted",
-    "FileObject",
     "FineTuneMethod",
     "FineTuningJob",
-    "FineTuningJobCheckpoint",
-    "FineTuningJobEvent",
-    "Hyperparameters",
     "InternalServerError",
     "InvalidContinuationToken",
-    "JobError",
+    "InvalidWebhookSignatureError",
     "JobFailed",
-    "JobGroup",
     "JobPaused",
     "JobStatus",
     "JobUpdate",
-    "JobWaiter",
     "NotFoundError",
-    "NotGiven",
-    "Page",
+    "PaginationError",
     "PermissionDeniedError",
     "PollPolicy",
+    "PoolTimeoutError",
     "RateLimitError",
-    "RatePolicy",
+    "RedirectError",
     "ReinforcementHyperparameters",
-    "ReinforcementMethod",
-    "RequestBudget",
+    "ResponseTooLargeError",
     "ResponseValidationError",
     "RetryPolicy",
-    "ReturnWhen",
     "StatusChanged",
-    "StepResult",
     "SupervisedHyperparameters",
-    "SupervisedMethod",
+    "TrainingFileError",
     "UnprocessableEntityError",
-    "WaitManyResult",
     "WaitTimeout",
-    "WandbConfig",
-    "WandbIntegration",
+    "WebhookEvent",
     "__version__",
+    "check_training_file",
 ]

@@ -1,15 +1,19 @@
 """Local checks on caller input, run before any request so mistakes cost no round trip.
 
 Each check raises ``TypeError`` for a wrong type and ``ValueError`` for a wrong value, and the
-message names the parameter.
+message names the parameter. ``positive``, ``positive_or_none`` and ``non_negative`` are attrs
+validators, shared by every policy class.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
+
+import attrs
 
 from ._types import NotGiven
 
@@ -17,6 +21,9 @@ METADATA_MAX_PAIRS = 16
 METADATA_MAX_KEY = 64
 METADATA_MAX_VALUE = 512
 SUFFIX_MAX = 64
+AZURE_SUFFIX_MAX = 40
+# Azure OpenAI names a fine-tuned model "<base>.ft-<id>-<suffix>" and takes only these.
+_AZURE_SUFFIX = re.compile(rf"[A-Za-z0-9_-]{{1,{AZURE_SUFFIX_MAX}}}")
 SEED_MAX = 2_147_483_647
 METHOD_TYPES = ("supervised", "dpo", "reinforcement")
 
@@ -48,8 +55,38 @@ def str_types(**values: object) -> None:
 
 
 def path_id(name: str, value: object) -> str:
-    """A resource id for a URL path, validated and percent-encoded."""
-    return quote(require_str(name, value), safe="")
+    """A resource id as one URL path segment: percent-encoded, so that no id can leave its
+    resource's path (``/`` becomes ``%2F``, ``?`` ``%3F``...). ``.`` and ``..`` are refused:
+    they are path steps however they are encoded (URL normalisation resolves them, so
+    ``jobs/..`` would reach the API root)."""
+    segment = require_str(name, value)
+    if segment in (".", ".."):
+        raise ValueError(f"{name} must be an id, not the path step {segment!r}")
+    return quote(segment, safe="")
+
+
+# CR and LF end a header line (a value carrying them could add headers of its own); NUL is
+# refused by every server. Checked before any request, naming the parameter, not the value.
+_HEADER_BREAKS = frozenset("\r\n\0")
+
+
+def header_values(**values: str | None) -> None:
+    """Each value is ``None`` or a str usable as an HTTP header value (no CR, LF or NUL).
+
+    The error names the parameter, never the value (it may be a secret).
+    """
+    for name, value in values.items():
+        if value is not None and not _HEADER_BREAKS.isdisjoint(value):
+            raise ValueError(f"{name} must not contain CR, LF or NUL characters")
+
+
+def header_mapping(name: str, value: Mapping[str, str] | None) -> None:
+    """Every name and value of a header mapping (``default_headers``, ``extra_headers``) is
+    usable in a request: no CR, LF or NUL, and no ``:`` in a name."""
+    for key, item in (value or {}).items():
+        if not _HEADER_BREAKS.isdisjoint(key) or ":" in key:
+            raise ValueError(f"{name} has a header name with CR, LF, NUL or ':'")
+        header_values(**{f"{name}[{key!r}]": item})
 
 
 def require_int(name: str, value: object, low: int | None = None, high: int | None = None) -> int:
@@ -99,6 +136,17 @@ def suffix(value: object) -> str | None:
     return value
 
 
+def azure_suffix(value: object) -> str | None:
+    """``None`` or 1..40 ASCII letters, digits, ``-`` and ``_`` (Azure OpenAI's rule)."""
+    checked = suffix(value)
+    if checked is not None and not _AZURE_SUFFIX.fullmatch(checked):
+        raise ValueError(
+            f"suffix must be 1 to {AZURE_SUFFIX_MAX} letters, digits, '-' or '_' on Azure "
+            f"OpenAI, got {checked[:80]!r}"
+        )
+    return checked
+
+
 def seed(value: object) -> int | None:
     """``None`` or 0..2147483647."""
     return None if value is None else require_int("seed", value, 0, SEED_MAX)
@@ -128,10 +176,36 @@ def timeout(name: str, value: object) -> None:
         raise ValueError(f"{name} must be a positive, finite number of seconds, got {value!r}")
 
 
+def _number(attribute: attrs.Attribute[Any], value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{attribute.name} must be a number, got {_type_name(value)}")
+    return value
+
+
+def positive(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """attrs validator: a finite number > 0 (a bool is not a number here)."""
+    number = _number(attribute, value)
+    if not math.isfinite(number) or number <= 0:
+        raise ValueError(f"{attribute.name} must be a finite number > 0, got {value!r}")
+
+
+def positive_or_none(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """attrs validator: ``None`` or a finite number > 0."""
+    if value is not None:
+        positive(instance, attribute, value)
+
+
+def non_negative(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """attrs validator: a finite number >= 0."""
+    number = _number(attribute, value)
+    if not math.isfinite(number) or number < 0:
+        raise ValueError(f"{attribute.name} must be a finite number >= 0, got {value!r}")
+
+
 def call_options(headers: object, query: object, seconds: object) -> None:
     """The per-call options every resource method takes: ``extra_headers``, ``extra_query``
     and ``timeout``."""
-    str_mapping("extra_headers", headers)
+    header_mapping("extra_headers", str_mapping("extra_headers", headers))
     str_mapping("extra_query", query)
     timeout("timeout", seconds)
 

@@ -23,20 +23,12 @@ from typing import Any
 
 import attrs
 
+from . import _validation as check
+
 __all__ = ["RatePolicy", "RequestBudget", "TokenBucket"]
 
 # Float slack so that sleeping exactly the computed wait always yields a whole token.
 _EPSILON = 1e-9
-
-
-def _positive(_instance: object, attribute: attrs.Attribute[Any], value: float) -> None:
-    if isinstance(value, bool) or not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{attribute.name} must be a finite number > 0, got {value!r}")
-
-
-def _non_negative(_instance: object, attribute: attrs.Attribute[Any], value: float) -> None:
-    if isinstance(value, bool) or not math.isfinite(value) or value < 0:
-        raise ValueError(f"{attribute.name} must be a finite number >= 0, got {value!r}")
 
 
 @attrs.frozen
@@ -55,13 +47,13 @@ class RatePolicy:
         max_pause: Longest ``Retry-After`` honoured as a pause for everyone, in seconds.
     """
 
-    rate: float = attrs.field(default=10.0, validator=_positive)
-    burst: float = attrs.field(default=10.0, validator=_positive)
-    min_rate: float = attrs.field(default=0.2, validator=_positive)
+    rate: float = attrs.field(default=10.0, validator=check.positive)
+    burst: float = attrs.field(default=10.0, validator=check.positive)
+    min_rate: float = attrs.field(default=0.2, validator=check.positive)
     decrease_factor: float = attrs.field(default=0.5)
-    decrease_cooldown: float = attrs.field(default=2.0, validator=_non_negative)
-    additive_increase: float = attrs.field(default=0.05, validator=_non_negative)
-    max_pause: float = attrs.field(default=60.0, validator=_non_negative)
+    decrease_cooldown: float = attrs.field(default=2.0, validator=check.non_negative)
+    additive_increase: float = attrs.field(default=0.05, validator=check.non_negative)
+    max_pause: float = attrs.field(default=60.0, validator=check.non_negative)
 
     @decrease_factor.validator
     def _check_decrease_factor(self, _attribute: object, value: float) -> None:

@@ -25,22 +25,24 @@ import binascii
 import hashlib
 import hmac
 import json
-import math
 import re
 import urllib.parse
 from typing import Any
 
 import attrs
 
+from . import _validation as check
 from .errors import InvalidContinuationToken
 from .polling import PollState
 
 __all__ = [
+    "ID_PATTERN",
     "MAX_TOKEN_LENGTH",
     "TOKEN_PREFIX",
     "TOKEN_VERSION",
     "ContinuationToken",
     "base_url_fingerprint",
+    "is_token",
 ]
 
 #: Version of the token format this module writes and reads.
@@ -51,7 +53,8 @@ TOKEN_PREFIX = f"ftjw{TOKEN_VERSION}"
 MAX_TOKEN_LENGTH = 2048
 
 _MAX_ATTEMPT = 1_000_000
-_ID_RE = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.:-]{0,255}")
+#: What a job, event or checkpoint id must look like to travel in a token (and in a task id).
+ID_PATTERN = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.:-]{0,255}")
 _STATUS_RE = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{0,63}")
 _FINGERPRINT_RE = re.compile(r"[0-9a-f]{16}")
 _PAYLOAD_RE = re.compile(r"[A-Za-z0-9_-]+")
@@ -59,6 +62,16 @@ _CHECKSUM_RE = re.compile(r"[0-9a-f]{8}")
 _VERSION_RE = re.compile(r"ftjw(\d{1,6})")
 _KEYS = frozenset({"j", "u", "e", "b", "s", "q", "n", "t", "c"})
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def is_token(value: str) -> bool:
+    """True when ``value`` is shaped like a continuation token (of any version), not a job id.
+
+    Only the leading ``ftjw<version>.`` is looked at: a token of another version or a damaged
+    one is still a token, so decoding it gives a clear error rather than a 404 for a job id.
+    """
+    head, dot, _ = value.partition(".")
+    return bool(dot) and _VERSION_RE.fullmatch(head) is not None
 
 
 def _normalise_base_url(base_url: str) -> str:
@@ -89,55 +102,13 @@ def _checksum(signed_part: str) -> str:
     return hashlib.sha256(signed_part.encode("ascii")).hexdigest()[:8]
 
 
-def _check_id(name: str, value: object, *, optional: bool) -> None:
-    if value is None and optional:
-        return
-    if not isinstance(value, str) or not _ID_RE.fullmatch(value):
-        raise ValueError(
-            f"{name} must be a string of 1-256 characters from [A-Za-z0-9_.:-], got {value!r}"
-        )
+def _whole(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{attribute.name} must be an int, got {value!r}")
 
 
-def _check_seconds(name: str, value: object, *, optional: bool) -> None:
-    if value is None and optional:
-        return
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or not math.isfinite(value)
-        or value < 0
-    ):
-        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-
-
-def _validate(token: ContinuationToken) -> None:
-    _check_id("job_id", token.job_id, optional=False)
-    if not isinstance(token.base_url_fingerprint, str) or not _FINGERPRINT_RE.fullmatch(
-        token.base_url_fingerprint
-    ):
-        raise ValueError(
-            f"base_url_fingerprint must be 16 lowercase hex digits, "
-            f"got {token.base_url_fingerprint!r}"
-        )
-    _check_id("last_event_id", token.last_event_id, optional=True)
-    _check_id("last_checkpoint_id", token.last_checkpoint_id, optional=True)
-    _check_seconds("budget_left", token.budget_left, optional=True)
-    if token.last_status is not None and (
-        not isinstance(token.last_status, str) or not _STATUS_RE.fullmatch(token.last_status)
-    ):
-        raise ValueError(
-            f"last_status must be a word of 1-64 characters from [A-Za-z0-9_.-], "
-            f"got {token.last_status!r}"
-        )
-    _check_seconds("queued_used", token.queued_used, optional=False)
-    attempt = token.attempt
-    if (
-        isinstance(attempt, bool)
-        or not isinstance(attempt, int)
-        or not 0 <= attempt <= _MAX_ATTEMPT
-    ):
-        raise ValueError(f"attempt must be an int in [0, {_MAX_ATTEMPT}], got {attempt!r}")
-    _check_seconds("issued_at", token.issued_at, optional=False)
+_str = attrs.validators.instance_of(str)
+_id = attrs.validators.and_(_str, attrs.validators.matches_re(ID_PATTERN))
 
 
 def _round(value: float) -> float:
@@ -162,18 +133,31 @@ class ContinuationToken:
         last_checkpoint_id: Newest checkpoint already delivered, or ``None``.
     """
 
-    job_id: str
-    base_url_fingerprint: str
-    last_event_id: str | None = None
-    budget_left: float | None = None
-    last_status: str | None = None
-    queued_used: float = 0.0
-    attempt: int = 0
-    issued_at: float = 0.0
-    last_checkpoint_id: str | None = None
-
-    def __attrs_post_init__(self) -> None:
-        _validate(self)
+    job_id: str = attrs.field(validator=_id)
+    base_url_fingerprint: str = attrs.field(
+        validator=attrs.validators.and_(_str, attrs.validators.matches_re(_FINGERPRINT_RE))
+    )
+    last_event_id: str | None = attrs.field(default=None, validator=attrs.validators.optional(_id))
+    budget_left: float | None = attrs.field(
+        default=None, validator=attrs.validators.optional(check.non_negative)
+    )
+    last_status: str | None = attrs.field(
+        default=None,
+        validator=attrs.validators.optional(
+            attrs.validators.and_(_str, attrs.validators.matches_re(_STATUS_RE))
+        ),
+    )
+    queued_used: float = attrs.field(default=0.0, validator=check.non_negative)
+    attempt: int = attrs.field(
+        default=0,
+        validator=attrs.validators.and_(
+            _whole, attrs.validators.ge(0), attrs.validators.le(_MAX_ATTEMPT)
+        ),
+    )
+    issued_at: float = attrs.field(default=0.0, validator=check.non_negative)
+    last_checkpoint_id: str | None = attrs.field(
+        default=None, validator=attrs.validators.optional(_id)
+    )
 
     @classmethod
     def from_state(
@@ -245,6 +229,23 @@ class ContinuationToken:
                 of an unsupported version, truncated or altered, holds unknown, missing or
                 ill-typed fields, or was issued for another base URL.
         """
+        decoded = cls.parse(token)
+        if not hmac.compare_digest(decoded.base_url_fingerprint, base_url_fingerprint(base_url)):
+            raise InvalidContinuationToken(
+                "continuation token was issued for a different base URL than this client's"
+            )
+        return decoded
+
+    @classmethod
+    def parse(cls, token: str) -> ContinuationToken:
+        """Parse and check a token without knowing the API it is for.
+
+        For a side with no client (a task queue's producer reading the job id); a waiter
+        uses `decode`, which also checks the base URL.
+
+        Raises:
+            InvalidContinuationToken: As `decode`, but for the base URL.
+        """
         if not isinstance(token, str):
             raise InvalidContinuationToken(
                 f"continuation token must be a str, got {type(token).__name__}"
@@ -280,7 +281,7 @@ class ContinuationToken:
             )
         fields = _parse_payload(parts[1])
         try:
-            decoded = cls(
+            return cls(
                 job_id=fields["j"],
                 base_url_fingerprint=fields["u"],
                 last_event_id=fields["e"],
@@ -291,13 +292,8 @@ class ContinuationToken:
                 issued_at=_as_float(fields["t"]),
                 last_checkpoint_id=fields["c"],
             )
-        except ValueError as exc:
+        except (TypeError, ValueError) as exc:
             raise InvalidContinuationToken(f"invalid continuation token: {exc}") from None
-        if not hmac.compare_digest(decoded.base_url_fingerprint, base_url_fingerprint(base_url)):
-            raise InvalidContinuationToken(
-                "continuation token was issued for a different base URL than this client's"
-            )
-        return decoded
 
 
 def _as_float(value: Any) -> Any:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .models import FineTuningJob, JobError
+    from .training_data import TrainingFileReport
 
 __all__ = [
     "APIConnectionError",
@@ -27,12 +28,18 @@ __all__ = [
     "FTJobsError",
     "InternalServerError",
     "InvalidContinuationToken",
+    "InvalidWebhookSignatureError",
     "JobFailed",
     "JobPaused",
     "NotFoundError",
+    "PaginationError",
     "PermissionDeniedError",
+    "PoolTimeoutError",
     "RateLimitError",
+    "RedirectError",
+    "ResponseTooLargeError",
     "ResponseValidationError",
+    "TrainingFileError",
     "UnprocessableEntityError",
     "WaitTimeout",
     "status_error_class",
@@ -89,6 +96,60 @@ class APITimeoutError(APIConnectionError):
     """The request timed out."""
 
 
+class PoolTimeoutError(APITimeoutError):
+    """No connection of the client's pool came free within ``pool_timeout`` seconds.
+
+    The request was never sent. It is not retried (a retry would only rejoin the same queue);
+    raise ``connection_limit`` or ``pool_timeout``, or send fewer requests at once.
+    """
+
+
+class ResponseTooLargeError(APIError):
+    """A response body was larger than the client's ``max_response_bytes``.
+
+    Reading stopped at the limit (the rest was never held in memory). Stream large file
+    contents with ``files.content(file_id, to=path)`` or ``files.stream_content(file_id)``.
+
+    Attributes:
+        limit: The limit in bytes that was exceeded.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        limit: int,
+        request_id: str | None = None,
+        method: str | None = None,
+        url: str | None = None,
+    ) -> None:
+        super().__init__(message, request_id=request_id, method=method, url=url)
+        self.limit = limit
+
+
+class PaginationError(APIError):
+    """A list endpoint broke the pagination protocol, so iterating it would never end (or never
+    make progress): a cursor came back that was already used, a page said ``has_more`` but
+    held no items, or a page held more items than the ``limit`` asked for.
+
+    Attributes:
+        endpoint: The list endpoint's path (``/fine_tuning/jobs/ftjob-1/events``).
+        cursor: The ``after`` cursor involved (``None`` for the first page).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        endpoint: str,
+        cursor: str | None,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(message, request_id=request_id, method="GET", url=endpoint)
+        self.endpoint = endpoint
+        self.cursor = cursor
+
+
 class APIStatusError(APIError):
     """The server answered with a non-2xx status.
 
@@ -132,6 +193,23 @@ class APIStatusError(APIError):
         if self.request_id:
             parts.append(f"request_id={self.request_id}")
         return parts[0] if len(parts) == 1 else f"{parts[0]} ({', '.join(parts[1:])})"
+
+
+class RedirectError(APIStatusError):
+    """HTTP 3xx: the server redirected, and ftjobs follows no redirect.
+
+    Following one would send the credentials (``Authorization``, ``api-key``, a gateway's keys,
+    any in ``default_headers``) and, on 307/308, the request body to whatever host the
+    ``Location`` names. Point ``base_url`` at the final address instead.
+
+    Attributes:
+        location: The ``Location`` header (``None`` if the server sent none).
+    """
+
+    @property
+    def location(self) -> str | None:
+        """Where the server wanted the request to go."""
+        return self.headers.get("Location")
 
 
 class BadRequestError(APIStatusError):
@@ -181,6 +259,8 @@ def status_error_class(status: int) -> type[APIStatusError]:
     """Return the :class:`APIStatusError` subclass for an HTTP status."""
     if status >= 500:
         return InternalServerError
+    if 300 <= status < 400:
+        return RedirectError
     return _BY_STATUS.get(status, APIStatusError)
 
 
@@ -211,6 +291,22 @@ class ResponseValidationError(FTJobsError):
         if request_id:
             message += f" (request_id={request_id})"
         super().__init__(message)
+
+
+class TrainingFileError(FTJobsError, ValueError):
+    """``files.upload(..., check=True)`` found errors in the file; nothing was uploaded.
+
+    Attributes:
+        report: The whole [TrainingFileReport][ftjobs.types.TrainingFileReport]: every error
+            and warning, with its line.
+    """
+
+    def __init__(self, report: TrainingFileReport) -> None:
+        self.report = report
+        first = report.errors[0].message if report.errors else "no error"
+        more = len(report.errors) - 1
+        suffix = f" (and {more} more error{'s' if more > 1 else ''})" if more else ""
+        super().__init__(f"file: the training file has errors: {first}{suffix}")
 
 
 class WaitTimeout(FTJobsError):
@@ -273,3 +369,11 @@ class JobPaused(FTJobsError):
 class InvalidContinuationToken(FTJobsError, ValueError):
     """A continuation token could not be used: malformed, tampered with, truncated, from an
     unsupported version, or issued for another base URL. The message says which."""
+
+
+class InvalidWebhookSignatureError(FTJobsError, ValueError):
+    """A webhook could not be verified: a missing or malformed signature header, a signature
+    made with another secret, or a timestamp outside the tolerance (in either direction).
+
+    The message says which; it never shows the secret or the expected signature.
+    """

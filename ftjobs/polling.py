@@ -41,15 +41,16 @@ import math
 import random
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
 
 import attrs
 
-from .retry import parse_retry_after
+from . import _validation as check
+from .retry import exponential_backoff, parse_retry_after
 
 __all__ = [
     "DEFAULT_TIMEOUT",
     "QUEUED",
+    "QUEUED_STATUSES",
     "PollPolicy",
     "PollState",
     "StopReason",
@@ -62,20 +63,12 @@ __all__ = [
 #: Default total budget of one wait: 24 hours. ``timeout=None`` waits forever (explicit opt-in).
 DEFAULT_TIMEOUT = 24 * 3600.0
 
-#: The status whose time counts against :attr:`PollPolicy.queued_timeout`.
+#: OpenAI's status for a job waiting to start.
 QUEUED = "queued"
-
-
-def _positive(_instance: object, attribute: attrs.Attribute[Any], value: float) -> None:
-    if isinstance(value, bool) or not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{attribute.name} must be a finite number > 0, got {value!r}")
-
-
-def _positive_or_none(
-    instance: object, attribute: attrs.Attribute[Any], value: float | None
-) -> None:
-    if value is not None:
-        _positive(instance, attribute, value)
+#: The statuses whose time counts against `PollPolicy.queued_timeout`: ``queued`` and the
+#: other dialects' words for "not started yet" (Azure OpenAI's ``created``, ``pending`` and
+#: older ``notRunning``).
+QUEUED_STATUSES: frozenset[str] = frozenset({QUEUED, "created", "pending", "notRunning"})
 
 
 @attrs.frozen
@@ -88,7 +81,8 @@ class PollPolicy:
         max_interval: Cap on the computed interval (a server hint may exceed it).
         jitter: Fraction of each delay that is randomised, in ``[0, 1]``.
         timeout: Total seconds to wait (default 24 h); ``None`` waits forever.
-        queued_timeout: Seconds the job may spend ``queued`` (accumulated); ``None``: no limit.
+        queued_timeout: Seconds the job may spend ``queued`` (accumulated; Azure's ``created``
+            and ``pending`` count too); ``None``: no limit.
         max_consecutive_failures: Give up after this many transient failures in a row;
             ``None``: no count limit.
         failure_timeout: Give up once transient failures have lasted this many seconds without
@@ -102,20 +96,20 @@ class PollPolicy:
         max_server_hint: Longest server-requested delay honoured; a longer one is cut to this.
     """
 
-    initial_interval: float = attrs.field(default=2.0, validator=_positive)
+    initial_interval: float = attrs.field(default=2.0, validator=check.positive)
     multiplier: float = attrs.field(default=1.5)
-    max_interval: float = attrs.field(default=60.0, validator=_positive)
+    max_interval: float = attrs.field(default=60.0, validator=check.positive)
     jitter: float = attrs.field(default=0.25)
-    timeout: float | None = attrs.field(default=DEFAULT_TIMEOUT, validator=_positive_or_none)
-    queued_timeout: float | None = attrs.field(default=None, validator=_positive_or_none)
+    timeout: float | None = attrs.field(default=DEFAULT_TIMEOUT, validator=check.positive_or_none)
+    queued_timeout: float | None = attrs.field(default=None, validator=check.positive_or_none)
     max_consecutive_failures: int | None = attrs.field(default=None)
-    failure_timeout: float | None = attrs.field(default=600.0, validator=_positive_or_none)
+    failure_timeout: float | None = attrs.field(default=600.0, validator=check.positive_or_none)
     steer_to_eta: bool = True
     eta_fraction: float = attrs.field(default=0.5)
-    eta_interval: float = attrs.field(default=0.5, validator=_positive)
+    eta_interval: float = attrs.field(default=0.5, validator=check.positive)
     rate_limit_multiplier: float = attrs.field(default=2.0)
-    max_rate_limited_interval: float = attrs.field(default=300.0, validator=_positive)
-    max_server_hint: float = attrs.field(default=600.0, validator=_positive)
+    max_rate_limited_interval: float = attrs.field(default=300.0, validator=check.positive)
+    max_server_hint: float = attrs.field(default=600.0, validator=check.positive)
 
     @multiplier.validator
     def _check_multiplier(self, _attribute: object, value: float) -> None:
@@ -280,7 +274,7 @@ class PollState:
         first of them saw: a job last seen ``queued`` keeps accruing queued time until a poll
         sees otherwise.
         """
-        if self.last_status == QUEUED and self.last_poll_at is not None:
+        if self.last_status in QUEUED_STATUSES and self.last_poll_at is not None:
             return self.queued_used + max(now - self.last_poll_at, 0.0)
         return self.queued_used
 
@@ -295,7 +289,7 @@ class PollState:
             return StopReason.TIMEOUT
         if (
             policy.queued_timeout is not None
-            and self.last_status == QUEUED
+            and self.last_status in QUEUED_STATUSES
             and self.queued_used_at(now) >= policy.queued_timeout
         ):
             return StopReason.QUEUED_TIMEOUT
@@ -364,9 +358,9 @@ def _base_delay(policy: PollPolicy, state: PollState, eta: float | None) -> floa
                 delay = max(eta, closest)
             return min(delay, policy.max_interval)
         return min(max(policy.eta_fraction * -eta, closest), policy.max_interval)
-    # The exponent is bounded so a long unchanged wait cannot overflow the float.
-    exponent = min(state.attempt, 1000)
-    return min(policy.initial_interval * policy.multiplier**exponent, policy.max_interval)
+    return exponential_backoff(
+        policy.initial_interval, policy.multiplier, state.attempt, policy.max_interval
+    )
 
 
 def next_delay(
@@ -392,13 +386,20 @@ def next_delay(
     """
     delay = _base_delay(policy, state, eta)
     if state.consecutive_failures:
-        exponent = min(state.consecutive_failures, 1000)
-        failure_delay = policy.initial_interval * policy.multiplier**exponent
-        delay = max(delay, min(failure_delay, policy.max_interval))
+        failure_delay = exponential_backoff(
+            policy.initial_interval,
+            policy.multiplier,
+            state.consecutive_failures,
+            policy.max_interval,
+        )
+        delay = max(delay, failure_delay)
     if state.rate_limited:
-        exponent = min(state.rate_limited, 1000)
-        slowed = delay * policy.rate_limit_multiplier**exponent
-        delay = min(slowed, policy.max_rate_limited_interval)
+        delay = exponential_backoff(
+            delay,
+            policy.rate_limit_multiplier,
+            state.rate_limited,
+            policy.max_rate_limited_interval,
+        )
     u = (rng or random).random()
     delay *= 1.0 - policy.jitter * u
     if server_hint is not None and math.isfinite(server_hint) and server_hint > 0:
@@ -408,6 +409,6 @@ def next_delay(
     left = state.time_left(now)
     if left is not None:
         delay = min(delay, left)
-    if policy.queued_timeout is not None and state.last_status == QUEUED:
+    if policy.queued_timeout is not None and state.last_status in QUEUED_STATUSES:
         delay = min(delay, policy.queued_timeout - state.queued_used_at(now))
     return max(delay, 0.0)

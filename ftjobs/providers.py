@@ -20,15 +20,16 @@ import json
 import os
 import re
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Literal, TypeAlias
-
-import aiohttp
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from . import _validation as check
-from .budget import RatePolicy
-from .client import DEFAULT_TIMEOUT, AsyncClient
+from .client import AsyncClient, ClientOptions, Route
 from .errors import ConfigurationError
-from .retry import RetryPolicy
+from .resources import AzureJobs
+
+if TYPE_CHECKING:
+    # typing.Unpack from Python 3.11 on; annotations are never evaluated at run time.
+    from typing_extensions import Unpack
 
 __all__ = [
     "PORTKEY_BASE_URL",
@@ -73,6 +74,7 @@ def _token_provider(provider: AzureTokenProvider) -> Callable[[], Awaitable[dict
             raise ConfigurationError(
                 f"azure_ad_token_provider must return a non-empty str, got {type(token).__name__}"
             )
+        check.header_values(azure_ad_token_provider=token)
         return {"Authorization": f"Bearer {token}"}
 
     return bearer
@@ -96,11 +98,14 @@ class AsyncAzureClient(AsyncClient):
         client = ftjobs.AsyncAzureClient(azure_endpoint=..., azure_ad_token_provider=provider)
 
     Azure's job objects differ from OpenAI's; the models take them as they are: statuses
-    ``pending``, ``notRunning`` and ``canceling`` are kept as strings (not terminal),
+    ``created``, ``pending``, ``notRunning``, ``pausing``, ``resuming`` and ``canceling`` are
+    kept as strings (not terminal; the first three count as queued for ``queued_timeout``),
     ``canceled`` is :attr:`~ftjobs.JobStatus.CANCELLED`, null ``organization_id`` and
     ``result_files`` are accepted, ``n_epochs: -1`` is kept, and unknown fields
-    (``user_provided_suffix``...) land in ``extra``. Azure-only create fields
-    (``trainingType``) go through ``extra_body``.
+    (``user_provided_suffix``...) land in ``extra``. A file may come without ``bytes``, a file
+    list without ``has_more``. Azure-only create fields (``trainingType``) go through
+    ``extra_body``. ``client.jobs`` also deletes a job (`AzureJobs.delete`) and checks
+    Azure's ``suffix`` rule (at most 40 letters, digits, ``-`` and ``_``) before sending.
 
     Args:
         azure_endpoint: The resource endpoint, ``https://NAME.openai.azure.com``; defaults to
@@ -112,12 +117,15 @@ class AsyncAzureClient(AsyncClient):
             ``$OPENAI_API_VERSION``. Required by the dated API, optional on v1.
         api: ``"v1"`` or ``"dated"``; see above.
 
-    The other arguments are :class:`~ftjobs.AsyncClient`'s.
+    The other keywords are the [`ClientOptions`][ftjobs.types.ClientOptions] every client takes.
 
     Raises:
         ConfigurationError: No endpoint; no credential, or both a key and a token provider;
             the dated API without an api-version.
     """
+
+    _jobs_type = AzureJobs
+    jobs: AzureJobs
 
     def __init__(
         self,
@@ -127,14 +135,7 @@ class AsyncAzureClient(AsyncClient):
         azure_ad_token_provider: AzureTokenProvider | None = None,
         api_version: str | None = None,
         api: AzureApi | None = None,
-        timeout: float | None = DEFAULT_TIMEOUT,
-        max_retries: int = 2,
-        default_headers: Mapping[str, str] | None = None,
-        session: aiohttp.ClientSession | None = None,
-        retry_policy: RetryPolicy | None = None,
-        default_query: Mapping[str, str] | None = None,
-        connection_limit: int = 100,
-        request_budget: RatePolicy | None = None,
+        **options: Unpack[ClientOptions],
     ) -> None:
         check.str_types(azure_endpoint=azure_endpoint, api_key=api_key, api_version=api_version)
         endpoint = azure_endpoint or os.environ.get("AZURE_OPENAI_ENDPOINT")
@@ -152,6 +153,7 @@ class AsyncAzureClient(AsyncClient):
                     "no Azure credential: pass api_key= or azure_ad_token_provider=, or set "
                     "AZURE_OPENAI_API_KEY"
                 )
+            check.header_values(api_key=key)
             auth["api-key"] = key
         elif not callable(azure_ad_token_provider):
             raise ConfigurationError("azure_ad_token_provider must be callable")
@@ -164,24 +166,14 @@ class AsyncAzureClient(AsyncClient):
             )
         self.api_version = version
         self.azure_endpoint = endpoint.rstrip("/")
-        query = dict(default_query or {})
-        if version:
-            query.setdefault("api-version", version)
         provider = azure_ad_token_provider
-        bearer = None if provider is None else _token_provider(provider)
-        self._setup(
+        route = Route(
             base_url=_azure_base_url(endpoint, self.api),
-            auth_headers=auth,
-            timeout=timeout,
-            max_retries=max_retries,
-            default_headers=default_headers,
-            session=session,
-            retry_policy=retry_policy,
-            default_query=query,
-            connection_limit=connection_limit,
-            request_budget=request_budget,
-            auth_provider=bearer,
+            headers=auth,
+            auth_provider=None if provider is None else _token_provider(provider),
+            query={"api-version": version} if version else {},
         )
+        self._open(route, options)
 
     def __repr__(self) -> str:
         return (
@@ -219,8 +211,8 @@ class AsyncPortkeyClient(AsyncClient):
         metadata: ``x-portkey-metadata`` (str -> str), shown in Portkey's logs.
         base_url: The gateway; defaults to ``$PORTKEY_BASE_URL`` or ``PORTKEY_BASE_URL``.
 
-    The other arguments are :class:`~ftjobs.AsyncClient`'s. Keys are never shown in
-    ``repr``, logs or errors.
+    The other keywords are the [`ClientOptions`][ftjobs.types.ClientOptions] every client takes.
+    Keys are never shown in ``repr``, logs or errors.
 
     Raises:
         ConfigurationError: No Portkey API key, or none of ``virtual_key``, ``provider`` and
@@ -238,14 +230,7 @@ class AsyncPortkeyClient(AsyncClient):
         trace_id: str | None = None,
         metadata: Mapping[str, str] | None = None,
         base_url: str | None = None,
-        timeout: float | None = DEFAULT_TIMEOUT,
-        max_retries: int = 2,
-        default_headers: Mapping[str, str] | None = None,
-        session: aiohttp.ClientSession | None = None,
-        retry_policy: RetryPolicy | None = None,
-        default_query: Mapping[str, str] | None = None,
-        connection_limit: int = 100,
-        request_budget: RatePolicy | None = None,
+        **options: Unpack[ClientOptions],
     ) -> None:
         check.str_types(
             api_key=api_key,
@@ -265,6 +250,13 @@ class AsyncPortkeyClient(AsyncClient):
                 "Portkey needs a route: pass virtual_key=, provider= (with provider_api_key=) "
                 "or config="
             )
+        check.header_values(
+            api_key=key,
+            virtual_key=virtual_key,
+            provider=provider,
+            provider_api_key=provider_api_key,
+            trace_id=trace_id,
+        )
         headers = {"x-portkey-api-key": key}
         optional = {
             "x-portkey-virtual-key": virtual_key,
@@ -278,18 +270,11 @@ class AsyncPortkeyClient(AsyncClient):
             headers["Authorization"] = f"Bearer {provider_api_key}"
         self.provider = provider
         self.trace_id = trace_id
-        self._setup(
+        route = Route(
             base_url=base_url or os.environ.get("PORTKEY_BASE_URL") or PORTKEY_BASE_URL,
-            auth_headers=headers,
-            timeout=timeout,
-            max_retries=max_retries,
-            default_headers=default_headers,
-            session=session,
-            retry_policy=retry_policy,
-            default_query=default_query,
-            connection_limit=connection_limit,
-            request_budget=request_budget,
+            headers=headers,
         )
+        self._open(route, options)
 
     def __repr__(self) -> str:
         return (

@@ -19,6 +19,7 @@ __all__ = [
     "GATEWAY_RETRY_COUNT_HEADER",
     "RETRYABLE_STATUSES",
     "RetryPolicy",
+    "exponential_backoff",
     "gateway_exhausted",
     "parse_retry_after",
     "retry_delay",
@@ -62,6 +63,19 @@ class RetryPolicy:
     def _check_max_retries(self, _attribute: object, value: int) -> None:
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise ValueError(f"max_retries must be an int >= 0, got {value!r}")
+
+
+def exponential_backoff(initial: float, multiplier: float, exponent: int, cap: float) -> float:
+    """``min(initial * multiplier ** exponent, cap)``: the one backoff formula of the package.
+
+    Request retries, poll pacing (unchanged polls, failure and 429 streaks) and the task-queue
+    helpers' re-runs all grow their delays with it. A streak long enough to overflow a float
+    gives ``cap``.
+    """
+    try:
+        return min(initial * multiplier**exponent, cap)
+    except OverflowError:
+        return cap
 
 
 def gateway_exhausted(headers: Mapping[str, str] | None) -> bool:
@@ -142,6 +156,8 @@ def retry_delay(
     server_wait = parse_retry_after(headers, now)
     if server_wait is not None and server_wait <= policy.max_retry_after:
         return server_wait
-    base = min(policy.initial_delay * policy.multiplier ** (retry_number - 1), policy.max_delay)
+    base = exponential_backoff(
+        policy.initial_delay, policy.multiplier, retry_number - 1, policy.max_delay
+    )
     factor = 1.0 - policy.jitter * (rng or random).random()
     return base * factor

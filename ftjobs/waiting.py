@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias, TypeVar
 
 import attrs
 
+from ._describe import checkpoint_line, eta_line, event_line, status_line
 from .budget import RequestBudget
-from .continuation import TOKEN_PREFIX, ContinuationToken
+from .continuation import ContinuationToken
 from .errors import (
     APIConnectionError,
     APIStatusError,
@@ -65,6 +66,13 @@ class StatusChanged:
     job: FineTuningJob
     previous: str | None
 
+    def describe(self, wall_now: float) -> str:
+        """One line: ``running (was queued), ETA 3m05s``; a failure gives its reason."""
+        return status_line(self.job, self.previous, wall_now)
+
+    def __str__(self) -> str:
+        return self.describe(time.time())
+
 
 @attrs.frozen
 class EventReceived:
@@ -72,6 +80,13 @@ class EventReceived:
 
     job: FineTuningJob
     event: FineTuningJobEvent
+
+    def describe(self, wall_now: float) -> str:
+        """One line: ``running, step 12/40, loss 0.841, ETA 3m05s``, or the message."""
+        return event_line(self.job, self.event, wall_now)
+
+    def __str__(self) -> str:
+        return self.describe(time.time())
 
 
 @attrs.frozen
@@ -81,6 +96,13 @@ class CheckpointReceived:
     job: FineTuningJob
     checkpoint: FineTuningJobCheckpoint
 
+    def describe(self, wall_now: float) -> str:
+        """One line: ``running, checkpoint at step 12, loss 0.841``."""
+        return checkpoint_line(self.job, self.checkpoint, wall_now)
+
+    def __str__(self) -> str:
+        return self.describe(time.time())
+
 
 @attrs.frozen
 class EtaChanged:
@@ -89,9 +111,20 @@ class EtaChanged:
     job: FineTuningJob
     previous: int | None
 
+    def describe(self, wall_now: float) -> str:
+        """One line: ``running, ETA 3m05s (was 5m00s)``."""
+        return eta_line(self.job, self.previous, wall_now)
+
+    def __str__(self) -> str:
+        return self.describe(time.time())
+
 
 JobUpdate: TypeAlias = StatusChanged | EventReceived | CheckpointReceived | EtaChanged
-"""Any update yielded by :meth:`JobWaiter.updates` / ``client.jobs.watch()``."""
+"""Any update yielded by :meth:`JobWaiter.updates` / ``client.jobs.watch()``.
+
+``str(update)`` is one short line (``running, step 12/40, loss 0.841, ETA 3m05s``), so
+``on_update=print`` reads like a log; ``update.describe(wall_now)`` is the same with the clock
+given."""
 
 OnUpdate: TypeAlias = Callable[[JobUpdate], Awaitable[None] | None]
 
@@ -119,11 +152,6 @@ class StepResult:
     def done(self) -> bool:
         """True once the job is terminal."""
         return self.token is None
-
-
-def is_token(value: str) -> bool:
-    """True when ``value`` looks like a continuation token rather than a job id."""
-    return value.startswith(TOKEN_PREFIX + ".")
 
 
 def is_transient(exc: BaseException) -> bool:

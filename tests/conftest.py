@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import inspect
 import socket
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import aiohttp
 import pytest
+from aiohttp import web
 from aioresponses import aioresponses
 from yarl import URL
 
@@ -209,7 +212,7 @@ async def fast_client(fast_emulator: EmulatorHandle) -> AsyncIterator[ftjobs.Asy
         api_key=fast_emulator.api_key,
         base_url=fast_emulator.base_url,
         retry_policy=FAST_RETRIES,
-        request_budget=ftjobs.RatePolicy(rate=1000, burst=100),
+        request_budget=ftjobs.types.RatePolicy(rate=1000, burst=100),
     ) as c:
         yield c
 
@@ -232,3 +235,25 @@ def drop_nulls(value: Any) -> Any:
     if isinstance(value, list):
         return [drop_nulls(v) for v in value]
     return value
+
+
+@contextlib.asynccontextmanager
+async def serve_app(app: web.Application) -> AsyncIterator[str]:
+    """Serve ``app`` on a free loopback port for the block; yields its root URL."""
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}"
+    finally:
+        await runner.cleanup()
+
+
+async def eventually(predicate: Callable[[], bool], *, timeout: float = 10.0) -> None:
+    """Wait (in real time, polling every few ms) until ``predicate()`` holds; fail after
+    ``timeout`` seconds. A bound on how long a test may hang, not a timing assertion."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not predicate():
+        assert asyncio.get_running_loop().time() < deadline, "condition never held"
+        await asyncio.sleep(0.005)

@@ -13,6 +13,7 @@ from ftjobs.continuation import (
     MAX_TOKEN_LENGTH,
     ContinuationToken,
     base_url_fingerprint,
+    is_token,
 )
 from ftjobs.errors import FTJobsError, InvalidContinuationToken
 from ftjobs.polling import PollPolicy, PollState
@@ -328,3 +329,26 @@ def test_constructor_validates() -> None:
         make_token(job_id="a b")
     with pytest.raises(ValueError, match="queued_used"):
         make_token(queued_used=float("nan"))
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("ftjw1.abc.12345678", True),
+        ("ftjw9.abc.12345678", True),  # another version: decoding says so, not a 404
+        ("ftjw1.", True),
+        ("ftjob-abc", False),
+        ("ftjw1", False),
+        ("ftjw.abc.def", False),
+        ("FTJW1.a.b", False),
+    ],
+)
+def test_is_token_looks_only_at_the_versioned_prefix(value: str, expected: bool) -> None:
+    assert is_token(value) is expected
+
+
+def test_parse_checks_everything_but_the_base_url() -> None:
+    token = make_token().encode()
+    assert ContinuationToken.parse(token) == ContinuationToken.decode(token, base_url=BASE)
+    with pytest.raises(InvalidContinuationToken, match="checksum"):
+        ContinuationToken.parse(token[:-1] + ("0" if token[-1] != "0" else "1"))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -311,7 +313,7 @@ def _portkey(**kw: Any) -> ftjobs.AsyncPortkeyClient:
     return ftjobs.AsyncPortkeyClient(**kw)
 
 
-PK_JOB = f"{ftjobs.PORTKEY_BASE_URL}/fine_tuning/jobs/ftjob-1"
+PK_JOB = f"{ftjobs.providers.PORTKEY_BASE_URL}/fine_tuning/jobs/ftjob-1"
 
 
 async def test_portkey_virtual_key_headers(mocked: aioresponses) -> None:
@@ -495,3 +497,47 @@ def test_provider_secrets_of_the_wrong_type_are_named_not_shown(
 ) -> None:
     with pytest.raises(TypeError, match=f"^{name} must be a str, got (int|bytes)$"):
         make()
+
+
+_CLIENTS: list[Callable[..., ftjobs.AsyncClient]] = [
+    lambda **kw: ftjobs.AsyncClient(api_key="sk-x", base_url="http://h/v1", **kw),
+    _azure,
+    _portkey,
+]
+
+
+@pytest.mark.parametrize("make", _CLIENTS)
+def test_every_client_option_reaches_every_client(make: Callable[..., ftjobs.AsyncClient]) -> None:
+    # One construction path: an option given to any client lands in the same place.
+    policy = ftjobs.RetryPolicy(max_retries=7)
+    rate = ftjobs.types.RatePolicy(rate=3.0, burst=3.0)
+    client = make(timeout=12.5, retry_policy=policy, request_budget=rate)
+    assert client.timeout == 12.5
+    assert client.retry_policy is policy
+    assert client.jobs.budget.policy is rate
+
+
+@pytest.mark.parametrize("make", _CLIENTS)
+async def test_default_headers_and_query_reach_every_client(
+    make: Callable[..., ftjobs.AsyncClient], mocked: aioresponses
+) -> None:
+    client = make(default_headers={"X-A": "1"}, default_query={"tenant": "t"})
+    mocked.get(re.compile(r".*/fine_tuning/jobs/ftjob-1.*"), payload=job_payload("ftjob-1"))
+    async with client:
+        await client.jobs.retrieve("ftjob-1")
+    ((_, kwargs),) = sent(mocked, "GET")
+    assert kwargs["headers"]["X-A"] == "1"
+    assert dict(kwargs["params"])["tenant"] == "t"
+
+
+@pytest.mark.parametrize("make", _CLIENTS)
+def test_unknown_client_option_is_a_type_error(make: Callable[..., ftjobs.AsyncClient]) -> None:
+    with pytest.raises(TypeError, match="unexpected keyword argument 'timout'"):
+        make(timout=5)
+
+
+def test_client_options_name_every_option_once() -> None:
+    for cls in (ftjobs.AsyncClient, ftjobs.AsyncAzureClient, ftjobs.AsyncPortkeyClient):
+        params = inspect.signature(cls).parameters
+        assert not set(params) & set(ftjobs.types.ClientOptions.__optional_keys__), cls
+        assert params["options"].kind is inspect.Parameter.VAR_KEYWORD

@@ -9,6 +9,7 @@ import pytest
 
 from ftjobs.retry import (
     RetryPolicy,
+    exponential_backoff,
     gateway_exhausted,
     parse_retry_after,
     retry_delay,
@@ -101,3 +102,8 @@ def test_gateway_verdict_can_be_ignored_for_transience() -> None:
     exhausted = {"x-portkey-retry-attempt-count": "-1"}
     assert should_retry(503, exhausted, gateway_retries=False)
     assert not should_retry(400, exhausted, gateway_retries=False)
+
+
+def test_exponential_backoff_grows_then_caps_and_never_overflows() -> None:
+    assert [exponential_backoff(0.5, 2.0, n, 3.0) for n in range(5)] == [0.5, 1.0, 2.0, 3.0, 3.0]
+    assert exponential_backoff(1.0, 3.0, 10_000, 60.0) == 60.0

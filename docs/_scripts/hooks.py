@@ -14,12 +14,14 @@ _REFERENCE = _HERE.parent / "reference"
 
 
 def on_pre_build(config: Any) -> None:
-    """Draw ``docs/assets/generated/waiting.svg`` from the waiting benchmark's results."""
-    spec = importlib.util.spec_from_file_location("chart_waiting", _HERE / "chart_waiting.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    module.write_chart()
+    """Draw ``docs/assets/generated/waiting.svg`` from the waiting benchmark's results, and
+    ``metrics.svg`` from an emulator run."""
+    for name in ("chart_waiting", "chart_metrics"):
+        spec = importlib.util.spec_from_file_location(name, _HERE / f"{name}.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        module.write_chart()
 
 
 def _demote_headings(markdown: str, levels: int = 2) -> str:
@@ -63,14 +65,16 @@ def referenced_names(reference: Path = _REFERENCE) -> set[str]:
 
 
 def unlisted_names(reference: Path = _REFERENCE) -> list[str]:
-    """Dotted public names (``__all__`` of ftjobs and ftjobs.emulator) no page renders yet."""
+    """Dotted public names (``__all__`` of ftjobs, ftjobs.types and ftjobs.emulator) no page
+    renders yet."""
     import ftjobs
     import ftjobs.emulator
+    import ftjobs.types
 
     listed = referenced_names(reference)
     return [
         f"{module.__name__}.{name}"
-        for module in (ftjobs, ftjobs.emulator)
+        for module in (ftjobs, ftjobs.types, ftjobs.emulator)
         for name in module.__all__
         if not name.startswith("__") and name not in listed
     ]

@@ -1,81 +1,96 @@
-"""The ``ftjobs`` command line: jobs, files, the emulator and the demo.
+"""The ``ftjobs`` command line: jobs, files, checkpoints, graders, the emulator and the demo.
 
-Configured from the same environment variables as :class:`ftjobs.AsyncClient`
-(``OPENAI_API_KEY``, ``OPENAI_BASE_URL``, ``OPENAI_ORG_ID``, ``OPENAI_PROJECT_ID``) or the
-matching flags. Tables by default, ``--json`` for scripts. A user mistake is one line on
+Configured from the same environment variables as `ftjobs.AsyncClient` (``OPENAI_API_KEY``,
+``OPENAI_BASE_URL``, ``OPENAI_ORG_ID``, ``OPENAI_PROJECT_ID``) or the matching flags. Tables
+by default (fitted to the terminal), ``--json`` for scripts. A user mistake is one line on
 stderr and a non-zero exit code, never a traceback.
+
+Each command module has a ``register(commands)`` function; to add a command group, write a
+module like ``files.py`` and add it to ``MODULES``.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Sequence
 
 from .._version import __version__
 from ..errors import FTJobsError
-from .commands import (
+from . import checkpoints, demo, files, graders, jobs, serve
+from .app import (
+    EXIT_ERROR,
+    EXIT_INTERRUPTED,
+    CLIError,
+    Commands,
     Handler,
-    add_demo_command,
-    add_files_commands,
-    add_jobs_commands,
-    add_serve_command,
-    describe_error,
-    serve,
+    HelpFormatter,
+    Interrupted,
+    connection_options,
 )
+from .output import say, stderr
 
-__all__ = ["build_parser", "main"]
+__all__ = ["MODULES", "build_parser", "main"]
 
-EXIT_ERROR = 1
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
+#: The command modules, in the order ``ftjobs --help`` lists them.
+MODULES = (jobs, files, checkpoints, graders, serve, demo)
 
-
-def _client_options() -> argparse.ArgumentParser:
-    # SUPPRESS lets the options be given before or after the subcommand without the
-    # subcommand's defaults overwriting what was given before it.
-    parent = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
-    group = parent.add_argument_group("connection")
-    group.add_argument("--api-key", help="API key (default: $OPENAI_API_KEY)")
-    group.add_argument("--base-url", help="API root (default: $OPENAI_BASE_URL or OpenAI)")
-    group.add_argument("--organization", help="OpenAI-Organization (default: $OPENAI_ORG_ID)")
-    group.add_argument("--project", help="OpenAI-Project (default: $OPENAI_PROJECT_ID)")
-    group.add_argument("--timeout", type=float, help="seconds per request attempt")
-    group.add_argument("--max-retries", type=int, help="retries of transient failures")
-    group.add_argument("--json", action="store_true", help="print JSON instead of tables")
-    return parent
+#: 128 + SIGPIPE, what a Unix tool exits with when its reader went away (``| head``).
+_EXIT_BROKEN_PIPE = 141
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser (exposed for documentation and tests)."""
-    common = _client_options()
+    connection = connection_options()
     parser = argparse.ArgumentParser(
         prog="ftjobs",
         description="Fine-tuning jobs from the command line (OpenAI, Azure, gateways, emulator).",
-        parents=[common],
+        formatter_class=HelpFormatter,
+        parents=[connection],
     )
     parser.add_argument("--version", action="version", version=f"ftjobs {__version__}")
-    groups = parser.add_subparsers(dest="group", metavar="COMMAND", required=True)
-    add_jobs_commands(groups, common)
-    add_files_commands(groups, common)
-    add_serve_command(groups)
-    add_demo_command(groups)
+    commands = Commands(parser, connection)
+    for module in MODULES:
+        module.register(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the process exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = build_parser().parse_args(argv)
+    handler: Handler = args.handler
     try:
-        if args.group == "serve":
-            return serve(args)
-        handler: Handler = args.handler
-        return asyncio.run(handler(args))
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        code = handler(args)
+        return code if isinstance(code, int) else asyncio.run(code)
+    except BrokenPipeError:
+        # The reader (``head``) has gone: exit quietly, and keep the interpreter's final flush
+        # of stdout from raising again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return _EXIT_BROKEN_PIPE
+    except Interrupted as exc:
+        say(stderr(), str(exc))
         return EXIT_INTERRUPTED
+    except KeyboardInterrupt:
+        say(stderr(), "interrupted")
+        return EXIT_INTERRUPTED
+    except CLIError as exc:
+        _error(str(exc))
+        return exc.exit_code
     except (FTJobsError, ValueError, TypeError, OSError) as exc:
-        print(f"error: {describe_error(exc)}", file=sys.stderr)
+        _error(describe_error(exc))
         return EXIT_ERROR
+
+
+def describe_error(exc: BaseException) -> str:
+    """One line for a failure, naming the status and request id where there is one."""
+    if isinstance(exc, IsADirectoryError):
+        return f"{exc.filename} is a directory, not a file"
+    if isinstance(exc, FileNotFoundError):
+        return f"no such file: {exc.filename}"
+    return str(exc) or type(exc).__name__
+
+
+def _error(text: str) -> None:
+    say(stderr(), f"error: {text}")

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import random
-import sys
 import time
-from collections.abc import Iterable
-from typing import Any
 
 import attrs
+from rich.console import Console
+from rich.live import Live
 
 from ..client import AsyncClient
+from ..errors import BadRequestError, ConflictError
 from ..models import (
     Auto,
     DpoHyperparameters,
@@ -28,47 +29,18 @@ from ..models import (
     SupervisedHyperparameters,
 )
 from ..polling import PollPolicy
+from ..waiting import JobUpdate, StatusChanged
 from . import output
-from .progress import JobProgress
+from .app import Commands
+from .progress import JobProgress, fits_live, live_view, print_line
+from .samples import chat_examples, preference_examples
 
-_TOPICS = ("billing", "shipping", "returns", "passwords", "invoices", "accounts", "refunds")
-
-
-def _jsonl(examples: Iterable[dict[str, Any]]) -> bytes:
-    return ("\n".join(json.dumps(example) for example in examples) + "\n").encode()
-
-
-def supervised_lines(count: int, rng: random.Random) -> bytes:
-    """A chat fine-tuning file of ``count`` examples."""
-    return _jsonl(_chat_example(i, rng.choice(_TOPICS)) for i in range(count))
-
-
-def _chat_example(i: int, topic: str) -> dict[str, Any]:
-    return {
-        "messages": [
-            {"role": "system", "content": "You are a concise support agent."},
-            {"role": "user", "content": f"Question {i}: how do {topic} work?"},
-            {"role": "assistant", "content": f"Here is how {topic} work, briefly."},
-        ]
-    }
-
-
-def dpo_lines(count: int, rng: random.Random) -> bytes:
-    """A preference (DPO) file of ``count`` examples."""
-    return _jsonl(_preference_example(i, rng.choice(_TOPICS)) for i in range(count))
-
-
-def _preference_example(i: int, topic: str) -> dict[str, Any]:
-    return {
-        "input": {"messages": [{"role": "user", "content": f"Q{i}: {topic}?"}]},
-        "preferred_output": [{"role": "assistant", "content": f"Clear answer about {topic}."}],
-        "non_preferred_output": [{"role": "assistant", "content": "No idea."}],
-    }
+__all__ = ["PLANS", "Plan", "register", "run_demo"]
 
 
 def broken_lines(count: int, rng: random.Random) -> bytes:
     """A training file whose seventh line is not JSON."""
-    good = supervised_lines(count, rng).decode().splitlines()
+    good = chat_examples(count, rng).decode().splitlines()
     good[6] = '{"messages": [{"role": "user", "content": "unterminated'
     return ("\n".join(good) + "\n").encode()
 
@@ -104,11 +76,12 @@ class _Row:
     ended: float | None = None
 
 
-def add_demo_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options of ``ftjobs demo``."""
-    parser.add_argument("--speed", type=float, default=25.0, help="emulator speed factor")
-    parser.add_argument("--seed", type=int, default=7, help="seed of the generated data")
-    parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+def register(commands: Commands) -> None:
+    """Add ``ftjobs demo``."""
+    demo = commands.command("demo", run_demo, "run 8 jobs on the embedded emulator, live")
+    demo.add_argument("--speed", type=float, default=25.0, help="emulator speed factor")
+    demo.add_argument("--seed", type=int, default=7, help="seed of the generated data")
+    demo.add_argument("--json", action="store_true", help="print the summary as JSON")
 
 
 async def run_demo(args: argparse.Namespace) -> int:
@@ -116,48 +89,81 @@ async def run_demo(args: argparse.Namespace) -> int:
     from ..emulator import EmulatorConfig, serve_emulator
 
     rng = random.Random(args.seed)
-    live = sys.stdout.isatty() and not args.json
+    console = output.stdout()
     started = time.monotonic()
     config = EmulatorConfig(speed=args.speed, max_running_jobs=4)
     async with (
         serve_emulator(config) as emulator,
         AsyncClient(api_key=emulator.api_key, base_url=emulator.base_url) as client,
     ):
-        _say(args, f"emulator at {emulator.base_url} (speed x{args.speed:g}); uploading files")
+        _say(args, console, f"emulator at {emulator.base_url} (speed x{args.speed:g})")
         uploads = await asyncio.gather(
-            client.files.upload(supervised_lines(40, rng), filename="train.jsonl"),
-            client.files.upload(supervised_lines(12, rng), filename="valid.jsonl"),
-            client.files.upload(dpo_lines(30, rng), filename="prefs.jsonl"),
+            client.files.upload(chat_examples(40, rng), filename="train.jsonl"),
+            client.files.upload(chat_examples(12, rng), filename="valid.jsonl"),
+            client.files.upload(preference_examples(30, rng), filename="prefs.jsonl"),
             client.files.upload(broken_lines(20, rng), filename="broken.jsonl"),
         )
         files = dict(
             zip(("train", "valid", "prefs", "broken"), (f.id for f in uploads), strict=True)
         )
         jobs = await asyncio.gather(*(_create(client, plan, files) for plan in PLANS))
-        rows = {
-            job.id: _Row(plan, JobProgress(job.id, status=str(job.status)), time.monotonic())
+        rows = [
+            _Row(plan, JobProgress(job.id, status=str(job.status)), time.monotonic())
             for plan, job in zip(PLANS, jobs, strict=True)
-        }
-        _say(args, f"created {len(rows)} jobs; following them live\n")
+        ]
+        _say(args, console, f"uploaded 4 files, created {len(rows)} jobs; following them:")
+        view = _DemoView(console, rows, quiet=args.json)
         poll = PollPolicy(initial_interval=0.2, max_interval=1.0, timeout=120)
-        painter = asyncio.create_task(_paint(rows, live, args))
-        try:
-            await asyncio.gather(
-                *(
-                    _follow(client, row, job.id, poll)
-                    for job, row in zip(jobs, rows.values(), strict=True)
-                )
-            )
-        finally:
-            painter.cancel()
-            await asyncio.gather(painter, return_exceptions=True)
+        with view:
+            painter = asyncio.create_task(view.paint())
+            try:
+                await asyncio.gather(*(_follow(client, row, poll, view) for row in rows))
+            finally:
+                painter.cancel()
+                view.redraw()
         requests = emulator.stats()["requests"]["total"]
-    if live:
-        _draw(rows, previous_lines=len(rows) + 1)
     elapsed = time.monotonic() - started
-    ok = all(_as_planned(row) for row in rows.values())
-    _summary(rows, args, elapsed, requests, ok)
+    ok = all(_as_planned(row) for row in rows)
+    _summary(rows, args, console, elapsed, requests, ok)
     return 0 if ok else 1
+
+
+class _DemoView:
+    """The jobs as a live table on a terminal that fits it, else one line per status change."""
+
+    def __init__(self, console: Console, rows: list[_Row], *, quiet: bool) -> None:
+        self.console = console
+        self.rows = rows
+        self.quiet = quiet
+        self.live: Live | None = None
+        if not quiet and fits_live(console, len(rows)):
+            self.live = Live(console=console, auto_refresh=False)
+
+    def __enter__(self) -> _DemoView:
+        if self.live is not None:
+            self.live.start()
+        self.redraw()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self.live is not None:
+            self.live.stop()
+
+    def changed(self, row: _Row, update: JobUpdate) -> None:
+        if self.live is None and not self.quiet and isinstance(update, StatusChanged):
+            print_line(self.console, f"{row.plan.name}: {update.describe(time.time())}")
+
+    def redraw(self) -> None:
+        if self.live is not None:
+            table = [(row.plan.name, row.progress) for row in self.rows]
+            self.live.update(
+                live_view("plan", table, self.console.width, time.time()), refresh=True
+            )
+
+    async def paint(self) -> None:
+        while True:
+            self.redraw()
+            await asyncio.sleep(0.25)
 
 
 async def _create(client: AsyncClient, plan: Plan, files: dict[str, str]) -> FineTuningJob:
@@ -177,21 +183,30 @@ async def _create(client: AsyncClient, plan: Plan, files: dict[str, str]) -> Fin
     )
 
 
-async def _follow(client: AsyncClient, row: _Row, job_id: str, poll: PollPolicy) -> None:
-    acted = False
+async def _follow(client: AsyncClient, row: _Row, poll: PollPolicy, view: _DemoView) -> None:
+    job_id = row.progress.job_id
+    action: asyncio.Task[None] | None = None
     async for update in client.jobs.watch(job_id, poll=poll):
         row.progress = row.progress.apply(update)
-        step = row.progress.step or 0
-        if row.plan.action and not acted and update.job.status == JobStatus.RUNNING and step >= 8:
-            acted = True
-            if row.plan.action == "cancel":
-                await client.jobs.cancel(job_id)
-            else:
-                await client.jobs.pause(job_id)
-                asyncio.get_running_loop().call_later(
-                    1.5, lambda: asyncio.ensure_future(client.jobs.resume(job_id))
-                )
+        view.changed(row, update)
+        if row.plan.action and action is None and row.progress.step:
+            # In the background, so the watch sees the pause while the action sleeps.
+            action = asyncio.create_task(_act(client, row.plan.action, job_id))
     row.ended = time.monotonic()
+    if action is not None:
+        await action
+
+
+async def _act(client: AsyncClient, action: str, job_id: str) -> None:
+    """Cancel, or pause and resume 1.5 s later; the job may have ended meanwhile (at a high
+    ``--speed``), and then the summary says it did not go as planned, rather than failing."""
+    with contextlib.suppress(BadRequestError, ConflictError):
+        if action == "cancel":
+            await client.jobs.cancel(job_id)
+            return
+        await client.jobs.pause(job_id)
+        await asyncio.sleep(1.5)
+        await client.jobs.resume(job_id)
 
 
 def _expected(row: _Row) -> JobStatus:
@@ -206,80 +221,62 @@ def _as_planned(row: _Row) -> bool:
     return row.progress.status == _expected(row).value
 
 
-def _say(args: argparse.Namespace, text: str) -> None:
+def _say(args: argparse.Namespace, console: Console, text: str) -> None:
     if not args.json:
-        print(text, flush=True)
-
-
-def _draw(rows: dict[str, _Row], previous_lines: int) -> None:
-    now = time.time()
-    if previous_lines:
-        print(f"\033[{previous_lines}F", end="")
-    print(f"\033[K{'PLAN':<12}  {'JOB / STATUS / PROGRESS'}")
-    for row in rows.values():
-        print(f"\033[K{row.plan.name:<12}  {row.progress.line(now)}")
-    sys.stdout.flush()
-
-
-async def _paint(rows: dict[str, _Row], live: bool, args: argparse.Namespace) -> None:
-    drawn = 0
-    last: dict[str, str] = {}
-    while True:
-        if live:
-            _draw(rows, drawn)
-            drawn = len(rows) + 1
-        elif not args.json:
-            for row in rows.values():
-                if last.get(row.progress.job_id) != row.progress.status:
-                    last[row.progress.job_id] = row.progress.status
-                    print(f"{row.plan.name:<12}  {row.progress.line(time.time())}", flush=True)
-        await asyncio.sleep(0.25)
+        print_line(console, text)
 
 
 def _summary(
-    rows: dict[str, _Row], args: argparse.Namespace, elapsed: float, requests: int, ok: bool
+    rows: list[_Row],
+    args: argparse.Namespace,
+    console: Console,
+    elapsed: float,
+    requests: int,
+    ok: bool,
 ) -> None:
-    table = [
+    jobs = [
         {
             "plan": row.plan.name,
             "method": row.plan.method,
-            "job": job_id,
+            "job": row.progress.job_id,
             "status": row.progress.status,
             "expected": _expected(row).value,
+            "error": row.progress.error,
             "fine_tuned_model": row.progress.model,
             "trained_tokens": row.progress.trained_tokens,
             "final_loss": row.progress.train_loss,
             "wall_seconds": round((row.ended or time.monotonic()) - row.started, 2),
         }
-        for job_id, row in rows.items()
+        for row in rows
     ]
     if args.json:
-        print(
-            json.dumps(
-                {"jobs": table, "requests": requests, "seconds": round(elapsed, 2), "ok": ok},
-                indent=2,
-            )
-        )
+        summary = {"jobs": jobs, "requests": requests, "seconds": round(elapsed, 2), "ok": ok}
+        print(json.dumps(summary, indent=2))
         return
-    print()
+    output.say(console, "")
     output.table(
-        ("plan", "method", "status", "fine_tuned_model", "tokens", "final_loss", "wall_s"),
+        console,
+        ("plan", "status", "loss", "tokens", "secs", "fine_tuned_model"),
         [
             [
-                r["plan"],
-                r["method"],
-                r["status"]
-                if r["status"] == r["expected"]
-                else f"{r['status']} (expected {r['expected']})",
-                r["fine_tuned_model"],
-                r["trained_tokens"],
-                r["final_loss"],
-                r["wall_seconds"],
+                job["plan"],
+                job["status"]
+                if job["status"] == job["expected"]
+                else f"{job['status']} (expected {job['expected']})",
+                job["final_loss"],
+                job["trained_tokens"],
+                job["wall_seconds"],
+                job["fine_tuned_model"],
             ]
-            for r in table
+            for job in jobs
         ],
     )
-    print(
+    for job in jobs:
+        if job["error"]:
+            output.say(console, f"{job['plan']} failed: {job['error']}")
+    verdict = "all as planned" if ok else "NOT as planned"
+    output.say(
+        console,
         f"\n{len(rows)} jobs in {elapsed:.1f}s with {requests} API requests "
-        f"({requests / len(rows):.0f} per job); {'all as planned' if ok else 'NOT as planned'}."
+        f"({requests / len(rows):.0f} per job); {verdict}.",
     )

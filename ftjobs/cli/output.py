@@ -1,4 +1,9 @@
-"""How the CLI shows things: aligned tables for people, JSON for scripts."""
+"""How the CLI shows things: rich tables that fit the terminal, JSON for scripts.
+
+On a terminal no line is wider than the terminal: a table shrinks its widest columns (cut with
+an ellipsis) and, when even that is not enough, leaves out its last columns. Piped, a table is
+plain text at its natural width, so ``grep`` and ``awk`` see every id whole.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +11,46 @@ import json
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import IO, Any
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
 
 from ..converter import unstructure
 
+__all__ = [
+    "GAP",
+    "cell",
+    "fields",
+    "fit_widths",
+    "print_json",
+    "say",
+    "stderr",
+    "stdout",
+    "table",
+    "when",
+]
 
-def to_json(value: Any) -> str:
+#: Spaces between table columns.
+GAP = 2
+#: A shrunk column keeps at least this many characters (or its header's width, if wider).
+_MIN_COLUMN = 6
+
+
+def stdout() -> Console:
+    """The console of standard output (no highlighting: ids stay plain)."""
+    return Console(highlight=False)
+
+
+def stderr() -> Console:
+    """The console of standard error (notes, hints, errors)."""
+    return Console(stderr=True, highlight=False)
+
+
+def print_json(value: Any) -> None:
     """Models (or lists of them) as indented JSON, exactly as the API would send them."""
-    return json.dumps(unstructure(value), indent=2, sort_keys=False, default=str)
+    text = json.dumps(unstructure(value), indent=2, sort_keys=False, default=str)
+    sys.stdout.write(text + "\n")
 
 
 def when(timestamp: int | None) -> str:
@@ -32,25 +69,77 @@ def cell(value: Any) -> str:
     return str(value)
 
 
+def say(console: Console, text: str) -> None:
+    """A message: wrapped to the width on a terminal, one plain line when piped."""
+    if console.is_terminal:
+        console.print(text, markup=False)
+    else:
+        console.file.write(text + "\n")
+
+
+def fit_widths(natural: Sequence[int], minimum: Sequence[int], width: int) -> list[int]:
+    """Column widths whose sum (with the gaps) fits ``width``.
+
+    The widest column is shrunk first, never below its ``minimum``; when all are at their
+    minimum and the table is still too wide, the last columns get width 0 (left out).
+    """
+    widths = list(natural)
+    shown = len(widths)
+
+    def total() -> int:
+        return sum(widths[:shown]) + GAP * max(shown - 1, 0)
+
+    while total() > width:
+        shrinkable = [i for i in range(shown) if widths[i] > minimum[i]]
+        if shrinkable:
+            widest = max(shrinkable, key=lambda i: widths[i])
+            widths[widest] = max(minimum[widest], widths[widest] - (total() - width))
+        elif shown > 1:
+            shown -= 1
+        else:
+            widths[0] = max(width, 1)
+    return [w if i < shown else 0 for i, w in enumerate(widths)]
+
+
 def table(
-    headers: Sequence[str], rows: Sequence[Sequence[Any]], out: IO[str] | None = None
+    console: Console,
+    headers: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    whole: int = 1,
 ) -> None:
-    """Print rows under headers, columns aligned to their widest cell."""
-    stream = out or sys.stdout
+    """Rows under upper-cased headers; the first ``whole`` columns (ids) are never cut."""
     text = [[cell(v) for v in row] for row in rows]
-    widths = [len(h) for h in headers]
+    natural = [max([len(h), *(len(row[i]) for row in text)]) for i, h in enumerate(headers)]
+    if not console.is_terminal:
+        for line in [[h.upper() for h in headers], *text]:
+            padded = (v.ljust(w) for v, w in zip(line, natural, strict=True))
+            console.file.write((" " * GAP).join(padded).rstrip() + "\n")
+        return
+    minimum = [
+        natural[i] if i < whole else min(natural[i], max(len(h), _MIN_COLUMN))
+        for i, h in enumerate(headers)
+    ]
+    widths = fit_widths(natural, minimum, console.width)
+    grid = Table(box=None, pad_edge=False, padding=(0, GAP // 2), header_style="bold")
+    kept = [i for i, w in enumerate(widths) if w > 0]
+    for i in kept:
+        grid.add_column(headers[i].upper(), width=widths[i], no_wrap=True, overflow="ellipsis")
     for row in text:
-        for i, value in enumerate(row):
-            widths[i] = max(widths[i], len(value))
-    line = "  ".join(h.upper().ljust(w) for h, w in zip(headers, widths, strict=True))
-    print(line.rstrip(), file=stream)
-    for row in text:
-        print("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip(), file=stream)
+        grid.add_row(*(row[i] for i in kept))
+    console.print(grid)
 
 
-def fields(pairs: Sequence[tuple[str, Any]], out: IO[str] | None = None) -> None:
-    """Print ``name: value`` lines, names aligned."""
-    stream = out or sys.stdout
-    width = max(len(name) for name, _ in pairs)
+def fields(console: Console, pairs: Sequence[tuple[str, Any]]) -> None:
+    """``name  value`` lines, names aligned; on a terminal a long value wraps under itself."""
+    if not console.is_terminal:
+        width = max(len(name) for name, _ in pairs)
+        for name, value in pairs:
+            console.file.write(f"{name.ljust(width + GAP)}{cell(value)}\n")
+        return
+    grid = Table.grid(padding=(0, GAP))
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
     for name, value in pairs:
-        print(f"{name.ljust(width)}  {cell(value)}", file=stream)
+        grid.add_row(name, cell(value))
+    console.print(grid)

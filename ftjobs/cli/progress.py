@@ -1,13 +1,32 @@
-"""Live progress of a job, folded from its updates (pure: no I/O, no clock of its own)."""
+"""Live progress of jobs: folded from their updates (pure), drawn as a rich table.
+
+``demo`` and ``jobs wait`` share it. On a terminal wide and tall enough the rows are redrawn in
+place by ``rich.live.Live`` (which knows the terminal's size, so no row wraps and no redraw
+lands on the wrong line); otherwise the caller falls back to one line per change, cut to the
+terminal's width.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import attrs
+from rich.console import Console, Group, RenderableType
+from rich.progress_bar import ProgressBar
+from rich.table import Table
+from rich.text import Text
 
+from .._describe import format_eta
 from ..models import FineTuningJob
 from ..waiting import EventReceived, JobUpdate
+from .output import GAP, fit_widths
+
+__all__ = ["MIN_LIVE_WIDTH", "JobProgress", "fits_live", "live_view", "print_line"]
+
+#: Narrower than this, a live table would be mostly ellipses: print one line per change.
+MIN_LIVE_WIDTH = 60
+_BAR = 12
 
 
 @attrs.frozen
@@ -24,13 +43,14 @@ class JobProgress:
     last_message: str | None = None
     model: str | None = None
     trained_tokens: int | None = None
+    error: str | None = None
+    """Why the job failed (``code: message``), once it has."""
 
     def apply(self, update: JobUpdate) -> JobProgress:
         """The progress after one update."""
         changes: dict[str, Any] = _from_job(update.job)
         if isinstance(update, EventReceived):
             event = update.event
-            changes["last_message"] = event.message
             data = event.data or {}
             if event.type == "metrics":
                 changes.update(
@@ -39,49 +59,110 @@ class JobProgress:
                     train_loss=_float(data.get("train_loss"), self.train_loss),
                     valid_loss=_float(data.get("valid_loss"), self.valid_loss),
                 )
+            else:
+                changes["last_message"] = event.message
         return attrs.evolve(self, **changes)
 
-    def line(self, wall_now: float) -> str:
-        """One line: status, step, loss, ETA."""
-        parts = [f"{self.job_id}  {self.status:<16}"]
-        if self.step is not None:
-            total = f"/{self.total_steps}" if self.total_steps else ""
-            parts.append(f"step {self.step}{total}")
-        if self.train_loss is not None:
-            parts.append(f"loss {self.train_loss:.3f}")
-        if self.valid_loss is not None:
-            parts.append(f"valid {self.valid_loss:.3f}")
-        if self.estimated_finish and self.estimated_finish > wall_now:
-            parts.append(f"ETA {format_duration(self.estimated_finish - wall_now)}")
-        return "  ".join(parts)
+    @property
+    def terminal(self) -> bool:
+        """The job succeeded, failed or was cancelled."""
+        return self.status in ("succeeded", "failed", "cancelled")
+
+    def eta(self, wall_now: float) -> str | None:
+        """``3m05s`` while the server's estimate is ahead; ``None`` otherwise (never ``0s``)."""
+        if self.terminal:
+            return None
+        eta = format_eta(self.estimated_finish, wall_now)
+        return eta.removeprefix("ETA ") if eta else None
 
 
 def _from_job(job: FineTuningJob) -> dict[str, Any]:
-    return {
+    changes: dict[str, Any] = {
         "status": str(job.status),
         "estimated_finish": job.estimated_finish,
         "model": job.fine_tuned_model,
         "trained_tokens": job.trained_tokens,
     }
+    if job.error is not None and (job.error.code or job.error.message):
+        code = f"{job.error.code}: " if job.error.code else ""
+        changes["error"] = " ".join((code + (job.error.message or "")).split())
+    return changes
 
 
 def _int(value: object, default: int | None) -> int | None:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
+    if isinstance(value, int | float) and not isinstance(value, bool):
         return int(value)
     return default
 
 
 def _float(value: object, default: float | None) -> float | None:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
+    if isinstance(value, int | float) and not isinstance(value, bool):
         return float(value)
     return default
 
 
-def format_duration(seconds: float) -> str:
-    """``75`` -> ``1m15s``; ``3700`` -> ``1h01m``."""
-    seconds = max(int(seconds), 0)
-    if seconds < 60:
-        return f"{seconds}s"
-    if seconds < 3600:
-        return f"{seconds // 60}m{seconds % 60:02d}s"
-    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+_HEADERS = ("status", "progress", "step", "loss", "eta", "note")
+
+
+def fits_live(console: Console, rows: int) -> bool:
+    """A live table of ``rows`` jobs (and a line of failure per job) fits this terminal."""
+    return (
+        console.is_terminal
+        and not console.is_dumb_terminal
+        and console.width >= MIN_LIVE_WIDTH
+        and console.height >= 2 * rows + 2
+    )
+
+
+def live_view(
+    label: str, rows: Sequence[tuple[str, JobProgress]], width: int, wall_now: float
+) -> RenderableType:
+    """The table of ``rows`` (label, progress) at most ``width`` wide, failures under it;
+    ``label`` heads the first column."""
+    headers = (label, *_HEADERS)
+    cells = [
+        [
+            label,
+            p.status,
+            "",
+            f"{p.step}/{p.total_steps or '?'}" if p.step is not None else "",
+            f"{p.train_loss:.3g}" if p.train_loss is not None else "",
+            p.eta(wall_now) or "",
+            p.error or ("" if p.terminal else p.last_message or ""),
+        ]
+        for label, p in rows
+    ]
+    natural = [max([len(h), *(len(c[i]) for c in cells)]) for i, h in enumerate(headers)]
+    natural[2] = _BAR
+    natural[6] = min(natural[6], width)
+    minimum = [natural[0], natural[1], _BAR // 2, natural[3], natural[4], natural[5], 8]
+    widths = fit_widths(natural, minimum, width)
+    grid = Table(box=None, pad_edge=False, padding=(0, GAP // 2), header_style="bold")
+    kept = [i for i, w in enumerate(widths) if w > 0]
+    for i in kept:
+        grid.add_column(headers[i].upper(), width=widths[i], no_wrap=True, overflow="ellipsis")
+    for row, (_, p) in zip(cells, rows, strict=True):
+        grid.add_row(*(_bar(p, widths[2]) if i == 2 else row[i] for i in kept))
+    failures = [
+        Text(f"{label}: {p.error}", no_wrap=True, overflow="ellipsis")
+        for label, p in rows
+        if p.error
+    ]
+    return Group(grid, *failures) if failures else grid
+
+
+def _bar(progress: JobProgress, width: int) -> RenderableType:
+    if progress.status == "succeeded":
+        return ProgressBar(total=1, completed=1, width=width)
+    if progress.step is None or not progress.total_steps:
+        return ""
+    return ProgressBar(total=progress.total_steps, completed=progress.step, width=width)
+
+
+def print_line(console: Console, text: str) -> None:
+    """One line; on a terminal cut (with an ellipsis) to its width rather than wrapped."""
+    if console.is_terminal:
+        console.print(text, no_wrap=True, overflow="ellipsis", crop=True, markup=False)
+    else:
+        console.file.write(text + "\n")
+        console.file.flush()

@@ -15,8 +15,6 @@ de-duplication. Everything else lives here and knows nothing about any engine:
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import re
 from collections.abc import Mapping
@@ -26,12 +24,13 @@ import attrs
 
 from .._types import NOT_GIVEN, NotGiven
 from ..client import AsyncClient
-from ..continuation import TOKEN_PREFIX
+from ..continuation import ID_PATTERN, ContinuationToken, is_token
 from ..converter import unstructure
 from ..errors import APIStatusError, FTJobsError, InvalidContinuationToken, WaitTimeout
 from ..models import FineTuningJob
 from ..polling import PollPolicy
-from ..waiting import EventReceived, is_token, is_transient
+from ..retry import exponential_backoff
+from ..waiting import EventReceived, is_transient
 
 __all__ = [
     "KEY_METADATA",
@@ -58,7 +57,6 @@ KEY_METADATA = "ftjobs_key"
 MAX_KEY_LENGTH = 200
 _MAX_METADATA = 16
 _KEY_RE = re.compile(r"[A-Za-z0-9_.:-]+")
-_JOB_ID_RE = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.:-]{0,255}")
 
 
 class CreateFailed(FTJobsError):
@@ -196,7 +194,7 @@ def follow_up_task_id(job_id: str) -> str:
 
 
 def _check_job_id(job_id: object) -> str:
-    if not isinstance(job_id, str) or not _JOB_ID_RE.fullmatch(job_id):
+    if not isinstance(job_id, str) or not ID_PATTERN.fullmatch(job_id):
         raise ValueError(f"not a job id: {job_id!r}")
     return job_id
 
@@ -204,27 +202,14 @@ def _check_job_id(job_id: object) -> str:
 def job_id_of(job_id_or_token: str) -> str:
     """The job id of a job id or of a continuation token.
 
-    Reads the token's documented JSON payload without checking it against a base URL (the
-    enqueuing side may have no client); the worker decodes and checks it in full.
+    Parses the token in full but does not check it against a base URL (the enqueuing side may
+    have no client); the worker decodes it against its client.
     """
     if not isinstance(job_id_or_token, str):
         raise TypeError(f"expected a job id or a token, got {type(job_id_or_token).__name__}")
-    if not is_token(job_id_or_token):
-        return _check_job_id(job_id_or_token)
-    parts = job_id_or_token.split(".")
-    if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
-        raise InvalidContinuationToken("not a continuation token")
-    payload = parts[1]
-    try:
-        data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    except (binascii.Error, ValueError):
-        raise InvalidContinuationToken("the token's payload is not base64 JSON") from None
-    if not isinstance(data, dict):
-        raise InvalidContinuationToken("the token's payload is not an object")
-    try:
-        return _check_job_id(data.get("j"))
-    except ValueError:
-        raise InvalidContinuationToken("the token holds no valid job id") from None
+    if is_token(job_id_or_token):
+        return ContinuationToken.parse(job_id_or_token).job_id
+    return _check_job_id(job_id_or_token)
 
 
 def create_body(params: Mapping[str, Any], key: str) -> dict[str, Any]:
@@ -351,4 +336,4 @@ def error_backoff(attempt: int, *, initial: float = 1.0, cap: float = 60.0) -> f
     """
     if attempt < 1:
         raise ValueError(f"attempt must be >= 1, got {attempt!r}")
-    return float(min(initial * 2.0 ** min(attempt - 1, 62), cap))
+    return exponential_backoff(initial, 2.0, attempt - 1, cap)

@@ -20,21 +20,25 @@ then 2 s to ``succeeded`` with a results CSV file. ``pause``/``resume``/``cancel
 ``EmulatorConfig(dialect="azure")`` (``--dialect azure``) speaks Azure OpenAI's dialect
 instead; see :mod:`ftjobs.emulator.azure`.
 
-Admin endpoints (no API key, never faulted): ``GET /_emulator/stats``,
-``POST /_emulator/stats/reset``, ``GET|POST /_emulator/faults``, ``POST /_emulator/script``,
-``GET|POST /_emulator/clock``, ``POST /_emulator/seed``, ``GET /_emulator/health``.
+Admin endpoints (never faulted; the admin key, by default the API key, and JSON bodies):
+``GET /_emulator/stats``, ``POST /_emulator/stats/reset``, ``GET|POST /_emulator/faults``,
+``POST /_emulator/script``, ``GET|POST /_emulator/clock``, ``POST /_emulator/seed``, and
+``GET /_emulator/health`` (open, for readiness probes).
 
 This package imports nothing from the rest of ``ftjobs``.
 """
 
 from __future__ import annotations
 
-from ftjobs.emulator.app import API_PREFIXES, EMULATOR_KEY, Emulator, create_app, get_emulator
+from ftjobs.emulator.app import create_app
 from ftjobs.emulator.clock import Clock, ManualClock, SystemClock
 from ftjobs.emulator.config import DIALECTS, EmulatorConfig, Timings
 from ftjobs.emulator.errors import ApiError
 from ftjobs.emulator.faults import FAULT_KINDS, FaultConfig, FaultInjector
-from ftjobs.emulator.lifecycle import Fleet, JobState, Outcome, TransitionError
+from ftjobs.emulator.fleet import Fleet
+from ftjobs.emulator.instance import EMULATOR_KEY, Emulator, get_emulator
+from ftjobs.emulator.lifecycle import JobState, Outcome, TransitionError
+from ftjobs.emulator.paths import API_PREFIXES
 from ftjobs.emulator.server import (
     EmulatorHandle,
     add_serve_arguments,
@@ -42,8 +46,9 @@ from ftjobs.emulator.server import (
     main,
     run,
     serve_emulator,
+    serve_from_args,
 )
-from ftjobs.emulator.store import Store, open_store
+from ftjobs.emulator.store import StateFileError, StateNotSaved, Store, open_store
 from ftjobs.emulator.validation import DatasetReport, validate_dataset
 
 __all__ = [
@@ -63,6 +68,8 @@ __all__ = [
     "JobState",
     "ManualClock",
     "Outcome",
+    "StateFileError",
+    "StateNotSaved",
     "Store",
     "SystemClock",
     "Timings",
@@ -75,5 +82,6 @@ __all__ = [
     "open_store",
     "run",
     "serve_emulator",
+    "serve_from_args",
     "validate_dataset",
 ]

@@ -7,6 +7,8 @@ import os
 import attrs
 
 from ftjobs.emulator.faults import FaultConfig
+from ftjobs.emulator.webhooks import WebhookFaults, to_webhook_faults
+from ftjobs.webhooks import decode_secret
 
 __all__ = ["DIALECTS", "EmulatorConfig", "Timings"]
 
@@ -77,6 +79,17 @@ class EmulatorConfig:
             ``canceling`` before ``canceled``.
         poll_after_ms: When set, ``GET`` of a job answers with an ``openai-poll-after-ms``
             header of this value (the server's pacing hint to pollers).
+        admin_key: The key the admin endpoints (``/_emulator/...``) require; ``None``: the
+            ``api_key``. Set it to keep API clients away from faults, the clock and seeding.
+        max_json_bytes: Largest JSON request body (413 above it).
+        body_timeout: Seconds a request body may take to arrive (408 after it).
+        webhook_url: Where to POST ``fine_tuning.job.*`` webhooks (see
+            `ftjobs.emulator.webhooks`); ``None`` sends none.
+        webhook_secret: The ``whsec_...`` secret the webhooks are signed with (required
+            with ``webhook_url``).
+        webhook_faults: Webhook faults (a `WebhookFaults` or its spec string).
+        webhook_max_attempts: Attempts per delivery before it is given up.
+        webhook_backoff: Real seconds before the first retry (doubled for each next one).
     """
 
     api_key: str = "sk-emulator"
@@ -92,6 +105,19 @@ class EmulatorConfig:
     dialect: str = "openai"
     canceling_seconds: float = 2.0
     poll_after_ms: int | None = None
+    admin_key: str | None = None
+    max_json_bytes: int = 1024 * 1024
+    body_timeout: float = attrs.field(default=30.0, converter=float)
+    webhook_url: str | None = None
+    webhook_secret: str | None = attrs.field(default=None, repr=False)
+    webhook_faults: WebhookFaults = attrs.field(default=None, converter=to_webhook_faults)
+    webhook_max_attempts: int = 5
+    webhook_backoff: float = 0.5
+
+    @property
+    def effective_admin_key(self) -> str:
+        """The key the admin endpoints accept: ``admin_key``, else ``api_key``."""
+        return self.admin_key if self.admin_key is not None else self.api_key
 
     def __attrs_post_init__(self) -> None:
         if self.dialect not in DIALECTS:
@@ -100,9 +126,19 @@ class EmulatorConfig:
             raise ValueError("canceling_seconds must be >= 0")
         if not self.api_key:
             raise ValueError("api_key must not be empty")
+        if self.admin_key is not None and not self.admin_key:
+            raise ValueError("admin_key must not be empty (None uses api_key)")
+        if self.max_json_bytes < 1 or not self.body_timeout > 0:
+            raise ValueError("max_json_bytes must be >= 1 and body_timeout > 0")
         if not self.speed > 0:
             raise ValueError("speed must be > 0")
         if self.max_running_jobs < 1:
             raise ValueError("max_running_jobs must be >= 1")
+        if (self.webhook_url is None) != (self.webhook_secret is None):
+            raise ValueError("webhook_url and webhook_secret go together")
+        if self.webhook_secret is not None:
+            decode_secret(self.webhook_secret, name="webhook_secret")
+        if self.webhook_max_attempts < 1 or self.webhook_backoff < 0:
+            raise ValueError("webhook_max_attempts must be >= 1 and webhook_backoff >= 0")
         if self.min_training_examples < 0 or self.max_upload_bytes < 1:
             raise ValueError("min_training_examples must be >= 0 and max_upload_bytes >= 1")

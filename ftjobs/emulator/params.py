@@ -1,4 +1,5 @@
-"""Pure validation of request parameters: the create-job body and list query parameters.
+"""Pure validation of request parameters: JSON bodies, the create-job body, uploads' form
+fields and list query parameters.
 
 Every problem raises :class:`~ftjobs.emulator.errors.ApiError` (400
 ``invalid_request_error``) naming the offending ``param`` with a dotted path.
@@ -6,6 +7,8 @@ Every problem raises :class:`~ftjobs.emulator.errors.ApiError` (400
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -13,15 +16,21 @@ from typing import Any
 import attrs
 
 from ftjobs.emulator.errors import ApiError
+from ftjobs.emulator.graders import check_grader
 
 __all__ = [
     "METHOD_TYPES",
     "JobRequest",
     "MetadataFilter",
+    "UploadRequest",
+    "parse_admin_body",
+    "parse_after",
     "parse_job_request",
+    "parse_json_body",
     "parse_limit",
     "parse_metadata_filter",
     "parse_order",
+    "parse_upload",
 ]
 
 METHOD_TYPES = ("supervised", "dpo", "reinforcement")
@@ -40,7 +49,6 @@ _TOP_LEVEL = frozenset(
     }
 )
 _REASONING = ("default", "low", "medium", "high")
-_GRADER_TYPES = frozenset({"string_check", "text_similarity", "python", "score_model", "multi"})
 
 
 @attrs.frozen
@@ -202,15 +210,7 @@ def _method(body: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
         "hyperparameters": _hyperparameters(inner.get("hyperparameters"), method_type, param)
     }
     if method_type == "reinforcement":
-        grader = inner.get("grader")
-        if not isinstance(grader, dict) or grader.get("type") not in _GRADER_TYPES:
-            raise _fail(
-                "'method.reinforcement.grader' is required: an object whose 'type' is one of "
-                + ", ".join(sorted(_GRADER_TYPES))
-                + ".",
-                "method.reinforcement.grader",
-            )
-        normalized["grader"] = grader
+        normalized["grader"] = check_grader(inner.get("grader"), "method.reinforcement.grader")
         normalized["response_format"] = inner.get("response_format")
     return method_type, {"type": method_type, method_type: normalized}
 
@@ -388,3 +388,126 @@ def parse_metadata_filter(query: Iterable[tuple[str, str]]) -> MetadataFilter:
     if only_null and pairs:
         raise _fail("Invalid 'metadata': metadata=null cannot be combined with keys.", "metadata")
     return MetadataFilter(pairs, only_null)
+
+
+def parse_after(query: Mapping[str, str]) -> str | None:
+    """The ``after`` cursor; an empty one is no cursor (a client that always sends it)."""
+    return query.get("after") or None
+
+
+def parse_json_body(raw: bytes) -> Any:
+    """Decode an API request's JSON body. Raises [ApiError][ftjobs.emulator.ApiError] (400)."""
+    if not raw.strip():
+        raise ApiError.invalid("The request body must be a JSON object; it was empty.")
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise ApiError.invalid(
+            "We could not parse the JSON body of your request. (HINT: This likely means you "
+            "aren't using your HTTP library correctly. The OpenAI API expects a JSON payload.)"
+        ) from None
+
+
+def parse_admin_body(raw: bytes) -> dict[str, Any]:
+    """Decode an admin request's body: a JSON object, or nothing (``{}``)."""
+    if not raw.strip():
+        return {}
+    try:
+        body = json.loads(raw)
+    except (ValueError, RecursionError):
+        body = None
+    if not isinstance(body, dict):
+        raise ApiError.invalid("Admin request bodies must be JSON objects.")
+    return body
+
+
+@attrs.frozen
+class UploadRequest:
+    """A checked ``POST /files``: the file, its purpose and its expiry in seconds (if any)."""
+
+    filename: str
+    purpose: str
+    content: bytes
+    expires_after: int | None
+
+    def fingerprint_source(self) -> dict[str, Any]:
+        """What identifies this upload for idempotency (the content by its digest)."""
+        return {
+            "purpose": self.purpose,
+            "filename": self.filename,
+            "sha256": hashlib.sha256(self.content).hexdigest(),
+            "expires_after": self.expires_after,
+        }
+
+
+_UPLOAD_FIELDS = frozenset(
+    {"purpose", "expires_after", "expires_after[anchor]", "expires_after[seconds]"}
+)
+
+
+def parse_upload(
+    fields: Mapping[str, str], filename: str | None, content: bytes | None
+) -> UploadRequest:
+    """Check an upload's form fields and file part (as read from a multipart body)."""
+    if content is None or filename is None:
+        raise ApiError.invalid("Missing required parameter: 'file'.", param="file")
+    unknown = sorted(set(fields) - _UPLOAD_FIELDS)
+    if unknown:
+        # The spec's CreateFileRequest allows no other fields (additionalProperties: false).
+        raise ApiError.invalid(
+            f"Unrecognized request argument supplied: {unknown[0]}", param=unknown[0]
+        )
+    purpose = fields.get("purpose")
+    if not purpose:
+        raise ApiError.invalid("Missing required parameter: 'purpose'.", param="purpose")
+    if purpose == "fine-tune" and not filename.endswith(".jsonl"):
+        raise ApiError.invalid(
+            f"Invalid file format for Fine-Tuning API. Must be .jsonl (got '{filename}').",
+            param="file",
+        )
+    return UploadRequest(filename, purpose, content, _expires_after(fields))
+
+
+def _expires_after_part(raw: str) -> tuple[Any, Any]:
+    """``expires_after`` sent as one JSON part: ``{"anchor": ..., "seconds": ...}``."""
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        value = None
+    if not isinstance(value, dict) or set(value) - {"anchor", "seconds"}:
+        raise ApiError.invalid(
+            "Invalid 'expires_after': expected an object with 'anchor' and 'seconds'.",
+            param="expires_after",
+        )
+    seconds = value.get("seconds")
+    if isinstance(seconds, bool) or not isinstance(seconds, int):
+        seconds = "invalid"
+    return value.get("anchor"), str(seconds) if seconds is not None else None
+
+
+def _expires_after(fields: Mapping[str, str]) -> int | None:
+    anchor: Any = fields.get("expires_after[anchor]")
+    seconds: Any = fields.get("expires_after[seconds]")
+    if "expires_after" in fields:
+        if anchor is not None or seconds is not None:
+            raise ApiError.invalid(
+                "Send 'expires_after' either as one part or as bracketed fields, not both.",
+                param="expires_after",
+            )
+        anchor, seconds = _expires_after_part(fields["expires_after"])
+    if anchor is None and seconds is None:
+        return None
+    if anchor != "created_at":
+        raise ApiError.invalid(
+            "Invalid 'expires_after[anchor]': expected 'created_at'.", param="expires_after.anchor"
+        )
+    try:
+        value = int(seconds or "")
+    except ValueError:
+        value = -1
+    if not 3600 <= value <= 2_592_000:
+        raise ApiError.invalid(
+            "Invalid 'expires_after[seconds]': expected an integer between 3600 and 2592000.",
+            param="expires_after.seconds",
+        )
+    return value

@@ -4,6 +4,9 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
+import os
+import shlex
 import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -11,11 +14,12 @@ from typing import Any
 
 from aiohttp import web
 
-from ftjobs.emulator.app import Emulator, create_app, get_emulator
+from ftjobs.emulator.app import create_app
 from ftjobs.emulator.clock import Clock
 from ftjobs.emulator.config import DIALECTS, EmulatorConfig
 from ftjobs.emulator.faults import FaultConfig
-from ftjobs.emulator.store import Store
+from ftjobs.emulator.instance import Emulator, get_emulator
+from ftjobs.emulator.store import StateFileError, Store
 
 __all__ = [
     "EmulatorHandle",
@@ -24,6 +28,7 @@ __all__ = [
     "main",
     "run",
     "serve_emulator",
+    "serve_from_args",
 ]
 
 DEFAULT_PORT = 8765
@@ -85,6 +90,14 @@ class EmulatorHandle:
         return self.emulator.config.api_key
 
     @property
+    def admin_headers(self) -> dict[str, str]:
+        """Headers an admin request (``/_emulator/...``) needs: the admin key as a bearer token.
+
+        Send bodies as JSON (``Content-Type: application/json``).
+        """
+        return {"Authorization": f"Bearer {self.config.effective_admin_key}"}
+
+    @property
     def store(self) -> Store:
         """The store: jobs, files, scripting (``script_next_jobs``, ``advance_clock``...)."""
         return self.emulator.store
@@ -139,6 +152,11 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--api-key", default=defaults.api_key, help="the accepted API key")
     parser.add_argument(
+        "--admin-key",
+        default=None,
+        help="the key /_emulator/* admin endpoints require (default: the API key)",
+    )
+    parser.add_argument(
         "--faults",
         default=None,
         help="fault spec, e.g. '429=0.1,500=0.05,latency=0.2:0.5,drop=0.02,seed=7'",
@@ -158,6 +176,21 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         choices=DIALECTS,
         default=defaults.dialect,
         help="API dialect: openai, or azure (Azure OpenAI statuses, nulls, dated path)",
+    )
+    parser.add_argument(
+        "--webhook-url",
+        default=None,
+        help="POST signed fine_tuning.job.* webhooks here when jobs end",
+    )
+    parser.add_argument(
+        "--webhook-secret",
+        default=None,
+        help="whsec_... secret to sign webhooks with (default: $OPENAI_WEBHOOK_SECRET)",
+    )
+    parser.add_argument(
+        "--webhook-faults",
+        default=None,
+        help="webhook fault spec, e.g. 'drop=0.3,duplicate=0.1,delay=0.2:1,seed=7'",
     )
     parser.add_argument(
         "--ignore-idempotency",
@@ -180,34 +213,78 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
         honor_idempotency=not args.ignore_idempotency,
         organization=args.organization,
         dialect=getattr(args, "dialect", "openai"),
+        admin_key=getattr(args, "admin_key", None),
+        webhook_url=args.webhook_url,
+        webhook_secret=(
+            (args.webhook_secret or os.environ.get("OPENAI_WEBHOOK_SECRET"))
+            if args.webhook_url
+            else args.webhook_secret
+        ),
+        webhook_faults=args.webhook_faults,
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to anything
+
+
+def _exposure_warning(host: str) -> str | None:
+    """The warning to print before listening on ``host``, or None for a loopback address."""
+    if _is_loopback(host):
+        return None
+    return (
+        f"warning: listening on {host}, not a loopback address: whoever can reach this "
+        "port can use the emulator with its API key, and /_emulator/* with the admin key "
+        "(set --api-key and --admin-key; the defaults are public)."
+    )
+
+
+def _banner(config: EmulatorConfig, url: str) -> str:
+    """Where the emulator listens, its key, and the line that points a shell at it."""
+    faults = config.faults.to_spec() if config.faults.enabled else "off"
+    if config.dialect == "azure":
+        where = f"{url} (Azure OpenAI dialect: {url}/openai/v1, {url}/openai?api-version=...)"
+        names = {"AZURE_OPENAI_ENDPOINT": url, "AZURE_OPENAI_API_KEY": config.api_key}
+    else:
+        where = f"{url}/v1 (Azure style: {url}/openai/v1)"
+        names = {"OPENAI_BASE_URL": f"{url}/v1", "OPENAI_API_KEY": config.api_key}
+    exports = " ".join(f"{name}={shlex.quote(value)}" for name, value in names.items())
+    return (
+        f"ftjobs emulator listening on {where}\n"
+        f"speed {config.speed:g}, faults {faults}, state {config.state_path or 'in memory'}\n"
+        f"API key: {config.api_key}\n"
+        f"To use it from another shell (the SDK, the CLI, the openai client):\n"
+        f"  export {exports}\n"
+        f"Press Ctrl-C to stop."
     )
 
 
 def run(
     config: EmulatorConfig | None = None, host: str = "127.0.0.1", port: int = DEFAULT_PORT
 ) -> None:
-    """Serve the emulator until interrupted (Ctrl-C / SIGTERM). Blocks."""
+    """Serve the emulator until interrupted (Ctrl-C / SIGTERM). Blocks.
+
+    Raises:
+        StateFileError: The state file cannot be used (before anything listens).
+        OSError: ``host:port`` cannot be listened on.
+    """
     config = config or EmulatorConfig()
     url = _root_url(host, port)
-
-    faults = config.faults.to_spec() if config.faults.enabled else "off"
+    warning = _exposure_warning(host)
+    if warning is not None:
+        print(warning, file=sys.stderr, flush=True)
+    app = create_app(config)
 
     def announce(*_: Any, **__: Any) -> None:
-        where = (
-            f"Azure OpenAI dialect, endpoint {url}: {url}/openai/v1 and "
-            f"{url}/openai?api-version=..."
-            if config.dialect == "azure"
-            else f"{url}/v1 (Azure style: {url}/openai/v1)"
-        )
-        print(
-            f"ftjobs emulator listening on {where}; "
-            f"speed={config.speed:g}, faults={faults}, "
-            f"state={config.state_path or 'memory'}. Press Ctrl-C to stop.",
-            flush=True,
-        )
+        print(_banner(config, url), flush=True)
 
     web.run_app(
-        create_app(config),
+        app,
         host=host,
         port=port,
         print=announce,
@@ -216,17 +293,31 @@ def run(
     )
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m ftjobs.emulator [options]``: parse options and :func:`run`."""
-    parser = argparse.ArgumentParser(
-        prog="ftjobs serve", description="Run the local OpenAI fine-tuning API emulator."
-    )
-    add_serve_arguments(parser)
-    args = parser.parse_args(argv)
+def serve_from_args(args: argparse.Namespace) -> int:
+    """Run the emulator with options added by `add_serve_arguments`; return the exit status.
+
+    A bad option (2) or an unusable state file (1) is reported in one line on stderr.
+    """
     try:
         config = config_from_args(args)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    run(config, args.host, args.port)
+    try:
+        run(config, args.host, args.port)
+    except StateFileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # the address cannot be listened on (in use, not local...)
+        print(f"error: cannot serve on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 1
     return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m ftjobs.emulator [options]``: parse options and `run`."""
+    parser = argparse.ArgumentParser(
+        prog="ftjobs serve", description="Run the local OpenAI fine-tuning API emulator."
+    )
+    add_serve_arguments(parser)
+    return serve_from_args(parser.parse_args(argv))

@@ -1,4 +1,4 @@
-"""The emulator's state: files, jobs (through a :class:`~ftjobs.emulator.lifecycle.Fleet`),
+"""The emulator's state: files, jobs (through a :class:`~ftjobs.emulator.fleet.Fleet`),
 events, checkpoints and idempotency records, optionally persisted to SQLite.
 
 Time only moves here: every public operation first advances the fleet to the clock's
@@ -12,17 +12,19 @@ from __future__ import annotations
 import itertools
 import random
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, TypeVar
+
+import orjson
 
 from ftjobs.emulator.clock import Clock, SystemClock
 from ftjobs.emulator.config import EmulatorConfig
 from ftjobs.emulator.errors import ApiError
+from ftjobs.emulator.fleet import Fleet
 from ftjobs.emulator.ids import random_id
 from ftjobs.emulator.lifecycle import (
     CheckpointRecord,
     EventRecord,
-    Fleet,
     JobState,
     Outcome,
     ResultFile,
@@ -30,11 +32,18 @@ from ftjobs.emulator.lifecycle import (
     new_job,
 )
 from ftjobs.emulator.params import JobRequest, MetadataFilter
-from ftjobs.emulator.persistence import Batch, IdempotencyRecord, Loaded, SqliteBackend
+from ftjobs.emulator.persistence import (
+    Batch,
+    IdempotencyRecord,
+    Loaded,
+    SqliteBackend,
+    StateFileError,
+    open_state,
+)
 from ftjobs.emulator.render import FileRecord, render_job
 from ftjobs.emulator.validation import DatasetReport, validate_dataset
 
-__all__ = ["FILE_PURPOSES", "Store", "open_store"]
+__all__ = ["FILE_PURPOSES", "StateFileError", "StateNotSaved", "Store", "open_store"]
 
 FILE_PURPOSES = ("assistants", "batch", "fine-tune", "vision", "user_data", "evals")
 """Purposes accepted on upload (``fine-tune-results`` files are only made by jobs)."""
@@ -87,10 +96,16 @@ def _page_newest_first(
     return _page((timeline.items[i] for i in order), limit)
 
 
+class StateNotSaved(Exception):
+    """The state file refused a commit; the store is back at its last saved state."""
+
+
 class Store:
     """In-memory state with optional SQLite persistence; see the module docstring.
 
-    Create one with :func:`open_store`.
+    Create one with :func:`open_store`. With a state file, memory never runs ahead of disk
+    for long: :meth:`flush` commits what changed, and when it cannot, the store reloads the
+    file, so that nothing a client was told about exists only in memory.
     """
 
     def __init__(
@@ -101,8 +116,21 @@ class Store:
     ) -> None:
         self.config = config
         self.clock = clock
-        self.fleet = Fleet(config.timings, config.max_running_jobs)
         self._backend = backend
+        self._reports: dict[tuple[str, str, str, bytes], DatasetReport] = {}
+        self._scripted: deque[Outcome] = deque()
+        # The scripted outcomes as of the last commit: a create that could not be saved
+        # gives its outcome back.
+        self._saved_scripted: tuple[Outcome, ...] = ()
+        # Set when a failed commit could not be undone by reading the file back.
+        self._unreadable: str | None = None
+        #: Called with each job as it ends (the webhook sender listens).
+        self.on_terminal: list[Callable[[JobState], None]] = []
+        self._clear()
+
+    def _clear(self) -> None:
+        """Forget everything held in memory (but the scripting and derived caches)."""
+        self.fleet = Fleet(self.config.timings, self.config.max_running_jobs)
         self._batch = Batch()
         self._files: dict[str, FileRecord] = {}
         self._contents: dict[str, bytes] = {}
@@ -113,9 +141,7 @@ class Store:
         self._events: dict[str, _Timeline] = {}
         self._checkpoints: dict[str, _Timeline] = {}
         self._idempotency: dict[tuple[str, str], IdempotencyRecord] = {}
-        self._reports: dict[tuple[str, str, str], DatasetReport] = {}
         self._rendered: dict[str, tuple[JobState, dict[str, Any]]] = {}
-        self._scripted: deque[Outcome] = deque()
         self._file_seq = 0
         self._job_seq = 0
 
@@ -155,6 +181,9 @@ class Store:
         changed, records = self.fleet.drain()
         for job in changed:
             self._batch.jobs[job.id] = job
+            if job.terminal:
+                for listener in self.on_terminal:
+                    listener(job)
         for record in records:
             if isinstance(record, EventRecord):
                 self._events.setdefault(record.job_id, _Timeline()).append(record)
@@ -174,18 +203,49 @@ class Store:
                 self._add_file_record(file, record.content, persist=True)
 
     def flush(self) -> None:
-        """Commit pending writes (one transaction); a no-op without a state file."""
+        """Commit pending writes (one transaction); a no-op without a state file.
+
+        Raises:
+            StateNotSaved: The commit failed (a full disk...). Memory is reloaded from the
+                file, so it holds what the file holds, as before the changes. If the file
+                cannot be read back either, every later flush fails too.
+        """
         self._absorb()
         batch, self._batch = self._batch, Batch()
-        if self._backend is not None:
-            self._backend.commit(batch)
+        backend = self._backend
+        if backend is None:
+            return
+        if self._unreadable is not None:
+            raise StateNotSaved(self._unreadable)
+        try:
+            backend.commit(batch)
+        except Exception as exc:
+            message = f"could not write the state file {backend.path}: {exc}"
+            try:
+                loaded = backend.load()
+            except Exception as reload_error:
+                # Memory is ahead of a disk it cannot read back: refuse every request from
+                # now on (a restart reads the file again) rather than answer from memory.
+                self._unreadable = f"{message}; nor read it back: {reload_error}"
+                raise StateNotSaved(self._unreadable) from exc
+            self._clear()
+            self._load(loaded)
+            self._scripted = deque(self._saved_scripted)
+            # Time only moves forward: the clock's new anchor is still to be saved.
+            self._batch.meta.update(batch.meta)
+            raise StateNotSaved(message) from exc
+        self._saved_scripted = tuple(self._scripted)
 
     def close(self) -> None:
         """Flush and close the state file."""
-        if self._backend is not None:
-            self.flush()
-            self._backend.close()
-            self._backend = None
+        backend = self._backend
+        if backend is not None:
+            try:
+                if self._unreadable is None:
+                    self.flush()
+            finally:
+                backend.close()
+                self._backend = None
 
     # -- files -------------------------------------------------------------------------------
 
@@ -266,13 +326,23 @@ class Store:
 
     # -- jobs --------------------------------------------------------------------------------
 
-    def _dataset_report(self, file_id: str, method_type: str, kind: str) -> DatasetReport:
-        key = (file_id, method_type, kind)
+    def _dataset_report(self, file_id: str, request: JobRequest, kind: str) -> DatasetReport:
+        grader = request.method[request.method_type].get("grader")
+        key = (
+            file_id,
+            request.method_type,
+            kind,
+            orjson.dumps(grader, option=orjson.OPT_SORT_KEYS),
+        )
         report = self._reports.get(key)
         if report is None:
             minimum = self.config.min_training_examples if kind == "training" else 0
             report = validate_dataset(
-                self._contents[file_id], method_type, kind=kind, min_examples=minimum
+                self._contents[file_id],
+                request.method_type,
+                kind=kind,
+                min_examples=minimum,
+                grader=grader,
             )
             self._reports[key] = report
         return report
@@ -303,10 +373,8 @@ class Store:
         validation = None
         if request.validation_file is not None:
             self._check_input_file(request.validation_file, "validation_file")
-            validation = self._dataset_report(
-                request.validation_file, request.method_type, "validation"
-            )
-        training = self._dataset_report(request.training_file, request.method_type, "training")
+            validation = self._dataset_report(request.validation_file, request, "validation")
+        training = self._dataset_report(request.training_file, request, "training")
         if outcome is None and self._scripted:
             outcome = self._scripted.popleft()
         job_id = random_id("ftjob-")
@@ -378,6 +446,17 @@ class Store:
         timeline = self._checkpoints.setdefault(job_id, _Timeline())
         return _page_newest_first(timeline, limit, after, "checkpoint")
 
+    def has_model(self, name: str) -> bool:
+        """Whether ``name`` is a fine-tuned model or checkpoint one of the jobs produced."""
+        self.now()
+        if any(job.fine_tuned_model == name for job in self.fleet.jobs.values()):
+            return True
+        return any(
+            c.fine_tuned_model_checkpoint == name
+            for timeline in self._checkpoints.values()
+            for c in timeline.items
+        )
+
     def render_job(self, job: JobState) -> dict[str, Any]:
         """The job's JSON object (cached per job state, since states are immutable)."""
         cached = self._rendered.get(job.id)
@@ -433,14 +512,16 @@ def _clock_anchor(clock: SystemClock) -> dict[str, float]:
 def open_store(config: EmulatorConfig, clock: Clock | None = None) -> Store:
     """Build the store for ``config``: in memory, or loaded from ``config.state_path``.
 
+    Raises `StateFileError` (naming the file and the problem) for a state file that cannot be
+    used; the file is then left as it was.
+
     Without an explicit ``clock``, a :class:`SystemClock` at ``config.speed`` is used; with
     a state file it continues the stored timeline (re-anchored if the speed changed).
     """
     if config.state_path is None:
         return Store(config, clock or SystemClock(config.speed))
-    backend = SqliteBackend(config.state_path)
+    backend, loaded = open_state(config.state_path)
     try:
-        loaded = backend.load()
         meta: dict[str, Any] = {}
         if clock is None:
             anchor = loaded.meta.get("clock")
@@ -459,7 +540,10 @@ def open_store(config: EmulatorConfig, clock: Clock | None = None) -> Store:
         store = Store(config, clock, backend)
         store._load(loaded)
         store._batch.meta.update(meta)
-        store.flush()
+        try:
+            store.flush()
+        except StateNotSaved as exc:
+            raise StateFileError(str(exc)) from None
     except BaseException:
         backend.close()
         raise

@@ -14,6 +14,7 @@ from arq.worker import JobExecutionFailed, get_kwargs
 from ftjobs import PollPolicy
 from ftjobs.contrib import arq as ftarq
 from ftjobs.contrib._tasks import CreateFailed, WaitFailed
+from ftjobs.contrib.arq.tasks import ftjobs_wait
 
 
 class FakePool:
@@ -132,7 +133,21 @@ async def test_a_failed_write_re_runs_the_step_instead_of_ending_the_wait(
     await Settings.startup(ctx)
     try:
         with pytest.raises(Retry) as info:
-            await ftarq.ftjobs_wait(ctx, job.id, 60.0)
+            await ftjobs_wait(ctx, job.id, 60.0)
     finally:
         await Settings.shutdown(ctx)
     assert info.value.defer_score == 3000
+
+
+def test_every_arq_worker_option_set_on_a_base_class_reaches_arq() -> None:
+    import inspect
+
+    from arq.worker import Worker
+
+    settled = {"functions", "job_timeout", "on_startup", "on_shutdown"}
+    names = [name for name in inspect.signature(Worker).parameters if name not in settled]
+    marker = object()
+    Base = type("Base", (ftarq.WorkerSettings,), dict.fromkeys(names, marker))
+    Child = type("Child", (Base,), {})
+    kwargs = get_kwargs(Child)
+    assert [name for name in names if kwargs.get(name) is not marker] == []

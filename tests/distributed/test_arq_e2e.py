@@ -110,7 +110,10 @@ class Sampler:
 
 
 def _stats(root: str) -> dict[str, Any]:
-    with urllib.request.urlopen(root + "/_emulator/stats", timeout=5) as response:
+    request = urllib.request.Request(
+        root + "/_emulator/stats", headers={"Authorization": "Bearer sk-emulator"}
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:
         data: dict[str, Any] = json.loads(response.read())
     return data
 

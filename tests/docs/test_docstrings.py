@@ -1,9 +1,10 @@
 """Every public name has a docstring: the API reference is rendered from them.
 
-Checked: every name in ``ftjobs.__all__`` and ``ftjobs.emulator.__all__``; every public
-method and property defined on their classes (and on the resources behind ``client.jobs`` and
-``client.files``). Constants cannot carry a runtime docstring, so for them the source must have
-one: a string literal right after the assignment, or a ``#:`` comment right before it.
+Checked: every name in the ``__all__`` of ``ftjobs``, ``ftjobs.types`` and
+``ftjobs.emulator``; every public method and property defined on their classes (and on the
+resources behind ``client.jobs`` and ``client.files``). Constants cannot carry a runtime
+docstring, so for them the source must have one: a string literal right after the assignment,
+or a ``#:`` comment right before it.
 """
 
 from __future__ import annotations
@@ -105,7 +106,7 @@ def _optional_modules() -> list[ModuleType]:
 
 
 def _public_objects() -> list[tuple[str, Any]]:
-    objects = [*_public(ftjobs), *_public(ftjobs.emulator)]
+    objects = [*_public(ftjobs), *_public(ftjobs.types), *_public(ftjobs.emulator)]
     for module in _optional_modules():
         objects += _public(module)
     return objects
@@ -150,7 +151,7 @@ def test_reference_renders_every_public_name() -> None:
     """Names no reference page lists explicitly are rendered on the "Other names" page."""
     listed = hooks.referenced_names()
     unlisted = hooks.unlisted_names()
-    for module in (ftjobs, ftjobs.emulator):
+    for module in (ftjobs, ftjobs.types, ftjobs.emulator):
         for name in module.__all__:
             if not name.startswith("__"):
                 assert name in listed or f"{module.__name__}.{name}" in unlisted, name

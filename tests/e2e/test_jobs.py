@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 
 import ftjobs
@@ -27,7 +29,7 @@ async def test_full_lifecycle_to_success(
         suffix="e2e",
         seed=11,
         metadata={"suite": "e2e"},
-        integrations=[ftjobs.WandbIntegration(ftjobs.WandbConfig(project="p"))],
+        integrations=[ftjobs.types.WandbIntegration(ftjobs.types.WandbConfig(project="p"))],
         method=ftjobs.FineTuneMethod.supervised_method(
             ftjobs.SupervisedHyperparameters(n_epochs=2, batch_size=4)
         ),
@@ -36,7 +38,7 @@ async def test_full_lifecycle_to_success(
     assert job.request_id
     assert job.seed == 11 and job.metadata == {"suite": "e2e"}
     assert job.method is not None and job.method.type == "supervised"
-    assert job.integrations and isinstance(job.integrations[0], ftjobs.WandbIntegration)
+    assert job.integrations and isinstance(job.integrations[0], ftjobs.types.WandbIntegration)
 
     emulator_clock.advance(6)
     assert (await live_client.jobs.retrieve(job.id)).status in (
@@ -56,7 +58,7 @@ async def test_full_lifecycle_to_success(
     assert done.trained_tokens and done.trained_tokens > 0
     assert done.finished_at is not None and done.finished_at_datetime is not None
     (result_file,) = done.result_files
-    csv = await live_client.files.content(result_file)
+    csv = base64.b64decode(await live_client.files.content(result_file), validate=True)
     assert csv.startswith(b"step,")
 
     events = [e async for e in live_client.jobs.list_events(job.id, limit=5)]

@@ -177,7 +177,7 @@ async def test_timeout_raises_with_last_job_and_a_token_that_resumes(
     assert timeout.job is not None and timeout.job.status is ftjobs.JobStatus.VALIDATING_FILES
     assert timeout.token is not None
     emulator_clock.advance(1000)
-    done = await live_client.jobs.resume_wait(timeout.token, timeout=10, poll=QUICK)
+    done = await live_client.jobs.wait_until_terminal(timeout.token, timeout=10, poll=QUICK)
     assert done.id == job_id and done.status is ftjobs.JobStatus.SUCCEEDED
 
 
@@ -378,10 +378,10 @@ async def test_bad_tokens_get_a_clear_typed_error(
     token = live_client.jobs.waiter(job_id).continuation_token()
     async with serve_emulator(clock=ManualClock()) as other, _client(other) as elsewhere:
         with pytest.raises(ftjobs.InvalidContinuationToken, match="base URL"):
-            await elsewhere.jobs.resume_wait(token)
-    for bad in ("garbage", "ftjw9.abc.12345678", token[:-3], token + "x"):
+            await elsewhere.jobs.wait_until_terminal(token)
+    for bad in ("ftjw9.abc.12345678", token[:-3], token + "x"):
         with pytest.raises(ftjobs.InvalidContinuationToken):
-            await live_client.jobs.resume_wait(bad)
+            await live_client.jobs.wait_until_terminal(bad)
 
 
 # -- cancellation ------------------------------------------------------------------------------
@@ -448,13 +448,13 @@ async def test_wait_many_return_when(
     ids = [quick, slow, failing]
 
     first = await fast_client.jobs.wait_many(
-        ids, return_when=ftjobs.FIRST_COMPLETED, poll=FAST_POLL
+        ids, return_when=ftjobs.types.FIRST_COMPLETED, poll=FAST_POLL
     )
     assert first.done and first.pending and set(first.done) | set(first.pending) == set(ids)
     assert all(job.is_terminal for job in first.done.values())
 
     failure = await fast_client.jobs.wait_many(
-        ids, return_when=ftjobs.FIRST_FAILURE, poll=FAST_POLL
+        ids, return_when=ftjobs.types.FIRST_FAILURE, poll=FAST_POLL
     )
     assert failing in failure.done and [j.id for j in failure.failed] == [failing]
     assert slow in failure.pending
@@ -475,7 +475,11 @@ async def test_as_completed_over_many_jobs_scans_the_list() -> None:
     async with serve_emulator(config) as handle, _client(handle) as client:
         async with aiohttp.ClientSession() as admin:
             for _ in range(3):  # three waves of 50, created a little apart
-                async with admin.post(f"{handle.root_url}/_emulator/seed", json={"jobs": 50}):
+                async with admin.post(
+                    f"{handle.root_url}/_emulator/seed",
+                    json={"jobs": 50},
+                    headers=handle.admin_headers,
+                ):
                     pass
                 await asyncio.sleep(0.02)
         ids = [job.id async for job in client.jobs.list(limit=100)]
@@ -484,7 +488,7 @@ async def test_as_completed_over_many_jobs_scans_the_list() -> None:
         steady = ftjobs.PollPolicy(
             initial_interval=0.02, max_interval=0.04, steer_to_eta=False, timeout=30
         )
-        group = ftjobs.JobGroup(client.jobs, ids, poll=steady)
+        group = ftjobs.group.JobGroup(client.jobs, ids, poll=steady)
         finished = [job.id async for job in group.as_completed()]
         spent = _requests(handle) - before
         assert sorted(finished) == sorted(ids)  # each job exactly once
@@ -499,7 +503,7 @@ async def test_many_waiters_of_one_client_share_one_budget(
     fast_emulator: EmulatorHandle,
 ) -> None:
     async with _client(
-        fast_emulator, request_budget=ftjobs.RatePolicy(rate=200, burst=5)
+        fast_emulator, request_budget=ftjobs.types.RatePolicy(rate=200, burst=5)
     ) as client:
         ids = [await _new_job(client) for _ in range(6)]
         fast_emulator.set_faults("429=0.3,retry_after=0.01,seed=5")

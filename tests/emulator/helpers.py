@@ -84,19 +84,12 @@ async def raw_request(
 ) -> bytes:
     """Send one HTTP/1.1 request on a fresh socket and return every byte the server sent
     until it closed the connection (``b""`` when it closed without answering)."""
-    reader, writer = await asyncio.open_connection(host, port)
-    try:
-        lines = [f"{method} {path} HTTP/1.1", f"Host: {host}:{port}", "Connection: close"]
-        for key, value in (headers or {}).items():
-            lines.append(f"{key}: {value}")
-        lines.append(f"Content-Length: {len(body)}")
-        writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
-        await writer.drain()
-        return await asyncio.wait_for(reader.read(), timeout)
-    finally:
-        writer.close()
-        with contextlib.suppress(ConnectionError):
-            await writer.wait_closed()
+    lines = [f"{method} {path} HTTP/1.1", f"Host: {host}:{port}", "Connection: close"]
+    for key, value in (headers or {}).items():
+        lines.append(f"{key}: {value}")
+    lines.append(f"Content-Length: {len(body)}")
+    data = ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+    return await raw_exchange(host, port, data, timeout=timeout)
 
 
 def split_response(raw: bytes) -> tuple[int, dict[str, str], bytes]:
@@ -108,3 +101,18 @@ def split_response(raw: bytes) -> tuple[int, dict[str, str], bytes]:
         key, _, value = line.partition(":")
         headers[key.strip().lower()] = value.strip()
     return int(status_line.split()[1]), headers, body
+
+
+async def raw_exchange(host: str, port: int, data: bytes, *, timeout: float = 10.0) -> bytes:
+    """Send ``data`` as it is on a fresh socket, stop sending (the connection stays open), and
+    return every byte the server sent until it closed (``asyncio.TimeoutError`` if it did not
+    within ``timeout``)."""
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        writer.write(data)
+        await writer.drain()
+        return await asyncio.wait_for(reader.read(), timeout)
+    finally:
+        writer.close()
+        with contextlib.suppress(ConnectionError):
+            await writer.wait_closed()

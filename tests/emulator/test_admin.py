@@ -10,7 +10,10 @@ async def admin(
     api: Api, method: str, path: str, body: object = None
 ) -> tuple[int, dict[str, object]]:
     async with api.session.request(
-        method, api.handle.root_url + "/_emulator" + path, json=body
+        method,
+        api.handle.root_url + "/_emulator" + path,
+        json=body if body is not None or method == "GET" else {},
+        headers=api.handle.admin_headers,
     ) as r:
         return r.status, await r.json()
 

@@ -15,7 +15,7 @@ from tests.emulator.helpers import auth, raw_request, split_response
 
 async def set_faults(emu: EmulatorHandle, spec: str) -> dict[str, object]:
     async with (
-        aiohttp.ClientSession() as session,
+        aiohttp.ClientSession(headers=emu.admin_headers) as session,
         session.post(emu.root_url + "/_emulator/faults", json={"spec": spec}) as r,
     ):
         assert r.status == 200
@@ -109,7 +109,7 @@ async def test_admin_routes_are_never_faulted_or_counted(emu: EmulatorHandle) ->
 
 
 async def test_bad_fault_config_is_a_400(emu: EmulatorHandle) -> None:
-    async with aiohttp.ClientSession() as session:
+    async with aiohttp.ClientSession(headers=emu.admin_headers) as session:
         async with session.post(emu.root_url + "/_emulator/faults", json={"spec": "429=2"}) as r:
             assert r.status == 400
             assert "within [0, 1]" in (await r.json())["error"]["message"]
@@ -164,8 +164,8 @@ async def test_same_seed_same_faults_and_stats_count_them() -> None:
 async def test_stats_reset(emu: EmulatorHandle) -> None:
     await get(emu)
     async with (
-        aiohttp.ClientSession() as session,
-        session.post(emu.root_url + "/_emulator/stats/reset") as r,
+        aiohttp.ClientSession(headers=emu.admin_headers) as session,
+        session.post(emu.root_url + "/_emulator/stats/reset", json={}) as r,
     ):
         assert (await r.json())["requests"]["total"] == 0
 

@@ -28,7 +28,11 @@ async def collect(api: Api, path: str, limit: int) -> tuple[list[dict[str, Any]]
 
 
 async def test_paginate_260_jobs(api: Api) -> None:
-    async with api.session.post(api.handle.root_url + "/_emulator/seed", json={"jobs": 260}) as r:
+    async with api.session.post(
+        api.handle.root_url + "/_emulator/seed",
+        json={"jobs": 260},
+        headers=api.handle.admin_headers,
+    ) as r:
         seeded = await r.json()
     assert seeded["created"] == 260
     ids = [job.id for job in api.handle.store.jobs()][::-1]  # newest first

@@ -198,6 +198,13 @@ CASES: list[tuple[str, Callable[..., Any], dict[str, Any], dict[str, Any], dict[
         },
     ),
     ("jobs.retrieve", _jobs("retrieve"), {"job_id": "ftjob-1"}, {}, {"job_id": "str", **_COMMON}),
+    (
+        "jobs.retrieve_with_headers",
+        _jobs("retrieve_with_headers"),
+        {"job_id": "ftjob-1"},
+        {},
+        {"job_id": "str", **_COMMON},
+    ),
     ("jobs.list", _jobs("list"), {}, {}, {"metadata": "metadata", **_PAGE}),
     ("jobs.cancel", _jobs("cancel"), {"job_id": "ftjob-1"}, {}, {"job_id": "str", **_POST}),
     ("jobs.pause", _jobs("pause"), {"job_id": "ftjob-1"}, {}, {"job_id": "str", **_POST}),
@@ -230,7 +237,6 @@ CASES: list[tuple[str, Callable[..., Any], dict[str, Any], dict[str, Any], dict[
         {},
         {"job_or_id": "str", "poll": "poll", "timeout": "timeout", "on_paused": "on_paused"},
     ),
-    ("jobs.resume_wait", _jobs("resume_wait"), {"token": "x"}, {}, {"token": "token"}),
     (
         "jobs.step",
         _jobs("step"),

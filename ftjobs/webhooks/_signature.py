@@ -1,0 +1,136 @@
+"""The Standard Webhooks signing scheme, as pure functions (no I/O, the clock injected).
+
+A signature is ``v1,`` + base64(HMAC-SHA256(key, f"{webhook-id}.{webhook-timestamp}.{body}")),
+where the key is the base64 part of a ``whsec_`` secret. The ``webhook-signature`` header may
+hold several space-separated signatures (a sender rotating its secret signs with both); one
+match is enough. See https://www.standardwebhooks.com.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import math
+from collections.abc import Mapping
+
+from ..errors import ConfigurationError, InvalidWebhookSignatureError
+
+__all__ = [
+    "DEFAULT_TOLERANCE",
+    "SECRET_PREFIX",
+    "decode_secret",
+    "sign",
+    "signed_headers",
+    "verify",
+]
+
+SECRET_PREFIX = "whsec_"
+#: Seconds a webhook's timestamp may differ from the receiver's clock, either way (the
+#: scheme's five minutes): old enough to absorb clock skew, short enough that a captured
+#: request cannot be replayed later.
+DEFAULT_TOLERANCE = 300.0
+
+
+def decode_secret(
+    secret: str, *, name: str = "webhook_secret (or $OPENAI_WEBHOOK_SECRET)"
+) -> bytes:
+    """The HMAC key of a ``whsec_...`` secret (the prefix is optional, as in the scheme).
+
+    Raises:
+        ConfigurationError: ``secret`` is not a string of base64 (the message names ``name``
+            and never shows the value).
+    """
+    if not isinstance(secret, str):
+        raise ConfigurationError(f"{name} must be a str, got {type(secret).__name__}")
+    # Unpadded secrets exist in the wild: the padding is restored before decoding.
+    body = secret.removeprefix(SECRET_PREFIX).rstrip("=")
+    try:
+        key = base64.b64decode(body + "=" * (-len(body) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        raise ConfigurationError(
+            f"{name} is not a webhook secret: expected 'whsec_' followed by base64"
+        ) from None
+    if not key:
+        raise ConfigurationError(f"{name} is empty")
+    return key
+
+
+def _body_bytes(payload: bytes | str) -> bytes:
+    return payload.encode() if isinstance(payload, str) else bytes(payload)
+
+
+def sign(key: bytes, webhook_id: str, timestamp: int, payload: bytes | str) -> str:
+    """The ``v1,...`` signature of ``payload`` sent as ``webhook_id`` at ``timestamp``."""
+    signed = f"{webhook_id}.{timestamp}.".encode() + _body_bytes(payload)
+    digest = hmac.new(key, signed, hashlib.sha256).digest()
+    return "v1," + base64.b64encode(digest).decode()
+
+
+def signed_headers(
+    secret: str, webhook_id: str, timestamp: int, payload: bytes | str
+) -> dict[str, str]:
+    """The three ``webhook-*`` headers a sender attaches to ``payload``.
+
+    For tests and local senders (the emulator signs its deliveries with it).
+    """
+    return {
+        "webhook-id": webhook_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": sign(decode_secret(secret), webhook_id, timestamp, payload),
+    }
+
+
+def _header(headers: Mapping[str, str], name: str) -> str:
+    value = headers.get(name)
+    if value is None:
+        # A plain dict from another framework may keep the sender's capitalisation.
+        value = next((v for k, v in headers.items() if k.lower() == name), None)
+    if not value:
+        raise InvalidWebhookSignatureError(f"missing {name} header")
+    return value
+
+
+def verify(
+    key: bytes,
+    payload: bytes | str,
+    headers: Mapping[str, str],
+    *,
+    now: float,
+    tolerance: float = DEFAULT_TOLERANCE,
+) -> str:
+    """Check ``payload`` against its ``webhook-*`` headers; return its ``webhook-id``.
+
+    Args:
+        key: The HMAC key (`decode_secret`).
+        payload: The raw request body, exactly as received.
+        headers: The request's headers (names matched case-insensitively).
+        now: Unix seconds of the receiver's clock.
+        tolerance: Largest accepted difference between ``webhook-timestamp`` and ``now``.
+
+    Raises:
+        InvalidWebhookSignatureError: A header is missing or malformed, the timestamp is
+            outside the tolerance, or no ``v1`` signature matches.
+    """
+    webhook_id = _header(headers, "webhook-id")
+    raw_timestamp = _header(headers, "webhook-timestamp")
+    signatures = _header(headers, "webhook-signature")
+    try:
+        timestamp = int(raw_timestamp)
+    except ValueError:
+        raise InvalidWebhookSignatureError("webhook-timestamp is not unix seconds") from None
+    if not math.isfinite(tolerance) or abs(now - timestamp) > tolerance:
+        direction = "old" if timestamp < now else "new"
+        raise InvalidWebhookSignatureError(
+            f"webhook-timestamp is too {direction} (more than {tolerance:g} s from now)"
+        )
+    expected = sign(key, webhook_id, timestamp, payload).encode()
+    matched = False
+    for candidate in signatures.split():
+        # Every candidate is compared (no early exit) so the time taken says nothing about
+        # which of them matched.
+        matched |= hmac.compare_digest(candidate.encode(), expected)
+    if not matched:
+        raise InvalidWebhookSignatureError("no webhook-signature matches the secret")
+    return webhook_id
