@@ -13,6 +13,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 from aioresponses import aioresponses
+from aioresponses import core as aioresponses_core
 from yarl import URL
 
 import ftjobs
@@ -139,16 +140,12 @@ class _MockedResponse(aiohttp.ClientResponse):
         super().__init__(method, url, **kwargs)
 
 
-class _Mocked(aioresponses):
-    def add(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("response_class", _MockedResponse)
-        super().add(*args, **kwargs)
-
-
 @pytest.fixture
-def mocked() -> Iterator[aioresponses]:
+def mocked(monkeypatch: pytest.MonkeyPatch) -> Iterator[aioresponses]:
     """aioresponses, intercepting every request of every aiohttp session."""
-    with _Mocked() as m:
+    # The class aioresponses builds every response from, a callback's included.
+    monkeypatch.setattr(aioresponses_core, "ClientResponse", _MockedResponse)
+    with aioresponses() as m:
         yield m
 
 

@@ -40,8 +40,8 @@ MAX_FORM_FIELD_BYTES = 16 * 1024
 """Largest form field other than the file."""
 
 # Where the outcome of reading the body is kept (the latency fault reads it ahead of the
-# handler).
-_BODY = "ftjobs.body"
+# handler). aiohttp 3.14 warns about a plain string key there; older releases have no RequestKey.
+_BODY: Any = web.RequestKey("ftjobs_body", object) if hasattr(web, "RequestKey") else "ftjobs.body"
 
 
 def _too_large(what: str, limit: int, param: str | None = None) -> ApiError:
