@@ -90,6 +90,17 @@ def test_the_design_page_is_built(site: Path) -> None:
     assert "Decisions and trade-offs" in page
 
 
+@pytest.mark.parametrize(
+    "source", sorted((ROOT / "docs" / "_scripts").glob("*.dot")), ids=lambda p: p.name
+)
+def test_each_diagram_is_drawn_from_its_source(source: Path) -> None:
+    # Redraw with `dot -Tsvg docs/_scripts/NAME.dot -o docs/assets/NAME.svg` after an edit.
+    drawn = (ROOT / "docs" / "assets" / f"{source.stem}.svg").read_text(encoding="utf-8")
+    shown = set(re.findall(r">([^<>]+)</text>", drawn))
+    for label in re.findall(r'label="([^"]+)"', source.read_text(encoding="utf-8")):
+        assert set(label.split("\\n")) <= shown, f"{label!r} is not in the drawn SVG"
+
+
 def test_the_checks_can_fail() -> None:
     assert _RAW_ROLE.search("see :class:<code>Timings</code>")
     assert _RAW_ROLE.search("a :meth:`drain` call")
