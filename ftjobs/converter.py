@@ -13,9 +13,13 @@ kinds are generated once per class, on first use, and cached.
 
 from __future__ import annotations
 
+import enum
 import functools
+import math
+import re
 import types
 from collections.abc import Callable, Mapping
+from datetime import datetime, timezone
 from typing import (
     TYPE_CHECKING,
     Any,
@@ -31,7 +35,7 @@ from typing import (
 import attrs
 
 from .errors import ResponseValidationError
-from .models import STATUS_ALIASES, JobError, JobStatus
+from .models import OPEN_ENUMS, JobError, Timestamp
 
 if TYPE_CHECKING:
     import cattrs
@@ -158,8 +162,21 @@ def _is_auto_union(tp: Any) -> bool:
     return _AUTO in args and args <= {int, float, _AUTO, _NoneType} and len(args) > 1
 
 
+def _open_enum(tp: Any) -> dict[str, Any] | None:
+    """For ``E | str`` with ``E`` an open enum: its values and aliases (else None)."""
+    args = _union_args(tp)
+    if len(args) == 2 and str in args:
+        return _OPEN_ENUM_VALUES.get(args[0] if args[1] is str else args[1])
+    return None
+
+
 def _is_status(tp: Any) -> bool:
-    return set(_union_args(tp)) == {JobStatus, str}
+    """An open enum field (``JobStatus | str``, ``EventLevel | str``)."""
+    return _open_enum(tp) is not None
+
+
+def _is_timestamp(tp: Any) -> bool:
+    return bool(tp == Timestamp)
 
 
 @functools.cache
@@ -365,14 +382,51 @@ def _auto_union_structure_factory(tp: Any) -> _Hook:
 
 
 # Aliases (Azure's "canceled") normalise to the member, so comparisons and waiting just work.
-_STATUS_BY_VALUE: dict[str, JobStatus] = {**STATUS_ALIASES, **{s.value: s for s in JobStatus}}
+# Aliases (Azure's "canceled", "warning") normalise to the member, so comparisons and waiting
+# just work; a value the SDK does not know is kept as the string received.
+_OPEN_ENUM_VALUES: dict[Any, dict[str, Any]] = {
+    cls: {**aliases, **{member.value: member for member in cls}}
+    for cls, aliases in OPEN_ENUMS.items()
+}
 
 
-def _structure_status(value: Any, _: Any) -> JobStatus | str:
-    if isinstance(value, str):
-        # Open enum: a status the SDK does not know is kept as received.
-        return _STATUS_BY_VALUE.get(value, value)
-    raise _Invalid(f"expected str, got {_show(value)}")
+def _status_structure_factory(tp: Any) -> _Hook:
+    values = _open_enum(tp) or {}
+
+    def structure_open_enum(value: Any, _: Any) -> Any:
+        if isinstance(value, str):
+            return values.get(value, value)
+        raise _Invalid(f"expected str, got {_show(value)}")
+
+    return structure_open_enum
+
+
+_DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+
+
+def _structure_timestamp(value: Any, _: Any) -> int:
+    """Unix seconds from an int, a float, a digit string or an ISO-8601 string."""
+    cls = value.__class__
+    if cls is int:
+        return int(value)
+    if cls is float and math.isfinite(value):
+        return int(value)
+    if cls is str:
+        text = value.strip()
+        if _DECIMAL.fullmatch(text):
+            return int(float(text))
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            pass
+        else:
+            # A time without a zone is taken as UTC, the API's only zone.
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=timezone.utc)
+            return int(moment.timestamp())
+    raise _Invalid(
+        f"expected Unix seconds (int, float, digit string or ISO-8601), got {_show(value)}"
+    )
 
 
 def _tagged_union_structure_factory(tp: Any, conv: cattrs.Converter) -> _Hook:
@@ -435,7 +489,7 @@ def _model_unstructure_factory(tp: Any, conv: cattrs.Converter) -> _UnHook:
 
 
 def _unstructure_status(value: Any) -> Any:
-    return value.value if isinstance(value, JobStatus) else value
+    return value.value if isinstance(value, enum.Enum) else value
 
 
 def _identity(value: Any) -> Any:
@@ -453,7 +507,8 @@ def _configure(conv: cattrs.Converter) -> None:
     conv.register_structure_hook_factory(_is_literal, _literal_structure_factory)
     conv.register_structure_hook_factory(_is_optional, _optional_structure_factory)
     conv.register_structure_hook_factory(_is_auto_union, _auto_union_structure_factory)
-    conv.register_structure_hook_func(_is_status, _structure_status)
+    conv.register_structure_hook_factory(_is_status, _status_structure_factory)
+    conv.register_structure_hook_func(_is_timestamp, _structure_timestamp)
     conv.register_structure_hook_factory(_is_tagged_union, _tagged_union_structure_factory)
     conv.register_structure_hook_factory(_is_job_error, _job_error_structure_factory)
 
@@ -592,7 +647,7 @@ def _make_fast_hook(tp: Any) -> _FastHook:
     if _is_tagged_union(tp):
         return _fast_tagged_union(tp)
     if _is_status(tp):
-        return _fast_status
+        return _fast_open_enum(_open_enum(tp) or {})
     if _delegated(tp):
         slow = _get_converter().get_structure_hook(tp)
         return lambda value: slow(value, tp)
@@ -614,10 +669,13 @@ def _make_fast_hook(tp: Any) -> _FastHook:
     raise TypeError(f"no fast structuring for {tp!r}")
 
 
-def _fast_status(value: Any) -> Any:
-    if value.__class__ is str:
-        return _STATUS_BY_VALUE.get(value, value)
-    raise _Fallback
+def _fast_open_enum(values: dict[str, Any]) -> _FastHook:
+    def fast_open_enum(value: Any) -> Any:
+        if value.__class__ is str:
+            return values.get(value, value)
+        raise _Fallback
+
+    return fast_open_enum
 
 
 def _fast_job_error() -> _FastHook:
@@ -778,10 +836,10 @@ def _field_body(tp: Any, target: str, key: str, names: dict[str, Any]) -> list[s
         body = _field_body(inner, target, key, names)
         return [f"if {target} is not None:", *("    " + b for b in body)]
     if _is_status(tp):
-        names["_SB"] = _STATUS_BY_VALUE
+        names[f"e{key}"] = _open_enum(tp)
         return [
             f"if {target}.__class__ is not str: raise _F",
-            f"{target} = _SB.get({target}, {target})",
+            f"{target} = e{key}.get({target}, {target})",
         ]
     if _is_literal(tp) and all(a.__class__ is str for a in get_args(tp)):
         names[f"l{key}"] = frozenset(get_args(tp))

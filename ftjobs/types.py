@@ -26,6 +26,7 @@ from .graders import (
 )
 from .group import ALL_COMPLETED, FIRST_COMPLETED, FIRST_FAILURE, ReturnWhen, WaitManyResult
 from .models import (
+    LEVEL_ALIASES,
     STATUS_ALIASES,
     TERMINAL_STATUSES,
     Auto,
@@ -34,6 +35,7 @@ from .models import (
     CheckpointPermissionDeleted,
     DpoHyperparameters,
     DpoMethod,
+    EventLevel,
     FileDeleted,
     FileExpiration,
     FileObject,
@@ -50,6 +52,7 @@ from .models import (
     ReinforcementMethod,
     SupervisedHyperparameters,
     SupervisedMethod,
+    Timestamp,
     Upload,
     UploadPart,
     WandbConfig,
@@ -64,6 +67,7 @@ __all__ = [
     "ALL_COMPLETED",
     "FIRST_COMPLETED",
     "FIRST_FAILURE",
+    "LEVEL_ALIASES",
     "NOT_GIVEN",
     "STATUS_ALIASES",
     "TERMINAL_STATUSES",
@@ -77,6 +81,7 @@ __all__ = [
     "ContinuationToken",
     "DpoHyperparameters",
     "DpoMethod",
+    "EventLevel",
     "FileDeleted",
     "FileExpiration",
     "FileObject",
@@ -108,6 +113,7 @@ __all__ = [
     "SupervisedHyperparameters",
     "SupervisedMethod",
     "TextSimilarityGrader",
+    "Timestamp",
     "Upload",
     "UploadPart",
     "WaitManyResult",
