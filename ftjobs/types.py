@@ -25,6 +25,7 @@ from .graders import (
     TextSimilarityGrader,
 )
 from .group import ALL_COMPLETED, FIRST_COMPLETED, FIRST_FAILURE, ReturnWhen, WaitManyResult
+from .metrics import StepMetrics
 from .models import (
     LEVEL_ALIASES,
     STATUS_ALIASES,
@@ -60,6 +61,7 @@ from .models import (
 )
 from .pagination import AsyncPaginator
 from .providers import AzureTokenProvider
+from .training_data import TrainingFileIssue, TrainingFileReport
 from .waiting import StepResult
 from .webhooks import WebhookEventData, Webhooks
 
@@ -107,6 +109,7 @@ __all__ = [
     "ReinforcementMethod",
     "ReturnWhen",
     "ScoreModelGrader",
+    "StepMetrics",
     "StepResult",
     "StringCheckGrader",
     "SubGrader",
@@ -114,6 +117,8 @@ __all__ = [
     "SupervisedMethod",
     "TextSimilarityGrader",
     "Timestamp",
+    "TrainingFileIssue",
+    "TrainingFileReport",
     "Upload",
     "UploadPart",
     "WaitManyResult",
