@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ftjobs.converter import unstructure
 from ftjobs.emulator.errors import ApiError
@@ -19,6 +21,7 @@ from ftjobs.graders import (
     item_field,
 )
 from tests.spec import load_spec
+from tests.test_converter_properties import valid
 
 SCHEMAS = load_spec()["components"]["schemas"]
 SCHEMA_OF = {
@@ -189,3 +192,25 @@ def test_a_bad_grader_is_a_400_naming_the_field(grader: Any, param: str) -> None
     with pytest.raises(ApiError) as info:
         check_grader(grader)
     assert info.value.status == 400 and info.value.param == param
+
+
+# -- every grader the spec's schemas allow is accepted (generated from the schemas) ------------
+
+GENERATED = ["GraderStringCheck", "GraderTextSimilarity", "GraderPython", "GraderMulti"]
+
+
+@pytest.mark.parametrize("name", [*GENERATED, "GraderScoreModel", "GraderLabelModel"])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_spec_valid_graders_are_accepted_and_run(name: str, data: st.DataObject) -> None:
+    grader = data.draw(valid(name), label=name)
+    if "range" in grader:
+        # The schema puts min_items/max_items inside ``items`` (where they mean nothing); the
+        # service, and the emulator, take a [low, high] pair.
+        grader["range"] = [0, 1]
+    inner = name == "GraderLabelModel"
+    assert check_grader(grader, inner=inner) is grader
+    if not inner:
+        result = run_grader(grader, data.draw(st.text(max_size=20), label="sample"), {})
+        assert isinstance(result["reward"], float)
+        assert set(result["metadata"]["errors"]) >= {"formula_parse_error", "other_error"}
