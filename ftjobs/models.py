@@ -377,14 +377,15 @@ class FileObject:
     """A ``file`` object of the Files API.
 
     ``purpose`` is kept open (``fine-tune``, ``fine-tune-results``, ``batch``...);
-    ``status``/``status_details`` are deprecated upstream and often absent.
+    ``status``/``status_details`` are deprecated upstream and often absent. ``bytes`` is
+    None when the server did not say (Azure OpenAI answers an upload before it knows).
     """
 
     id: str
-    bytes: int
     created_at: int
     filename: str
     purpose: str
+    bytes: int | None = None
     object: str = "file"
     status: str | None = None
     status_details: str | None = None
@@ -509,11 +510,12 @@ _ItemT = TypeVar("_ItemT", bound=HasId)
 class Page(Generic[_ItemT]):
     """One page of a list response (jobs, events, checkpoints, files or permissions).
 
-    Iterating a page iterates its items; ``len(page)`` is the number of items.
+    Iterating a page iterates its items; ``len(page)`` is the number of items. A list without
+    ``has_more`` (Azure OpenAI's file list, which is never paged) is one page: False.
     """
 
     data: tuple[_ItemT, ...]
-    has_more: bool
+    has_more: bool = False
     object: str = "list"
     first_id: str | None = None
     last_id: str | None = None

@@ -25,6 +25,7 @@ from .graders import (
     TextSimilarityGrader,
 )
 from .group import ALL_COMPLETED, FIRST_COMPLETED, FIRST_FAILURE, ReturnWhen, WaitManyResult
+from .metrics import StepMetrics
 from .models import (
     STATUS_ALIASES,
     TERMINAL_STATUSES,
@@ -57,6 +58,7 @@ from .models import (
 )
 from .pagination import AsyncPaginator
 from .providers import AzureTokenProvider
+from .training_data import TrainingFileIssue, TrainingFileReport
 from .waiting import StepResult
 from .webhooks import WebhookEventData, Webhooks
 
@@ -102,12 +104,15 @@ __all__ = [
     "ReinforcementMethod",
     "ReturnWhen",
     "ScoreModelGrader",
+    "StepMetrics",
     "StepResult",
     "StringCheckGrader",
     "SubGrader",
     "SupervisedHyperparameters",
     "SupervisedMethod",
     "TextSimilarityGrader",
+    "TrainingFileIssue",
+    "TrainingFileReport",
     "Upload",
     "UploadPart",
     "WaitManyResult",

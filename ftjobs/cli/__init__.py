@@ -28,6 +28,7 @@ from .app import (
     Handler,
     HelpFormatter,
     Interrupted,
+    connection_options,
 )
 from .output import say, stderr
 
@@ -42,13 +43,15 @@ _EXIT_BROKEN_PIPE = 141
 
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser (exposed for documentation and tests)."""
+    connection = connection_options()
     parser = argparse.ArgumentParser(
         prog="ftjobs",
         description="Fine-tuning jobs from the command line (OpenAI, Azure, gateways, emulator).",
         formatter_class=HelpFormatter,
+        parents=[connection],
     )
     parser.add_argument("--version", action="version", version=f"ftjobs {__version__}")
-    commands = Commands(parser)
+    commands = Commands(parser, connection)
     for module in MODULES:
         module.register(commands)
     return parser
@@ -59,7 +62,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handler: Handler = args.handler
     try:
-        return asyncio.run(handler(args))
+        code = handler(args)
+        return code if isinstance(code, int) else asyncio.run(code)
     except BrokenPipeError:
         # The reader (``head``) has gone: exit quietly, and keep the interpreter's final flush
         # of stdout from raising again.

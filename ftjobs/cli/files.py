@@ -67,7 +67,7 @@ def _show_file(args: argparse.Namespace, file: FileObject) -> None:
 
 async def files_upload(args: argparse.Namespace) -> int:
     """``ftjobs files upload PATH``."""
-    path = local_file(args.path, "path")
+    path = local_file(args.path)
     if path is None:
         raise CLIError(f"no such file: {args.path}")
     large = path.stat().st_size > args.multipart_threshold
