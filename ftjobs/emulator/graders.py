@@ -31,7 +31,6 @@ from typing import Any
 import attrs
 
 from ftjobs.emulator.errors import ApiError
-from ftjobs.graders import STRING_CHECK_OPERATIONS, TEXT_SIMILARITY_METRICS
 
 __all__ = [
     "GRADER_SHAPES",
@@ -58,12 +57,26 @@ GRADER_SHAPES: Mapping[str, Shape] = {
     "string_check": Shape(
         frozenset({"type", "name", "input", "reference", "operation"}),
         frozenset({"name", "input", "reference", "operation"}),
-        enums={"operation": STRING_CHECK_OPERATIONS},
+        enums={"operation": ("eq", "ne", "like", "ilike")},
     ),
     "text_similarity": Shape(
         frozenset({"type", "name", "input", "reference", "evaluation_metric"}),
         frozenset({"name", "input", "reference", "evaluation_metric"}),
-        enums={"evaluation_metric": TEXT_SIMILARITY_METRICS},
+        enums={
+            "evaluation_metric": (
+                "cosine",
+                "fuzzy_match",
+                "bleu",
+                "gleu",
+                "meteor",
+                "rouge_1",
+                "rouge_2",
+                "rouge_3",
+                "rouge_4",
+                "rouge_5",
+                "rouge_l",
+            )
+        },
     ),
     "python": Shape(
         frozenset({"type", "name", "source"}), frozenset({"name", "source", "image_tag"})
@@ -83,7 +96,8 @@ GRADER_SHAPES: Mapping[str, Shape] = {
         frozenset({"name", "calculate_output"}),
     ),
 }
-"""Each grader type's shape, as the spec's ``Grader*`` schemas give it (a test compares)."""
+"""Each grader type's shape, as the spec's ``Grader*`` schemas give it (a test compares; the
+emulator, a server of its own, does not borrow the SDK's tables)."""
 
 MESSAGE_ROLES = ("user", "assistant", "system", "developer")
 """The roles of a message in a model grader's ``input`` (the spec's ``EvalItem``)."""

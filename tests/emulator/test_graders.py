@@ -199,17 +199,25 @@ def test_a_bad_grader_is_a_400_naming_the_field(grader: Any, param: str) -> None
 GENERATED = ["GraderStringCheck", "GraderTextSimilarity", "GraderPython", "GraderMulti"]
 
 
+def _paired_ranges(value: Any) -> Any:
+    """``value`` with every score model's ``range`` a [low, high] pair: the schema puts
+    min_items/max_items inside ``items`` (where they mean nothing); the service, and the
+    emulator, take a pair."""
+    if isinstance(value, dict):
+        paired = {k: _paired_ranges(v) for k, v in value.items()}
+        if paired.get("type") == "score_model" and "range" in paired:
+            paired["range"] = [0, 1]
+        return paired
+    return value
+
+
 @pytest.mark.parametrize("name", [*GENERATED, "GraderScoreModel", "GraderLabelModel"])
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_spec_valid_graders_are_accepted_and_run(name: str, data: st.DataObject) -> None:
-    grader = data.draw(valid(name), label=name)
-    if "range" in grader:
-        # The schema puts min_items/max_items inside ``items`` (where they mean nothing); the
-        # service, and the emulator, take a [low, high] pair.
-        grader["range"] = [0, 1]
+    grader = _paired_ranges(data.draw(valid(name), label=name))
     inner = name == "GraderLabelModel"
-    assert check_grader(grader, inner=inner) is grader
+    assert check_grader(grader, inner=inner) == grader
     if not inner:
         result = run_grader(grader, data.draw(st.text(max_size=20), label="sample"), {})
         assert isinstance(result["reward"], float)
