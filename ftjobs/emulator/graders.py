@@ -33,6 +33,8 @@ import attrs
 from ftjobs.emulator.errors import ApiError
 
 __all__ = [
+    "AUDIO_FORMATS",
+    "CONTENT_PARTS",
     "GRADER_SHAPES",
     "MESSAGE_ROLES",
     "TOP_LEVEL_GRADERS",
@@ -102,6 +104,18 @@ emulator, a server of its own, does not borrow the SDK's tables)."""
 MESSAGE_ROLES = ("user", "assistant", "system", "developer")
 """The roles of a message in a model grader's ``input`` (the spec's ``EvalItem``)."""
 
+CONTENT_PARTS: Mapping[str, Mapping[str, str]] = {
+    "input_text": {"text": "string"},
+    "output_text": {"text": "string"},
+    "input_image": {"image_url": "string"},
+    "input_audio": {"input_audio": "object"},
+}
+"""The typed parts a message's ``content`` may hold, with their required keys' JSON types (the
+spec's ``EvalItemContentItem``; a part may also be a plain string)."""
+
+AUDIO_FORMATS = ("mp3", "wav")
+"""Formats of an ``input_audio`` part."""
+
 _ITEM_CHECKS: Mapping[str, Callable[[Any], bool]] = {
     "string": lambda item: isinstance(item, str),
     "number": lambda item: _is_number(item),
@@ -168,8 +182,36 @@ def _check_message(message: Mapping[str, Any], param: str) -> None:
         raise _fail(f"Invalid '{param}.role': expected one of {roles}.", f"{param}.role")
     if "content" not in message:
         raise _fail(f"Missing required parameter: '{param}.content'.", f"{param}.content")
+    content = message["content"]
+    for i, part in enumerate(content) if isinstance(content, list) else [(None, content)]:
+        _check_part(part, f"{param}.content" + ("" if i is None else f"[{i}]"))
     if message.get("type", "message") != "message":
         raise _fail(f"Invalid '{param}.type': expected 'message'.", f"{param}.type")
+
+
+def _check_part(part: Any, param: str) -> None:
+    if isinstance(part, str):
+        return
+    kind = part.get("type") if isinstance(part, dict) else None
+    if not isinstance(kind, str) or kind not in CONTENT_PARTS:
+        kinds = ", ".join(CONTENT_PARTS)
+        raise _fail(f"Invalid '{param}': expected a string or a part of type {kinds}.", param)
+    for key, item_type in CONTENT_PARTS[kind].items():
+        if not _ITEM_CHECKS[item_type](part.get(key)):
+            raise _fail(f"Invalid '{param}.{key}': expected a {item_type}.", f"{param}.{key}")
+    if kind == "input_audio":
+        audio = part["input_audio"]
+        if not isinstance(audio.get("data"), str) or audio.get("format") not in AUDIO_FORMATS:
+            where = f"{param}.input_audio"
+            raise _fail(f"Invalid '{where}': expected 'data' and a 'format' of mp3 or wav.", where)
+    breakpoint_ = part.get("prompt_cache_breakpoint") if kind == "input_text" else None
+    if breakpoint_ is not None and (
+        not isinstance(breakpoint_, dict) or breakpoint_.get("mode") != "explicit"
+    ):
+        where = f"{param}.prompt_cache_breakpoint"
+        raise _fail(f'Invalid \'{where}\': expected {{"mode": "explicit"}}.', where)
+    if kind == "input_image" and not isinstance(part.get("detail", ""), str):
+        raise _fail(f"Invalid '{param}.detail': expected a string.", f"{param}.detail")
 
 
 def _is_number(value: Any) -> bool:

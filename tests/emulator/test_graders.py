@@ -11,7 +11,14 @@ from hypothesis import strategies as st
 
 from ftjobs.converter import unstructure
 from ftjobs.emulator.errors import ApiError
-from ftjobs.emulator.graders import GRADER_SHAPES, MESSAGE_ROLES, check_grader, run_grader
+from ftjobs.emulator.graders import (
+    AUDIO_FORMATS,
+    CONTENT_PARTS,
+    GRADER_SHAPES,
+    MESSAGE_ROLES,
+    check_grader,
+    run_grader,
+)
 from ftjobs.graders import (
     MultiGrader,
     PythonGrader,
@@ -58,6 +65,20 @@ def test_message_rules_are_the_spec_s() -> None:
     assert set(message["required"]) == {"role", "content"}
     assert tuple(message["properties"]["role"]["enum"]) == MESSAGE_ROLES
     assert message["properties"]["type"]["enum"] == ["message"]
+
+
+def test_content_parts_are_the_spec_s() -> None:
+    parts = {}
+    for ref in SCHEMAS["EvalItemContentItem"]["oneOf"]:
+        schema = SCHEMAS[ref["$ref"].rsplit("/", 1)[-1]]
+        if schema.get("type") == "string":
+            continue  # a plain string part
+        kind = schema["properties"]["type"]["enum"][0]
+        required = set(schema["required"]) - {"type"}
+        parts[kind] = {k: schema["properties"][k]["type"] for k in required}
+    assert parts == {k: dict(v) for k, v in CONTENT_PARTS.items()}
+    audio = SCHEMAS["InputAudio"]["properties"]["input_audio"]["properties"]["format"]["enum"]
+    assert tuple(audio) == AUDIO_FORMATS
 
 
 def _score(grader: Any, sample: str, item: dict[str, Any] | None = None) -> float:
