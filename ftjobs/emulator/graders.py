@@ -128,6 +128,11 @@ TOP_LEVEL_GRADERS = ("string_check", "text_similarity", "python", "score_model",
 _INNER_GRADERS = ("string_check", "text_similarity", "python", "score_model", "label_model")
 
 
+_TEMPLATE = re.compile(r"\{\{\s*([A-Za-z_][\w.]*)\s*\}\}")
+# An absolute URI: a scheme, a colon, and no whitespace (data: URLs included).
+_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
+
+
 def _fail(message: str, param: str) -> ApiError:
     return ApiError.invalid(message, param=param)
 
@@ -210,8 +215,12 @@ def _check_part(part: Any, param: str) -> None:
     ):
         where = f"{param}.prompt_cache_breakpoint"
         raise _fail(f'Invalid \'{where}\': expected {{"mode": "explicit"}}.', where)
-    if kind == "input_image" and not isinstance(part.get("detail", ""), str):
-        raise _fail(f"Invalid '{param}.detail': expected a string.", f"{param}.detail")
+    if kind == "input_image":
+        if not (_TEMPLATE.search(part["image_url"]) or _URI.match(part["image_url"])):
+            where = f"{param}.image_url"
+            raise _fail(f"Invalid '{where}': expected a URI (or a template).", where)
+        if not isinstance(part.get("detail", ""), str):
+            raise _fail(f"Invalid '{param}.detail': expected a string.", f"{param}.detail")
 
 
 def _is_number(value: Any) -> bool:
@@ -220,7 +229,6 @@ def _is_number(value: Any) -> bool:
 
 # -- running ----------------------------------------------------------------------------------
 
-_TEMPLATE = re.compile(r"\{\{\s*([A-Za-z_][\w.]*)\s*\}\}")
 _ERROR_FLAGS = (
     "formula_parse_error",
     "sample_parse_error",

@@ -220,23 +220,28 @@ def test_a_bad_grader_is_a_400_naming_the_field(grader: Any, param: str) -> None
 GENERATED = ["GraderStringCheck", "GraderTextSimilarity", "GraderPython", "GraderMulti"]
 
 
-def _paired_ranges(value: Any) -> Any:
-    """``value`` with every score model's ``range`` a [low, high] pair: the schema puts
-    min_items/max_items inside ``items`` (where they mean nothing); the service, and the
-    emulator, take a pair."""
-    if isinstance(value, dict):
-        paired = {k: _paired_ranges(v) for k, v in value.items()}
-        if paired.get("type") == "score_model" and "range" in paired:
-            paired["range"] = [0, 1]
-        return paired
-    return value
+def _as_the_service_takes(value: Any) -> Any:
+    """``value`` with what the generator cannot know from the schema made right: a score
+    model's ``range`` is a [low, high] pair (the schema puts min_items/max_items inside
+    ``items``, where they mean nothing) and an image part's URL a URI (the generator ignores
+    ``format: uri``)."""
+    if isinstance(value, list):
+        return [_as_the_service_takes(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    fixed = {k: _as_the_service_takes(v) for k, v in value.items()}
+    if fixed.get("type") == "score_model" and "range" in fixed:
+        fixed["range"] = [0, 1]
+    if fixed.get("type") == "input_image":
+        fixed["image_url"] = "https://example.com/cat.png"
+    return fixed
 
 
 @pytest.mark.parametrize("name", [*GENERATED, "GraderScoreModel", "GraderLabelModel"])
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_spec_valid_graders_are_accepted_and_run(name: str, data: st.DataObject) -> None:
-    grader = _paired_ranges(data.draw(valid(name), label=name))
+    grader = _as_the_service_takes(data.draw(valid(name), label=name))
     inner = name == "GraderLabelModel"
     assert check_grader(grader, inner=inner) == grader
     if not inner:
