@@ -37,6 +37,8 @@ __all__ = [
     "CONTENT_PARTS",
     "GRADER_SHAPES",
     "MESSAGE_ROLES",
+    "REASONING_EFFORTS",
+    "SAMPLING_PARAMS",
     "TOP_LEVEL_GRADERS",
     "Shape",
     "check_grader",
@@ -116,10 +118,23 @@ spec's ``EvalItemContentItem``; a part may also be a plain string)."""
 AUDIO_FORMATS = ("mp3", "wav")
 """Formats of an ``input_audio`` part."""
 
+SAMPLING_PARAMS: Mapping[str, str] = {
+    "seed": "integer",
+    "top_p": "number",
+    "temperature": "number",
+    "max_completions_tokens": "integer",
+    "reasoning_effort": "string",
+}
+"""A score model's ``sampling_params``: each optional, null or of this JSON type."""
+
+REASONING_EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh", "max")
+"""The values of ``sampling_params.reasoning_effort``."""
+
 _ITEM_CHECKS: Mapping[str, Callable[[Any], bool]] = {
     "string": lambda item: isinstance(item, str),
     "number": lambda item: _is_number(item),
     "object": lambda item: isinstance(item, dict),
+    "integer": lambda item: isinstance(item, int) and not isinstance(item, bool),
 }
 
 TOP_LEVEL_GRADERS = ("string_check", "text_similarity", "python", "score_model", "multi")
@@ -174,6 +189,8 @@ def check_grader(value: Any, param: str = "grader", *, inner: bool = False) -> d
                 check_grader(sub, f"{param}.graders.{name}", inner=True)
         else:
             check_grader(graders, f"{param}.graders", inner=True)
+    if kind == "score_model" and "sampling_params" in value:
+        _check_sampling(value["sampling_params"], f"{param}.sampling_params")
     if kind == "score_model" and "range" in value:
         bounds = value["range"]
         if len(bounds) != 2 or not all(_is_number(b) for b in bounds) or bounds[0] >= bounds[1]:
@@ -194,6 +211,24 @@ def _check_message(message: Mapping[str, Any], param: str) -> None:
         raise _fail(f"Invalid '{param}.type': expected 'message'.", f"{param}.type")
 
 
+def _check_sampling(params: Any, param: str) -> None:
+    if not isinstance(params, dict):
+        raise _fail(f"Invalid '{param}': expected an object.", param)
+    for key, json_type in SAMPLING_PARAMS.items():
+        item = params.get(key)
+        if item is not None and not _ITEM_CHECKS[json_type](item):
+            raise _fail(f"Invalid '{param}.{key}': expected a {json_type}.", f"{param}.{key}")
+    effort = params.get("reasoning_effort")
+    if effort is not None and effort not in REASONING_EFFORTS:
+        efforts = ", ".join(REASONING_EFFORTS)
+        where = f"{param}.reasoning_effort"
+        raise _fail(f"Invalid '{where}': expected one of {efforts}.", where)
+    tokens = params.get("max_completions_tokens")
+    if tokens is not None and tokens < 1:
+        where = f"{param}.max_completions_tokens"
+        raise _fail(f"Invalid '{where}': expected an integer >= 1.", where)
+
+
 def _check_part(part: Any, param: str) -> None:
     if isinstance(part, str):
         return
@@ -209,8 +244,8 @@ def _check_part(part: Any, param: str) -> None:
         if not isinstance(audio.get("data"), str) or audio.get("format") not in AUDIO_FORMATS:
             where = f"{param}.input_audio"
             raise _fail(f"Invalid '{where}': expected 'data' and a 'format' of mp3 or wav.", where)
-    breakpoint_ = part.get("prompt_cache_breakpoint") if kind == "input_text" else None
-    if breakpoint_ is not None and (
+    breakpoint_ = part.get("prompt_cache_breakpoint") if kind == "input_text" else {}
+    if "prompt_cache_breakpoint" in part and (
         not isinstance(breakpoint_, dict) or breakpoint_.get("mode") != "explicit"
     ):
         where = f"{param}.prompt_cache_breakpoint"

@@ -16,6 +16,8 @@ from ftjobs.emulator.graders import (
     CONTENT_PARTS,
     GRADER_SHAPES,
     MESSAGE_ROLES,
+    REASONING_EFFORTS,
+    SAMPLING_PARAMS,
     check_grader,
     run_grader,
 )
@@ -79,6 +81,18 @@ def test_content_parts_are_the_spec_s() -> None:
     assert parts == {k: dict(v) for k, v in CONTENT_PARTS.items()}
     audio = SCHEMAS["InputAudio"]["properties"]["input_audio"]["properties"]["format"]["enum"]
     assert tuple(audio) == AUDIO_FORMATS
+
+
+def test_sampling_params_are_the_spec_s() -> None:
+    schema = SCHEMAS["GraderScoreModel"]["properties"]["sampling_params"]["properties"]
+    types = {}
+    for key, sub in schema.items():
+        sub = SCHEMAS["ReasoningEffort"] if "$ref" in sub else sub
+        (typed,) = [b for b in sub["anyOf"] if b.get("type") != "null"]
+        types[key] = typed["type"]
+        if "enum" in typed:
+            assert tuple(typed["enum"]) == REASONING_EFFORTS
+    assert types == dict(SAMPLING_PARAMS)
 
 
 def _score(grader: Any, sample: str, item: dict[str, Any] | None = None) -> float:
@@ -248,3 +262,67 @@ def test_spec_valid_graders_are_accepted_and_run(name: str, data: st.DataObject)
         result = run_grader(grader, data.draw(st.text(max_size=20), label="sample"), {})
         assert isinstance(result["reward"], float)
         assert set(result["metadata"]["errors"]) >= {"formula_parse_error", "other_error"}
+
+
+def _judge(**fields: Any) -> dict[str, Any]:
+    return {"type": "score_model", "name": "j", "model": "m", "input": [], **fields}
+
+
+def _said(content: Any) -> list[dict[str, Any]]:
+    return [{"role": "user", "content": content}]
+
+
+@pytest.mark.parametrize(
+    ("grader", "param"),
+    [
+        (_judge(input=_said([{"type": "input_audio"}])), "grader.input[0].content[0].input_audio"),
+        (
+            _judge(
+                input=_said({"type": "input_audio", "input_audio": {"data": "", "format": "ogg"}})
+            ),
+            "grader.input[0].content.input_audio",
+        ),
+        (
+            _judge(input=_said({"type": "input_image", "image_url": ""})),
+            "grader.input[0].content.image_url",
+        ),
+        (
+            _judge(
+                input=_said([{"type": "input_text", "text": "", "prompt_cache_breakpoint": None}])
+            ),
+            "grader.input[0].content[0].prompt_cache_breakpoint",
+        ),
+        (_judge(input=_said([{"type": "video"}])), "grader.input[0].content[0]"),
+        (_judge(sampling_params=None), "grader.sampling_params"),
+        (_judge(sampling_params={"seed": 1.5}), "grader.sampling_params.seed"),
+        (
+            _judge(sampling_params={"reasoning_effort": "extreme"}),
+            "grader.sampling_params.reasoning_effort",
+        ),
+        (
+            _judge(sampling_params={"max_completions_tokens": 0}),
+            "grader.sampling_params.max_completions_tokens",
+        ),
+    ],
+)
+def test_a_bad_message_or_sampling_option_names_the_field(grader: Any, param: str) -> None:
+    with pytest.raises(ApiError) as info:
+        check_grader(grader)
+    assert info.value.param == param
+
+
+def test_good_messages_and_sampling_options_pass() -> None:
+    content = [
+        "plain text",
+        {
+            "type": "input_text",
+            "text": "{{item.question}}",
+            "prompt_cache_breakpoint": {"mode": "explicit"},
+        },
+        {"type": "output_text", "text": "{{sample.output_text}}"},
+        {"type": "input_image", "image_url": "{{item.picture}}", "detail": "low"},
+        {"type": "input_audio", "input_audio": {"data": "UklGRg==", "format": "wav"}},
+    ]
+    options = {"seed": None, "top_p": 1, "temperature": 0.2, "reasoning_effort": "low"}
+    grader = _judge(input=_said(content), sampling_params=options, range=[0, 10])
+    assert check_grader(grader) is grader
