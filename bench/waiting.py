@@ -17,7 +17,7 @@ job, and the naive loop sleeps one *emulated* second (``1 / speed`` real seconds
                break
            await asyncio.sleep(1)
 
-2. **Many jobs at once** (1,000 and 10,000) through a :class:`ftjobs.group.JobGroup` (what
+2. **Many jobs at once** (1,000 and 10,000) through a :class:`ftjobs.waiting.group.JobGroup` (what
    ``client.jobs.wait_many`` runs, with the emulated clock injected). The emulator runs in a
    separate process, so the peak memory measured (``ru_maxrss``, the peak resident set size
    of the waiting process) is the SDK's alone. Reported: total requests, peak requests per
@@ -365,7 +365,7 @@ async def _measure_group(ids: list[str], info: dict[str, Any]) -> dict[str, Any]
     ):
         log = RequestLog(client, clock.now)
         baseline = _rss_mb()
-        group = ftjobs.group.JobGroup(
+        group = ftjobs.waiting.group.JobGroup(
             client.jobs,
             ids,
             clock=clock.now,

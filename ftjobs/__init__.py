@@ -48,10 +48,10 @@ from .models import (
     ReinforcementHyperparameters,
     SupervisedHyperparameters,
 )
-from .polling import PollPolicy
 from .providers import AsyncAzureClient, AsyncPortkeyClient
 from .retry import RetryPolicy
 from .waiting import CheckpointReceived, EtaChanged, EventReceived, JobUpdate, StatusChanged
+from .waiting.policy import PollPolicy
 from .webhooks import WebhookEvent
 
 __all__ = [

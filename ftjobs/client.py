@@ -21,11 +21,11 @@ import attrs
 
 from . import _validation as check
 from ._version import __version__
-from .budget import RatePolicy, RequestBudget
 from .errors import ConfigurationError
 from .resources import Files, Jobs
 from .retry import RetryPolicy
 from .transport import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_POOL_TIMEOUT, AuthHeaders, Transport
+from .waiting.ratelimit import RatePolicy, RequestBudget
 from .webhooks import Webhooks
 
 if TYPE_CHECKING:

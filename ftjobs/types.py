@@ -8,10 +8,7 @@ types). Everything else that appears in a public signature or result is here, un
 """
 
 from ._types import NOT_GIVEN, NotGiven
-from .budget import RatePolicy
 from .client import ClientOptions
-from .continuation import ContinuationToken
-from .group import ALL_COMPLETED, FIRST_COMPLETED, FIRST_FAILURE, ReturnWhen, WaitManyResult
 from .models import (
     STATUS_ALIASES,
     TERMINAL_STATUSES,
@@ -40,6 +37,9 @@ from .models import (
 from .pagination import AsyncPaginator
 from .providers import AzureTokenProvider
 from .waiting import StepResult
+from .waiting.group import ALL_COMPLETED, FIRST_COMPLETED, FIRST_FAILURE, ReturnWhen, WaitManyResult
+from .waiting.ratelimit import RatePolicy
+from .waiting.token import ContinuationToken
 from .webhooks import WebhookEventData, Webhooks
 
 __all__ = [

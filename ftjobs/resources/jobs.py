@@ -7,10 +7,7 @@ from typing import Any
 
 from .. import _validation as check
 from .._types import NOT_GIVEN, NotGiven
-from ..budget import RequestBudget
-from ..continuation import ContinuationToken, is_token
 from ..converter import structure, unstructure
-from ..group import ALL_COMPLETED, JobGroup, ReturnWhen, WaitManyResult
 from ..models import (
     FineTuneMethod,
     FineTuningJob,
@@ -20,9 +17,12 @@ from ..models import (
     WandbIntegration,
 )
 from ..pagination import AsyncPaginator
-from ..polling import PollPolicy
 from ..transport import Transport
 from ..waiting import JobUpdate, JobWaiter, OnPaused, OnUpdate, StepResult
+from ..waiting.group import ALL_COMPLETED, JobGroup, ReturnWhen, WaitManyResult
+from ..waiting.policy import PollPolicy
+from ..waiting.ratelimit import RequestBudget
+from ..waiting.token import ContinuationToken, is_token
 from ._base import Resource
 
 __all__ = ["Jobs"]

@@ -44,8 +44,8 @@ from collections.abc import Callable, Mapping
 
 import attrs
 
-from . import _validation as check
-from .retry import exponential_backoff, parse_retry_after
+from .. import _validation as check
+from ..retry import exponential_backoff, parse_retry_after
 
 __all__ = [
     "DEFAULT_TIMEOUT",

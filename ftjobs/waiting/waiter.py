@@ -15,15 +15,13 @@ import inspect
 import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any, Literal, TypeAlias, TypeVar
+from typing import Any, Literal, TypeAlias, TypeVar
 
 import attrs
 
-from ._describe import checkpoint_line, eta_line, event_line, status_line
-from ._timeouts import within
-from .budget import RequestBudget
-from .continuation import ContinuationToken
-from .errors import (
+from .._describe import checkpoint_line, eta_line, event_line, status_line
+from .._timeouts import within
+from ..errors import (
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
@@ -33,12 +31,12 @@ from .errors import (
     ResponseValidationError,
     WaitTimeout,
 )
-from .models import FineTuningJob, FineTuningJobCheckpoint, FineTuningJobEvent, JobStatus
-from .polling import PollPolicy, PollState, StopReason, eta_seconds, next_delay, poll_hint
-from .retry import should_retry
-
-if TYPE_CHECKING:
-    from .resources.jobs import Jobs
+from ..models import FineTuningJob, FineTuningJobCheckpoint, FineTuningJobEvent, JobStatus
+from ..retry import should_retry
+from .policy import PollPolicy, PollState, StopReason, eta_seconds, next_delay, poll_hint
+from .ratelimit import RequestBudget
+from .source import JobSource
+from .token import ContinuationToken
 
 __all__ = [
     "DEADLINE_GRACE",
@@ -295,7 +293,7 @@ class JobWaiter:
 
     def __init__(
         self,
-        jobs: Jobs,
+        jobs: JobSource,
         job_id: str,
         *,
         poll: PollPolicy | None = None,

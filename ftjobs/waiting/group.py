@@ -16,17 +16,15 @@ import hashlib
 import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 
-from .errors import APITimeoutError, WaitTimeout
-from .models import FineTuningJob, JobStatus
-from .polling import PollPolicy, PollState, StopReason
-from .waiting import Pacer, is_transient
-
-if TYPE_CHECKING:
-    from .resources.jobs import Jobs
+from ..errors import APITimeoutError, WaitTimeout
+from ..models import FineTuningJob, JobStatus
+from .policy import PollPolicy, PollState, StopReason
+from .source import JobSource
+from .waiter import Pacer, is_transient
 
 __all__ = [
     "ALL_COMPLETED",
@@ -100,7 +98,7 @@ class JobGroup:
 
     def __init__(
         self,
-        jobs: Jobs,
+        jobs: JobSource,
         ids: Iterable[str],
         *,
         poll: PollPolicy | None = None,
