@@ -116,7 +116,7 @@ class Refresher:
         results = await asyncio.gather(
             *(self._get(job_id) for job_id in ids), return_exceptions=True
         )
-        for job_id, result in zip(ids, results):
+        for job_id, result in zip(ids, results, strict=True):
             if isinstance(result, tuple):
                 seen.jobs[job_id], seen.headers[job_id] = result
             elif isinstance(result, Exception):
