@@ -23,6 +23,7 @@ from ..waiting.group import ALL_COMPLETED, JobGroup, ReturnWhen, WaitManyResult
 from ..waiting.policy import PollPolicy
 from ..waiting.ratelimit import RequestBudget
 from ..waiting.token import ContinuationToken, is_token
+from ..waiting.watcher import Watcher
 from ._base import Resource
 
 __all__ = ["Jobs"]
@@ -106,16 +107,23 @@ class Jobs(Resource):
     ``idempotency_key``.
     """
 
-    __slots__ = ("_budget",)
+    __slots__ = ("_budget", "_watcher")
 
     def __init__(self, transport: Transport, budget: RequestBudget | None = None) -> None:
         super().__init__(transport)
         self._budget = budget or RequestBudget()
+        self._watcher = Watcher(self)
 
     @property
     def budget(self) -> RequestBudget:
         """The request budget every waiter of this client shares."""
         return self._budget
+
+    @property
+    def watcher(self) -> Watcher:
+        """The watcher every wait of this client subscribes to (one refresh serves them all;
+        the client's webhooks wake it)."""
+        return self._watcher
 
     async def create(
         self,
@@ -385,7 +393,15 @@ class Jobs(Resource):
             job_id = token.job_id
         else:
             job_id = _job_id(job_or_token)
-        waiter = JobWaiter(self, job_id, poll=poll, follow=follow, budget=self._budget, token=token)
+        waiter = JobWaiter(
+            self,
+            job_id,
+            poll=poll,
+            follow=follow,
+            budget=self._budget,
+            token=token,
+            watcher=self._watcher,
+        )
         if timeout is not NOT_GIVEN:
             waiter.with_timeout(timeout)
         return waiter
