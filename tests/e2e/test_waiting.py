@@ -506,8 +506,8 @@ async def test_many_waiters_of_one_client_share_one_budget(
         fast_emulator, request_budget=ftjobs.types.RatePolicy(rate=200, burst=5)
     ) as client:
         ids = [await _new_job(client) for _ in range(6)]
-        # The waits share one watcher, whose few requests must meet a 429 for this to test.
-        fast_emulator.set_faults("429=0.5,retry_after=0.01,seed=5")
+        # The waits share one watcher, whose few requests must meet a 429 (seed 4: the first).
+        fast_emulator.set_faults("429=0.3,retry_after=0.01,seed=4")
         done = await asyncio.gather(
             *(client.jobs.wait_until_terminal(i, poll=FAST_POLL) for i in ids)
         )
