@@ -78,9 +78,12 @@ def plan(
         return Plan(frozenset(due), scan=True)
     if ready or confirm:
         return Plan(ready | confirm, scan=len(ready | confirm) > list_threshold)
-    if not due:
+    # A job whose waits are still taking the last view is due at infinity: only they can
+    # say when they want the next one.
+    soonest = min(due.values(), default=math.inf)
+    if soonest == math.inf:
         return Plan()
-    return Plan(wake_in=max(min(due.values()) - now, 0.0))
+    return Plan(wake_in=max(soonest - now, 0.0))
 
 
 class Subscription:
@@ -231,7 +234,9 @@ class Watcher:
                 due, self._confirm, now=self._clock(), list_threshold=self._list_threshold
             )
             if not decision.fetch:
-                if decision.wake_in is not None:
+                if decision.wake_in is None:
+                    await self._kicked.wait()
+                else:
                     await self._nap(decision.wake_in)
                 continue
             self._confirm -= decision.fetch
