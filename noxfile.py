@@ -72,6 +72,22 @@ def bench_waiting(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def bench_upload(session: nox.Session) -> None:
+    """Peak memory of a 200 MB files.upload to the emulator (target: growth under 50 MB);
+    writes bench/results/upload_memory.{json,md}."""
+    session.install("-e", ".")
+    session.run("python", "bench/upload_memory.py", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def bench_check(session: nox.Session) -> None:
+    """Peak memory of check_training_file on a generated 500 MB file (target: growth under
+    100 MB); writes bench/results/check_memory.{json,md}."""
+    session.install("-e", ".")
+    session.run("python", "-m", "bench.check_memory", *session.posargs)
+
+
+@nox.session(python=PYTHON)
 def chaos(session: nox.Session) -> None:
     """The chaos suite at full size: ``nox -s chaos -- --jobs 200 --seeds 5`` (the default).
 
@@ -81,6 +97,8 @@ def chaos(session: nox.Session) -> None:
     session.install("-e", ".[test]")
     args = session.posargs or ["--jobs", "200", "--seeds", "5"]
     session.run("python", "-m", "tests.chaos.run", *args)
+    # 8,000 concurrent calls through one client (a slow, faulty emulator): no failure.
+    session.run("python", "-m", "tests.chaos.crowd", "--calls", "8000")
 
 
 @nox.session(python=PYTHON)

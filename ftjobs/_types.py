@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import enum
-from typing import Final, Literal
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any, Final, Literal
 
-__all__ = ["NOT_GIVEN", "NotGiven"]
+__all__ = ["NOT_GIVEN", "NO_EXTRA", "NotGiven"]
 
 
 class NotGiven(enum.Enum):
@@ -19,3 +21,7 @@ class NotGiven(enum.Enum):
 
 NOT_GIVEN: Final[Literal[NotGiven.NOT_GIVEN]] = NotGiven.NOT_GIVEN
 """Default of ``timeout=`` arguments: use the client's setting (``None`` means no limit)."""
+
+# One shared immutable empty mapping, the default ``extra`` of every model: most objects have no
+# unknown keys, and a fresh dict per object would cost an allocation on the hot structuring path.
+NO_EXTRA: Mapping[str, Any] = MappingProxyType({})

@@ -22,7 +22,7 @@ import attrs
 from . import _validation as check
 from ._version import __version__
 from .errors import ConfigurationError
-from .resources import Files, Jobs
+from .resources import Checkpoints, Files, Graders, Jobs, Uploads
 from .retry import RetryPolicy
 from .transport import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_POOL_TIMEOUT, AuthHeaders, Transport
 from .waiting.ratelimit import RatePolicy, RequestBudget
@@ -109,30 +109,30 @@ class Route:
 class AsyncClient:
     """An async client for the fine-tuning jobs API and the Files API it needs.
 
-        Use it as an async context manager, which opens one aiohttp session and closes it::
+    Use it as an async context manager, which opens one aiohttp session and closes it::
 
-            async with ftjobs.AsyncClient() as client:
-                job = await client.jobs.retrieve("ftjob-abc")
+        async with ftjobs.AsyncClient() as client:
+            job = await client.jobs.retrieve("ftjob-abc")
 
-        Without ``async with``, a session is opened on first use; call `close` when done.
+    Without ``async with``, a session is opened on first use; call `close` when done.
 
-        Args:
-            api_key: Secret key; defaults to ``$OPENAI_API_KEY``. Never shown in ``repr``, logs or
-                errors.
-            base_url: API root; defaults to ``$OPENAI_BASE_URL`` or ``https://api.openai.com/v1``.
-            organization: Sent as ``OpenAI-Organization``; defaults to ``$OPENAI_ORG_ID``.
-            project: Sent as ``OpenAI-Project``; defaults to ``$OPENAI_PROJECT_ID``.
-            **options: [`ClientOptions`][ftjobs.types.ClientOptions]: ``timeout``, ``max_retries``,
-                ``default_headers``, ``session``, ``retry_policy``, ``default_query``,
-    <<<<<<< HEAD
-                ``connection_limit``, ``request_budget``, ``webhook_secret``.
-    =======
-                ``connection_limit``, ``pool_timeout``, ``max_response_bytes``, ``request_budget``.
-    >>>>>>> main
+    Args:
+        api_key: Secret key; defaults to ``$OPENAI_API_KEY``. Never shown in ``repr``, logs or
+            errors.
+        base_url: API root; defaults to ``$OPENAI_BASE_URL`` or ``https://api.openai.com/v1``.
+        organization: Sent as ``OpenAI-Organization``; defaults to ``$OPENAI_ORG_ID``.
+        project: Sent as ``OpenAI-Project``; defaults to ``$OPENAI_PROJECT_ID``.
+        **options: [`ClientOptions`][ftjobs.types.ClientOptions]: ``timeout``, ``max_retries``,
+            ``default_headers``, ``session``, ``retry_policy``, ``default_query``,
+            ``connection_limit``, ``pool_timeout``, ``max_response_bytes``, ``request_budget``,
+            ``webhook_secret``.
 
-        Raises:
-            ConfigurationError: No API key was given and ``$OPENAI_API_KEY`` is not set.
+    Raises:
+        ConfigurationError: No API key was given and ``$OPENAI_API_KEY`` is not set.
     """
+
+    #: The jobs resource of this dialect (Azure's can delete and has its own suffix rule).
+    _jobs_type: type[Jobs] = Jobs
 
     def __init__(
         self,
@@ -225,10 +225,16 @@ class AsyncClient:
             max_response_bytes=max_response_bytes,
             on_rate_limited=budget.on_rate_limited,
         )
-        self.jobs = Jobs(self._transport, budget)
+        self.jobs = self._jobs_type(self._transport, budget)
         """Fine-tuning jobs: create, list, retrieve, cancel, pause, resume, events, checkpoints."""
         self.files = Files(self._transport)
-        """Files: upload, list, retrieve, delete, content."""
+        """Files: upload, list, retrieve, delete, content, wait_for_processing."""
+        self.uploads = Uploads(self._transport)
+        """Uploads: a large file in parts (create, add_part, complete, cancel)."""
+        self.checkpoints = Checkpoints(self._transport)
+        """Fine-tuned checkpoints: ``permissions`` (share with other projects)."""
+        self.graders = Graders(self._transport)
+        """Graders: run and validate a grader before a reinforcement job uses it."""
         secret = options.get("webhook_secret") or os.environ.get("OPENAI_WEBHOOK_SECRET")
         self.webhooks = Webhooks(secret)
         """Webhooks: verify and unwrap deliveries, and wake the waits they concern."""

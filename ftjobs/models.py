@@ -19,14 +19,20 @@ from typing import Any, Generic, Literal, Protocol, TypeAlias, TypeVar
 
 import attrs
 
+from ._types import NO_EXTRA
+from .graders import Grader
+
 __all__ = [
     "STATUS_ALIASES",
     "TERMINAL_STATUSES",
     "Auto",
     "CheckpointMetrics",
+    "CheckpointPermission",
+    "CheckpointPermissionDeleted",
     "DpoHyperparameters",
     "DpoMethod",
     "FileDeleted",
+    "FileExpiration",
     "FileObject",
     "FineTuneMethod",
     "FineTuningJob",
@@ -41,16 +47,14 @@ __all__ = [
     "ReinforcementMethod",
     "SupervisedHyperparameters",
     "SupervisedMethod",
+    "Upload",
+    "UploadPart",
     "WandbConfig",
     "WandbIntegration",
 ]
 
 Auto: TypeAlias = Literal["auto"]
 """The literal ``"auto"``: let the server choose a hyperparameter."""
-
-# One shared immutable empty mapping: most objects have no unknown keys, and a fresh dict
-# per object would cost an allocation on the hot structuring path.
-_NO_EXTRA: Mapping[str, Any] = MappingProxyType({})
 
 
 def _utc(ts: int | None) -> datetime | None:
@@ -107,7 +111,7 @@ class JobError:
     code: str | None = None
     message: str | None = None
     param: str | None = None
-    extra: Mapping[str, Any] = attrs.field(default=_NO_EXTRA, repr=False, kw_only=True)
+    extra: Mapping[str, Any] = attrs.field(default=NO_EXTRA, repr=False, kw_only=True)
 
 
 @attrs.frozen
@@ -120,7 +124,7 @@ class Hyperparameters:
     batch_size: int | Auto | None = None
     learning_rate_multiplier: float | Auto | None = None
     n_epochs: int | Auto | None = None
-    extra: Mapping[str, Any] = attrs.field(default=_NO_EXTRA, repr=False, kw_only=True)
+    extra: Mapping[str, Any] = attrs.field(default=NO_EXTRA, repr=False, kw_only=True)
 
 
 @attrs.frozen
@@ -130,7 +134,7 @@ class SupervisedHyperparameters:
     batch_size: int | Auto | None = None
     learning_rate_multiplier: float | Auto | None = None
     n_epochs: int | Auto | None = None
-    extra: Mapping[str, Any] = attrs.field(default=_NO_EXTRA, repr=False, kw_only=True)
+    extra: Mapping[str, Any] = attrs.field(default=NO_EXTRA, repr=False, kw_only=True)
 
 
 @attrs.frozen
@@ -141,7 +145,7 @@ class DpoHyperparameters:
     learning_rate_multiplier: float | Auto | None = None
     n_epochs: int | Auto | None = None
     beta: float | Auto | None = None
-    extra: Mapping[str, Any] = attrs.field(default=_NO_EXTRA, repr=False, kw_only=True)
+    extra: Mapping[str, Any] = attrs.field(default=NO_EXTRA, repr=False, kw_only=True)
 
 
 @attrs.frozen
@@ -158,7 +162,7 @@ class ReinforcementHyperparameters:
     compute_multiplier: float | Auto | None = None
     eval_interval: int | Auto | None = None
     eval_samples: int | Auto | None = None
-    extra: Mapping[str, Any] = attrs.field(default=_NO_EXTRA, repr=False, kw_only=True)
+    extra: Mapping[str, Any] = attrs.field(default=NO_EXTRA, repr=False, kw_only=True)
 
 
 @attrs.frozen
@@ -166,7 +170,7 @@ class SupervisedMethod:
     """Configuration of the supervised method."""
 
     hyperparameters: SupervisedHyperparameters | None = None
-    extra: Mapping[str, Any] = attrs.field(default=_NO_EXTRA, repr=False, kw_only=True)
+    extra: Mapping[str, Any] = attrs.field(default=NO_EXTRA, repr=False, kw_only=True)
 
 
 @attrs.frozen
@@ -174,20 +178,20 @@ class DpoMethod:
     """Configuration of the DPO method."""
 
     hyperparameters: DpoHyperparameters | None = None
-    extra: Mapping[str, Any] = attrs.field(default=_NO_EXTRA, repr=False, kw_only=True)
+    extra: Mapping[str, Any] = attrs.field(default=NO_EXTRA, repr=False, kw_only=True)
 
 
 @attrs.frozen
 class ReinforcementMethod:
     """Configuration of the reinforcement method.
 
-    ``grader`` is kept as the JSON mapping (string_check, text_similarity, python,
-    score_model, multi graders all have different shapes).
+    ``grader`` is one of the typed graders of `ftjobs.graders`, or a plain JSON mapping (which
+    is also how a grader of a type this SDK does not know comes back).
     """
 
-    grader: Mapping[str, Any]
+    grader: Grader | Mapping[str, Any]
     hyperparameters: ReinforcementHyperparameters | None = None
-    extra: Mapping[str, Any] = attrs.field(default=_NO_EXTRA, repr=False, kw_only=True)
+    extra: Mapping[str, Any] = attrs.field(default=NO_EXTRA, repr=False, kw_only=True)
 
 
 @attrs.frozen
@@ -202,7 +206,7 @@ class FineTuneMethod:
     supervised: SupervisedMethod | None = None
     dpo: DpoMethod | None = None
     reinforcement: ReinforcementMethod | None = None
-    extra: Mapping[str, Any] = attrs.field(default=_NO_EXTRA, repr=False, kw_only=True)
+    extra: Mapping[str, Any] = attrs.field(default=NO_EXTRA, repr=False, kw_only=True)
 
     @classmethod
     def supervised_method(
@@ -219,10 +223,11 @@ class FineTuneMethod:
     @classmethod
     def reinforcement_method(
         cls,
-        grader: Mapping[str, Any],
+        grader: Grader | Mapping[str, Any],
         hyperparameters: ReinforcementHyperparameters | None = None,
     ) -> FineTuneMethod:
-        """A ``reinforcement`` method with its grader and optional hyperparameters."""
+        """A ``reinforcement`` method with its grader (a typed grader such as
+        `StringCheckGrader.exact(...)`, or a mapping) and optional hyperparameters."""
         return cls(type="reinforcement", reinforcement=ReinforcementMethod(grader, hyperparameters))
 
 
@@ -234,7 +239,7 @@ class WandbConfig:
     name: str | None = None
     entity: str | None = None
     tags: tuple[str, ...] = ()
-    extra: Mapping[str, Any] = attrs.field(default=_NO_EXTRA, repr=False, kw_only=True)
+    extra: Mapping[str, Any] = attrs.field(default=NO_EXTRA, repr=False, kw_only=True)
 
 
 @attrs.frozen
@@ -243,7 +248,7 @@ class WandbIntegration:
 
     wandb: WandbConfig
     type: Literal["wandb"] = "wandb"
-    extra: Mapping[str, Any] = attrs.field(default=_NO_EXTRA, repr=False, kw_only=True)
+    extra: Mapping[str, Any] = attrs.field(default=NO_EXTRA, repr=False, kw_only=True)
 
 
 @attrs.frozen
@@ -282,7 +287,7 @@ class FineTuningJob:
     estimated_finish: int | None = None
     method: FineTuneMethod | None = None
     metadata: Mapping[str, str] | None = None
-    extra: Mapping[str, Any] = attrs.field(default=_NO_EXTRA, repr=False, kw_only=True)
+    extra: Mapping[str, Any] = attrs.field(default=NO_EXTRA, repr=False, kw_only=True)
     request_id: str | None = attrs.field(default=None, eq=False, repr=False, kw_only=True)
 
     @property
@@ -324,7 +329,7 @@ class FineTuningJobEvent:
     object: str = "fine_tuning.job.event"
     type: str | None = None
     data: Mapping[str, Any] | None = None
-    extra: Mapping[str, Any] = attrs.field(default=_NO_EXTRA, repr=False, kw_only=True)
+    extra: Mapping[str, Any] = attrs.field(default=NO_EXTRA, repr=False, kw_only=True)
     request_id: str | None = attrs.field(default=None, eq=False, repr=False, kw_only=True)
 
     @property
@@ -344,7 +349,7 @@ class CheckpointMetrics:
     valid_mean_token_accuracy: float | None = None
     full_valid_loss: float | None = None
     full_valid_mean_token_accuracy: float | None = None
-    extra: Mapping[str, Any] = attrs.field(default=_NO_EXTRA, repr=False, kw_only=True)
+    extra: Mapping[str, Any] = attrs.field(default=NO_EXTRA, repr=False, kw_only=True)
 
 
 @attrs.frozen
@@ -358,7 +363,7 @@ class FineTuningJobCheckpoint:
     metrics: CheckpointMetrics = attrs.field(factory=CheckpointMetrics)
     fine_tuning_job_id: str | None = None
     object: str = "fine_tuning.job.checkpoint"
-    extra: Mapping[str, Any] = attrs.field(default=_NO_EXTRA, repr=False, kw_only=True)
+    extra: Mapping[str, Any] = attrs.field(default=NO_EXTRA, repr=False, kw_only=True)
     request_id: str | None = attrs.field(default=None, eq=False, repr=False, kw_only=True)
 
     @property
@@ -372,19 +377,20 @@ class FileObject:
     """A ``file`` object of the Files API.
 
     ``purpose`` is kept open (``fine-tune``, ``fine-tune-results``, ``batch``...);
-    ``status``/``status_details`` are deprecated upstream and often absent.
+    ``status``/``status_details`` are deprecated upstream and often absent. ``bytes`` is
+    None when the server did not say (Azure OpenAI answers an upload before it knows).
     """
 
     id: str
-    bytes: int
     created_at: int
     filename: str
     purpose: str
+    bytes: int | None = None
     object: str = "file"
     status: str | None = None
     status_details: str | None = None
     expires_at: int | None = None
-    extra: Mapping[str, Any] = attrs.field(default=_NO_EXTRA, repr=False, kw_only=True)
+    extra: Mapping[str, Any] = attrs.field(default=NO_EXTRA, repr=False, kw_only=True)
     request_id: str | None = attrs.field(default=None, eq=False, repr=False, kw_only=True)
 
     @property
@@ -405,7 +411,86 @@ class FileDeleted:
     id: str
     deleted: bool
     object: str = "file"
-    extra: Mapping[str, Any] = attrs.field(default=_NO_EXTRA, repr=False, kw_only=True)
+    extra: Mapping[str, Any] = attrs.field(default=NO_EXTRA, repr=False, kw_only=True)
+    request_id: str | None = attrs.field(default=None, eq=False, repr=False, kw_only=True)
+
+
+@attrs.frozen
+class FileExpiration:
+    """When an uploaded file expires: ``seconds`` (3600..2592000) after ``anchor``.
+
+    By default files with purpose ``batch`` expire after 30 days and the others are kept until
+    deleted.
+    """
+
+    seconds: int
+    anchor: Literal["created_at"] = "created_at"
+    extra: Mapping[str, Any] = attrs.field(default=NO_EXTRA, repr=False, kw_only=True)
+
+
+@attrs.frozen
+class Upload:
+    """An ``upload`` object of the Uploads API: a file sent in parts.
+
+    ``status`` is ``pending``, ``completed``, ``cancelled`` or ``expired`` (kept open); ``file``
+    is the resulting File once the upload is completed.
+    """
+
+    id: str
+    created_at: int
+    filename: str
+    bytes: int
+    purpose: str
+    status: str
+    expires_at: int
+    object: str = "upload"
+    file: FileObject | None = None
+    extra: Mapping[str, Any] = attrs.field(default=NO_EXTRA, repr=False, kw_only=True)
+    request_id: str | None = attrs.field(default=None, eq=False, repr=False, kw_only=True)
+
+    @property
+    def expires_at_datetime(self) -> datetime:
+        """``expires_at`` as an aware UTC datetime."""
+        return datetime.fromtimestamp(self.expires_at, tz=timezone.utc)
+
+
+@attrs.frozen
+class UploadPart:
+    """An ``upload.part`` object: one chunk of an [Upload][ftjobs.models.Upload]."""
+
+    id: str
+    created_at: int
+    upload_id: str
+    object: str = "upload.part"
+    extra: Mapping[str, Any] = attrs.field(default=NO_EXTRA, repr=False, kw_only=True)
+    request_id: str | None = attrs.field(default=None, eq=False, repr=False, kw_only=True)
+
+
+@attrs.frozen
+class CheckpointPermission:
+    """A ``checkpoint.permission`` object: a fine-tuned checkpoint shared with a project."""
+
+    id: str
+    created_at: int
+    project_id: str
+    object: str = "checkpoint.permission"
+    extra: Mapping[str, Any] = attrs.field(default=NO_EXTRA, repr=False, kw_only=True)
+    request_id: str | None = attrs.field(default=None, eq=False, repr=False, kw_only=True)
+
+    @property
+    def created_at_datetime(self) -> datetime:
+        """``created_at`` as an aware UTC datetime."""
+        return datetime.fromtimestamp(self.created_at, tz=timezone.utc)
+
+
+@attrs.frozen
+class CheckpointPermissionDeleted:
+    """The answer to a checkpoint permission deletion."""
+
+    id: str
+    deleted: bool
+    object: str = "checkpoint.permission"
+    extra: Mapping[str, Any] = attrs.field(default=NO_EXTRA, repr=False, kw_only=True)
     request_id: str | None = attrs.field(default=None, eq=False, repr=False, kw_only=True)
 
 
@@ -423,17 +508,18 @@ _ItemT = TypeVar("_ItemT", bound=HasId)
 
 @attrs.frozen
 class Page(Generic[_ItemT]):
-    """One page of a list response (jobs, events, checkpoints or files).
+    """One page of a list response (jobs, events, checkpoints, files or permissions).
 
-    Iterating a page iterates its items; ``len(page)`` is the number of items.
+    Iterating a page iterates its items; ``len(page)`` is the number of items. A list without
+    ``has_more`` (Azure OpenAI's file list, which is never paged) is one page: False.
     """
 
     data: tuple[_ItemT, ...]
-    has_more: bool
+    has_more: bool = False
     object: str = "list"
     first_id: str | None = None
     last_id: str | None = None
-    extra: Mapping[str, Any] = attrs.field(default=_NO_EXTRA, repr=False, kw_only=True)
+    extra: Mapping[str, Any] = attrs.field(default=NO_EXTRA, repr=False, kw_only=True)
     request_id: str | None = attrs.field(default=None, eq=False, repr=False, kw_only=True)
 
     @property

@@ -574,6 +574,10 @@ class Transport:
         started = time.perf_counter()
         unsendable: str | None = None
         try:
+            # One turn of the loop before the clock starts: calls begun in the same burst run
+            # their own preparation now, not inside this attempt's timeout (3,000 calls
+            # started at once spent up to 0.9 s there, on a loaded machine).
+            await asyncio.sleep(0)
             resp = await session.request(
                 method,
                 url,

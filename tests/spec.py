@@ -7,16 +7,23 @@ depends on a file outside the repository.
 from __future__ import annotations
 
 import functools
+import json
+import re
 from pathlib import Path
 from typing import Any
 
+from ftjobs.graders import GraderRunResult, GraderValidation
 from ftjobs.models import (
+    CheckpointPermission,
+    CheckpointPermissionDeleted,
     FileDeleted,
     FileObject,
     FineTuningJob,
     FineTuningJobCheckpoint,
     FineTuningJobEvent,
     Page,
+    Upload,
+    UploadPart,
 )
 
 REPO = Path(__file__).resolve().parents[1]
@@ -25,20 +32,12 @@ SPEC_PATH: Path = REPO / "spec" / "openai-fine-tuning.openapi.yaml"
 """The project's own copy of the spec (``spec/README.md`` says where it came from)."""
 
 
-#: Paths of the v2 cut that the SDK and the emulator do not implement yet (issue 14 adds them and
-#: empties this); :func:`load_spec` leaves them out so the walks cover what exists.
-PENDING_PATHS: tuple[str, ...] = ("/fine_tuning/checkpoints/", "/fine_tuning/alpha/", "/uploads")
-
-
 @functools.cache
 def load_spec() -> dict[str, Any]:
-    """The spec, parsed once, less :data:`PENDING_PATHS` (shared: copy before changing it)."""
+    """The spec, parsed once (shared: copy before changing it)."""
     import yaml
 
     spec: dict[str, Any] = yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))
-    spec["paths"] = {
-        route: ops for route, ops in spec["paths"].items() if not route.startswith(PENDING_PATHS)
-    }
     return spec
 
 
@@ -52,6 +51,13 @@ RESPONSE_MODELS: dict[str, Any] = {
     "ListFineTuningJobEventsResponse": Page[FineTuningJobEvent],
     "ListFineTuningJobCheckpointsResponse": Page[FineTuningJobCheckpoint],
     "ListFilesResponse": Page[FileObject],
+    "Upload": Upload,
+    "UploadPart": UploadPart,
+    "FineTuningCheckpointPermission": CheckpointPermission,
+    "ListFineTuningCheckpointPermissionResponse": Page[CheckpointPermission],
+    "DeleteFineTuningCheckpointPermissionResponse": CheckpointPermissionDeleted,
+    "RunGraderResponse": GraderRunResult,
+    "ValidateGraderResponse": GraderValidation,
 }
 """The spec's response schemas and the model each is structured into."""
 
@@ -78,3 +84,13 @@ def response_examples() -> list[tuple[str, Any, str]]:
         if name in RESPONSE_MODELS and isinstance(example, str):
             found.append((f"schema {name}", RESPONSE_MODELS[name], example))
     return found
+
+
+def repair(text: str) -> Any:
+    """Turn one of the spec's illustrative examples into JSON (the README lists the faults)."""
+    text = re.sub(r"\{\s*\.\.\.\s*\},?", "", text)  # elided list items
+    text = re.sub(r"\bNone\b", "null", text)  # Python None
+    # A missing comma between a value and the next key on the following line.
+    text = re.sub(r'("|\d|true|false|null|[}\]])(\s*\n\s*")', r"\1,\2", text)
+    text = re.sub(r",(\s*[}\]])", r"\1", text)  # trailing commas
+    return json.loads(text)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-import re
 from typing import Any
 
 import pytest
@@ -13,6 +12,7 @@ from hypothesis import strategies as st
 
 from ftjobs.converter import structure, unstructure
 from ftjobs.errors import ResponseValidationError
+from ftjobs.graders import MultiGrader, ScoreModelGrader, StringCheckGrader
 from ftjobs.models import (
     CheckpointMetrics,
     DpoHyperparameters,
@@ -32,7 +32,6 @@ from ftjobs.models import (
     WandbIntegration,
 )
 from tests.conftest import azure_job_payload, drop_nulls
-from tests.spec import response_examples
 
 FULL_JOB: dict[str, Any] = {
     "object": "fine_tuning.job",
@@ -147,7 +146,7 @@ def test_dpo_method() -> None:
     )
 
 
-def test_reinforcement_method_keeps_grader_and_unknown_keys() -> None:
+def test_reinforcement_method_types_the_grader_and_keeps_unknown_keys() -> None:
     grader = {
         "type": "string_check",
         "name": "g",
@@ -179,7 +178,8 @@ def test_reinforcement_method_keeps_grader_and_unknown_keys() -> None:
     assert job.method is not None and job.method.type == "reinforcement"
     rl = job.method.reinforcement
     assert rl is not None
-    assert rl.grader == grader
+    assert rl.grader == StringCheckGrader.exact("g", "{{item.label}}")
+    assert unstructure(rl.grader) == grader
     assert rl.extra == {"response_format": None}
     hp = rl.hyperparameters
     assert hp == ReinforcementHyperparameters(
@@ -193,6 +193,40 @@ def test_reinforcement_method_keeps_grader_and_unknown_keys() -> None:
     )
     assert hp is not None and isinstance(hp.learning_rate_multiplier, float)
     assert unstructure(job)["method"]["reinforcement"]["response_format"] is None
+
+
+@pytest.mark.parametrize(
+    "grader",
+    [
+        {"type": "label_model", "name": "l"},  # not a top-level grader type
+        {"type": "endorsement", "name": "e", "votes": 3},  # a type the SDK does not know
+    ],
+)
+def test_graders_that_do_not_fit_a_model_are_kept_as_mappings(grader: dict[str, Any]) -> None:
+    method = {"type": "reinforcement", "reinforcement": {"grader": grader}}
+    job = structure(_job(method=method), FineTuningJob)
+    assert job.method is not None and job.method.reinforcement is not None
+    assert job.method.reinforcement.grader == grader
+    assert unstructure(job)["method"] == method
+
+
+def test_a_known_grader_type_in_the_wrong_shape_is_reported() -> None:
+    method = {"type": "reinforcement", "reinforcement": {"grader": {"type": "string_check"}}}
+    with pytest.raises(ResponseValidationError) as info:
+        structure(_job(method=method), FineTuningJob)
+    assert "$.method.reinforcement.grader.name: required field missing" in info.value.errors
+
+
+def test_nested_graders_are_typed_both_ways() -> None:
+    inner = ScoreModelGrader.prompt("judge", "gpt-4o", "Rate {{sample.output_text}}", range=(0, 10))
+    multi = MultiGrader(name="m", graders=inner, calculate_output="judge / 10")
+    data = unstructure(multi)
+    assert data["graders"]["input"] == [
+        {"role": "user", "content": "Rate {{sample.output_text}}", "type": "message"}
+    ]
+    assert data["graders"]["range"] == [0, 10]
+    assert structure(data, MultiGrader) == multi
+    assert structure(data, MultiGrader).graders == inner
 
 
 def test_unknown_method_type_is_kept() -> None:
@@ -675,7 +709,7 @@ def test_corrupt_page_names_item_path_and_reports_everything() -> None:
         (
             FileObject,
             {"id": "f", "bytes": "1kb", "created_at": 1, "filename": "a", "purpose": "x"},
-            "$.bytes: expected int, got '1kb'",
+            "$.bytes: expected int or null, got '1kb'",
         ),
         (FileDeleted, {"id": "f", "deleted": "true"}, "$.deleted: expected bool, got 'true'"),
         (
@@ -729,104 +763,19 @@ def _corrupt(body: Any, path: list[Any], value: Any) -> None:
         node[0] = None if value is _DROP else value
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    path=st.lists(
-        st.sampled_from(
-            [
-                "id",
-                "status",
-                "created_at",
-                "error",
-                "hyperparameters",
-                "integrations",
-                "method",
-                "metadata",
-                "result_files",
-                "supervised",
-                "wandb",
-                "n_epochs",
-                "tags",
-                "x",
-                0,
-            ]
-        ),
-        min_size=1,
-        max_size=4,
-    ),
-    value=_JSON,
-)
-def test_any_corruption_raises_only_response_validation_error(path: list[Any], value: Any) -> None:
-    body = copy.deepcopy(FULL_JOB)
-    _corrupt(body, path, value)
-    try:
-        job = structure(body, FineTuningJob)
-    except ResponseValidationError as exc:
-        assert exc.errors
-        assert all(line.startswith("$") and ": " in line for line in exc.errors)
-    else:
-        assert isinstance(job, FineTuningJob)
-        assert structure(unstructure(job), FineTuningJob) == job
-
-
-# --- the spec's own examples --------------------------------------------------------------
-
-
-def _spec_examples() -> list[tuple[str, Any, str]]:
-    pytest.importorskip("yaml")
-    return response_examples()
-
-
-_EXAMPLES = _spec_examples()
-
-
-def _loads(text: str) -> Any:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError:
-        return None
-
-
-@pytest.mark.skipif(not _EXAMPLES, reason="OpenAPI spec not found")
-def test_spec_examples_that_are_json_parse() -> None:
-    parsed = [(where, model, _loads(text)) for where, model, text in _EXAMPLES]
-    valid = [(where, model, body) for where, model, body in parsed if body is not None]
-    # 17 operation examples + 4 schema examples; the README warns that some are not JSON.
-    assert len(_EXAMPLES) == 21
-    assert len(valid) == 12
-    for where, model, body in valid:
-        obj = structure(body, model, request_id="req")
-        assert obj.request_id == "req", where
-        assert structure(unstructure(obj), model) == obj, where
-
-
-def _repair(text: str) -> Any:
-    text = re.sub(r",(\s*[}\]])", r"\1", text)
-    text = re.sub(r"\bNone\b", "null", text)
-    return _loads(text)
-
-
-@pytest.mark.skipif(not _EXAMPLES, reason="OpenAPI spec not found")
-def test_spec_examples_after_repairing_commas_and_none() -> None:
-    repaired = [(w, m, _repair(t)) for w, m, t in _EXAMPLES if _loads(t) is None]
-    usable = [(w, m, b) for w, m, b in repaired if b is not None]
-    # Still unparseable: the jobs list ("{ ... }") and the event (a missing comma).
-    assert len(usable) == 7
-    for where, model, body in usable:
-        assert structure(body, model) is not None, where
-
-
 # --- the fast path agrees with the validating path -----------------------------------------
-# structure() first runs generated fast functions and falls back to the validating cattrs
-# hooks; the two must give identical models (same values, same types) or the fast one must
-# decline. These tests reach the two paths directly.
+# structure() first runs generated fast functions (ftjobs._fastpath) and falls back to the
+# validating cattrs hooks; the two must give identical models (same values, same types) or the
+# fast one must decline (the contract at the top of _fastpath). These tests reach the two paths
+# directly.
 
 
 def _both_paths(body: Any, cl: Any) -> tuple[Any, Any]:
+    from ftjobs import _fastpath
     from ftjobs import converter as conv
 
     try:
-        fast = conv._fast_hook(cl)(copy.deepcopy(body))
+        fast = _fastpath.fast_hook(cl)(copy.deepcopy(body))
     except Exception:
         fast = None
     try:

@@ -11,9 +11,11 @@ or nulled, a huge string, deep nesting, a non-object body) and the converter may
 from __future__ import annotations
 
 import copy
+import json
 import math
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -40,6 +42,13 @@ MODEL_REQUIRED: dict[str, tuple[str, ...]] = {
     "ListFineTuningJobEventsResponse": ("data",),
     "ListFineTuningJobCheckpointsResponse": ("data",),
     "ListFilesResponse": ("data",),
+    "Upload": ("id", "created_at", "filename", "bytes", "purpose", "status", "expires_at"),
+    "UploadPart": ("id", "created_at", "upload_id"),
+    "FineTuningCheckpointPermission": ("id", "created_at", "project_id"),
+    "ListFineTuningCheckpointPermissionResponse": ("data",),
+    "DeleteFineTuningCheckpointPermissionResponse": ("id", "deleted"),
+    "RunGraderResponse": ("reward", "metadata"),
+    "ValidateGraderResponse": (),
 }
 
 # -- JSON Schema -> strategy ---------------------------------------------------------------
@@ -101,6 +110,10 @@ def _schema(schema: dict[str, Any], owner: str, field: str = "") -> st.SearchStr
     for key in ("anyOf", "oneOf"):
         if key in schema:
             return st.one_of([_schema(sub, owner, field) for sub in schema[key]])
+    if "allOf" in schema:
+        # Only the spec's "a $ref plus a description" form (Upload.file) occurs.
+        (constraining,) = [sub for sub in schema["allOf"] if set(sub) - {"description"}]
+        return _schema(constraining, owner, field)
     if "enum" in schema:
         return st.sampled_from([*schema["enum"], *_EXTRA_ENUM.get((owner, field), [])])
     kind = schema.get("type")
@@ -154,7 +167,11 @@ def test_spec_valid_payloads_structure_and_round_trip(name: str, data: st.DataOb
     again = unstructure(obj)
     assert structure(again, model) == obj
     if name != "FineTuningJob" and not name.startswith("ListPaginated"):
-        # No field of these is re-shaped on the way in, so the JSON comes back as it was.
+        # No field of these is re-shaped on the way in, so the JSON comes back as it was
+        # (but for the constant ``object``, which the model fills in where the spec lets the
+        # server leave it out: Upload).
+        if "object" not in payload and "object" in attrs.fields_dict(model):
+            assert again.pop("object") == attrs.fields_dict(model)["object"].default
         assert _same_json(again, payload), (payload, again)
 
 
@@ -205,6 +222,10 @@ def _set(body: Any, path: tuple[Any, ...], value: Any, delete: bool) -> Any:
     return body
 
 
+def _json_text(obj: Any) -> str:
+    return json.dumps(unstructure(obj), sort_keys=True, default=repr)
+
+
 def _check_only_response_validation_error(body: Any, model: Any) -> None:
     try:
         obj = structure(body, model)
@@ -216,8 +237,10 @@ def _check_only_response_validation_error(body: Any, model: Any) -> None:
         assert str(exc).startswith("response does not fit ")
     else:
         # The corruption landed somewhere the model is lenient (an unknown key, a free-form
-        # mapping): what was accepted must still round-trip.
-        assert structure(unstructure(obj), model) == obj
+        # mapping): what was accepted must still round-trip (compared as JSON text, where a
+        # NaN that was accepted equals itself).
+        again = structure(unstructure(obj), model)
+        assert _json_text(again) == _json_text(obj)
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -236,7 +259,7 @@ def test_corrupted_payloads_raise_only_response_validation_error(
     _check_only_response_validation_error(body, model)
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", [name for name in NAMES if MODEL_REQUIRED[name]])
 @SETTINGS
 @given(data=st.data())
 def test_a_broken_required_field_is_named_by_its_path(name: str, data: st.DataObject) -> None:

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import enum
 import inspect
-import json
-import re
 import types
 import typing
 from typing import Any, Literal, Union, get_args, get_origin
@@ -20,6 +18,15 @@ import pytest
 
 from ftjobs.converter import structure, unstructure
 from ftjobs.errors import APIStatusError
+from ftjobs.graders import (
+    GraderRunMetadata,
+    LabelModelGrader,
+    MultiGrader,
+    PythonGrader,
+    ScoreModelGrader,
+    StringCheckGrader,
+    TextSimilarityGrader,
+)
 from ftjobs.models import (
     CheckpointMetrics,
     DpoHyperparameters,
@@ -37,9 +44,13 @@ from ftjobs.models import (
     WandbConfig,
     WandbIntegration,
 )
+from ftjobs.resources.checkpoints import CheckpointPermissions
 from ftjobs.resources.files import UPLOAD_PURPOSES, Files
+from ftjobs.resources.graders import Graders
 from ftjobs.resources.jobs import Jobs
-from tests.spec import RESPONSE_MODELS, load_spec, response_examples
+from ftjobs.resources.uploads import UPLOAD_PURPOSES as PART_PURPOSES
+from ftjobs.resources.uploads import Uploads
+from tests.spec import RESPONSE_MODELS, load_spec, repair, response_examples
 
 pytest.importorskip("yaml")
 
@@ -57,6 +68,12 @@ TOP_LEVEL: dict[str, Any] = {
     "FineTuneDPOHyperparameters": DpoHyperparameters,
     "FineTuneReinforcementHyperparameters": ReinforcementHyperparameters,
     "FineTuningIntegration": WandbIntegration,
+    "GraderStringCheck": StringCheckGrader,
+    "GraderTextSimilarity": TextSimilarityGrader,
+    "GraderPython": PythonGrader,
+    "GraderScoreModel": ScoreModelGrader,
+    "GraderLabelModel": LabelModelGrader,
+    "GraderMulti": MultiGrader,
 }
 
 # Inline (anonymous) object schemas: (schema, property path) -> model.
@@ -65,6 +82,7 @@ NESTED: dict[tuple[str, str], Any] = {
     ("FineTuningJob", "hyperparameters"): Hyperparameters,
     ("FineTuningJobCheckpoint", "metrics"): CheckpointMetrics,
     ("FineTuningIntegration", "wandb"): WandbConfig,
+    ("RunGraderResponse", "metadata"): GraderRunMetadata,
 }
 
 # (schema, property) pairs ftjobs deliberately does not model, with the reason.
@@ -72,7 +90,7 @@ NOT_MODELLED: dict[tuple[str, str], str] = {}
 
 # Objects kept as plain JSON mappings on purpose (their shapes vary per type).
 OPAQUE = {
-    ("FineTuneReinforcementMethod", "grader"): "five grader shapes; kept as a mapping",
+    ("GraderScoreModel", "sampling_params"): "model sampling options; kept as a mapping",
     ("FineTuningJobEvent", "data"): "free-form per event type; kept as a mapping",
 }
 
@@ -266,13 +284,6 @@ def _request_properties(name: str) -> set[str]:
     return set(_resolve(SCHEMAS[name]).get("properties", {}))
 
 
-REQUEST_NOT_MODELLED = {
-    # Training files live until deleted; an expiring upload is not offered (the emulator
-    # accepts the form fields, the SDK does not send them).
-    "expires_after": "file expiry on upload",
-}
-
-
 def test_create_job_takes_every_request_property() -> None:
     params = set(inspect.signature(Jobs.create).parameters)
     assert _request_properties("CreateFineTuningJobRequest") <= params
@@ -280,10 +291,59 @@ def test_create_job_takes_every_request_property() -> None:
 
 def test_upload_takes_every_request_property() -> None:
     params = set(inspect.signature(Files.upload).parameters)
-    missing = _request_properties("CreateFileRequest") - params - set(REQUEST_NOT_MODELLED)
-    assert not missing
+    assert _request_properties("CreateFileRequest") <= params
     purposes = _enums(_resolve(SCHEMAS["CreateFileRequest"])["properties"]["purpose"])
     assert set(purposes) == set(UPLOAD_PURPOSES)
+
+
+@pytest.mark.parametrize(
+    ("schema", "method"),
+    [
+        ("CreateUploadRequest", Uploads.create),
+        ("CompleteUploadRequest", Uploads.complete),
+        ("AddUploadPartRequest", Uploads.add_part),
+        ("CreateFineTuningCheckpointPermissionRequest", CheckpointPermissions.create),
+        ("RunGraderRequest", Graders.run),
+        ("ValidateGraderRequest", Graders.validate),
+    ],
+)
+def test_new_operations_take_every_request_property(schema: str, method: Any) -> None:
+    assert _request_properties(schema) <= set(inspect.signature(method).parameters)
+
+
+def test_upload_purposes_are_the_spec_s() -> None:
+    purposes = _enums(_resolve(SCHEMAS["CreateUploadRequest"])["properties"]["purpose"])
+    assert set(purposes) == set(PART_PURPOSES)
+
+
+def test_every_operation_has_a_method() -> None:
+    """The spec's operations, each with the SDK method that calls it."""
+    methods = {
+        "createFineTuningJob": Jobs.create,
+        "listPaginatedFineTuningJobs": Jobs.list,
+        "retrieveFineTuningJob": Jobs.retrieve,
+        "cancelFineTuningJob": Jobs.cancel,
+        "pauseFineTuningJob": Jobs.pause,
+        "resumeFineTuningJob": Jobs.resume,
+        "listFineTuningEvents": Jobs.list_events,
+        "listFineTuningJobCheckpoints": Jobs.list_checkpoints,
+        "createFile": Files.upload,
+        "listFiles": Files.list,
+        "retrieveFile": Files.retrieve,
+        "deleteFile": Files.delete,
+        "downloadFile": Files.content,
+        "createUpload": Uploads.create,
+        "addUploadPart": Uploads.add_part,
+        "completeUpload": Uploads.complete,
+        "cancelUpload": Uploads.cancel,
+        "listFineTuningCheckpointPermissions": CheckpointPermissions.list,
+        "createFineTuningCheckpointPermission": CheckpointPermissions.create,
+        "deleteFineTuningCheckpointPermission": CheckpointPermissions.delete,
+        "runGrader": Graders.run,
+        "validateGrader": Graders.validate,
+    }
+    operations = {op["operationId"] for ops in SPEC["paths"].values() for op in ops.values()}
+    assert operations == set(methods)
 
 
 def test_list_query_parameters_have_keywords() -> None:
@@ -291,6 +351,8 @@ def test_list_query_parameters_have_keywords() -> None:
         "listPaginatedFineTuningJobs": Jobs.list,
         "listFineTuningEvents": Jobs.list_events,
         "listFineTuningJobCheckpoints": Jobs.list_checkpoints,
+        "listFiles": Files.list,
+        "listFineTuningCheckpointPermissions": CheckpointPermissions.list,
     }
     for operations in SPEC["paths"].values():
         for op in operations.values():
@@ -313,16 +375,6 @@ def test_error_object_fields_are_on_status_errors() -> None:
 
 
 EXAMPLES = response_examples() if SPEC else []
-
-
-def repair(text: str) -> Any:
-    """Turn one of the spec's illustrative examples into JSON (the README lists the faults)."""
-    text = re.sub(r"\{\s*\.\.\.\s*\},?", "", text)  # elided list items
-    text = re.sub(r"\bNone\b", "null", text)  # Python None
-    # A missing comma between a value and the next key on the following line.
-    text = re.sub(r'("|\d|true|false|null|[}\]])(\s*\n\s*")', r"\1,\2", text)
-    text = re.sub(r",(\s*[}\]])", r"\1", text)  # trailing commas
-    return json.loads(text)
 
 
 def _drop_nulls(value: Any) -> Any:
@@ -348,8 +400,8 @@ def _expected_json(body: Any) -> Any:
 
 
 def test_every_example_is_found() -> None:
-    # 17 operation examples (the download has none) + 4 schema examples.
-    assert len(EXAMPLES) == 21
+    # 26 operation examples (the download has none) + 7 schema examples.
+    assert len(EXAMPLES) == 33
     assert all(model is not None for _, model, _ in EXAMPLES)
 
 

@@ -14,12 +14,14 @@ _REFERENCE = _HERE.parent / "reference"
 
 
 def on_pre_build(config: Any) -> None:
-    """Draw ``docs/assets/generated/waiting.svg`` from the waiting benchmark's results."""
-    spec = importlib.util.spec_from_file_location("chart_waiting", _HERE / "chart_waiting.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    module.write_chart()
+    """Draw ``docs/assets/generated/waiting.svg`` from the waiting benchmark's results, and
+    ``metrics.svg`` from an emulator run."""
+    for name in ("chart_waiting", "chart_metrics"):
+        spec = importlib.util.spec_from_file_location(name, _HERE / f"{name}.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        module.write_chart()
 
 
 def _demote_headings(markdown: str, levels: int = 2) -> str:

@@ -1,4 +1,4 @@
-"""The ``ftjobs`` command line: jobs, files, the emulator and the demo.
+"""The ``ftjobs`` command line: jobs, files, checkpoints, graders, the emulator and the demo.
 
 Configured from the same environment variables as `ftjobs.AsyncClient` (``OPENAI_API_KEY``,
 ``OPENAI_BASE_URL``, ``OPENAI_ORG_ID``, ``OPENAI_PROJECT_ID``) or the matching flags. Tables
@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 from .._version import __version__
 from ..errors import FTJobsError
-from . import demo, files, jobs, serve
+from . import checkpoints, demo, files, graders, jobs, serve
 from .app import (
     EXIT_ERROR,
     EXIT_INTERRUPTED,
@@ -28,13 +28,14 @@ from .app import (
     Handler,
     HelpFormatter,
     Interrupted,
+    connection_options,
 )
 from .output import say, stderr
 
 __all__ = ["MODULES", "build_parser", "main"]
 
 #: The command modules, in the order ``ftjobs --help`` lists them.
-MODULES = (jobs, files, serve, demo)
+MODULES = (jobs, files, checkpoints, graders, serve, demo)
 
 #: 128 + SIGPIPE, what a Unix tool exits with when its reader went away (``| head``).
 _EXIT_BROKEN_PIPE = 141
@@ -42,13 +43,15 @@ _EXIT_BROKEN_PIPE = 141
 
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser (exposed for documentation and tests)."""
+    connection = connection_options()
     parser = argparse.ArgumentParser(
         prog="ftjobs",
         description="Fine-tuning jobs from the command line (OpenAI, Azure, gateways, emulator).",
         formatter_class=HelpFormatter,
+        parents=[connection],
     )
     parser.add_argument("--version", action="version", version=f"ftjobs {__version__}")
-    commands = Commands(parser)
+    commands = Commands(parser, connection)
     for module in MODULES:
         module.register(commands)
     return parser
@@ -59,7 +62,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handler: Handler = args.handler
     try:
-        return asyncio.run(handler(args))
+        code = handler(args)
+        return code if isinstance(code, int) else asyncio.run(code)
     except BrokenPipeError:
         # The reader (``head``) has gone: exit quietly, and keep the interpreter's final flush
         # of stdout from raising again.

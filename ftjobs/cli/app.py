@@ -2,7 +2,7 @@
 
 A command module (``jobs.py``, ``files.py``...) has one ``register(commands)`` function that
 adds its parsers through [Commands][ftjobs.cli.app.Commands]; ``ftjobs/cli/__init__.py`` lists
-the modules. A handler is an ``async def handler(args) -> int`` returning the exit code.
+the modules. A handler takes the parsed arguments and returns the exit code.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ __all__ = [
     "Interrupted",
     "command_line",
     "connect",
+    "connection_options",
     "join_commands",
     "local_file",
     "wants_json",
@@ -44,7 +45,9 @@ EXIT_WAIT_TIMEOUT = 3
 EXIT_JOB_FAILED = 4
 EXIT_INTERRUPTED = 130
 
-Handler = Callable[[argparse.Namespace], Coroutine[Any, Any, int]]
+Handler = Callable[[argparse.Namespace], Coroutine[Any, Any, int] | int]
+"""A command: ``async def`` (run with ``asyncio.run``), or a plain function for one that runs
+its own event loop (``serve``)."""
 
 _CONNECTION = ("api_key", "base_url", "organization", "project", "timeout", "max_retries")
 
@@ -79,7 +82,9 @@ class HelpFormatter(argparse.HelpFormatter):
         return f"{text} (default: {'none' if default is None else '%(default)s'})"
 
 
-def _connection_options() -> argparse.ArgumentParser:
+def connection_options(without: Sequence[str] = ()) -> argparse.ArgumentParser:
+    """The options every command talking to the API takes, before or after its name (less the
+    ones named in ``without``)."""
     # SUPPRESS lets the options be given before or after the subcommand without the
     # subcommand's defaults overwriting what was given before it.
     parent = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
@@ -87,7 +92,8 @@ def _connection_options() -> argparse.ArgumentParser:
     group.add_argument("--api-key", help="API key (default: $OPENAI_API_KEY)")
     group.add_argument("--base-url", help="API root (default: $OPENAI_BASE_URL or OpenAI)")
     group.add_argument("--organization", help="OpenAI-Organization (default: $OPENAI_ORG_ID)")
-    group.add_argument("--project", help="OpenAI-Project (default: $OPENAI_PROJECT_ID)")
+    if "project" not in without:
+        group.add_argument("--project", help="OpenAI-Project (default: $OPENAI_PROJECT_ID)")
     group.add_argument(
         "--timeout", type=float, help=f"seconds per request attempt (default: {DEFAULT_TIMEOUT:g})"
     )
@@ -103,13 +109,20 @@ class Group:
         self._subparsers = subparsers
         self._connection = connection
 
-    def command(self, name: str, handler: Handler, help: str) -> argparse.ArgumentParser:
-        """Add ``ftjobs GROUP NAME`` (with the connection options) run by ``handler``."""
+    def command(
+        self, name: str, handler: Handler, help: str, *, without: Sequence[str] = ()
+    ) -> argparse.ArgumentParser:
+        """Add ``ftjobs GROUP NAME`` (with the connection options) run by ``handler``.
+
+        ``without`` names connection options the command uses for something else (``checkpoints
+        share --project`` names the project to share with; ``$OPENAI_PROJECT_ID`` still sets
+        the header).
+        """
         parser: argparse.ArgumentParser = self._subparsers.add_parser(
             name,
             help=help,
             description=help,
-            parents=[self._connection],
+            parents=[connection_options(without) if without else self._connection],
             formatter_class=HelpFormatter,
         )
         parser.set_defaults(handler=handler)
@@ -119,8 +132,10 @@ class Group:
 class Commands:
     """Where the command modules register their commands."""
 
-    def __init__(self, parser: argparse.ArgumentParser) -> None:
-        self.connection = _connection_options()
+    def __init__(
+        self, parser: argparse.ArgumentParser, connection: argparse.ArgumentParser
+    ) -> None:
+        self._connection = connection
         self._groups = parser.add_subparsers(dest="group", metavar="COMMAND", required=True)
 
     def group(self, name: str, help: str) -> Group:
@@ -129,18 +144,13 @@ class Commands:
             name, help=help, description=help, formatter_class=HelpFormatter
         )
         subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-        return Group(subparsers, self.connection)
+        return Group(subparsers, self._connection)
 
-    def command(
-        self, name: str, handler: Handler, help: str, *, connection: bool = False
-    ) -> argparse.ArgumentParser:
-        """Add a top-level ``ftjobs NAME`` (``serve``, ``demo``) run by ``handler``."""
+    def command(self, name: str, handler: Handler, help: str) -> argparse.ArgumentParser:
+        """Add a top-level ``ftjobs NAME`` (``serve``, ``demo``) run by ``handler``; it takes
+        no connection options (a command talking to the API belongs in a group)."""
         parser: argparse.ArgumentParser = self._groups.add_parser(
-            name,
-            help=help,
-            description=help,
-            parents=[self.connection] if connection else [],
-            formatter_class=HelpFormatter,
+            name, help=help, description=help, formatter_class=HelpFormatter
         )
         parser.set_defaults(handler=handler)
         return parser
@@ -164,14 +174,15 @@ async def connect(args: argparse.Namespace) -> AsyncIterator[AsyncClient]:
         yield client
 
 
-def local_file(value: str, what: str) -> Path | None:
+def local_file(value: str, option: str | None = None) -> Path | None:
     """``value`` as the path of an existing file; ``None`` when nothing is there.
 
-    A directory is refused by name (``what`` says which argument it was).
+    A directory is refused by name (and by the ``option`` it was given to, if any).
     """
     path = Path(value)
     if path.is_dir():
-        raise CLIError(f"{what} {value} is a directory: give the path of a JSONL file")
+        given = f"{option} {value}" if option else value
+        raise CLIError(f"{given} is a directory: give the path of a JSONL file")
     return path if path.exists() else None
 
 

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
+
 from ..models import FileObject
+from ..resources.files import DEFAULT_MULTIPART_THRESHOLD
+from ..resources.uploads import OnProgress
 from . import output
 from .app import CLIError, Commands, connect, local_file, wants_json
 from .samples import chat_examples
@@ -20,6 +27,13 @@ def register(commands: Commands) -> None:
     upload = files.command("upload", files_upload, "upload a file")
     upload.add_argument("path")
     upload.add_argument("--purpose", default="fine-tune", help="what the file is for")
+    upload.add_argument(
+        "--multipart-threshold",
+        type=int,
+        default=DEFAULT_MULTIPART_THRESHOLD,
+        metavar="BYTES",
+        help="above this size the file goes in parts, with a progress bar on a terminal",
+    )
     listing = files.command("list", files_list, "list files (every page)")
     listing.add_argument("--purpose", help="only files of this purpose")
     listing.add_argument("--limit", type=int, help="page size")
@@ -53,13 +67,37 @@ def _show_file(args: argparse.Namespace, file: FileObject) -> None:
 
 async def files_upload(args: argparse.Namespace) -> int:
     """``ftjobs files upload PATH``."""
-    path = local_file(args.path, "path")
+    path = local_file(args.path)
     if path is None:
         raise CLIError(f"no such file: {args.path}")
+    large = path.stat().st_size > args.multipart_threshold
     async with connect(args) as client:
-        uploaded = await client.files.upload(path, purpose=args.purpose)
+        with upload_bar(output.stderr(), path.name, shown=large) as on_progress:
+            uploaded = await client.files.upload(
+                path,
+                purpose=args.purpose,
+                multipart_threshold=args.multipart_threshold,
+                on_progress=on_progress,
+            )
     _show_file(args, uploaded)
     return 0
+
+
+@contextmanager
+def upload_bar(console: Console, name: str, *, shown: bool) -> Iterator[OnProgress | None]:
+    """An ``on_progress`` that draws a bar of bytes sent on ``console`` (a terminal), or
+    ``None`` when there is nothing to draw (a small file, output piped)."""
+    if not shown or not console.is_terminal:
+        yield None
+        return
+    columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn())
+    with Progress(*columns, TransferSpeedColumn(), console=console) as bar:
+        task = bar.add_task(name, total=None)
+
+        def on_progress(sent: int, total: int) -> None:
+            bar.update(task, completed=sent, total=total)
+
+        yield on_progress
 
 
 async def files_list(args: argparse.Namespace) -> int:

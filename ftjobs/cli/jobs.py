@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import time
 from collections.abc import Callable, Sequence
+from datetime import datetime, timezone
 from typing import Any, TypeVar
 
 from rich.console import Console
@@ -33,9 +34,10 @@ from .app import (
 )
 from .progress import JobProgress, fits_live, live_view, print_line
 
-__all__ = ["register"]
+__all__ = ["register", "since"]
 
 _T = TypeVar("_T")
+_DEFAULT_INTERVAL = 2.0
 
 
 def register(commands: Commands) -> None:
@@ -44,6 +46,11 @@ def register(commands: Commands) -> None:
     listing = jobs.command("list", jobs_list, "list jobs, newest first")
     _paging(listing)
     listing.add_argument("--metadata", action="append", metavar="KEY=VALUE", help="filter")
+    listing.add_argument(
+        "--status", action="append", help="only jobs in this status (repeat for several)"
+    )
+    listing.add_argument("--since", help="only jobs created since: 2d, 12h, 30m, or a date")
+    listing.add_argument("--model", help="only jobs of this base (or fine-tuned) model")
     jobs.command("get", jobs_get, "show one job").add_argument("job_id")
     create = jobs.command("create", jobs_create, "create a job")
     create.add_argument("--model", required=True)
@@ -75,7 +82,9 @@ def register(commands: Commands) -> None:
     wait = jobs.command("wait", jobs_wait, "follow a job until it ends (exit 0 if it succeeded)")
     wait.add_argument("job_id", help="job id, or a continuation token")
     wait.add_argument("--follow", action="store_true", help="print every event")
-    wait.add_argument("--interval", type=float, default=2.0, help="first poll interval (s)")
+    wait.add_argument(
+        "--interval", type=float, default=_DEFAULT_INTERVAL, help="first poll interval (s)"
+    )
     wait.add_argument(
         "--wait-timeout", type=float, default=None, help="give up after this many seconds"
     )
@@ -120,7 +129,7 @@ def _show_list(
     if more:
         output.say(
             output.stderr(),
-            f"(first {len(items)}; --all fetches every page, --limit sets the page size up to 100)",
+            f"(the first {len(items)}; --all shows every page, --limit N sets the page size)",
         )
 
 
@@ -139,12 +148,52 @@ def _job_row(job: FineTuningJob) -> list[Any]:
 
 
 async def jobs_list(args: argparse.Namespace) -> int:
-    """``ftjobs jobs list``."""
+    """``ftjobs jobs list [--status S] [--since 2d] [--model M] [--metadata K=V]``.
+
+    With a status, a date or a model the pages are searched (``client.jobs.find``, which stops
+    at the first job older than ``--since``) and the first ``--limit`` matches shown.
+    """
+    metadata = _metadata(args.metadata)
+    if not (args.status or args.since or args.model):
+        async with connect(args) as client:
+            paginator = client.jobs.list(limit=args.limit, metadata=metadata)
+            jobs, more = await _collect(paginator, args.all)
+        _show_list(args, jobs, more, JOB_COLUMNS, _job_row)
+        return 0
+    created_after = None if args.since is None else since(args.since, time.time())
+    jobs = []
+    more = False
     async with connect(args) as client:
-        paginator = client.jobs.list(limit=args.limit, metadata=_metadata(args.metadata))
-        jobs, more = await _collect(paginator, args.all)
+        found = client.jobs.find(
+            status=args.status, model=args.model, created_after=created_after, metadata=metadata
+        )
+        async for job in found:
+            if not args.all and len(jobs) == args.limit:
+                more = True
+                break
+            jobs.append(job)
     _show_list(args, jobs, more, JOB_COLUMNS, _job_row)
     return 0
+
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800}
+
+
+def since(text: str, now: float) -> float:
+    """The Unix time ``--since`` names: ``2d`` (s, m, h, d, w) before ``now``, or an ISO date
+    or time (UTC unless it says otherwise)."""
+    amount, unit = text[:-1], text[-1:].lower()
+    if unit in _UNITS and amount.replace(".", "", 1).isdigit():
+        return now - float(amount) * _UNITS[unit]
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise CLIError(
+            f"--since takes 2d, 12h, 30m or a date like 2026-12-01, got {text!r}"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.timestamp()
 
 
 EVENT_COLUMNS = ("created", "level", "message")
@@ -303,13 +352,13 @@ def _event_line(event: FineTuningJobEvent) -> str:
 class _WaitView:
     """What ``jobs wait`` draws: a live row on a terminal, else one line per change."""
 
-    def __init__(self, console: Console, follow: bool, job_id: str) -> None:
+    def __init__(self, console: Console, job_id: str, *, follow: bool, quiet: bool) -> None:
         self.console = console
         self.follow = follow
         self.progress = JobProgress(job_id)
         self.final = ""
         self.live: Live | None = None
-        if fits_live(console, 1):
+        if not quiet and fits_live(console, 1):
             self.live = Live(console=console, auto_refresh=False, transient=True)
 
     def __enter__(self) -> _WaitView:
@@ -338,7 +387,7 @@ class _WaitView:
     def redraw(self) -> None:
         if self.live is not None:
             rows = [(self.progress.job_id, self.progress)]
-            self.live.update(live_view(rows, self.console.width, time.time()), refresh=True)
+            self.live.update(live_view("job", rows, self.console.width, time.time()), refresh=True)
 
 
 async def _tick(view: _WaitView) -> None:
@@ -354,7 +403,7 @@ async def jobs_wait(args: argparse.Namespace) -> int:
     console = output.stdout()
     async with connect(args) as client:
         waiter = client.jobs.waiter(args.job_id, poll=poll, timeout=args.wait_timeout, follow=True)
-        view = _WaitView(console, args.follow and not wants_json(args), waiter.job_id)
+        view = _WaitView(console, waiter.job_id, follow=args.follow, quiet=wants_json(args))
         ticker = asyncio.create_task(_tick(view))
         try:
             with view:
@@ -368,10 +417,10 @@ async def jobs_wait(args: argparse.Namespace) -> int:
         except asyncio.CancelledError:
             job = waiter.job
             if job is None or not job.is_terminal:
-                status = f" ({job.status})" if job is not None else ""
+                status = f" (status {job.status})" if job is not None else ""
                 raise Interrupted(
-                    f"stopped waiting; job {waiter.job_id} is still running{status}.\n"
-                    + _resume(args, waiter.job_id)
+                    f"stopped waiting; job {waiter.job_id} is still running on the server"
+                    f"{status}.\n{_resume(args, waiter.job_id)}"
                 ) from None
             raise
         finally:
@@ -381,12 +430,15 @@ async def jobs_wait(args: argparse.Namespace) -> int:
     if wants_json(args):
         output.print_json(job)
     else:
-        print_line(console, view.final)
+        output.say(console, view.final)
     return 0 if job.status == JobStatus.SUCCEEDED else EXIT_JOB_FAILED
 
 
 def _resume(args: argparse.Namespace, job_id: str) -> str:
+    """The commands that resume this wait (with the options it was given) or cancel the job."""
     wait = ["jobs", "wait", job_id, *(["--follow"] if args.follow else [])]
+    if args.interval != _DEFAULT_INTERVAL:
+        wait += ["--interval", f"{args.interval:g}"]
     return join_commands(
         [
             ("resume waiting", command_line(args, *wait)),

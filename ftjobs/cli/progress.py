@@ -101,7 +101,7 @@ def _float(value: object, default: float | None) -> float | None:
     return default
 
 
-_HEADERS = ("", "status", "progress", "step", "loss", "eta", "note")
+_HEADERS = ("status", "progress", "step", "loss", "eta", "note")
 
 
 def fits_live(console: Console, rows: int) -> bool:
@@ -115,9 +115,11 @@ def fits_live(console: Console, rows: int) -> bool:
 
 
 def live_view(
-    rows: Sequence[tuple[str, JobProgress]], width: int, wall_now: float
+    label: str, rows: Sequence[tuple[str, JobProgress]], width: int, wall_now: float
 ) -> RenderableType:
-    """The table of ``rows`` (label, progress) at most ``width`` wide, failures under it."""
+    """The table of ``rows`` (label, progress) at most ``width`` wide, failures under it;
+    ``label`` heads the first column."""
+    headers = (label, *_HEADERS)
     cells = [
         [
             label,
@@ -126,11 +128,11 @@ def live_view(
             f"{p.step}/{p.total_steps or '?'}" if p.step is not None else "",
             f"{p.train_loss:.3g}" if p.train_loss is not None else "",
             p.eta(wall_now) or "",
-            p.error or p.last_message or "",
+            p.error or ("" if p.terminal else p.last_message or ""),
         ]
         for label, p in rows
     ]
-    natural = [max([len(h), *(len(c[i]) for c in cells)]) for i, h in enumerate(_HEADERS)]
+    natural = [max([len(h), *(len(c[i]) for c in cells)]) for i, h in enumerate(headers)]
     natural[2] = _BAR
     natural[6] = min(natural[6], width)
     minimum = [natural[0], natural[1], _BAR // 2, natural[3], natural[4], natural[5], 8]
@@ -138,7 +140,7 @@ def live_view(
     grid = Table(box=None, pad_edge=False, padding=(0, GAP // 2), header_style="bold")
     kept = [i for i, w in enumerate(widths) if w > 0]
     for i in kept:
-        grid.add_column(_HEADERS[i].upper(), width=widths[i], no_wrap=True, overflow="ellipsis")
+        grid.add_column(headers[i].upper(), width=widths[i], no_wrap=True, overflow="ellipsis")
     for row, (_, p) in zip(cells, rows, strict=True):
         grid.add_row(*(_bar(p, widths[2]) if i == 2 else row[i] for i in kept))
     failures = [
@@ -160,7 +162,7 @@ def _bar(progress: JobProgress, width: int) -> RenderableType:
 def print_line(console: Console, text: str) -> None:
     """One line; on a terminal cut (with an ellipsis) to its width rather than wrapped."""
     if console.is_terminal:
-        console.print(Text(text, no_wrap=True, overflow="ellipsis"), crop=True)
+        console.print(text, no_wrap=True, overflow="ellipsis", crop=True, markup=False)
     else:
         console.file.write(text + "\n")
         console.file.flush()

@@ -102,19 +102,21 @@ async def read_admin_json(request: web.Request) -> dict[str, Any]:
     return parse_admin_body(await read_body(request, emulator_of(request).config.max_json_bytes))
 
 
-async def read_multipart(request: web.Request) -> Multipart:
-    """Read a ``multipart/form-data`` upload (its file at most ``max_upload_bytes``)."""
+async def read_multipart(
+    request: web.Request, *, file_field: str = "file", max_bytes: int | None = None
+) -> Multipart:
+    """Read a ``multipart/form-data`` upload whose file is the part named ``file_field``
+    (at most ``max_bytes``, by default ``max_upload_bytes``)."""
     if not request.content_type.startswith("multipart/"):
         raise ApiError.invalid(
-            "Uploads must be multipart/form-data with 'file' and 'purpose'.", param="file"
+            f"Uploads must be multipart/form-data with a '{file_field}' part.", param=file_field
         )
     config = emulator_of(request).config
-    if (request.content_length or 0) > config.max_upload_bytes + MULTIPART_OVERHEAD:
-        raise _too_large("File", config.max_upload_bytes, "file")
+    limit = config.max_upload_bytes if max_bytes is None else max_bytes
+    if (request.content_length or 0) > limit + MULTIPART_OVERHEAD:
+        raise _too_large("File", limit, file_field)
     try:
-        return await asyncio.wait_for(
-            _read_parts(request, config.max_upload_bytes), config.body_timeout
-        )
+        return await asyncio.wait_for(_read_parts(request, limit, file_field), config.body_timeout)
     except asyncio.TimeoutError:
         raise _timed_out(config.body_timeout) from None
 
@@ -130,7 +132,7 @@ async def _read_limited(
     return bytes(data)
 
 
-async def _read_parts(request: web.Request, max_bytes: int) -> Multipart:
+async def _read_parts(request: web.Request, max_bytes: int, file_field: str) -> Multipart:
     fields: dict[str, str] = {}
     filename: str | None = None
     content: bytes | None = None
@@ -150,9 +152,9 @@ async def _read_parts(request: web.Request, max_bytes: int) -> Multipart:
                 )
             if not isinstance(part, aiohttp.BodyPartReader):
                 raise ApiError.invalid("Nested multipart bodies are not supported.")
-            if part.name == "file":
-                filename = part.filename or "file"
-                content = await _read_limited(part, max_bytes, "File", "file")
+            if part.name == file_field:
+                filename = part.filename or file_field
+                content = await _read_limited(part, max_bytes, "File", file_field)
             elif part.name:
                 raw = await _read_limited(
                     part, MAX_FORM_FIELD_BYTES, f"Field '{part.name}'", part.name

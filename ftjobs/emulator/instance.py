@@ -11,8 +11,10 @@ from ftjobs.emulator.azure import azure_job
 from ftjobs.emulator.config import EmulatorConfig
 from ftjobs.emulator.faults import FaultConfig, FaultInjector
 from ftjobs.emulator.lifecycle import JobState
+from ftjobs.emulator.permissions import PermissionBook
 from ftjobs.emulator.stats import RequestStats
 from ftjobs.emulator.store import StateNotSaved, Store
+from ftjobs.emulator.uploads import UploadBook
 
 __all__ = ["EMULATOR_KEY", "Emulator", "emulator_of", "get_emulator"]
 
@@ -25,6 +27,8 @@ class Emulator:
         self.store = store
         self.faults = FaultInjector(config.faults)
         self.requests = RequestStats()
+        self.uploads = UploadBook(store)
+        self.permissions = PermissionBook()
         # Azure-only create fields per job (not persisted: a restart forgets them).
         self.azure_extra: dict[str, dict[str, Any]] = {}
 
@@ -77,6 +81,7 @@ class Emulator:
             "faults_config": self.faults.config.to_dict(),
             "jobs": {"total": sum(by_status.values()), "by_status": dict(by_status)},
             "files": self.store.file_count,
+            "uploads": self.uploads.by_status(),
             "now": self.store.now(),
             "speed": self.config.speed,
         }

@@ -16,6 +16,7 @@ from typing import Any
 import attrs
 
 from ftjobs.emulator.errors import ApiError
+from ftjobs.emulator.graders import check_grader
 
 __all__ = [
     "METHOD_TYPES",
@@ -48,7 +49,6 @@ _TOP_LEVEL = frozenset(
     }
 )
 _REASONING = ("default", "low", "medium", "high")
-_GRADER_TYPES = frozenset({"string_check", "text_similarity", "python", "score_model", "multi"})
 
 
 @attrs.frozen
@@ -210,15 +210,7 @@ def _method(body: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
         "hyperparameters": _hyperparameters(inner.get("hyperparameters"), method_type, param)
     }
     if method_type == "reinforcement":
-        grader = inner.get("grader")
-        if not isinstance(grader, dict) or grader.get("type") not in _GRADER_TYPES:
-            raise _fail(
-                "'method.reinforcement.grader' is required: an object whose 'type' is one of "
-                + ", ".join(sorted(_GRADER_TYPES))
-                + ".",
-                "method.reinforcement.grader",
-            )
-        normalized["grader"] = grader
+        normalized["grader"] = check_grader(inner.get("grader"), "method.reinforcement.grader")
         normalized["response_format"] = inner.get("response_format")
     return method_type, {"type": method_type, method_type: normalized}
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import os
+import shlex
 import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -24,7 +25,6 @@ __all__ = [
     "EmulatorHandle",
     "add_serve_arguments",
     "config_from_args",
-    "exposure_warning",
     "main",
     "run",
     "serve_emulator",
@@ -233,7 +233,7 @@ def _is_loopback(host: str) -> bool:
         return False  # a host name: it may resolve to anything
 
 
-def exposure_warning(host: str) -> str | None:
+def _exposure_warning(host: str) -> str | None:
     """The warning to print before listening on ``host``, or None for a loopback address."""
     if _is_loopback(host):
         return None
@@ -241,6 +241,26 @@ def exposure_warning(host: str) -> str | None:
         f"warning: listening on {host}, not a loopback address: whoever can reach this "
         "port can use the emulator with its API key, and /_emulator/* with the admin key "
         "(set --api-key and --admin-key; the defaults are public)."
+    )
+
+
+def _banner(config: EmulatorConfig, url: str) -> str:
+    """Where the emulator listens, its key, and the line that points a shell at it."""
+    faults = config.faults.to_spec() if config.faults.enabled else "off"
+    if config.dialect == "azure":
+        where = f"{url} (Azure OpenAI dialect: {url}/openai/v1, {url}/openai?api-version=...)"
+        names = {"AZURE_OPENAI_ENDPOINT": url, "AZURE_OPENAI_API_KEY": config.api_key}
+    else:
+        where = f"{url}/v1 (Azure style: {url}/openai/v1)"
+        names = {"OPENAI_BASE_URL": f"{url}/v1", "OPENAI_API_KEY": config.api_key}
+    exports = " ".join(f"{name}={shlex.quote(value)}" for name, value in names.items())
+    return (
+        f"ftjobs emulator listening on {where}\n"
+        f"speed {config.speed:g}, faults {faults}, state {config.state_path or 'in memory'}\n"
+        f"API key: {config.api_key}\n"
+        f"To use it from another shell (the SDK, the CLI, the openai client):\n"
+        f"  export {exports}\n"
+        f"Press Ctrl-C to stop."
     )
 
 
@@ -255,26 +275,13 @@ def run(
     """
     config = config or EmulatorConfig()
     url = _root_url(host, port)
-    warning = exposure_warning(host)
+    warning = _exposure_warning(host)
     if warning is not None:
         print(warning, file=sys.stderr, flush=True)
     app = create_app(config)
 
-    faults = config.faults.to_spec() if config.faults.enabled else "off"
-
     def announce(*_: Any, **__: Any) -> None:
-        where = (
-            f"Azure OpenAI dialect, endpoint {url}: {url}/openai/v1 and "
-            f"{url}/openai?api-version=..."
-            if config.dialect == "azure"
-            else f"{url}/v1 (Azure style: {url}/openai/v1)"
-        )
-        print(
-            f"ftjobs emulator listening on {where}; "
-            f"speed={config.speed:g}, faults={faults}, "
-            f"state={config.state_path or 'memory'}. Press Ctrl-C to stop.",
-            flush=True,
-        )
+        print(_banner(config, url), flush=True)
 
     web.run_app(
         app,

@@ -15,6 +15,8 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, TypeVar
 
+import orjson
+
 from ftjobs.emulator.clock import Clock, SystemClock
 from ftjobs.emulator.config import EmulatorConfig
 from ftjobs.emulator.errors import ApiError
@@ -115,11 +117,13 @@ class Store:
         self.config = config
         self.clock = clock
         self._backend = backend
-        self._reports: dict[tuple[str, str, str], DatasetReport] = {}
+        self._reports: dict[tuple[str, str, str, bytes], DatasetReport] = {}
         self._scripted: deque[Outcome] = deque()
         # The scripted outcomes as of the last commit: a create that could not be saved
         # gives its outcome back.
         self._saved_scripted: tuple[Outcome, ...] = ()
+        # Set when a failed commit could not be undone by reading the file back.
+        self._unreadable: str | None = None
         #: Called with each job as it ends (the webhook sender listens).
         self.on_terminal: list[Callable[[JobState], None]] = []
         self._clear()
@@ -203,30 +207,45 @@ class Store:
 
         Raises:
             StateNotSaved: The commit failed (a full disk...). Memory is reloaded from the
-                file, so it holds what the file holds, as before the changes.
+                file, so it holds what the file holds, as before the changes. If the file
+                cannot be read back either, every later flush fails too.
         """
         self._absorb()
         batch, self._batch = self._batch, Batch()
         backend = self._backend
         if backend is None:
             return
+        if self._unreadable is not None:
+            raise StateNotSaved(self._unreadable)
         try:
             backend.commit(batch)
         except Exception as exc:
+            message = f"could not write the state file {backend.path}: {exc}"
+            try:
+                loaded = backend.load()
+            except Exception as reload_error:
+                # Memory is ahead of a disk it cannot read back: refuse every request from
+                # now on (a restart reads the file again) rather than answer from memory.
+                self._unreadable = f"{message}; nor read it back: {reload_error}"
+                raise StateNotSaved(self._unreadable) from exc
             self._clear()
-            self._load(backend.load())
+            self._load(loaded)
             self._scripted = deque(self._saved_scripted)
             # Time only moves forward: the clock's new anchor is still to be saved.
             self._batch.meta.update(batch.meta)
-            raise StateNotSaved(f"could not write the state file {backend.path}: {exc}") from exc
+            raise StateNotSaved(message) from exc
         self._saved_scripted = tuple(self._scripted)
 
     def close(self) -> None:
         """Flush and close the state file."""
-        if self._backend is not None:
-            self.flush()
-            self._backend.close()
-            self._backend = None
+        backend = self._backend
+        if backend is not None:
+            try:
+                if self._unreadable is None:
+                    self.flush()
+            finally:
+                backend.close()
+                self._backend = None
 
     # -- files -------------------------------------------------------------------------------
 
@@ -307,13 +326,23 @@ class Store:
 
     # -- jobs --------------------------------------------------------------------------------
 
-    def _dataset_report(self, file_id: str, method_type: str, kind: str) -> DatasetReport:
-        key = (file_id, method_type, kind)
+    def _dataset_report(self, file_id: str, request: JobRequest, kind: str) -> DatasetReport:
+        grader = request.method[request.method_type].get("grader")
+        key = (
+            file_id,
+            request.method_type,
+            kind,
+            orjson.dumps(grader, option=orjson.OPT_SORT_KEYS),
+        )
         report = self._reports.get(key)
         if report is None:
             minimum = self.config.min_training_examples if kind == "training" else 0
             report = validate_dataset(
-                self._contents[file_id], method_type, kind=kind, min_examples=minimum
+                self._contents[file_id],
+                request.method_type,
+                kind=kind,
+                min_examples=minimum,
+                grader=grader,
             )
             self._reports[key] = report
         return report
@@ -344,10 +373,8 @@ class Store:
         validation = None
         if request.validation_file is not None:
             self._check_input_file(request.validation_file, "validation_file")
-            validation = self._dataset_report(
-                request.validation_file, request.method_type, "validation"
-            )
-        training = self._dataset_report(request.training_file, request.method_type, "training")
+            validation = self._dataset_report(request.validation_file, request, "validation")
+        training = self._dataset_report(request.training_file, request, "training")
         if outcome is None and self._scripted:
             outcome = self._scripted.popleft()
         job_id = random_id("ftjob-")
@@ -418,6 +445,17 @@ class Store:
         self.get_job(job_id)
         timeline = self._checkpoints.setdefault(job_id, _Timeline())
         return _page_newest_first(timeline, limit, after, "checkpoint")
+
+    def has_model(self, name: str) -> bool:
+        """Whether ``name`` is a fine-tuned model or checkpoint one of the jobs produced."""
+        self.now()
+        if any(job.fine_tuned_model == name for job in self.fleet.jobs.values()):
+            return True
+        return any(
+            c.fine_tuned_model_checkpoint == name
+            for timeline in self._checkpoints.values()
+            for c in timeline.items
+        )
 
     def render_job(self, job: JobState) -> dict[str, Any]:
         """The job's JSON object (cached per job state, since states are immutable)."""

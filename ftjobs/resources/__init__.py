@@ -1,6 +1,18 @@
-"""API resources: ``client.jobs`` and ``client.files``."""
+"""API resources: ``client.jobs``, ``client.files``, ``client.uploads``, ``client.checkpoints``
+and ``client.graders``."""
 
+from .checkpoints import CheckpointPermissions, Checkpoints
 from .files import Files
-from .jobs import Jobs
+from .graders import Graders
+from .jobs import AzureJobs, Jobs
+from .uploads import Uploads
 
-__all__ = ["Files", "Jobs"]
+__all__ = [
+    "AzureJobs",
+    "CheckpointPermissions",
+    "Checkpoints",
+    "Files",
+    "Graders",
+    "Jobs",
+    "Uploads",
+]

@@ -7,19 +7,26 @@ import contextlib
 import io
 import os
 import uuid
-from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from typing import IO, Any, overload
 
 import aiohttp
 
-from .. import _validation as check
+from .. import _validation
 from .._types import NOT_GIVEN, NotGiven
-from ..models import FileDeleted, FileObject
+from ..errors import TrainingFileError, WaitTimeout
+from ..models import FileDeleted, FileExpiration, FileObject
 from ..pagination import AsyncPaginator
+from ..training_data import check_training_file
+from ..transport import Transport
+from ..waiting import Pacer
+from ..waiting.policy import PollPolicy, PollState
 from ._base import Resource
+from .uploads import UPLOAD_PURPOSES as _PART_PURPOSES
+from .uploads import OnProgress, Uploads, expires_after_body
 
-__all__ = ["FileInput", "Files"]
+__all__ = ["DEFAULT_MULTIPART_THRESHOLD", "FileInput", "Files"]
 
 _FILES = "/files"
 UPLOAD_PURPOSES = ("fine-tune", "batch", "assistants", "vision", "user_data", "evals")
@@ -28,18 +35,70 @@ _LIST_LIMIT = 10_000
 #: What :meth:`Files.upload` accepts: a path, the bytes themselves, or a binary file object.
 FileInput = str | os.PathLike[str] | bytes | IO[bytes]
 
+DEFAULT_MULTIPART_THRESHOLD = 64 * 1024 * 1024
+"""Files larger than this (64 MiB) go through the Uploads API: in 8 MiB parts sent four at a
+time, so a failure costs one part rather than the whole file."""
 
-def _form(purpose: str, filename: str, payload: Any) -> aiohttp.FormData:
+#: File statuses after which processing is over.
+_PROCESSED = frozenset({"processed", "error"})
+
+
+def _form(
+    purpose: str, filename: str, payload: Any, expires_after: Mapping[str, Any] | None
+) -> aiohttp.FormData:
     form = aiohttp.FormData()
     form.add_field("purpose", purpose)
+    if expires_after is not None:
+        for key, value in expires_after.items():
+            form.add_field(f"expires_after[{key}]", str(value))
     form.add_field("file", payload, filename=filename, content_type="application/jsonl")
     return form
+
+
+def _mime_type(filename: str) -> str:
+    import mimetypes
+
+    if filename.endswith(".jsonl"):
+        return "text/jsonl"
+    return mimetypes.guess_type(filename)[0] or "application/octet-stream"
+
+
+async def _check_before_upload(file: FileInput, *, purpose: str, method: str) -> None:
+    """Raise `TrainingFileError` when the file to upload has errors; a file object is left
+    where it stood."""
+    start = None
+    if not isinstance(file, (str, os.PathLike, bytes, bytearray, memoryview)):
+        if _size_of(file) is None:
+            raise ValueError("check: a non-seekable file cannot be checked before it is sent")
+        start = file.tell()
+    # A large file takes seconds to check: off the event loop.
+    report = await asyncio.to_thread(check_training_file, file, method=method, purpose=purpose)
+    if start is not None:
+        file.seek(start)  # type: ignore[union-attr]
+    if not report.ok:
+        raise TrainingFileError(report)
+
+
+def _size_of(file: object) -> int | None:
+    """Bytes left in a seekable binary file object, or None when it cannot tell."""
+    seekable = getattr(file, "seekable", None)
+    if not callable(seekable) or not seekable():
+        return None
+    handle: IO[bytes] = file  # type: ignore[assignment]
+    start = handle.tell()
+    end = handle.seek(0, os.SEEK_END)
+    handle.seek(start)
+    return end - start
 
 
 class Files(Resource):
     """Upload and manage files (``client.files``)."""
 
-    __slots__ = ()
+    __slots__ = ("_uploads",)
+
+    def __init__(self, transport: Transport) -> None:
+        super().__init__(transport)
+        self._uploads = Uploads(transport)
 
     async def upload(
         self,
@@ -47,79 +106,209 @@ class Files(Resource):
         *,
         purpose: str = "fine-tune",
         filename: str | None = None,
+        expires_after: FileExpiration | Mapping[str, Any] | None = None,
+        multipart_threshold: int = DEFAULT_MULTIPART_THRESHOLD,
+        on_progress: OnProgress | None = None,
+        check: bool = False,
+        method: str = "supervised",
         idempotency_key: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, str] | None = None,
         timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> FileObject:
-        """Upload a file (multipart), typically a JSONL training file.
+        """Upload a file, typically a JSONL training file.
 
-        A path is opened afresh for each attempt and streamed, never read whole into memory. A
-        seekable file object is rewound for each retry; a non-seekable one (a pipe) is sent
-        once, without retries, since it cannot be replayed.
+        With ``check=True`` the file is first checked by
+        [check_training_file][ftjobs.check_training_file] for ``method``, in a worker thread;
+        errors raise [TrainingFileError][ftjobs.TrainingFileError] (carrying the report)
+        before anything is sent, warnings do not. It is off by default: it reads the whole
+        file once more before sending it, and its rules are the published format as this
+        release knows it, so a format the service has since learned would be refused here.
+
+        Up to ``multipart_threshold`` bytes (default 64 MiB) the file goes in one multipart
+        request: a path is opened afresh for each attempt and streamed, a seekable file object
+        is rewound for each retry, and a non-seekable one (a pipe) is sent once, without
+        retries. A larger file (a path, bytes, or a seekable file object) goes through the
+        Uploads API (`client.uploads`): read once, in order, in 8 MiB parts sent four at a
+        time, each part retried on its own, never more than four parts in memory, the MD5
+        checked by the server at the end. If that fails or the call is cancelled, the upload
+        is cancelled on the server too.
 
         Args:
             file: A path, ``bytes``, or a binary file object.
             purpose: One of ``fine-tune``, ``batch``, ``assistants``, ``vision``,
                 ``user_data``, ``evals``.
             filename: Name to give the upload; defaults to the path's or file's name.
+            expires_after: When the file expires (`FileExpiration(seconds=...)`).
+            multipart_threshold: Size above which the Uploads API is used.
+            on_progress: ``on_progress(sent, total)``, called with 0 first, after each part
+                of a large file, and with ``total`` at the end.
+            idempotency_key: For the one-request path (each part of a large file carries a
+                key of its own, the same on each of its retries).
+            check: Check the file's format first (``purpose="fine-tune"`` only).
+            method: The fine-tuning method the check applies: ``supervised``, ``dpo`` or
+                ``reinforcement``.
+
+        Raises:
+            TrainingFileError: ``check=True`` and the file has errors (nothing was sent).
         """
         if purpose not in UPLOAD_PURPOSES:
             raise ValueError(
                 f"purpose must be one of {', '.join(UPLOAD_PURPOSES)}; got {purpose!r}"
             )
-        check.optional_str("filename", filename)
+        _validation.optional_str("filename", filename)
+        _validation.require_int("multipart_threshold", multipart_threshold, 0)
+        if on_progress is not None and not callable(on_progress):
+            raise TypeError("on_progress must be a callable taking (sent, total)")
+        expiry = expires_after_body(expires_after)
         max_retries: int | None = None
         multipart: Any
+        # (size, opener of a reader) when the Uploads API can carry the file.
+        parts: tuple[int, Callable[[ExitStack], Callable[[int], Any]]] | None = None
         if isinstance(file, (str, os.PathLike)):
             path = os.fspath(file)
             # One stat is cheap, and a typo is better caught before any request.
             if not os.path.isfile(path):  # noqa: ASYNC240
                 raise ValueError(f"file: no such file: {path!r}")
             name = filename or os.path.basename(path)
+            size = os.path.getsize(path)  # noqa: ASYNC240
 
             @contextmanager
             def multipart() -> Iterator[aiohttp.FormData]:
                 with open(path, "rb") as handle:
-                    yield _form(purpose, name, handle)
+                    yield _form(purpose, name, handle, expiry)
+
+            def open_path(stack: ExitStack) -> Callable[[int], Any]:
+                return stack.enter_context(open(path, "rb")).read
+
+            parts = (size, open_path)
 
         elif isinstance(file, (bytes, bytearray, memoryview)):
             payload = bytes(file)
             name = filename or "upload.jsonl"
+            size = len(payload)
 
             def multipart() -> AbstractContextManager[aiohttp.FormData]:
                 # A file object, not the bytes: aiohttp sends it in chunks, where raw bytes
                 # over 1 MiB would warn (and, under -W error, fail quoting the payload).
-                return nullcontext(_form(purpose, name, io.BytesIO(payload)))
+                return nullcontext(_form(purpose, name, io.BytesIO(payload), expiry))
+
+            def open_bytes(_: ExitStack) -> Callable[[int], Any]:
+                view, offset = memoryview(payload), 0
+
+                def read(n: int) -> memoryview:
+                    nonlocal offset
+                    offset += n
+                    return view[offset - n : offset]
+
+                return read
+
+            parts = (size, open_bytes)
 
         elif hasattr(file, "read"):
             handle = file
             name = filename or os.path.basename(str(getattr(handle, "name", "") or "upload.jsonl"))
-            seekable = bool(getattr(handle, "seekable", lambda: False)())
+            known = _size_of(handle)
+            seekable = known is not None
             start = handle.tell() if seekable else 0
+            size = known or 0
             if not seekable:
                 max_retries = 0
 
             def multipart() -> AbstractContextManager[aiohttp.FormData]:
                 if seekable:
                     handle.seek(start)
-                return nullcontext(_form(purpose, name, _chunks(handle)))
+                return nullcontext(_form(purpose, name, _chunks(handle), expiry))
+
+            if known is not None:
+                parts = (known, lambda _: handle.read)
 
         else:
             raise TypeError(
                 f"file must be a path, bytes or a binary file object, got {type(file).__name__}"
             )
-        return await self._call(
+        if check:
+            await _check_before_upload(file, purpose=purpose, method=method)
+        if on_progress is not None:
+            on_progress(0, size)
+        if parts is not None and parts[0] > multipart_threshold and purpose in _PART_PURPOSES:
+            with ExitStack() as stack:
+                return await self._uploads.send(
+                    parts[1](stack),
+                    size=parts[0],
+                    filename=name,
+                    purpose=purpose,
+                    mime_type=_mime_type(name),
+                    expires_after=expiry,
+                    on_progress=on_progress,
+                )
+        uploaded = await self._decoded(
             FileObject,
-            "POST",
-            _FILES,
-            multipart=multipart,
-            max_retries=max_retries,
-            idempotency_key=check.optional_str("idempotency_key", idempotency_key),
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            timeout=timeout,
+            self._send(
+                "POST",
+                _FILES,
+                multipart=multipart,
+                max_retries=max_retries,
+                idempotency_key=_validation.optional_str("idempotency_key", idempotency_key),
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+            ),
         )
+        if on_progress is not None:
+            # Azure answers an upload without "bytes": what was sent is then the total.
+            total = size if uploaded.bytes is None else uploaded.bytes
+            on_progress(total, total)
+        return uploaded
+
+    async def wait_for_processing(
+        self,
+        file_id: str | FileObject,
+        *,
+        timeout: float | None = 1800.0,
+        poll: PollPolicy | None = None,
+    ) -> FileObject:
+        """Poll a file until the server has processed it (status ``processed`` or ``error``).
+
+        Polls are paced by ``poll`` (the waiting policy of `client.jobs.wait_until_terminal`:
+        backoff, server hints, 429s, transient failures absorbed). A file whose status the
+        server does not report (the field is deprecated) is returned at once.
+
+        Args:
+            file_id: The file or its id.
+            timeout: Total seconds to wait (default 30 min); ``None`` waits forever.
+            poll: Pacing (its ``timeout`` is replaced by ``timeout``).
+
+        Raises:
+            WaitTimeout: Still unprocessed when the time ran out (``job`` is None).
+        """
+        wanted = file_id.id if isinstance(file_id, FileObject) else file_id
+        _validation.require_str("file_id", wanted)
+        _validation.timeout("timeout", timeout)
+        if poll is not None and not isinstance(poll, PollPolicy):
+            raise TypeError(f"poll must be a PollPolicy or None, got {type(poll).__name__}")
+        policy = poll or PollPolicy()
+        pacer = Pacer(policy, PollState(started_at=0.0, deadline=None))
+        pacer.with_budget(timeout)
+        seen: list[str] = []
+        while True:
+            try:
+                found = await pacer.bounded(self.retrieve(wanted))
+            except Exception as exc:
+                pacer.failed(exc)
+            else:
+                if found.status is None or found.status in _PROCESSED:
+                    return found
+                seen.append(found.status)
+                pacer.succeeded(found.status)
+            pacer.check(
+                lambda _reason: WaitTimeout(
+                    f"file {wanted} was still {seen[-1] if seen else 'unseen'!r} after {timeout} s",
+                    job=None,
+                    token=None,
+                )
+            )
+            await asyncio.sleep(pacer.delay())
 
     async def retrieve(
         self,
@@ -130,13 +319,15 @@ class Files(Resource):
         timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> FileObject:
         """Fetch a file's metadata."""
-        return await self._call(
+        return await self._decoded(
             FileObject,
-            "GET",
-            f"{_FILES}/{check.path_id('file_id', file_id)}",
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            timeout=timeout,
+            self._send(
+                "GET",
+                f"{_FILES}/{_validation.path_id('file_id', file_id)}",
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+            ),
         )
 
     def list(
@@ -160,8 +351,8 @@ class Files(Resource):
         """
         params: list[tuple[str, str]] = []
         if purpose is not None:
-            params.append(("purpose", check.require_str("purpose", purpose)))
-        size = check.limit(limit, _LIST_LIMIT)
+            params.append(("purpose", _validation.require_str("purpose", purpose)))
+        size = _validation.limit(limit, _LIST_LIMIT)
         if size is not None:
             params.append(("limit", str(size)))
         if order is not None:
@@ -172,7 +363,7 @@ class Files(Resource):
             FileObject,
             _FILES,
             params,
-            after=check.optional_str("after", after),
+            after=_validation.optional_str("after", after),
             extra_headers=extra_headers,
             extra_query=extra_query,
             timeout=timeout,
@@ -187,13 +378,15 @@ class Files(Resource):
         timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> FileDeleted:
         """Delete a file."""
-        return await self._call(
+        return await self._decoded(
             FileDeleted,
-            "DELETE",
-            f"{_FILES}/{check.path_id('file_id', file_id)}",
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            timeout=timeout,
+            self._send(
+                "DELETE",
+                f"{_FILES}/{_validation.path_id('file_id', file_id)}",
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+            ),
         )
 
     @overload
@@ -237,21 +430,20 @@ class Files(Resource):
         bounds each wait for data, not the whole download.
         """
         path = _content_path(file_id)
-        check.call_options(extra_headers, extra_query, timeout)
         if to is None:
-            response = await self._transport.request(
+            response = await self._send(
                 "GET",
                 path,
-                params=list((extra_query or {}).items()),
-                headers=extra_headers,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
                 timeout=timeout,
                 decode_json=False,
             )
             return response.content
         if not isinstance(to, (str, os.PathLike)):
             raise TypeError(f"to must be a path, got {type(to).__name__}")
-        chunks = self._transport.stream(
-            path, params=list((extra_query or {}).items()), headers=extra_headers, timeout=timeout
+        chunks = self._stream(
+            path, extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
         )
         return await _save(chunks, os.fspath(to))
 
@@ -275,19 +467,18 @@ class Files(Resource):
         connection at once. ``timeout`` bounds each wait for data, not the whole transfer.
         """
         path = _content_path(file_id)
-        check.call_options(extra_headers, extra_query, timeout)
-        check.require_int("chunk_size", chunk_size, 1)
-        return self._transport.stream(
+        _validation.require_int("chunk_size", chunk_size, 1)
+        return self._stream(
             path,
-            params=list((extra_query or {}).items()),
-            headers=extra_headers,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
             timeout=timeout,
             chunk_size=chunk_size,
         )
 
 
 def _content_path(file_id: str) -> str:
-    return f"{_FILES}/{check.path_id('file_id', file_id)}/content"
+    return f"{_FILES}/{_validation.path_id('file_id', file_id)}/content"
 
 
 async def _save(chunks: AsyncGenerator[bytes, None], target: str) -> int:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from .. import _validation as check
+from .. import metrics as curve
 from .._types import NOT_GIVEN, NotGiven
 from ..converter import structure, unstructure
 from ..models import (
@@ -14,22 +16,29 @@ from ..models import (
     FineTuningJobCheckpoint,
     FineTuningJobEvent,
     Hyperparameters,
+    JobStatus,
     WandbIntegration,
 )
 from ..pagination import AsyncPaginator
 from ..transport import Transport
 from ..waiting import JobUpdate, JobWaiter, OnPaused, OnUpdate, StepResult
 from ..waiting.group import ALL_COMPLETED, JobGroup, ReturnWhen, WaitManyResult
-from ..waiting.policy import PollPolicy
+from ..waiting.policy import PollPolicy, status_key
 from ..waiting.ratelimit import RequestBudget
 from ..waiting.token import ContinuationToken, is_token
 from ..waiting.watcher import Watcher
 from ._base import Resource
+from .files import Files
+from .graders import grader_body
 
-__all__ = ["Jobs"]
+__all__ = ["AzureJobs", "Jobs"]
 
 _JOBS = "/fine_tuning/jobs"
 _MAX_INTEGRATIONS = 5
+# The largest page the jobs list serves: find() reads as few pages as it can.
+_FIND_PAGE = 100
+_EVENTS_PAGE = 100
+_CHECKPOINTS_PAGE = 100
 
 
 def _job_id(job_or_id: str | FineTuningJob) -> str:
@@ -57,6 +66,9 @@ def _method_body(method: FineTuneMethod | Mapping[str, Any] | None) -> dict[str,
         body = dict(unstructure(method))
     elif isinstance(method, Mapping):
         body = dict(method)
+        inner = body.get("reinforcement")
+        if isinstance(inner, Mapping) and "grader" in inner:
+            body["reinforcement"] = {**inner, "grader": grader_body(inner["grader"])}
     else:
         raise TypeError(
             f"method must be a FineTuneMethod or a mapping, got {type(method).__name__}"
@@ -125,6 +137,10 @@ class Jobs(Resource):
         the client's webhooks wake it)."""
         return self._watcher
 
+    def _suffix(self, value: object) -> str | None:
+        """The ``suffix`` rule of this API (OpenAI: 1 to 64 characters)."""
+        return check.suffix(value)
+
     async def create(
         self,
         *,
@@ -168,7 +184,7 @@ class Jobs(Resource):
         }
         optional = {
             "validation_file": check.optional_str("validation_file", validation_file),
-            "suffix": check.suffix(suffix),
+            "suffix": self._suffix(suffix),
             "seed": check.seed(seed),
             "metadata": check.metadata("metadata", metadata),
             "integrations": _integrations_body(integrations),
@@ -176,16 +192,18 @@ class Jobs(Resource):
             "hyperparameters": _hyperparameters_body(hyperparameters),
         }
         body.update((k, v) for k, v in optional.items() if v is not None)
-        return await self._call(
+        return await self._decoded(
             FineTuningJob,
-            "POST",
-            _JOBS,
-            body=body,
-            idempotency_key=check.optional_str("idempotency_key", idempotency_key),
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=check.plain_mapping("extra_body", extra_body),
-            timeout=timeout,
+            self._send(
+                "POST",
+                _JOBS,
+                body=body,
+                idempotency_key=check.optional_str("idempotency_key", idempotency_key),
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=check.plain_mapping("extra_body", extra_body),
+                timeout=timeout,
+            ),
         )
 
     async def retrieve(
@@ -197,19 +215,23 @@ class Jobs(Resource):
         timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> FineTuningJob:
         """Fetch one job by id."""
-        return await self._call(
+        return await self._decoded(
             FineTuningJob,
-            "GET",
-            f"{_JOBS}/{_job_id(job_id)}",
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            timeout=timeout,
+            self._send(
+                "GET",
+                f"{_JOBS}/{_job_id(job_id)}",
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+            ),
         )
 
     async def retrieve_with_headers(
         self,
         job_id: str | FineTuningJob,
         *,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, str] | None = None,
         timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> tuple[FineTuningJob, Mapping[str, str]]:
         """Fetch one job by id, with the response headers.
@@ -217,8 +239,12 @@ class Jobs(Resource):
         For pollers: the headers may carry the server's pacing hint
         (``openai-poll-after-ms``), which the waiters honour.
         """
-        response = await self._transport.request(
-            "GET", f"{_JOBS}/{_job_id(job_id)}", timeout=timeout
+        response = await self._send(
+            "GET",
+            f"{_JOBS}/{_job_id(job_id)}",
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
         )
         job = structure(response.data, FineTuningJob, request_id=response.request_id)
         return job, response.headers
@@ -252,6 +278,58 @@ class Jobs(Resource):
             timeout=timeout,
         )
 
+    def find(
+        self,
+        *,
+        status: JobStatus | str | Iterable[JobStatus | str] | None = None,
+        model: str | None = None,
+        suffix: str | None = None,
+        created_after: datetime | float | None = None,
+        created_before: datetime | float | None = None,
+        metadata: Mapping[str, str] | None = None,
+    ) -> AsyncIterator[FineTuningJob]:
+        """Iterate over the jobs that match every filter given, newest first.
+
+        ``metadata`` is sent to the server (``metadata[key]=value``); the other filters are
+        applied to each page as it arrives. Since the list is newest first, paging stops at the
+        first job created before ``created_after``: an old account costs no more requests than
+        the window asked for.
+
+        Args:
+            status: One status or several (``"running"``, `JobStatus.SUCCEEDED`...).
+            model: The base model, or the fine-tuned model a job produced.
+            suffix: The suffix given at creation (read from the fine-tuned model's name when
+                the server does not echo it).
+            created_after: Only jobs created at or after this instant (datetime or Unix
+                seconds).
+            created_before: Only jobs created before this instant.
+            metadata: Exact key/value pairs the job's metadata must hold.
+        """
+        wanted = _statuses(status)
+        check.optional_str("model", model)
+        check.suffix(suffix)
+        after = _instant("created_after", created_after)
+        before = _instant("created_before", created_before)
+        pages = self.list(limit=_FIND_PAGE, metadata=metadata).pages()
+
+        def matches(job: FineTuningJob) -> bool:
+            return (
+                (wanted is None or status_key(job.status) in wanted)
+                and (model is None or model in (job.model, job.fine_tuned_model))
+                and (suffix is None or _suffix_of(job) == suffix)
+                and (before is None or job.created_at < before)
+            )
+
+        async def found() -> AsyncIterator[FineTuningJob]:
+            async for page in pages:
+                for job in page:
+                    if after is not None and job.created_at < after:
+                        return
+                    if matches(job):
+                        yield job
+
+        return found()
+
     async def _action(
         self,
         job_id: str | FineTuningJob,
@@ -262,15 +340,17 @@ class Jobs(Resource):
         extra_body: Mapping[str, Any] | None,
         timeout: float | NotGiven | None,
     ) -> FineTuningJob:
-        return await self._call(
+        return await self._decoded(
             FineTuningJob,
-            "POST",
-            f"{_JOBS}/{_job_id(job_id)}/{action}",
-            idempotency_key=check.optional_str("idempotency_key", idempotency_key),
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=check.plain_mapping("extra_body", extra_body),
-            timeout=timeout,
+            self._send(
+                "POST",
+                f"{_JOBS}/{_job_id(job_id)}/{action}",
+                idempotency_key=check.optional_str("idempotency_key", idempotency_key),
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=check.plain_mapping("extra_body", extra_body),
+                timeout=timeout,
+            ),
         )
 
     async def cancel(
@@ -360,6 +440,57 @@ class Jobs(Resource):
             timeout=timeout,
         )
 
+    # -- results ----------------------------------------------------------------------------
+
+    async def metrics(
+        self,
+        job_or_id: str | FineTuningJob,
+        *,
+        timeout: float | NotGiven | None = NOT_GIVEN,
+    ) -> tuple[curve.StepMetrics, ...]:
+        """The job's training curve, one [StepMetrics][ftjobs.types.StepMetrics] per step.
+
+        Read from the job's result file once it has one (base64 or plain CSV, either spelling
+        of the training accuracy), else from its ``metrics`` events (so it works while the
+        job runs, and shows the steps reported so far). A job object passed without a result
+        file is fetched again, in case it finished since.
+
+        Raises:
+            ValueError: The result file is not a metrics CSV.
+        """
+        job_id = _job_id(job_or_id)
+        job = job_or_id if isinstance(job_or_id, FineTuningJob) else None
+        if job is None or not job.result_files:
+            job = await self.retrieve(job_id, timeout=timeout)
+        if job.result_files:
+            content = await Files(self._transport).content(job.result_files[0], timeout=timeout)
+            return curve.parse_results_file(content)
+        events = self.list_events(job_id, limit=_EVENTS_PAGE, timeout=timeout)
+        return curve.metrics_from_events([event async for event in events])
+
+    async def best_checkpoint(
+        self,
+        job_or_id: str | FineTuningJob,
+        metric: str = "valid_loss",
+        *,
+        timeout: float | NotGiven | None = NOT_GIVEN,
+    ) -> FineTuningJobCheckpoint | None:
+        """The job's checkpoint with the best ``metric`` (the lowest loss, the highest
+        accuracy; the later step on a tie), or ``None`` while it has no checkpoint.
+
+        Args:
+            metric: One of ``train_loss``, ``train_mean_token_accuracy``, ``valid_loss``,
+                ``valid_mean_token_accuracy``, ``full_valid_loss``,
+                ``full_valid_mean_token_accuracy``.
+
+        Raises:
+            ValueError: ``metric`` is not one of those (before any request), or no checkpoint
+                reports it (``valid_*`` without a validation file).
+        """
+        curve.check_metric(metric)
+        pages = self.list_checkpoints(job_or_id, limit=_CHECKPOINTS_PAGE, timeout=timeout)
+        return curve.best_checkpoint([checkpoint async for checkpoint in pages], metric)
+
     # -- waiting ----------------------------------------------------------------------------
 
     def waiter(
@@ -392,7 +523,10 @@ class Jobs(Resource):
             token = ContinuationToken.decode(job_or_token, base_url=self.base_url)
             job_id = token.job_id
         else:
-            job_id = _job_id(job_or_token)
+            # The id as it is: the waiter's calls build their paths from it (encoding it here
+            # too would encode it twice), and tokens and messages show it.
+            job_id = job_or_token.id if isinstance(job_or_token, FineTuningJob) else job_or_token
+            _job_id(job_id)
         waiter = JobWaiter(
             self,
             job_id,
@@ -548,7 +682,72 @@ class Jobs(Resource):
         return group
 
 
+def _statuses(value: object) -> frozenset[str] | None:
+    if value is None:
+        return None
+    items = [value] if isinstance(value, (str, JobStatus)) else value
+    if not isinstance(items, Iterable):
+        raise TypeError(f"status must be a status or several, got {type(value).__name__}")
+    found = frozenset(status_key(check.require_str("status", str(s))) for s in items)
+    if not found:
+        raise ValueError("status must name at least one status")
+    return found
+
+
+def _instant(name: str, value: object) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError(f"{name} must be timezone-aware (a naive datetime is ambiguous)")
+        return value.timestamp()
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name} must be a datetime or Unix seconds, got {type(value).__name__}")
+    return float(value)
+
+
+def _suffix_of(job: FineTuningJob) -> str | None:
+    echoed = job.extra.get("user_provided_suffix")
+    if isinstance(echoed, str):
+        return echoed
+    # ft:<base>:<org>:<suffix>:<id>, the suffix part empty when none was given.
+    parts = (job.fine_tuned_model or "").split(":")
+    return parts[3] or None if len(parts) == 5 and parts[0] == "ft" else None
+
+
 def _page_params(after: str | None, limit: int | None) -> list[tuple[str, str]]:
     check.optional_str("after", after)
     size = check.limit(limit)
     return [] if size is None else [("limit", str(size))]
+
+
+class AzureJobs(Jobs):
+    """``client.jobs`` of `AsyncAzureClient`: the jobs API as Azure OpenAI has it.
+
+    Azure takes a shorter ``suffix`` (at most 40 letters, digits, ``-`` and ``_``), checked
+    before any request, and can delete a job (`delete`).
+    """
+
+    __slots__ = ()
+
+    def _suffix(self, value: object) -> str | None:
+        return check.azure_suffix(value)
+
+    async def delete(
+        self,
+        job_id: str | FineTuningJob,
+        *,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, str] | None = None,
+        timeout: float | NotGiven | None = NOT_GIVEN,
+    ) -> None:
+        """Delete a job (Azure answers ``204 No Content``)."""
+        check.call_options(extra_headers, extra_query, timeout)
+        await self._transport.request(
+            "DELETE",
+            f"{_JOBS}/{_job_id(job_id)}",
+            params=list((extra_query or {}).items()),
+            headers=extra_headers,
+            timeout=timeout,
+            decode_json=False,
+        )

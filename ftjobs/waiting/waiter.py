@@ -4,7 +4,7 @@ Everything is built on :meth:`JobWaiter.step`, which makes one poll (the job, an
 its new events and checkpoints) and never sleeps. :meth:`JobWaiter.wait` and
 :meth:`JobWaiter.updates` are ``step`` plus ``asyncio.sleep`` in a loop; an external scheduler
 can run the same steps with its own sleeping, carrying a continuation token between them.
-The pacing decisions are the pure functions of :mod:`ftjobs.polling`.
+The pacing decisions are the pure functions of `ftjobs.waiting.policy`.
 """
 
 from __future__ import annotations
@@ -170,7 +170,7 @@ def is_transient(exc: BaseException) -> bool:
 class Pacer:
     """The bookkeeping every poll loop shares (one job's waiter, a group's ticks).
 
-    It wraps the pure :class:`~ftjobs.polling.PollState` with the clocks, the server's hint
+    It wraps the pure `PollState` with the clocks, the server's hint
     and the failure rules: a permanent failure raises at once, a transient one is absorbed
     (with a 429 counted as "too fast" rather than as a failure), and a spent budget raises
     :class:`~ftjobs.WaitTimeout` (or, for the failure budget, the last error itself).

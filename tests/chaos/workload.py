@@ -91,7 +91,7 @@ class ChaosConfig:
     concurrency: int = 32
     #: Seconds per attempt (the client's ``timeout``).
     read_timeout: float = 0.5
-    #: Size of the client's connection pool (``None``: twice the jobs, at least 100).
+    #: Size of the client's connection pool (``None``: the client's default, 100).
     connection_limit: int | None = None
     #: ``False`` makes the emulator ignore Idempotency-Key: the suite must then see duplicates.
     honor_idempotency: bool = True
@@ -272,10 +272,11 @@ def _client(config: ChaosConfig, emu: EmulatorHandle) -> ftjobs.AsyncClient:
         ),
         "timeout": config.read_timeout,
         "request_budget": ftjobs.types.RatePolicy(rate=300, burst=50, max_pause=0.2),
-        # More connections than operations in flight plus waiters: time spent queued for a
-        # pooled connection counts against the per-attempt timeout (notes/issue-5.md).
-        "connection_limit": config.connection_limit or max(100, 2 * config.jobs),
     }
+    if config.connection_limit is not None:
+        # Otherwise the client's default: queueing for a connection no longer counts
+        # against the per-attempt timeout.
+        options["connection_limit"] = config.connection_limit
     if config.dialect == "azure":
         return ftjobs.AsyncAzureClient(
             azure_endpoint=emu.azure_endpoint, api_key=CHAOS_KEY, **options

@@ -31,6 +31,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 from ftjobs.emulator import EmulatorConfig, serve_emulator
 from tests.spec import load_spec
 
@@ -115,30 +117,68 @@ def _call(root: str, method: str, path: str, body: Any = None) -> Any:
         return json.loads(response.read())
 
 
-def seed_objects(root: str, jobs: int = 4) -> tuple[list[str], list[str]]:
-    """Create jobs (one cancelled) and files; return their ids for schemathesis to use."""
+@attrs.frozen
+class Seeded:
+    """Ids of objects made before the run, for schemathesis to draw path parameters from."""
+
+    jobs: list[str]
+    files: list[str]
+    checkpoints: list[str]
+    permissions: list[str]
+    uploads: list[str]
+
+
+def seed_objects(root: str, jobs: int = 4) -> Seeded:
+    """Create jobs (some finished, one cancelled, some fresh), files, checkpoint permissions
+    and an upload; return their ids."""
     seeded = _call(root, "POST", "/_emulator/seed", {"jobs": jobs})
-    listed = _call(root, "GET", "/v1/fine_tuning/jobs?limit=100")
-    job_ids = [job["id"] for job in listed["data"]]
-    _call(root, "POST", f"/v1/fine_tuning/jobs/{job_ids[0]}/cancel")
-    return job_ids, [seeded["training_file"]]
-
-
-def config_toml(job_ids: list[str], file_ids: list[str]) -> str:
-    """A schemathesis config that draws path ids from the seeded objects most of the time,
-    so the operations on one job or file reach their 200 responses (not only 404s)."""
-    return "\n".join(
-        [
-            "[dictionaries.jobs]",
-            f"values = {json.dumps(job_ids)}",
-            "[dictionaries.files]",
-            f"values = {json.dumps(file_ids)}",
-            "[parameters]",
-            '"path.fine_tuning_job_id" = { dictionary = "jobs", probability = 0.8 }',
-            '"path.file_id" = { dictionary = "files", probability = 0.8 }',
-            "",
-        ]
+    finished = [job["id"] for job in _call(root, "GET", "/v1/fine_tuning/jobs?limit=100")["data"]]
+    _call(root, "POST", f"/v1/fine_tuning/jobs/{finished[0]}/cancel")
+    _call(root, "POST", "/_emulator/clock", {"advance": 100_000})
+    checkpoints = [
+        c["fine_tuned_model_checkpoint"]
+        for c in _call(root, "GET", f"/v1/fine_tuning/jobs/{finished[1]}/checkpoints")["data"]
+    ]
+    shared = _call(
+        root,
+        "POST",
+        f"/v1/fine_tuning/checkpoints/{checkpoints[0]}/permissions",
+        {"project_ids": ["proj_seed_a", "proj_seed_b"]},
     )
+    _call(root, "POST", "/_emulator/seed", {"jobs": jobs})  # fresh ones, still in progress
+    every_job = [job["id"] for job in _call(root, "GET", "/v1/fine_tuning/jobs?limit=100")["data"]]
+    upload = _call(
+        root,
+        "POST",
+        "/v1/uploads",
+        {"filename": "seed.jsonl", "purpose": "fine-tune", "bytes": 4, "mime_type": "text/jsonl"},
+    )
+    return Seeded(
+        jobs=every_job,
+        files=[seeded["training_file"]],
+        checkpoints=checkpoints,
+        permissions=[p["id"] for p in shared["data"]],
+        uploads=[upload["id"]],
+    )
+
+
+def config_toml(seeded: Seeded) -> str:
+    """A schemathesis config that draws path ids from the seeded objects most of the time,
+    so the operations on one object reach their 200 responses (not only 404s)."""
+    names = {
+        "fine_tuning_job_id": seeded.jobs,
+        "file_id": seeded.files,
+        "fine_tuned_model_checkpoint": seeded.checkpoints,
+        "permission_id": seeded.permissions,
+        "upload_id": seeded.uploads,
+    }
+    lines = []
+    for name, values in names.items():
+        lines += [f"[dictionaries.{name}]", f"values = {json.dumps(values)}"]
+    lines.append("[parameters]")
+    for name in names:
+        lines.append(f'"path.{name}" = {{ dictionary = "{name}", probability = 0.8 }}')
+    return "\n".join([*lines, ""])
 
 
 def _operations(spec: dict[str, Any]) -> set[str]:
@@ -172,7 +212,7 @@ def run(
         config = EmulatorConfig(speed=speed, max_running_jobs=8)
         with emulator_in_thread(config) as root:
             config_file = Path(tmp) / "schemathesis.toml"
-            config_file.write_text(config_toml(*seed_objects(root)), encoding="utf-8")
+            config_file.write_text(config_toml(seed_objects(root)), encoding="utf-8")
             command = [
                 *_cli(),
                 "--config-file",

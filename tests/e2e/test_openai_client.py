@@ -7,6 +7,7 @@ a test dependency only (the ``conformance`` extra); without it these tests are s
 
 from __future__ import annotations
 
+import base64
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -74,7 +75,7 @@ async def test_upload_create_retrieve_list_events_checkpoints(
     assert checkpoints[0].metrics.train_loss is not None
 
     content = await oai.files.content(done.result_files[0])
-    assert content.content.startswith(b"step,")
+    assert base64.b64decode(content.content, validate=True).startswith(b"step,")
     deleted = await oai.files.delete(uploaded.id)
     assert deleted.deleted is True
 
@@ -144,3 +145,70 @@ async def test_official_azure_client_on_the_azure_dialect() -> None:
         assert cancelled.status == "canceling"
         seen = [j.id async for j in azure.fine_tuning.jobs.list()]
         assert seen == [job.id]
+
+
+async def test_checkpoint_permissions(oai: Any, emulator_clock: ManualClock) -> None:
+    uploaded = await _upload(oai)
+    job = await oai.fine_tuning.jobs.create(model=MODEL, training_file=uploaded.id)
+    emulator_clock.advance(2000)
+    checkpoint = (await oai.fine_tuning.jobs.checkpoints.list(job.id)).data[0]
+    name = checkpoint.fine_tuned_model_checkpoint
+    permissions = oai.fine_tuning.checkpoints.permissions
+    made = await permissions.create(name, project_ids=["proj_a", "proj_b"])
+    assert [p.project_id for p in made.data] == ["proj_a", "proj_b"]
+    assert made.data[0].object == "checkpoint.permission"
+    listed = await permissions.list(name, order="ascending", limit=1)
+    assert [p.project_id for p in listed.data] == ["proj_a"] and listed.has_more
+    everything = [p.project_id async for p in permissions.list(name, limit=1)]
+    assert everything == ["proj_b", "proj_a"]
+    deleted = await permissions.delete(made.data[0].id, fine_tuned_model_checkpoint=name)
+    assert deleted.deleted is True and deleted.id == made.data[0].id
+    with pytest.raises(openai.NotFoundError):
+        await permissions.create("ft:nope", project_ids=["proj_a"])
+
+
+async def test_graders(oai: Any) -> None:
+    grader = {
+        "type": "string_check",
+        "name": "exact",
+        "input": "{{sample.output_text}}",
+        "reference": "{{item.answer}}",
+        "operation": "eq",
+    }
+    validated = await oai.fine_tuning.alpha.graders.validate(grader=grader)
+    assert validated.grader.type == "string_check"
+    run = await oai.fine_tuning.alpha.graders.run(
+        grader=grader, model_sample="Paris", item={"answer": "Paris"}
+    )
+    assert run.reward == 1.0 and run.metadata.name == "exact"
+    assert run.metadata.errors.invalid_variable_error is False
+    with pytest.raises(openai.BadRequestError):
+        await oai.fine_tuning.alpha.graders.validate(grader={**grader, "operation": "regex"})
+
+
+async def test_uploads_by_hand_and_with_the_chunked_helper(oai: Any) -> None:
+    content = chat_file(30)
+    upload = await oai.uploads.create(
+        filename="train.jsonl", purpose="fine-tune", bytes=len(content), mime_type="text/jsonl"
+    )
+    assert upload.status == "pending"
+    first = await oai.uploads.parts.create(upload.id, data=content[:50])
+    rest = await oai.uploads.parts.create(upload.id, data=content[50:])
+    assert first.object == "upload.part" and first.upload_id == upload.id
+    done = await oai.uploads.complete(upload.id, part_ids=[first.id, rest.id])
+    assert done.status == "completed" and done.file is not None
+    assert (await oai.files.content(done.file.id)).content == content
+    cancelled = await oai.uploads.create(
+        filename="t.jsonl", purpose="fine-tune", bytes=1, mime_type="text/jsonl"
+    )
+    assert (await oai.uploads.cancel(cancelled.id)).status == "cancelled"
+    chunked = await oai.uploads.upload_file_chunked(
+        file=content,
+        bytes=len(content),
+        filename="chunked.jsonl",
+        mime_type="text/jsonl",
+        purpose="fine-tune",
+        part_size=200,
+    )
+    assert chunked.status == "completed" and chunked.file is not None
+    assert (await oai.files.content(chunked.file.id)).content == content

@@ -84,19 +84,12 @@ async def raw_request(
 ) -> bytes:
     """Send one HTTP/1.1 request on a fresh socket and return every byte the server sent
     until it closed the connection (``b""`` when it closed without answering)."""
-    reader, writer = await asyncio.open_connection(host, port)
-    try:
-        lines = [f"{method} {path} HTTP/1.1", f"Host: {host}:{port}", "Connection: close"]
-        for key, value in (headers or {}).items():
-            lines.append(f"{key}: {value}")
-        lines.append(f"Content-Length: {len(body)}")
-        writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
-        await writer.drain()
-        return await asyncio.wait_for(reader.read(), timeout)
-    finally:
-        writer.close()
-        with contextlib.suppress(ConnectionError):
-            await writer.wait_closed()
+    lines = [f"{method} {path} HTTP/1.1", f"Host: {host}:{port}", "Connection: close"]
+    for key, value in (headers or {}).items():
+        lines.append(f"{key}: {value}")
+    lines.append(f"Content-Length: {len(body)}")
+    data = ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+    return await raw_exchange(host, port, data, timeout=timeout)
 
 
 def split_response(raw: bytes) -> tuple[int, dict[str, str], bytes]:

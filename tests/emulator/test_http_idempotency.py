@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -9,7 +10,14 @@ import pytest
 
 from ftjobs.emulator import EmulatorConfig, EmulatorHandle, ManualClock, serve_emulator
 from tests.emulator.conftest import Api
-from tests.emulator.helpers import auth, chat_file, raw_request, upload
+from tests.emulator.helpers import (
+    auth,
+    chat_file,
+    raw_exchange,
+    raw_request,
+    split_response,
+    upload,
+)
 
 
 async def test_same_key_same_body_returns_the_same_job(api: Api) -> None:
@@ -136,3 +144,22 @@ async def test_disabled_idempotency_creates_duplicates(
     )
     assert status == 200 and first["id"] != second["id"]
     assert len(list(careless.store.jobs())) == 2
+
+
+async def test_a_key_that_is_not_utf8_is_a_400(api: Api) -> None:
+    training = await api.upload()
+    body = json.dumps({"model": "gpt-4o-mini", "training_file": training["id"]}).encode()
+    handle = api.handle
+    head = (
+        f"POST /v1/fine_tuning/jobs HTTP/1.1\r\nHost: 127.0.0.1:{handle.port}\r\n"
+        f"Authorization: Bearer {handle.api_key}\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n"
+    ).encode()
+    for _ in range(2):  # a retry is refused the same way: nothing was remembered
+        raw = await raw_exchange(
+            handle.host, handle.port, head + b"Idempotency-Key: k\xff\xfe1\r\n\r\n" + body
+        )
+        status, _, answer = split_response(raw)
+        assert status == 400
+        assert json.loads(answer)["error"]["param"] == "Idempotency-Key"
+    assert list(handle.store.jobs()) == []

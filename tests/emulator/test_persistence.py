@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import os
 import sqlite3
@@ -95,7 +96,7 @@ async def test_a_restarted_emulator_has_lost_nothing(tmp_path: Path) -> None:
             ]
             (result_id,) = after["result_files"]
             async with http.get(f"{api.base}/files/{result_id}/content", headers=api.headers) as r:
-                assert r.status == 200 and (await r.read()).startswith(b"step,")
+                assert r.status == 200 and base64.b64decode(await r.read()).startswith(b"step,")
 
 
 async def test_deleted_files_stay_deleted(tmp_path: Path) -> None:
@@ -138,6 +139,7 @@ class Disk:
 
     def __init__(self) -> None:
         self.full = False
+        self.unreadable = False
         self.refused = 0
 
 
@@ -153,6 +155,11 @@ def disk(monkeypatch: pytest.MonkeyPatch) -> Disk:
                 self.execute("ROLLBACK")
                 raise sqlite3.OperationalError("database or disk is full")
             return super().executemany(sql, rows)
+
+        def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
+            if disk.unreadable and sql.startswith("SELECT"):
+                raise sqlite3.OperationalError("disk I/O error")
+            return super().execute(sql, parameters)
 
     connect = sqlite3.connect
 
@@ -210,13 +217,38 @@ async def test_progress_that_cannot_be_saved_is_saved_later(tmp_path: Path, disk
             clock.advance(30)  # validated, queued, running: events to save
             status, _ = await api.call("GET", events)
             assert status == 500
-            status, _ = await api.call("POST", "/files?purpose=x", json={})
             disk.full = False
             status, seen = await api.call("GET", events)
             assert status == 200 and len(seen["data"]) > 3
         async with serve_emulator(config, clock=clock) as emu:
             _, after = await Api(http, emu).call("GET", events)
             assert after == seen
+
+
+async def test_a_state_that_cannot_be_read_back_refuses_everything_until_restarted(
+    tmp_path: Path, disk: Disk
+) -> None:
+    config = EmulatorConfig(api_key="sk-test", state_path=tmp_path / "s.db")
+    clock = ManualClock()
+    async with aiohttp.ClientSession() as http:
+        async with serve_emulator(config, clock=clock) as emu:
+            api = Api(http, emu)
+            training = await api.upload()
+            body = {"model": "m", "training_file": training["id"]}
+            disk.full = disk.unreadable = True
+            status, _ = await api.call("POST", "/fine_tuning/jobs", json=body)
+            assert status == 500
+            disk.full = disk.unreadable = False
+            status, _ = await api.call("POST", "/fine_tuning/jobs", json=body)
+            assert status == 500  # memory may be ahead of the disk: nothing is answered from it
+            status, _ = await api.call("GET", "/fine_tuning/jobs")
+            assert status == 500
+        async with serve_emulator(config, clock=clock) as emu:
+            api = Api(http, emu)
+            _, listed = await api.call("GET", "/fine_tuning/jobs")
+            assert listed["data"] == []
+            status, _ = await api.call("POST", "/fine_tuning/jobs", json=body)
+            assert status == 200
 
 
 @pytest.mark.parametrize(

@@ -1,95 +1,60 @@
-"""Training-file validation (pure)."""
+"""The emulator's summary of a data file: the checker's verdict, as a job keeps it.
+
+The rules themselves are tested in tests/test_training_data.py (with the corpus); here, that
+the emulator says what the checker says, with the service's job error codes.
+"""
 
 from __future__ import annotations
 
 import json
 
-import pytest
-
 from ftjobs.emulator.validation import validate_dataset
+from ftjobs.training_data import check_training_file
 from tests.emulator.helpers import chat_file, chat_line, dpo_file
 
 
 def test_valid_chat_file() -> None:
     report = validate_dataset(chat_file(12), "supervised", min_examples=10)
     assert report.ok and report.n_examples == 12 and report.n_tokens > 12
+    assert report.n_tokens == check_training_file(chat_file(12), tokenizer="estimate").n_tokens
 
 
-def test_blank_lines_are_ignored() -> None:
-    content = (chat_line(1) + "\n\n" + chat_line(2) + "\n\n").encode()
-    assert validate_dataset(content).n_examples == 2
-
-
-def test_invalid_json_names_the_line() -> None:
-    content = (chat_line(1) + "\n" + chat_line(2) + "\n{not json\n").encode()
+def test_first_error_is_the_checkers_with_the_services_wording() -> None:
+    content = (chat_line(1) + "\n" + chat_line(2) + "\n{not json\n[1]\n").encode()
     report = validate_dataset(content)
-    assert not report.ok
+    checked = check_training_file(content, min_examples=0)
     assert report.error_code == "invalid_training_file"
-    assert report.error_message is not None and "Line 3" in report.error_message
-    assert report.n_examples == 2
+    assert report.error_message == (
+        f"The job failed due to an invalid training file. {checked.errors[0].message}"
+    )
+    assert "Line 3: invalid JSON" in report.error_message
 
 
-@pytest.mark.parametrize(
-    ("example", "fragment"),
-    [
-        ([1, 2], "expected a JSON object"),
-        ({"prompt": "x", "completion": "y"}, "missing 'messages'"),
-        ({"messages": []}, "non-empty list"),
-        ({"messages": [{"content": "x"}]}, "missing 'role'"),
-        ({"messages": [{"role": "bot", "content": "x"}]}, "unrecognized role"),
-        ({"messages": [{"role": "user"}]}, "missing 'content'"),
-        ({"messages": [{"role": "user", "content": 5}]}, "must be a string or a list"),
-        ({"messages": [{"role": "user", "content": "only a question"}]}, "no assistant message"),
-        (
-            {"messages": [{"role": "assistant", "content": "x", "weight": 2}]},
-            "'weight' must be 0 or 1",
-        ),
-    ],
-)
-def test_bad_chat_examples(example: object, fragment: str) -> None:
-    content = (chat_line(0) + "\n" + json.dumps(example) + "\n").encode()
-    report = validate_dataset(content)
+def test_validation_file_is_named_in_code_and_message() -> None:
+    report = validate_dataset(chat_line(0).encode() + b"\n\xff\xfe\n", kind="validation")
+    assert report.error_code == "invalid_validation_file"
     assert report.error_message is not None
-    assert "Line 2" in report.error_message and fragment in report.error_message
+    assert report.error_message.startswith("The job failed due to an invalid validation file.")
+    assert "Line 2: not valid UTF-8" in report.error_message
 
 
-def test_assistant_tool_call_without_content_is_valid() -> None:
-    example = {
-        "messages": [
-            {"role": "user", "content": "weather?"},
-            {"role": "assistant", "tool_calls": [{"id": "1", "type": "function"}]},
-        ]
-    }
-    assert validate_dataset(json.dumps(example).encode()).ok
-
-
-def test_dpo_format() -> None:
-    assert validate_dataset(dpo_file(3), "dpo").ok
-    # a chat file is not a DPO file
-    report = validate_dataset(chat_file(3), "dpo")
-    assert report.error_message is not None and "'input'" in report.error_message
-    bad = {
-        "input": {"messages": [{"role": "user", "content": "x"}]},
-        "preferred_output": [{"role": "user", "content": "y"}],
-        "non_preferred_output": [{"role": "assistant", "content": "z"}],
-    }
-    report = validate_dataset(json.dumps(bad).encode(), "dpo")
-    assert report.error_message is not None and "must have role 'assistant'" in report.error_message
-
-
-def test_reinforcement_allows_extra_fields_and_no_assistant() -> None:
-    example = {"messages": [{"role": "user", "content": "2+2?"}], "reference_answer": "4"}
-    assert validate_dataset(json.dumps(example).encode(), "reinforcement").ok
-
-
-def test_too_few_examples() -> None:
+def test_too_few_examples_has_its_own_code() -> None:
     report = validate_dataset(chat_file(3), min_examples=10)
     assert report.error_code == "invalid_n_examples"
     assert report.error_message is not None and "3 example(s)" in report.error_message
 
 
-def test_empty_file_and_bad_utf8() -> None:
-    assert validate_dataset(b"\n\n").error_code == "invalid_training_file"
-    report = validate_dataset(chat_line(0).encode() + b"\n\xff\xfe\n", kind="validation")
-    assert report.error_code == "invalid_validation_file"
-    assert report.error_message is not None and "Line 2: not valid UTF-8" in report.error_message
+def test_method_decides_the_format() -> None:
+    assert validate_dataset(dpo_file(3), "dpo").ok
+    report = validate_dataset(chat_file(3), "dpo")
+    assert report.error_message is not None and "'input'" in report.error_message
+
+
+def test_grader_fields_are_checked_for_reinforcement() -> None:
+    example = {"messages": [{"role": "user", "content": "2+2?"}], "reference_answer": "4"}
+    content = json.dumps(example).encode()
+    grader = {"type": "string_check", "input": "{{ sample.output_text }}", "operation": "eq"}
+    assert validate_dataset(content, "reinforcement", grader=grader).ok
+    grader["reference"] = "{{ item.answer }}"
+    report = validate_dataset(content, "reinforcement", grader=grader)
+    assert report.error_message is not None and "item.answer" in report.error_message

@@ -24,6 +24,7 @@ class Received:
 
     method: str
     path: str
+    raw_path: str
     query: dict[str, str]
     headers: CIMultiDict[str]
     body: bytes
@@ -62,6 +63,7 @@ async def scripted_server() -> AsyncIterator[StartServer]:
                 Received(
                     request.method,
                     request.path,
+                    request.raw_path,
                     dict(request.query),
                     CIMultiDict(request.headers),
                     body,

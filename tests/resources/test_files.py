@@ -11,6 +11,7 @@ import pytest
 from aioresponses import aioresponses
 
 import ftjobs
+from ftjobs.models import FileExpiration
 
 from ..conftest import BASE_URL, file_payload, sent
 
@@ -95,3 +96,74 @@ async def test_list_validation(client: ftjobs.AsyncClient) -> None:
         client.files.list(limit=10_001)
     with pytest.raises(ValueError, match="file_id"):
         await client.files.retrieve("")
+
+
+async def test_content_takes_the_common_path(
+    mocked: aioresponses, client: ftjobs.AsyncClient
+) -> None:
+    mocked.get(f"{FILES}/file-1/content?tenant=t", body=b"\x00raw", content_type="text/plain")
+    content = await client.files.content(
+        "file-1", extra_headers={"X-Trace": "abc"}, extra_query={"tenant": "t"}
+    )
+    assert content == b"\x00raw"
+    ((_, kwargs),) = sent(mocked, "GET")
+    assert kwargs["headers"]["X-Trace"] == "abc"
+    assert dict(kwargs["params"]) == {"tenant": "t"}
+
+
+async def test_upload_sends_expires_after_as_form_fields(
+    mocked: aioresponses, client: ftjobs.AsyncClient
+) -> None:
+    mocked.post(FILES, payload=file_payload(expires_at=1677614202))
+    uploaded = await client.files.upload(
+        b"{}\n", filename="a.jsonl", expires_after=FileExpiration(seconds=3600)
+    )
+    assert uploaded.expires_at == 1677614202
+    form = sent(mocked, "POST")[0][1]["data"]
+    fields = {f[0]["name"]: f[2] for f in form._fields}
+    assert fields["expires_after[anchor]"] == "created_at"
+    assert fields["expires_after[seconds]"] == "3600"
+    with pytest.raises(ValueError, match=r"expires_after\.anchor"):
+        await client.files.upload(b"{}", expires_after={"anchor": "now", "seconds": 3600})
+    with pytest.raises(TypeError, match="on_progress"):
+        await client.files.upload(b"{}", on_progress=3)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="multipart_threshold"):
+        await client.files.upload(b"{}", multipart_threshold=-1)
+    assert len(sent(mocked, "POST")) == 1
+
+
+QUICK_POLL = ftjobs.PollPolicy(initial_interval=0.001, max_interval=0.001, jitter=0)
+
+
+async def test_wait_for_processing_polls_until_processed(
+    mocked: aioresponses, client: ftjobs.AsyncClient
+) -> None:
+    mocked.get(f"{FILES}/file-1", payload=file_payload("file-1", status="uploaded"))
+    mocked.get(f"{FILES}/file-1", status=503)  # transient: absorbed
+    mocked.get(f"{FILES}/file-1", payload=file_payload("file-1", status="processed"))
+    done = await client.files.wait_for_processing("file-1", poll=QUICK_POLL)
+    assert done.status == "processed"
+    # A 503 is retried inside the transport too: at least the three answers were consumed.
+    assert len(sent(mocked, "GET")) >= 3
+
+
+async def test_wait_for_processing_times_out_with_the_last_status(
+    mocked: aioresponses, client: ftjobs.AsyncClient
+) -> None:
+    mocked.get(f"{FILES}/file-1", payload=file_payload("file-1", status="uploaded"), repeat=True)
+    with pytest.raises(ftjobs.WaitTimeout, match="'uploaded'") as info:
+        await client.files.wait_for_processing("file-1", timeout=0.01, poll=QUICK_POLL)
+    assert info.value.job is None
+
+
+async def test_wait_for_processing_returns_at_once_without_a_status(
+    mocked: aioresponses, client: ftjobs.AsyncClient
+) -> None:
+    unprocessed = file_payload("file-1")
+    del unprocessed["status"]
+    mocked.get(f"{FILES}/file-1", payload=unprocessed)
+    assert (await client.files.wait_for_processing("file-1")).status is None
+    with pytest.raises(ValueError, match="timeout"):
+        await client.files.wait_for_processing("file-1", timeout=0)
+    with pytest.raises(ValueError, match="file_id"):
+        await client.files.wait_for_processing("")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime, timezone
 from typing import Any
 
 import pytest
@@ -283,4 +284,113 @@ async def test_empty_job_id(mocked: aioresponses, client: ftjobs.AsyncClient, ba
             await call(bad_id)
     with pytest.raises(ValueError, match="job_id"):
         client.jobs.list_events(bad_id)
+    assert not mocked.requests
+
+
+async def test_retrieve_with_headers_takes_the_common_path(
+    mocked: aioresponses, client: ftjobs.AsyncClient
+) -> None:
+    # Once a side door that dropped extra_headers and extra_query.
+    mocked.get(
+        f"{JOBS}/ftjob-1?tenant=t",
+        payload=job_payload("ftjob-1"),
+        headers={"openai-poll-after-ms": "1500"},
+    )
+    job, headers = await client.jobs.retrieve_with_headers(
+        "ftjob-1", extra_headers={"X-Trace": "abc"}, extra_query={"tenant": "t"}
+    )
+    assert job.id == "ftjob-1"
+    assert headers["openai-poll-after-ms"] == "1500"
+    ((_, kwargs),) = sent(mocked, "GET")
+    assert kwargs["headers"]["X-Trace"] == "abc"
+    assert dict(kwargs["params"]) == {"tenant": "t"}
+
+
+async def test_find_filters_pages_and_stops_at_created_after(
+    mocked: aioresponses, client: ftjobs.AsyncClient
+) -> None:
+    listing = re.compile(re.escape(JOBS) + r"\?.*")
+    mocked.get(
+        listing,
+        payload={
+            "object": "list",
+            "data": [
+                job_payload("j5", created_at=500, status="running", model="m1"),
+                job_payload("j4", created_at=400, status="succeeded", model="m1"),
+                job_payload(
+                    "j3",
+                    created_at=300,
+                    status="running",
+                    model="m2",
+                    fine_tuned_model="ft:m2:org:bot:abc",
+                ),
+            ],
+            "has_more": True,
+        },
+    )
+    mocked.get(
+        listing,
+        payload={
+            "object": "list",
+            "data": [
+                job_payload("j2", created_at=200, status="running", model="m1"),
+                job_payload("j1", created_at=100, status="running", model="m1"),
+            ],
+            "has_more": True,
+        },
+    )
+    found = client.jobs.find(status="running", created_after=150, metadata={"team": "a"})
+    assert [job.id async for job in found] == ["j5", "j3", "j2"]
+    calls = sent(mocked, "GET")
+    assert len(calls) == 2  # j1 is older than created_after: no third page is asked for
+    assert dict(calls[0][0].query) == {"limit": "100", "metadata[team]": "a"}
+    assert calls[1][0].query["after"] == "j3"
+
+
+async def test_find_by_model_suffix_and_window(
+    mocked: aioresponses, client: ftjobs.AsyncClient
+) -> None:
+    page = {
+        "object": "list",
+        "data": [
+            job_payload("j3", created_at=300, model="m1"),
+            job_payload("j2", created_at=200, model="m2", fine_tuned_model="ft:m2:org:bot:x"),
+            job_payload("j1", created_at=100, model="m1", user_provided_suffix="bot"),
+        ],
+        "has_more": False,
+    }
+    listing = re.compile(re.escape(JOBS) + r"\?.*")
+    mocked.get(listing, payload=page, repeat=True)
+    by_suffix = [j.id async for j in client.jobs.find(suffix="bot")]
+    by_model = [j.id async for j in client.jobs.find(model="ft:m2:org:bot:x")]
+    window = client.jobs.find(
+        status=[ftjobs.JobStatus.QUEUED, "running"],
+        created_after=datetime.fromtimestamp(100, timezone.utc),
+        created_before=300,
+    )
+    assert by_suffix == ["j2", "j1"]
+    assert by_model == ["j2"]
+    assert [j.id async for j in window] == ["j2", "j1"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"status": 3}, TypeError, "status"),
+        ({"status": []}, ValueError, "status"),
+        ({"created_after": "yesterday"}, TypeError, "created_after"),
+        ({"created_before": datetime(2024, 1, 1)}, ValueError, "created_before"),
+        ({"metadata": {"k": 1}}, TypeError, "metadata"),
+        ({"suffix": "x" * 65}, ValueError, "suffix"),
+    ],
+)
+def test_find_checks_its_filters_at_the_call(
+    mocked: aioresponses,
+    client: ftjobs.AsyncClient,
+    kwargs: dict[str, Any],
+    error: type,
+    match: str,
+) -> None:
+    with pytest.raises(error, match=match):
+        client.jobs.find(**kwargs)
     assert not mocked.requests

@@ -10,11 +10,17 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ftjobs.emulator.routes import admin, files, jobs
+from ftjobs.emulator.routes import admin, checkpoints, files, graders, jobs, uploads
 
 __all__ = ["ADMIN_ROUTES", "API_ROUTES"]
 
-API_ROUTES: tuple[web.RouteDef, ...] = (*jobs.ROUTES, *files.ROUTES)
+API_ROUTES: tuple[web.RouteDef, ...] = (
+    *jobs.ROUTES,
+    *files.ROUTES,
+    *uploads.ROUTES,
+    *checkpoints.ROUTES,
+    *graders.ROUTES,
+)
 """Every API route, relative to an API prefix."""
 
 ADMIN_ROUTES: tuple[web.RouteDef, ...] = admin.ROUTES
