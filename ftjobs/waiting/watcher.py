@@ -163,6 +163,7 @@ class Watcher:
         self._subscriptions: dict[str, list[Subscription]] = {}
         self._last: dict[str, FineTuningJob] = {}
         self._confirm: set[str] = set()
+        self._in_flight: set[str] = set()
         self._kicked = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.webhooks_arriving = False
@@ -224,34 +225,55 @@ class Watcher:
             self.kick()
 
     async def _run(self) -> None:
-        while self._subscriptions:
-            self._kicked.clear()
-            due = {
-                job_id: min(s.due for s in subscriptions)
-                for job_id, subscriptions in self._subscriptions.items()
-            }
-            decision = plan(
-                due, self._confirm, now=self._clock(), list_threshold=self._list_threshold
-            )
-            if not decision.fetch:
-                if decision.wake_in is None:
-                    await self._kicked.wait()
-                else:
-                    await self._nap(decision.wake_in)
-                continue
-            self._confirm -= decision.fetch
-            for job_id in decision.fetch:
-                # In flight: not planned again until the wait has taken the view.
-                for subscription in self._subscriptions.get(job_id, []):
-                    subscription.due = math.inf
-            wanted = {job_id: self._last.get(job_id) for job_id in decision.fetch}
-            try:
-                seen = await self._refresher.refresh(wanted, scan=None if decision.scan else False)
-            except Exception as exc:  # the refresher reports failures; this is a bug guard
-                seen = Seen({}, {}, dict.fromkeys(wanted, exc))
-            if seen.jobs:
-                self._budget.on_success()
-            self._hand_out(wanted, seen)
+        # Refreshes fly concurrently: a webhook's confirmation never queues behind a long
+        # scan of every watched job.
+        flights: set[asyncio.Task[None]] = set()
+        try:
+            while self._subscriptions:
+                self._kicked.clear()
+                due = {
+                    job_id: min(s.due for s in subscriptions)
+                    for job_id, subscriptions in self._subscriptions.items()
+                    if job_id not in self._in_flight
+                }
+                decision = plan(
+                    due,
+                    self._confirm - self._in_flight,
+                    now=self._clock(),
+                    list_threshold=self._list_threshold,
+                )
+                if not decision.fetch:
+                    if decision.wake_in is None:
+                        await self._kicked.wait()
+                    else:
+                        await self._nap(decision.wake_in)
+                    continue
+                self._confirm -= decision.fetch
+                self._in_flight |= decision.fetch
+                for job_id in decision.fetch:
+                    # Not planned again until the wait has taken the view.
+                    for subscription in self._subscriptions.get(job_id, []):
+                        subscription.due = math.inf
+                flight = asyncio.create_task(self._fly(decision))
+                flights.add(flight)
+                flight.add_done_callback(flights.discard)
+        finally:
+            for flight in flights:
+                flight.cancel()
+            await asyncio.gather(*flights, return_exceptions=True)
+
+    async def _fly(self, decision: Plan) -> None:
+        wanted = {job_id: self._last.get(job_id) for job_id in decision.fetch}
+        try:
+            seen = await self._refresher.refresh(wanted, scan=None if decision.scan else False)
+        except Exception as exc:  # the refresher reports failures; this is a bug guard
+            seen = Seen({}, {}, dict.fromkeys(wanted, exc))
+        finally:
+            self._in_flight -= decision.fetch
+        if seen.jobs:
+            self._budget.on_success()
+        self._hand_out(wanted, seen)
+        self.kick()
 
     def _hand_out(self, wanted: Mapping[str, object], seen: Seen) -> None:
         for job_id in wanted:
