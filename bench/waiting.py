@@ -17,7 +17,7 @@ job, and the naive loop sleeps one *emulated* second (``1 / speed`` real seconds
                break
            await asyncio.sleep(1)
 
-2. **Many jobs at once** (1,000 and 10,000) through a :class:`ftjobs.group.JobGroup` (what
+2. **Many jobs at once** (1,000 and 10,000) through a :class:`ftjobs.waiting.group.JobGroup` (what
    ``client.jobs.wait_many`` runs, with the emulated clock injected). The emulator runs in a
    separate process, so the peak memory measured (``ru_maxrss``, the peak resident set size
    of the waiting process) is the SDK's alone. Reported: total requests, peak requests per
@@ -38,6 +38,7 @@ import os
 import platform
 import random
 import resource
+import socket
 import statistics
 import subprocess
 import sys
@@ -48,6 +49,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+from aiohttp import web
 
 import ftjobs
 from ftjobs.emulator import (
@@ -59,6 +61,7 @@ from ftjobs.emulator import (
     serve_emulator,
 )
 from ftjobs.emulator.params import parse_job_request
+from ftjobs.waiting.watcher import Watcher
 
 MODEL = "gpt-4o-mini-2024-07-18"
 SINGLE_TIMINGS = Timings(
@@ -67,6 +70,10 @@ SINGLE_TIMINGS = Timings(
 MANY_TIMINGS = Timings(validate_seconds=60, queue_seconds=60, step_seconds=300, finalize_seconds=30)
 #: The naive loop's interval, in emulated seconds.
 NAIVE_INTERVAL = 1.0
+#: The secret the bench's emulator signs its webhooks with.
+WEBHOOK_SECRET = "whsec_" + "YmVuY2ggd2ViaG9vayBzZWNyZXQ="
+#: The webhook faults of the lossy run: 30% dropped, 10% delivered twice.
+WEBHOOK_FAULTS = "drop=0.3,duplicate=0.1,seed=11"
 #: The shared request budget's default rate (requests per emulated second).
 BUDGET_RATE = ftjobs.types.RatePolicy().rate
 
@@ -241,7 +248,10 @@ async def bench_single(*, jobs: int, speed: float) -> dict[str, Any]:
                 final = handle.store.get_job(job_id)
                 lifecycle.append((final.finished_at or 0.0) - final.created_at)
                 for status, at in changes.items():
-                    lag = log.first_seen[(job_id, status)] - at
+                    seen_at = log.first_seen.get((job_id, status))
+                    if seen_at is None:
+                        continue  # over between two polls (a loaded machine, a fast emulator)
+                    lag = seen_at - at
                     all_lags.append(lag)
                     if status == final.status:
                         terminal_lags.append(lag)
@@ -263,7 +273,14 @@ async def bench_single(*, jobs: int, speed: float) -> dict[str, Any]:
 async def _serve(args: argparse.Namespace) -> None:
     """Child process: an emulator seeded with ``--jobs`` jobs; prints where it listens."""
     clock = EmulatedTimeClock(args.speed)
-    config = EmulatorConfig(speed=args.speed, max_running_jobs=args.jobs, timings=MANY_TIMINGS)
+    config = EmulatorConfig(
+        speed=args.speed,
+        max_running_jobs=args.jobs,
+        timings=MANY_TIMINGS,
+        webhook_url=args.webhook_url,
+        webhook_secret=WEBHOOK_SECRET if args.webhook_url else None,
+        webhook_faults=args.webhook_faults,
+    )
     rng = random.Random(7)
     clock.freeze()
     async with serve_emulator(config, clock=clock) as handle:
@@ -324,11 +341,17 @@ def _rss_mb() -> float:
 
 def _wait_many(args: argparse.Namespace) -> None:
     """Child process: start a seeded emulator process, then wait on every one of its jobs
-    through one JobGroup, and print the numbers (the emulator's memory is not ours)."""
+    (through one JobGroup, or one wait_until_terminal per job sharing the client's watcher),
+    and print the numbers (the emulator's memory is not ours)."""
+    webhook_port = _free_port() if args.webhooks != "off" else None
     with tempfile.TemporaryDirectory() as tmp:
         ids_file = os.path.join(tmp, "ids.txt")
         command = [sys.executable, os.path.abspath(__file__), "_serve", "--ids-file", ids_file]
         command += ["--jobs", str(args.jobs), "--speed", str(args.speed)]
+        if webhook_port is not None:
+            command += ["--webhook-url", f"http://127.0.0.1:{webhook_port}/hooks"]
+            if args.webhooks == "faulty":
+                command += ["--webhook-faults", WEBHOOK_FAULTS]
         server = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         assert server.stdin is not None and server.stdout is not None
         try:
@@ -338,7 +361,11 @@ def _wait_many(args: argparse.Namespace) -> None:
             server.stdin.write("go\n")
             server.stdin.flush()
             info = json.loads(server.stdout.readline())
-            measured = asyncio.run(_measure_group(ids, info))
+            if args.strategy == "group":
+                measured = asyncio.run(_measure_group(ids, info))
+            else:
+                measured = asyncio.run(_measure_waits(ids, info, webhook_port))
+                measured["webhooks"] = args.webhooks
         finally:
             server.stdin.close()
             try:
@@ -365,7 +392,7 @@ async def _measure_group(ids: list[str], info: dict[str, Any]) -> dict[str, Any]
     ):
         log = RequestLog(client, clock.now)
         baseline = _rss_mb()
-        group = ftjobs.group.JobGroup(
+        group = ftjobs.waiting.group.JobGroup(
             client.jobs,
             ids,
             clock=clock.now,
@@ -400,11 +427,108 @@ async def _measure_group(ids: list[str], info: dict[str, Any]) -> dict[str, Any]
     }
 
 
-def bench_many(jobs: int, speed: float) -> dict[str, Any]:
-    """One wait_many measurement, in a fresh process (so its peak RSS is this run's)."""
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+async def _measure_waits(
+    ids: list[str], info: dict[str, Any], webhook_port: int | None
+) -> dict[str, Any]:
+    """One wait per job, every wait on one client's watcher, default `PollPolicy` (what
+    ``wait_until_terminal`` does, with the emulated clock injected); webhooks received by
+    ``client.webhooks.handler`` when ``webhook_port`` is given."""
+    clock = SystemClock(
+        info["speed"], origin_wall=info["origin_wall"], origin_emulated=info["origin_emulated"]
+    )
+    root = f"http://127.0.0.1:{info['port']}"
+    received: dict[str, float] = {}
+    deliveries: collections.Counter[str] = collections.Counter()
+    returned: dict[str, tuple[float, float, ftjobs.FineTuningJob]] = {}
+    async with ftjobs.AsyncClient(
+        api_key="sk-emulator",
+        base_url=root + "/v1",
+        request_budget=ftjobs.types.RatePolicy(rate=BUDGET_RATE * clock.speed, burst=10),
+        webhook_secret=WEBHOOK_SECRET,
+    ) as client:
+        log = RequestLog(client, clock.now)
+        watcher = Watcher(client.jobs, clock=clock.now, sleep=_scaled_sleep(clock.speed))
+
+        def on_webhook(event: ftjobs.WebhookEvent) -> None:
+            if event.job_id is not None:
+                received.setdefault(event.job_id, time.perf_counter())
+                deliveries[event.job_id] += 1
+                watcher.webhook(event.job_id)
+
+        client.webhooks.subscribe(on_webhook)
+        runner: web.AppRunner | None = None
+        if webhook_port is not None:
+            app = web.Application()
+            app.router.add_post("/hooks", client.webhooks.handler)
+            runner = web.AppRunner(app, access_log=None)
+            await runner.setup()
+            await web.TCPSite(runner, "127.0.0.1", webhook_port).start()
+
+        async def wait(job_id: str) -> None:
+            waiter = ftjobs.waiting.JobWaiter(
+                client.jobs,
+                job_id,
+                budget=client.jobs.budget,
+                clock=clock.now,
+                wall_clock=clock.now,
+                watcher=watcher,
+            )
+            job = await waiter.wait()
+            if job_id in returned:
+                raise AssertionError(f"{job_id} returned twice")
+            returned[job_id] = (time.perf_counter(), clock.now(), job)
+
+        started = time.perf_counter()
+        emulated_start = clock.now()
+        try:
+            await asyncio.gather(*(wait(job_id) for job_id in ids))
+        finally:
+            if runner is not None:
+                await runner.cleanup()
+        wall = time.perf_counter() - started
+    webhook_ms = [
+        1000 * (returned[job_id][0] - at) for job_id, at in received.items() if job_id in returned
+    ]
+    lags = {job_id: at - (job.finished_at or at) for job_id, (_, at, job) in returned.items()}
+    unannounced = [lag for job_id, lag in lags.items() if job_id not in received]
+    return {
+        "jobs": len(ids),
+        "returned": len(returned),
+        "requests": log.total,
+        "watcher_requests": watcher.requests,
+        "requests_per_job": log.total / len(ids),
+        "longest_wait_emulated_s": max(at for _, at, _ in returned.values()) - emulated_start,
+        "timeout_s": ftjobs.PollPolicy().timeout,
+        "webhooks_received": len(received),
+        "webhooks_repeated_to_waits": sum(n - 1 for n in deliveries.values()),
+        "webhook_to_return_ms_p50": _percentile(webhook_ms, 0.5),
+        "webhook_to_return_ms_p99": _percentile(webhook_ms, 0.99),
+        "lag_max_s": max(lags.values()),
+        "lag_without_webhook_max_s": max(unannounced, default=0.0),
+        "safety_interval_s": ftjobs.PollPolicy().webhook_safety_interval,
+        "wall_s": wall,
+        "speed": clock.speed,
+    }
+
+
+def bench_many(
+    jobs: int, speed: float, *, strategy: str = "group", webhooks: str = "off"
+) -> dict[str, Any]:
+    """One measurement of waiting on many jobs, in a fresh process (so its peak RSS is this
+    run's): ``strategy`` ``group`` (wait_many) or ``waits`` (one wait_until_terminal per job);
+    ``webhooks`` ``off``, ``on`` or ``faulty`` (`WEBHOOK_FAULTS`)."""
     script = os.path.abspath(__file__)
+    command = [sys.executable, script, "_wait_many", "--jobs", str(jobs), "--speed", str(speed)]
+    command += ["--strategy", strategy, "--webhooks", webhooks]
     done = subprocess.run(
-        [sys.executable, script, "_wait_many", "--jobs", str(jobs), "--speed", str(speed)],
+        command,
         check=True,
         capture_output=True,
         text=True,
@@ -481,8 +605,55 @@ def _markdown(data: dict[str, Any], command: str) -> str:
         "Targets: >= 20x fewer requests than one GET per job per tick for 10,000 jobs, "
         "under 200 MB.",
         "",
+        *_watcher_markdown(data["watcher"]),
     ]
     return "\n".join(lines)
+
+
+def _watcher_markdown(rows: dict[str, Any]) -> list[str]:
+    group, waits = rows["group"], rows["waits"]
+    lines = [
+        "## 3. One watcher per client: a wait per job, and webhooks",
+        "",
+        f"The same seeded jobs as section 2. {waits['jobs']:,} concurrent `wait_until_terminal` "
+        "(default settings, one client: every wait subscribes to the client's watcher) against "
+        f"`wait_many` on the same jobs: **{waits['requests']:,}** requests vs "
+        f"{group['requests']:,} (**{waits['requests'] / max(group['requests'], 1):.2f}x**, "
+        f"target <= 2x); {waits['returned']:,} of {waits['jobs']:,} returned, the last after "
+        f"{waits['longest_wait_emulated_s']:.0f} emulated s (timeout {waits['timeout_s']:.0f} s).",
+        "",
+        "| webhooks | jobs | returned | requests/job | webhook -> return p50 | p99 "
+        "| repeated to waits | max lag | max lag without webhook | safety interval |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, label in (("webhooks", "on"), ("faulty", WEBHOOK_FAULTS)):
+        row = rows[name]
+        lines.append(
+            f"| {label} | {row['jobs']:,} | {row['returned']:,} | {row['requests_per_job']:.2f} "
+            f"| {row['webhook_to_return_ms_p50']:.1f} ms "
+            f"| {row['webhook_to_return_ms_p99']:.1f} ms "
+            f"| {row['webhooks_repeated_to_waits']} | {row['lag_max_s']:.1f} s "
+            f"| {row['lag_without_webhook_max_s']:.1f} s | {row['safety_interval_s']:.0f} s |"
+        )
+    lines += [
+        "",
+        "Targets: <= 2 requests per job after its create, p99 webhook -> return under 100 ms "
+        "(wall clock), and with webhooks dropped and repeated: every job returned once, lag at "
+        "most the safety interval (lags in emulated seconds).",
+        "",
+    ]
+    return lines
+
+
+def _watcher_rows(many: int, hooked: int, speed: float) -> dict[str, Any]:
+    """Section 3: ``many`` waits against wait_many on the same jobs, then ``hooked`` waits
+    with webhooks, without and with faults."""
+    return {
+        "group": bench_many(many, speed),
+        "waits": bench_many(many, speed, strategy="waits"),
+        "webhooks": bench_many(hooked, speed, strategy="waits", webhooks="on"),
+        "faulty": bench_many(hooked, speed, strategy="waits", webhooks="faulty"),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -492,9 +663,16 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--jobs", type=int, required=True)
     serve.add_argument("--speed", type=float, required=True)
     serve.add_argument("--ids-file", required=True)
+    serve.add_argument("--webhook-url", default=None)
+    serve.add_argument("--webhook-faults", default=None)
     waiter = sub.add_parser("_wait_many")
     waiter.add_argument("--jobs", type=int, required=True)
     waiter.add_argument("--speed", type=float, required=True)
+    waiter.add_argument("--strategy", choices=("group", "waits"), default="group")
+    waiter.add_argument("--webhooks", choices=("off", "on", "faulty"), default="off")
+    parser.add_argument(
+        "--only-watcher", action="store_true", help="only section 3 (the shared watcher)"
+    )
     parser.add_argument("--quick", action="store_true", help="toy sizes (a smoke test)")
     parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results"))
     args = parser.parse_args(argv)
@@ -507,10 +685,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         single = asyncio.run(bench_single(jobs=1, speed=2000))
         many = [bench_many(100, 2000)]
+        watcher = _watcher_rows(100, 100, 600)
+    elif args.only_watcher:
+        previous = json.loads(Path(args.out, "waiting.json").read_text())
+        single, many = previous["single"], previous["many"]
+        watcher = _watcher_rows(5_000, 1_000, 30)
     else:
         single = asyncio.run(bench_single(jobs=6, speed=50))
         # The emulator simulating 10,000 lifecycles is CPU-bound above ~20x.
         many = [bench_many(1_000, 60), bench_many(10_000, 20)]
+        watcher = _watcher_rows(5_000, 1_000, 30)
     policy = ftjobs.PollPolicy()
     data = {
         "python": f"Python {platform.python_version()}",
@@ -527,6 +711,7 @@ def main(argv: list[str] | None = None) -> int:
         },
         "single": single,
         "many": many,
+        "watcher": watcher,
     }
     command = "nox -s bench_waiting" if not args.quick else "python bench/waiting.py --quick"
     os.makedirs(args.out, exist_ok=True)

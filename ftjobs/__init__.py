@@ -49,11 +49,11 @@ from .models import (
     ReinforcementHyperparameters,
     SupervisedHyperparameters,
 )
-from .polling import PollPolicy
 from .providers import AsyncAzureClient, AsyncPortkeyClient
 from .retry import RetryPolicy
 from .training_data import check_training_file
 from .waiting import CheckpointReceived, EtaChanged, EventReceived, JobUpdate, StatusChanged
+from .waiting.policy import PollPolicy
 from .webhooks import WebhookEvent
 
 __all__ = [

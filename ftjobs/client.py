@@ -21,12 +21,12 @@ import attrs
 
 from . import _validation as check
 from ._version import __version__
-from .budget import RatePolicy, RequestBudget
 from .errors import ConfigurationError
 from .resources import Checkpoints, Files, Graders, Jobs, Uploads
 from .retry import RetryPolicy
 from .transport import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_POOL_TIMEOUT, AuthHeaders, Transport
-from .webhooks import Webhooks
+from .waiting.ratelimit import RatePolicy, RequestBudget
+from .webhooks import WebhookEvent, Webhooks
 
 if TYPE_CHECKING:
     # typing.Unpack from Python 3.11 on; annotations are never evaluated at run time.
@@ -238,6 +238,11 @@ class AsyncClient:
         secret = options.get("webhook_secret") or os.environ.get("OPENAI_WEBHOOK_SECRET")
         self.webhooks = Webhooks(secret)
         """Webhooks: verify and unwrap deliveries, and wake the waits they concern."""
+        self.webhooks.subscribe(self._wake_waits)
+
+    def _wake_waits(self, event: WebhookEvent) -> None:
+        if event.job_id is not None:
+            self.jobs.watcher.webhook(event.job_id)
 
     def __repr__(self) -> str:
         return f"AsyncClient(base_url={self.base_url!r}, api_key='***')"

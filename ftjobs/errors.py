@@ -316,7 +316,7 @@ class WaitTimeout(FTJobsError):
 
     Attributes:
         job: The last job seen, or ``None`` if no poll succeeded.
-        token: A continuation token (see :mod:`ftjobs.continuation`) to resume the wait
+        token: A continuation token (see :mod:`ftjobs.waiting.token`) to resume the wait
             (``None`` for a wait on many jobs).
         reason: Which budget ran out: ``"timeout"`` (total) or ``"queued_timeout"``.
     """

@@ -8,9 +8,7 @@ types). Everything else that appears in a public signature or result is here, un
 """
 
 from ._types import NOT_GIVEN, NotGiven
-from .budget import RatePolicy
 from .client import ClientOptions
-from .continuation import ContinuationToken
 from .graders import (
     Grader,
     GraderRunMetadata,
@@ -24,7 +22,6 @@ from .graders import (
     SubGrader,
     TextSimilarityGrader,
 )
-from .group import ALL_COMPLETED, FIRST_COMPLETED, FIRST_FAILURE, ReturnWhen, WaitManyResult
 from .metrics import StepMetrics
 from .models import (
     LEVEL_ALIASES,
@@ -63,6 +60,9 @@ from .pagination import AsyncPaginator
 from .providers import AzureTokenProvider
 from .training_data import TrainingFileIssue, TrainingFileReport
 from .waiting import StepResult
+from .waiting.group import ALL_COMPLETED, FIRST_COMPLETED, FIRST_FAILURE, ReturnWhen, WaitManyResult
+from .waiting.ratelimit import RatePolicy
+from .waiting.token import ContinuationToken
 from .webhooks import WebhookEventData, Webhooks
 
 __all__ = [

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 from .._version import __version__
 from ..errors import FTJobsError
-from . import checkpoints, demo, files, graders, jobs, serve
+from . import checkpoints, demo, files, graders, jobs, serve, webhooks
 from .app import (
     EXIT_ERROR,
     EXIT_INTERRUPTED,
@@ -35,7 +35,7 @@ from .output import say, stderr
 __all__ = ["MODULES", "build_parser", "main"]
 
 #: The command modules, in the order ``ftjobs --help`` lists them.
-MODULES = (jobs, files, checkpoints, graders, serve, demo)
+MODULES = (jobs, files, checkpoints, graders, serve, webhooks, demo)
 
 #: 128 + SIGPIPE, what a Unix tool exits with when its reader went away (``| head``).
 _EXIT_BROKEN_PIPE = 141

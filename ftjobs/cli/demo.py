@@ -28,8 +28,8 @@ from ..models import (
     JobStatus,
     SupervisedHyperparameters,
 )
-from ..polling import PollPolicy
 from ..waiting import JobUpdate, StatusChanged
+from ..waiting.policy import PollPolicy
 from . import output
 from .app import Commands
 from .progress import JobProgress, fits_live, live_view, print_line

@@ -16,8 +16,8 @@ from ..client import AsyncClient
 from ..errors import WaitTimeout
 from ..models import FineTuningJob, FineTuningJobCheckpoint, FineTuningJobEvent, JobStatus
 from ..pagination import AsyncPaginator
-from ..polling import PollPolicy
 from ..waiting import EventReceived, JobUpdate, StatusChanged
+from ..waiting.policy import PollPolicy
 from . import output
 from .app import (
     EXIT_JOB_FAILED,

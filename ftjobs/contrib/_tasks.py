@@ -24,13 +24,13 @@ import attrs
 
 from .._types import NOT_GIVEN, NotGiven
 from ..client import AsyncClient
-from ..continuation import ID_PATTERN, ContinuationToken, is_token
 from ..converter import unstructure
 from ..errors import APIStatusError, FTJobsError, InvalidContinuationToken, WaitTimeout
 from ..models import FineTuningJob
-from ..polling import PollPolicy
 from ..retry import exponential_backoff
 from ..waiting import EventReceived, is_transient
+from ..waiting.policy import PollPolicy
+from ..waiting.token import ID_PATTERN, ContinuationToken, is_token
 
 __all__ = [
     "KEY_METADATA",

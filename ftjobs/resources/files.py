@@ -18,10 +18,10 @@ from .._types import NOT_GIVEN, NotGiven
 from ..errors import TrainingFileError, WaitTimeout
 from ..models import FileDeleted, FileExpiration, FileObject
 from ..pagination import AsyncPaginator
-from ..polling import PollPolicy, PollState
 from ..training_data import check_training_file
 from ..transport import Transport
 from ..waiting import Pacer
+from ..waiting.policy import PollPolicy, PollState
 from ._base import Resource
 from .uploads import UPLOAD_PURPOSES as _PART_PURPOSES
 from .uploads import OnProgress, Uploads, expires_after_body

@@ -9,10 +9,7 @@ from typing import Any
 from .. import _validation as check
 from .. import metrics as curve
 from .._types import NOT_GIVEN, NotGiven
-from ..budget import RequestBudget
-from ..continuation import ContinuationToken, is_token
 from ..converter import structure, unstructure
-from ..group import ALL_COMPLETED, JobGroup, ReturnWhen, WaitManyResult
 from ..models import (
     FineTuneMethod,
     FineTuningJob,
@@ -23,9 +20,13 @@ from ..models import (
     WandbIntegration,
 )
 from ..pagination import AsyncPaginator
-from ..polling import PollPolicy, status_key
 from ..transport import Transport
 from ..waiting import JobUpdate, JobWaiter, OnPaused, OnUpdate, StepResult
+from ..waiting.group import ALL_COMPLETED, JobGroup, ReturnWhen, WaitManyResult
+from ..waiting.policy import PollPolicy, status_key
+from ..waiting.ratelimit import RequestBudget
+from ..waiting.token import ContinuationToken, is_token
+from ..waiting.watcher import Watcher
 from ._base import Resource
 from .files import Files
 from .graders import grader_body
@@ -118,16 +119,23 @@ class Jobs(Resource):
     ``idempotency_key``.
     """
 
-    __slots__ = ("_budget",)
+    __slots__ = ("_budget", "_watcher")
 
     def __init__(self, transport: Transport, budget: RequestBudget | None = None) -> None:
         super().__init__(transport)
         self._budget = budget or RequestBudget()
+        self._watcher = Watcher(self)
 
     @property
     def budget(self) -> RequestBudget:
         """The request budget every waiter of this client shares."""
         return self._budget
+
+    @property
+    def watcher(self) -> Watcher:
+        """The watcher every wait of this client subscribes to (one refresh serves them all;
+        the client's webhooks wake it)."""
+        return self._watcher
 
     def _suffix(self, value: object) -> str | None:
         """The ``suffix`` rule of this API (OpenAI: 1 to 64 characters)."""
@@ -519,7 +527,15 @@ class Jobs(Resource):
             # too would encode it twice), and tokens and messages show it.
             job_id = job_or_token.id if isinstance(job_or_token, FineTuningJob) else job_or_token
             _job_id(job_id)
-        waiter = JobWaiter(self, job_id, poll=poll, follow=follow, budget=self._budget, token=token)
+        waiter = JobWaiter(
+            self,
+            job_id,
+            poll=poll,
+            follow=follow,
+            budget=self._budget,
+            token=token,
+            watcher=self._watcher,
+        )
         if timeout is not NOT_GIVEN:
             waiter.with_timeout(timeout)
         return waiter

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 import ftjobs
-from ftjobs.continuation import ContinuationToken
 from ftjobs.contrib._tasks import (
     KEY_METADATA,
     CreateFailed,
@@ -24,7 +23,8 @@ from ftjobs.contrib._tasks import (
     wait_task_id,
 )
 from ftjobs.emulator import EmulatorConfig, ManualClock, serve_emulator
-from ftjobs.polling import PollState
+from ftjobs.waiting.policy import PollState
+from ftjobs.waiting.token import ContinuationToken
 from tests.conftest import FAST_RETRIES
 from tests.emulator.helpers import chat_file
 

@@ -488,7 +488,7 @@ async def test_as_completed_over_many_jobs_scans_the_list() -> None:
         steady = ftjobs.PollPolicy(
             initial_interval=0.02, max_interval=0.04, steer_to_eta=False, timeout=30
         )
-        group = ftjobs.group.JobGroup(client.jobs, ids, poll=steady)
+        group = ftjobs.waiting.group.JobGroup(client.jobs, ids, poll=steady)
         finished = [job.id async for job in group.as_completed()]
         spent = _requests(handle) - before
         assert sorted(finished) == sorted(ids)  # each job exactly once
@@ -506,7 +506,8 @@ async def test_many_waiters_of_one_client_share_one_budget(
         fast_emulator, request_budget=ftjobs.types.RatePolicy(rate=200, burst=5)
     ) as client:
         ids = [await _new_job(client) for _ in range(6)]
-        fast_emulator.set_faults("429=0.3,retry_after=0.01,seed=5")
+        # The waits share one watcher, whose few requests must meet a 429 (seed 4: the first).
+        fast_emulator.set_faults("429=0.3,retry_after=0.01,seed=4")
         done = await asyncio.gather(
             *(client.jobs.wait_until_terminal(i, poll=FAST_POLL) for i in ids)
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
@@ -117,3 +118,66 @@ def test_config_needs_url_and_secret_together_and_a_real_secret() -> None:
         EmulatorConfig(webhook_url="http://127.0.0.1:1/x")
     with pytest.raises(ValueError, match="webhook_secret"):
         EmulatorConfig(webhook_url="http://127.0.0.1:1/x", webhook_secret="whsec_!!")
+
+
+@contextlib.asynccontextmanager
+async def _receiving(
+    faults: str | None = None,
+) -> AsyncIterator[tuple[ftjobs.AsyncClient, EmulatorHandle, ManualClock]]:
+    """One client that waits on the emulator's jobs and receives its webhooks (its handler
+    is mounted before the emulator starts, so it finds the client once there is one)."""
+    clock = ManualClock()
+    clients: list[ftjobs.AsyncClient] = []
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        return await clients[0].webhooks.handler(request)
+
+    app = web.Application()
+    app.router.add_post("/hooks", handler)
+    async with serve_app(app) as url:
+        config = EmulatorConfig(
+            webhook_url=url + "/hooks", webhook_secret=SECRET, webhook_faults=faults
+        )
+        async with (
+            serve_emulator(config, clock=clock) as handle,
+            ftjobs.AsyncClient(
+                api_key=handle.api_key,
+                base_url=handle.base_url,
+                retry_policy=FAST_RETRIES,
+                webhook_secret=SECRET,
+            ) as client,
+        ):
+            clients.append(client)
+            yield client, handle, clock
+
+
+async def test_a_webhook_ends_the_waits_with_one_confirmation_each() -> None:
+    # Polls 5 minutes apart: only the webhooks can end these waits within the test.
+    slow = ftjobs.PollPolicy(initial_interval=300, max_interval=300, jitter=0)
+    async with _receiving() as (client, handle, clock):
+        ids = [await _new_job(client) for _ in range(5)]
+        before = handle.stats()["requests"]["total"]
+        waits = asyncio.gather(*(client.jobs.wait_until_terminal(i, poll=slow) for i in ids))
+        await eventually(lambda: client.jobs.watcher.requests >= 1)  # the first look
+        clock.advance(3600)
+        done = await asyncio.wait_for(waits, 10)
+        assert {str(j.status) for j in done} == {"succeeded"}
+        spent = handle.stats()["requests"]["total"] - before
+        # One list page for the first look, then at most one GET per job to confirm.
+        assert spent <= 1 + len(ids)
+        assert client.jobs.watcher.webhooks_arriving
+
+
+async def test_lost_and_repeated_webhooks_cost_lag_not_jobs() -> None:
+    policy = ftjobs.PollPolicy(
+        initial_interval=0.05, max_interval=0.2, webhook_safety_interval=0.3, timeout=30
+    )
+    async with _receiving("drop=0.5,duplicate=0.3,seed=2") as (client, handle, clock):
+        ids = [await _new_job(client) for _ in range(8)]
+        waits = asyncio.gather(*(client.jobs.wait_until_terminal(i, poll=policy) for i in ids))
+        await eventually(lambda: client.jobs.watcher.requests >= 1)
+        clock.advance(3600)
+        done = await asyncio.wait_for(waits, 20)
+        assert sorted(j.id for j in done) == sorted(ids)
+        counts = handle.app[WEBHOOKS_KEY].counts
+        assert counts["dropped"] > 0 and counts["duplicated"] > 0

@@ -6,7 +6,7 @@ import os
 
 from arq.connections import RedisSettings
 
-from ...polling import DEFAULT_TIMEOUT
+from ...waiting.policy import DEFAULT_TIMEOUT
 
 __all__ = ["CREATE_TASK", "DEFAULT_BUDGET", "QUEUE", "WAIT_TASK", "redis_settings"]
 

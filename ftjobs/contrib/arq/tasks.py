@@ -17,7 +17,7 @@ from arq.worker import Retry
 from ..._types import NOT_GIVEN, NotGiven
 from ...client import AsyncClient
 from ...converter import unstructure
-from ...polling import PollPolicy
+from ...waiting.policy import PollPolicy
 from .._redis import FollowUp, RedisWaitStore
 from .._tasks import (
     CreateFailed,

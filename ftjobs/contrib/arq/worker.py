@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 from arq.worker import Function, Worker, func
 
 from ...client import AsyncClient
-from ...polling import PollPolicy
+from ...waiting.policy import PollPolicy
 from .._redis import RedisWaitStore
 from .common import CREATE_TASK, QUEUE, WAIT_TASK, redis_settings
 from .serialization import dumps, loads

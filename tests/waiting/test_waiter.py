@@ -12,10 +12,9 @@ from aioresponses import aioresponses
 from multidict import CIMultiDict, CIMultiDictProxy
 
 import ftjobs
-from ftjobs.polling import PollState, StopReason
 from ftjobs.waiting import Pacer, is_transient
-
-from .conftest import BASE_URL, job_payload
+from ftjobs.waiting.policy import PollState, StopReason
+from tests.conftest import BASE_URL, job_payload
 
 JOB_URL = re.compile(rf"{re.escape(BASE_URL)}/fine_tuning/jobs/ftjob-1$")
 

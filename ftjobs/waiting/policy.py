@@ -44,11 +44,12 @@ from collections.abc import Callable, Mapping
 
 import attrs
 
-from . import _validation as check
-from .retry import exponential_backoff, parse_retry_after
+from .. import _validation as check
+from ..retry import exponential_backoff, parse_retry_after
 
 __all__ = [
     "DEFAULT_TIMEOUT",
+    "DEFAULT_WEBHOOK_SAFETY_INTERVAL",
     "QUEUED",
     "QUEUED_STATUSES",
     "PollPolicy",
@@ -58,10 +59,15 @@ __all__ = [
     "next_delay",
     "poll_hint",
     "status_key",
+    "webhook_delay",
 ]
 
 #: Default total budget of one wait: 24 hours. ``timeout=None`` waits forever (explicit opt-in).
 DEFAULT_TIMEOUT = 24 * 3600.0
+
+#: Default `PollPolicy.webhook_safety_interval`: with webhooks arriving, a wait polls every
+#: 5 minutes, so a lost webhook delays the wait's return by at most that.
+DEFAULT_WEBHOOK_SAFETY_INTERVAL = 300.0
 
 #: OpenAI's status for a job waiting to start.
 QUEUED = "queued"
@@ -94,6 +100,10 @@ class PollPolicy:
         rate_limit_multiplier: Extra slow-down per consecutive 429 (``>= 1``).
         max_rate_limited_interval: Cap on a delay slowed down by 429s (``>= max_interval``).
         max_server_hint: Longest server-requested delay honoured; a longer one is cut to this.
+        webhook_safety_interval: Once the client receives webhooks, a wait that does not
+            follow events polls only this often (default 300 s, the Standard Webhooks
+            timestamp tolerance): the webhook wakes it when its job ends, so a lost webhook
+            costs at most this much lag, never a lost job. ``None`` keeps the usual pacing.
     """
 
     initial_interval: float = attrs.field(default=2.0, validator=check.positive)
@@ -110,6 +120,9 @@ class PollPolicy:
     rate_limit_multiplier: float = attrs.field(default=2.0)
     max_rate_limited_interval: float = attrs.field(default=300.0, validator=check.positive)
     max_server_hint: float = attrs.field(default=600.0, validator=check.positive)
+    webhook_safety_interval: float | None = attrs.field(
+        default=DEFAULT_WEBHOOK_SAFETY_INTERVAL, validator=check.positive_or_none
+    )
 
     @multiplier.validator
     def _check_multiplier(self, _attribute: object, value: float) -> None:
@@ -412,3 +425,13 @@ def next_delay(
     if policy.queued_timeout is not None and state.last_status in QUEUED_STATUSES:
         delay = min(delay, policy.queued_timeout - state.queued_used_at(now))
     return max(delay, 0.0)
+
+
+def webhook_delay(policy: PollPolicy, delay: float, *, time_left: float | None) -> float:
+    """The delay before the next poll of a wait that a webhook will wake: at least the
+    policy's ``webhook_safety_interval``, never past the wait's deadline (``time_left``)."""
+    if policy.webhook_safety_interval is not None:
+        delay = max(delay, policy.webhook_safety_interval)
+    if time_left is not None:
+        delay = min(delay, max(time_left, 0.0))
+    return delay

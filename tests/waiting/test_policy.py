@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ftjobs.models import JobStatus
-from ftjobs.polling import (
+from ftjobs.waiting.policy import (
     DEFAULT_TIMEOUT,
     QUEUED,
     PollPolicy,

@@ -23,7 +23,7 @@ from typing import Any
 
 import attrs
 
-from . import _validation as check
+from .. import _validation as check
 
 __all__ = ["RatePolicy", "RequestBudget", "TokenBucket"]
 

@@ -4,25 +4,24 @@ Everything is built on :meth:`JobWaiter.step`, which makes one poll (the job, an
 its new events and checkpoints) and never sleeps. :meth:`JobWaiter.wait` and
 :meth:`JobWaiter.updates` are ``step`` plus ``asyncio.sleep`` in a loop; an external scheduler
 can run the same steps with its own sleeping, carrying a continuation token between them.
-The pacing decisions are the pure functions of :mod:`ftjobs.polling`.
+The pacing decisions are the pure functions of `ftjobs.waiting.policy`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import enum
 import inspect
 import random
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias, TypeVar
 
 import attrs
 
-from ._describe import checkpoint_line, eta_line, event_line, status_line
-from .budget import RequestBudget
-from .continuation import ContinuationToken
-from .errors import (
+from .._describe import checkpoint_line, eta_line, event_line, status_line
+from ..errors import (
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
@@ -32,12 +31,16 @@ from .errors import (
     ResponseValidationError,
     WaitTimeout,
 )
-from .models import FineTuningJob, FineTuningJobCheckpoint, FineTuningJobEvent, JobStatus
-from .polling import PollPolicy, PollState, StopReason, eta_seconds, next_delay, poll_hint
-from .retry import should_retry
+from ..models import FineTuningJob, FineTuningJobCheckpoint, FineTuningJobEvent, JobStatus
+from ..retry import should_retry
+from .policy import PollPolicy, PollState, StopReason, eta_seconds, next_delay, poll_hint
+from .ratelimit import RequestBudget
+from .source import JobSource
+from .token import ContinuationToken
 
 if TYPE_CHECKING:
-    from .resources.jobs import Jobs
+    # The watcher drives waiters; a waiter only hands itself to it.
+    from .watcher import Watcher
 
 __all__ = [
     "DEADLINE_GRACE",
@@ -166,7 +169,7 @@ def is_transient(exc: BaseException) -> bool:
 class Pacer:
     """The bookkeeping every poll loop shares (one job's waiter, a group's ticks).
 
-    It wraps the pure :class:`~ftjobs.polling.PollState` with the clocks, the server's hint
+    It wraps the pure `PollState` with the clocks, the server's hint
     and the failure rules: a permanent failure raises at once, a transient one is absorbed
     (with a 429 counted as "too fast" rather than as a failure), and a spent budget raises
     :class:`~ftjobs.WaitTimeout` (or, for the failure budget, the last error itself).
@@ -291,11 +294,14 @@ class JobWaiter:
         rng: Injected for tests: source of jitter.
         sleep: Coroutine function :meth:`wait` and :meth:`updates` sleep with (an external
             scheduler, or a benchmark running on emulated time, injects its own).
+        watcher: The client's shared `Watcher`: `wait` and `updates` then take their polls
+            from it (one refresh serves every wait of the client) instead of polling and
+            sleeping on their own. `step` is always one poll of its own.
     """
 
     def __init__(
         self,
-        jobs: Jobs,
+        jobs: JobSource,
         job_id: str,
         *,
         poll: PollPolicy | None = None,
@@ -306,8 +312,10 @@ class JobWaiter:
         wall_clock: Callable[[], float] = time.time,
         rng: random.Random | None = None,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+        watcher: Watcher | None = None,
     ) -> None:
         self._jobs = jobs
+        self._watcher = watcher
         self.job_id = job_id
         self.policy = poll or PollPolicy()
         self.follow = follow
@@ -325,6 +333,10 @@ class JobWaiter:
     def state(self) -> PollState:
         """The pure polling state (budgets, backoff, last event seen)."""
         return self._pacer.state
+
+    def pacer_now(self) -> float:
+        """The waiter's monotonic clock (the one its state's times are on)."""
+        return self._pacer.now()
 
     def with_timeout(self, timeout: float | None) -> JobWaiter:
         """Give the wait a fresh total budget of ``timeout`` seconds from now (``None``: none)."""
@@ -355,19 +367,48 @@ class JobWaiter:
         carries the error and a longer delay. Permanent ones (401, 403, 404, ...) raise. When a
         budget runs out, :class:`~ftjobs.WaitTimeout` is raised (with a continuation token).
         """
-        updates: list[JobUpdate] = []
-        error: Exception | None = None
-        before = self._pacer.state
         try:
-            job, headers, events = await self._pacer.bounded(self._poll())
-            updates.extend(events)
+            job, headers = await self._pacer.bounded(self._fetch())
         except Exception as exc:
-            # The transport already told the shared budget about every 429 it saw.
-            self._pacer.failed(exc)
-            error = exc
-        else:
-            if self._budget is not None:
-                self._budget.on_success()
+            return self.observe_failure(exc)
+        if self._budget is not None:
+            self._budget.on_success()
+        return await self.observe(job, headers)
+
+    async def _fetch(self) -> tuple[FineTuningJob, Mapping[str, str]]:
+        await self._acquire()
+        return await self._jobs.retrieve_with_headers(self.job_id)
+
+    async def observe(
+        self, job: FineTuningJob, headers: Mapping[str, str] | None = None
+    ) -> StepResult:
+        """Take a fresh view of the job fetched elsewhere (by the client's `Watcher`) as this
+        step's poll: fetch the new events and checkpoints when following, and return what
+        changed, exactly as `step` would have."""
+        updates: list[JobUpdate] = []
+        if self.follow:
+            try:
+                updates = await self._pacer.bounded(self._new_events(job))
+            except Exception as exc:
+                return self.observe_failure(exc)
+        return self._finish(self._pacer.state, job, headers, updates)
+
+    def observe_failure(self, exc: Exception) -> StepResult:
+        """Take a failed poll made elsewhere as this step's (raises unless transient)."""
+        before = self._pacer.state
+        # The transport already told the shared budget about every 429 it saw.
+        self._pacer.failed(exc)
+        return self._finish(before, None, None, [], exc)
+
+    def _finish(
+        self,
+        before: PollState,
+        job: FineTuningJob | None,
+        headers: Mapping[str, str] | None,
+        updates: list[JobUpdate],
+        error: Exception | None = None,
+    ) -> StepResult:
+        if job is not None:
             updates[:0] = self._job_updates(job)
             self.job = job
             newest_event = next(
@@ -391,12 +432,6 @@ class JobWaiter:
         estimated = self.job.estimated_finish if self.job is not None else None
         delay = self._pacer.delay(estimated)
         return StepResult(self.job, tuple(updates), self.continuation_token(), delay, error)
-
-    async def _poll(self) -> tuple[FineTuningJob, Mapping[str, str], list[JobUpdate]]:
-        await self._acquire()
-        job, headers = await self._jobs.retrieve_with_headers(self.job_id)
-        events = await self._new_events(job) if self.follow else []
-        return job, headers, events
 
     def _timeout_error(self, reason: StopReason, token: str) -> WaitTimeout:
         return WaitTimeout(
@@ -442,15 +477,30 @@ class JobWaiter:
                 await self._acquire()
         return found
 
+    async def _steps(self) -> AsyncGenerator[StepResult, None]:
+        """Steps until the job is terminal: this waiter's own polls and sleeps, or, given a
+        watcher, the views the client's shared watcher delivers."""
+        if self._watcher is None:
+            while True:
+                result = await self.step()
+                yield result
+                if result.delay is None:
+                    return
+                await self._sleep(result.delay)
+        async with self._watcher.subscribe(self) as subscription:
+            while True:
+                result = await subscription.next_step()
+                yield result
+                if result.delay is None:
+                    return
+                subscription.schedule(result.delay)
+
     async def updates(self) -> AsyncIterator[JobUpdate]:
         """Yield every update until the job is terminal (``client.jobs.watch()``)."""
-        while True:
-            result = await self.step()
-            for update in result.updates:
-                yield update
-            if result.delay is None:
-                return
-            await self._sleep(result.delay)
+        async with contextlib.aclosing(self._steps()) as steps:
+            async for result in steps:
+                for update in result.updates:
+                    yield update
 
     async def wait(
         self,
@@ -465,22 +515,34 @@ class JobWaiter:
         """
         if on_paused not in ("wait", "return", "raise"):
             raise ValueError(f"on_paused must be 'wait', 'return' or 'raise', got {on_paused!r}")
-        while True:
-            result = await self.step()
-            if on_update is not None:
-                for update in result.updates:
-                    outcome = on_update(update)
-                    if inspect.isawaitable(outcome):
-                        await outcome
-            job = result.job
-            if job is not None:
-                if result.done:
-                    if raise_on_failure and job.status == JobStatus.FAILED:
-                        raise JobFailed(job, job.error)
+        async with contextlib.aclosing(self._steps()) as steps:
+            async for result in steps:
+                job = await self._deliver(result, on_update, on_paused, raise_on_failure)
+                if job is not None:
                     return job
-                if job.status == JobStatus.PAUSED and on_paused != "wait":
-                    if on_paused == "raise":
-                        raise JobPaused(job)
-                    return job
-            assert result.delay is not None
-            await self._sleep(result.delay)
+        raise AssertionError("the steps end only with a terminal job")
+
+    @staticmethod
+    async def _deliver(
+        result: StepResult,
+        on_update: OnUpdate | None,
+        on_paused: OnPaused,
+        raise_on_failure: bool,
+    ) -> FineTuningJob | None:
+        """Hand a step's updates on; the job when the wait is over, else ``None``."""
+        if on_update is not None:
+            for update in result.updates:
+                outcome = on_update(update)
+                if inspect.isawaitable(outcome):
+                    await outcome
+        job = result.job
+        if job is not None:
+            if result.done:
+                if raise_on_failure and job.status == JobStatus.FAILED:
+                    raise JobFailed(job, job.error)
+                return job
+            if job.status == JobStatus.PAUSED and on_paused != "wait":
+                if on_paused == "raise":
+                    raise JobPaused(job)
+                return job
+        return None

@@ -9,14 +9,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ftjobs.continuation import (
+from ftjobs.errors import FTJobsError, InvalidContinuationToken
+from ftjobs.waiting.policy import PollPolicy, PollState
+from ftjobs.waiting.token import (
     MAX_TOKEN_LENGTH,
     ContinuationToken,
     base_url_fingerprint,
     is_token,
 )
-from ftjobs.errors import FTJobsError, InvalidContinuationToken
-from ftjobs.polling import PollPolicy, PollState
 
 BASE = "https://api.openai.com/v1"
 

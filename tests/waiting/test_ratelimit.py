@@ -5,7 +5,7 @@ import math
 
 import pytest
 
-from ftjobs.budget import RatePolicy, RequestBudget, TokenBucket
+from ftjobs.waiting.ratelimit import RatePolicy, RequestBudget, TokenBucket
 
 
 class FakeTime:

@@ -1,11 +1,9 @@
 """Waiting on many jobs at once: ``wait_many`` and ``as_completed``.
 
-One request of the newest-first list endpoint sees up to 100 jobs, so a group refreshes its
-jobs by listing (stopping once every watched id was seen, or once the pages are older than the
-oldest watched job) instead of one GET per job, and falls back to GETs, under a concurrency
-cap, for the jobs the list did not show. Every request goes through the client's shared
-request budget, and the group paces its ticks with the same pure :mod:`ftjobs.polling` rules
-as a single waiter (a tick in which any status changed counts as a status change).
+A group refreshes its pending jobs with a `Refresher` (list pages rather than one GET per
+job), through the client's shared request budget, and paces its ticks with the same pure
+`ftjobs.waiting.policy` rules as a single waiter (a tick in which any status changed counts as
+a status change).
 """
 
 from __future__ import annotations
@@ -16,17 +14,16 @@ import hashlib
 import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 
-from .errors import APITimeoutError, WaitTimeout
-from .models import FineTuningJob, JobStatus
-from .polling import PollPolicy, PollState, StopReason
-from .waiting import Pacer, is_transient
-
-if TYPE_CHECKING:
-    from .resources.jobs import Jobs
+from ..errors import APITimeoutError, WaitTimeout
+from ..models import FineTuningJob, JobStatus
+from .policy import PollPolicy, PollState, StopReason
+from .refresh import Refresher
+from .source import JobSource
+from .waiter import Pacer
 
 __all__ = [
     "ALL_COMPLETED",
@@ -100,7 +97,7 @@ class JobGroup:
 
     def __init__(
         self,
-        jobs: Jobs,
+        jobs: JobSource,
         ids: Iterable[str],
         *,
         poll: PollPolicy | None = None,
@@ -117,8 +114,9 @@ class JobGroup:
         if not self.pending:
             raise ValueError("ids must name at least one job")
         self.done: dict[str, FineTuningJob] = {}
-        self._list_threshold = list_threshold
-        self._semaphore = asyncio.Semaphore(max_concurrency)
+        self._refresher = Refresher(
+            jobs, list_threshold=list_threshold, max_concurrency=max_concurrency
+        )
         self._sleep = sleep
         self._pacer = Pacer(
             self.policy,
@@ -127,10 +125,6 @@ class JobGroup:
             wall_clock=wall_clock,
             rng=rng,
         )
-        # Page (0-based) of the last scan on which each pending job was seen.
-        self._page_of: dict[str, int] = {}
-        self.requests = 0
-        """Requests made so far (pages and GETs)."""
         self.ticks = 0
         """Ticks made so far."""
         self.refreshed = 0
@@ -142,20 +136,6 @@ class JobGroup:
         self._pacer.with_budget(timeout)
         return self
 
-    def _scan_pages(self) -> int | None:
-        """Pages the next scan should need, when every pending job was seen by the last one."""
-        if not self._page_of or any(job_id not in self._page_of for job_id in self.pending):
-            return None
-        return 1 + max(self._page_of[job_id] for job_id in self.pending)
-
-    def _should_scan(self) -> bool:
-        if len(self.pending) <= self._list_threshold:
-            return False
-        pages = self._scan_pages()
-        # Jobs only sink in the newest-first list (newer ones are created above them), so the
-        # last scan's depth is a lower bound on the next scan's cost.
-        return pages is None or pages < len(self.pending)
-
     async def refresh(self) -> list[FineTuningJob]:
         """One tick: refresh every pending job; return those that became terminal."""
         finished, error = await self._refresh()
@@ -164,71 +144,23 @@ class JobGroup:
         return finished
 
     async def _refresh(self) -> tuple[list[FineTuningJob], Exception | None]:
-        seen: dict[str, FineTuningJob] = {}
-        error: Exception | None = None
-        try:
-            if self._should_scan():
-                await self._scan_list(seen)
-            missing = [job_id for job_id in self.pending if job_id not in seen]
-            if missing:
-                error = await self._get_all(missing, seen)
-        except Exception as exc:
-            error = exc
+        seen = await self._refresher.refresh(self.pending)
         # What was seen before a failure still counts: nothing is asked for twice.
         finished = []
-        for job_id, job in seen.items():
+        for job_id, job in seen.jobs.items():
             if job.is_terminal:
                 self.pending.pop(job_id, None)
-                self._page_of.pop(job_id, None)
+                self._refresher.forget(job_id)
                 self.done[job_id] = job
                 finished.append(job)
             else:
                 self.pending[job_id] = job
-        return finished, error
+        return finished, seen.worst_error()
 
-    async def _request_slot(self) -> None:
-        await self._jobs.budget.acquire()
-        self.requests += 1
-
-    async def _get(self, job_id: str) -> FineTuningJob:
-        async with self._semaphore:
-            await self._request_slot()
-            return await self._jobs.retrieve(job_id)
-
-    async def _get_all(self, ids: list[str], seen: dict[str, FineTuningJob]) -> Exception | None:
-        # return_exceptions: one failed GET must not orphan the others still in flight.
-        results = await asyncio.gather(
-            *(self._get(job_id) for job_id in ids), return_exceptions=True
-        )
-        errors: list[Exception] = []
-        for result in results:
-            if isinstance(result, FineTuningJob):
-                seen[result.id] = result
-            elif isinstance(result, Exception):
-                errors.append(result)
-            else:
-                raise result
-        # A permanent error (a wrong id) outranks a transient one.
-        errors.sort(key=is_transient)
-        return errors[0] if errors else None
-
-    async def _scan_list(self, seen: dict[str, FineTuningJob]) -> None:
-        known = [job.created_at for job in self.pending.values() if job is not None]
-        # Only when every pending job has been seen once is its creation time a safe floor.
-        oldest = min(known) if len(known) == len(self.pending) else None
-        await self._request_slot()
-        index = 0
-        async for page in self._jobs.list(limit=_PAGE).pages():
-            for job in page.data:
-                if job.id in self.pending:
-                    seen[job.id] = job
-                    self._page_of[job.id] = index
-            if len(seen) == len(self.pending) or not page.has_more or not page.data:
-                return
-            if oldest is not None and page.data[-1].created_at < oldest:
-                return
-            index += 1
-            await self._request_slot()
+    @property
+    def requests(self) -> int:
+        """Requests made so far (pages and GETs)."""
+        return self._refresher.requests
 
     def _signature(self) -> str:
         # A value that changes whenever any pending job's status does: fed to PollState as the

@@ -1,4 +1,4 @@
-"""ftjobs.group: how a JobGroup refreshes its jobs (list scan vs GETs), with mocked HTTP."""
+"""ftjobs.waiting.group: how a JobGroup refreshes its jobs (list scan vs GETs), with mocked HTTP."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ from typing import Any
 from aioresponses import aioresponses
 
 import ftjobs
-
-from .conftest import BASE_URL, job_payload, sent
+from tests.conftest import BASE_URL, job_payload, sent
 
 LIST_URL = re.compile(rf"{re.escape(BASE_URL)}/fine_tuning/jobs\?.*limit=100.*")
 POLICY = ftjobs.PollPolicy(initial_interval=0.001, max_interval=0.002, timeout=10)
@@ -34,7 +33,7 @@ async def test_scan_stops_once_every_watched_job_was_seen(
 ) -> None:
     watched = [f"ftjob-w{i}" for i in range(5)]
     mocked.get(LIST_URL, payload=_page([*watched, "ftjob-other"], has_more=True))
-    group = ftjobs.group.JobGroup(client.jobs, watched, poll=POLICY)
+    group = ftjobs.waiting.group.JobGroup(client.jobs, watched, poll=POLICY)
     finished, delay = await group.tick()
     assert finished == [] and delay is not None
     assert group.requests == 1 and len(sent(mocked, "GET")) == 1  # no second page
@@ -51,7 +50,7 @@ async def test_deep_sparse_jobs_switch_to_gets(
         others = [f"ftjob-o{n}-{i}" for i in range(100)]
         mocked.get(LIST_URL, payload=_page(others, has_more=True))
     mocked.get(LIST_URL, payload=_page(watched, has_more=False))
-    group = ftjobs.group.JobGroup(client.jobs, watched, poll=POLICY)
+    group = ftjobs.waiting.group.JobGroup(client.jobs, watched, poll=POLICY)
     await group.tick()
     assert group.requests == 6
     for job_id in watched:
@@ -67,7 +66,7 @@ async def test_failed_get_does_not_lose_what_others_saw(
     ids = ["ftjob-a", "ftjob-b"]
     mocked.get(_get_url("ftjob-a"), payload=job_payload("ftjob-a", status="succeeded"))
     mocked.get(_get_url("ftjob-b"), status=503, repeat=True)
-    group = ftjobs.group.JobGroup(client.jobs, ids, poll=POLICY)
+    group = ftjobs.waiting.group.JobGroup(client.jobs, ids, poll=POLICY)
     finished, delay = await group.tick()
     assert [j.id for j in finished] == ["ftjob-a"] and delay is not None
     assert list(group.pending) == ["ftjob-b"]
@@ -76,7 +75,7 @@ async def test_failed_get_does_not_lose_what_others_saw(
 async def test_a_wrong_id_raises(mocked: aioresponses, client: ftjobs.AsyncClient) -> None:
     mocked.get(_get_url("ftjob-a"), payload=job_payload("ftjob-a"))
     mocked.get(_get_url("ftjob-nope"), status=404, payload={"error": {"message": "no such job"}})
-    group = ftjobs.group.JobGroup(client.jobs, ["ftjob-a", "ftjob-nope"], poll=POLICY)
+    group = ftjobs.waiting.group.JobGroup(client.jobs, ["ftjob-a", "ftjob-nope"], poll=POLICY)
     try:
         await group.tick()
     except ftjobs.NotFoundError:

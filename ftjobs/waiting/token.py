@@ -31,9 +31,9 @@ from typing import Any
 
 import attrs
 
-from . import _validation as check
-from .errors import InvalidContinuationToken
-from .polling import PollState
+from .. import _validation as check
+from ..errors import InvalidContinuationToken
+from .policy import PollState
 
 __all__ = [
     "ID_PATTERN",

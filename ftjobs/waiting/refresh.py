@@ -1,0 +1,145 @@
+"""Seeing many jobs' statuses with few requests: the I/O edge shared by `JobGroup` and the
+`Watcher`.
+
+One request of the newest-first list endpoint sees up to 100 jobs, so a refresh of several
+jobs lists (stopping once every wanted id was seen, or once the pages are older than the
+oldest wanted job) instead of one GET per job, and falls back to GETs, under a concurrency
+cap, for the jobs the list did not show. A refresh of a few jobs (or of jobs the last scan
+found deep in the list) uses GETs. Every request goes through the shared request budget.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+
+import attrs
+
+from ..models import FineTuningJob
+from .source import JobSource
+from .waiter import is_transient
+
+__all__ = ["Refresher", "Seen"]
+
+_PAGE = 100
+
+
+@attrs.frozen
+class Seen:
+    """What one refresh saw.
+
+    Attributes:
+        jobs: Jobs seen, by id.
+        headers: Response headers of the GETs, by job id (a list page carries no per-job
+            pacing hint).
+        errors: Why a job was not seen, by id (its GET failed, or the scan failed before it).
+    """
+
+    jobs: dict[str, FineTuningJob]
+    headers: dict[str, Mapping[str, str]]
+    errors: dict[str, Exception]
+
+    def worst_error(self) -> Exception | None:
+        """A permanent error if any (a wrong id outranks a hiccup), else a transient one."""
+        return min(self.errors.values(), key=is_transient, default=None)
+
+
+class Refresher:
+    """Refreshes sets of jobs through a `JobSource`, remembering where the list showed them.
+
+    Args:
+        source: Where jobs are fetched.
+        list_threshold: With at most this many jobs to refresh, always use GETs.
+        max_concurrency: Cap on GETs in flight at once.
+    """
+
+    def __init__(self, source: JobSource, *, list_threshold: int = 3, max_concurrency: int = 8):
+        self._source = source
+        self._list_threshold = list_threshold
+        self._semaphore = asyncio.Semaphore(max_concurrency)
+        # Page (0-based) of the last scan on which each job was seen.
+        self._page_of: dict[str, int] = {}
+        self.requests = 0
+        """Requests made so far (pages and GETs)."""
+
+    def forget(self, job_id: str) -> None:
+        """Stop remembering a job (it is terminal, or no longer watched)."""
+        self._page_of.pop(job_id, None)
+
+    def _scan_pages(self, ids: Mapping[str, object]) -> int | None:
+        """Pages the next scan should need, when every job was seen by the last one."""
+        if not self._page_of or any(job_id not in self._page_of for job_id in ids):
+            return None
+        return 1 + max(self._page_of[job_id] for job_id in ids)
+
+    def should_scan(self, ids: Mapping[str, object]) -> bool:
+        """Whether listing is cheaper than one GET per job for ``ids``."""
+        if len(ids) <= self._list_threshold:
+            return False
+        pages = self._scan_pages(ids)
+        # Jobs only sink in the newest-first list (newer ones are created above them), so the
+        # last scan's depth is a lower bound on the next scan's cost.
+        return pages is None or pages < len(ids)
+
+    async def refresh(
+        self, wanted: Mapping[str, FineTuningJob | None], *, scan: bool | None = None
+    ) -> Seen:
+        """Fetch every job of ``wanted`` (its last known state, ``None`` if never seen).
+
+        ``scan`` forces listing (True) or GETs only (False); ``None`` picks the cheaper one.
+        Failures do not raise: they are in the result, beside what was seen before them.
+        """
+        seen = Seen({}, {}, {})
+        use_list = self.should_scan(wanted) if scan is None else scan
+        if use_list:
+            try:
+                await self._scan_list(wanted, seen.jobs)
+            except Exception as exc:
+                seen.errors.update((job_id, exc) for job_id in wanted if job_id not in seen.jobs)
+                return seen
+        missing = [job_id for job_id in wanted if job_id not in seen.jobs]
+        if missing:
+            await self._get_all(missing, seen)
+        return seen
+
+    async def _request_slot(self) -> None:
+        await self._source.budget.acquire()
+        self.requests += 1
+
+    async def _get(self, job_id: str) -> tuple[FineTuningJob, Mapping[str, str]]:
+        async with self._semaphore:
+            await self._request_slot()
+            return await self._source.retrieve_with_headers(job_id)
+
+    async def _get_all(self, ids: list[str], seen: Seen) -> None:
+        # return_exceptions: one failed GET must not orphan the others still in flight.
+        results = await asyncio.gather(
+            *(self._get(job_id) for job_id in ids), return_exceptions=True
+        )
+        for job_id, result in zip(ids, results, strict=True):
+            if isinstance(result, tuple):
+                seen.jobs[job_id], seen.headers[job_id] = result
+            elif isinstance(result, Exception):
+                seen.errors[job_id] = result
+            else:
+                raise result
+
+    async def _scan_list(
+        self, wanted: Mapping[str, FineTuningJob | None], seen: dict[str, FineTuningJob]
+    ) -> None:
+        known = [job.created_at for job in wanted.values() if job is not None]
+        # Only when every wanted job has been seen once is its creation time a safe floor.
+        oldest = min(known) if len(known) == len(wanted) else None
+        await self._request_slot()
+        index = 0
+        async for page in self._source.list(limit=_PAGE).pages():
+            for job in page.data:
+                if job.id in wanted:
+                    seen[job.id] = job
+                    self._page_of[job.id] = index
+            if len(seen) == len(wanted) or not page.has_more or not page.data:
+                return
+            if oldest is not None and page.data[-1].created_at < oldest:
+                return
+            index += 1
+            await self._request_slot()

@@ -1,0 +1,199 @@
+"""ftjobs.waiting.watcher: the pure plan on a fake clock, and the watcher's loop over mocked
+HTTP (many waits, one refresh; a webhook wakes a wait at once; the safety interval)."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import re
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from aioresponses import aioresponses
+
+import ftjobs
+from ftjobs.waiting import JobWaiter
+from ftjobs.waiting.policy import DEFAULT_WEBHOOK_SAFETY_INTERVAL, webhook_delay
+from ftjobs.waiting.watcher import Plan, Watcher, plan
+from tests.conftest import BASE_URL, job_payload, sent
+
+LIST_URL = re.compile(rf"{re.escape(BASE_URL)}/fine_tuning/jobs\?.*limit=100.*")
+
+
+def _job_url(job_id: str) -> str:
+    return f"{BASE_URL}/fine_tuning/jobs/{job_id}"
+
+
+# -- the plan (pure) -----------------------------------------------------------------------
+
+
+def test_nothing_due_sleeps_until_the_earliest_wait() -> None:
+    assert plan({"a": 15.0, "b": 12.0}, set(), now=10.0, list_threshold=3) == Plan(wake_in=2.0)
+    assert plan({}, set(), now=10.0, list_threshold=3) == Plan()
+
+
+def test_waits_still_taking_a_view_are_not_planned() -> None:
+    # Due at infinity: no fetch and no timed nap (the loop waits for the wait to say when).
+    assert plan({"a": math.inf}, set(), now=10.0, list_threshold=3) == Plan()
+
+
+def test_one_due_job_among_few_is_one_get() -> None:
+    decision = plan({"a": 9.0, "b": 12.0}, set(), now=10.0, list_threshold=3)
+    assert decision == Plan(frozenset({"a"}), scan=False)
+
+
+def test_one_due_job_among_many_refreshes_every_watched_job_by_listing() -> None:
+    due = {f"j{i}": 10.0 + i for i in range(10)}
+    decision = plan(due, set(), now=10.0, list_threshold=3)
+    assert decision == Plan(frozenset(due), scan=True)
+
+
+def test_a_webhook_is_confirmed_at_once_with_a_get_of_its_job_alone() -> None:
+    due = {f"j{i}": 100.0 for i in range(10)}
+    decision = plan(due, {"j3", "unwatched"}, now=10.0, list_threshold=3)
+    assert decision == Plan(frozenset({"j3"}), scan=False)
+
+
+def test_a_burst_of_webhooks_is_confirmed_by_listing() -> None:
+    due = {f"j{i}": 100.0 for i in range(10)}
+    confirm = {f"j{i}" for i in range(5)}
+    assert plan(due, confirm, now=10.0, list_threshold=3) == Plan(frozenset(confirm), scan=True)
+
+
+def test_webhook_delay_is_the_safety_interval_but_never_past_the_deadline() -> None:
+    policy = ftjobs.PollPolicy()
+    assert policy.webhook_safety_interval == DEFAULT_WEBHOOK_SAFETY_INTERVAL == 300.0
+    assert webhook_delay(policy, 2.0, time_left=None) == 300.0
+    assert webhook_delay(policy, 400.0, time_left=None) == 400.0
+    assert webhook_delay(policy, 2.0, time_left=50.0) == 50.0
+    off = ftjobs.PollPolicy(webhook_safety_interval=None)
+    assert webhook_delay(off, 2.0, time_left=None) == 2.0
+
+
+def test_the_safety_interval_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="webhook_safety_interval"):
+        ftjobs.PollPolicy(webhook_safety_interval=0)
+
+
+# -- the loop (mocked HTTP, fake clock) ------------------------------------------------------
+
+
+class FakeTime:
+    """A clock that moves only when the watcher sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+        await asyncio.sleep(0)
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[ftjobs.AsyncClient]:
+    async with ftjobs.AsyncClient(api_key="sk-test", base_url=BASE_URL, max_retries=0) as c:
+        yield c
+
+
+def _waiter(
+    client: ftjobs.AsyncClient, watcher: Watcher, time: FakeTime, job_id: str, **kw: Any
+) -> JobWaiter:
+    return JobWaiter(
+        client.jobs,
+        job_id,
+        budget=client.jobs.budget,
+        clock=time,
+        wall_clock=time,
+        watcher=watcher,
+        **kw,
+    )
+
+
+def _page(jobs: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"object": "list", "data": jobs, "has_more": False}
+
+
+async def test_fifty_waits_share_each_refresh(client: ftjobs.AsyncClient) -> None:
+    time = FakeTime()
+    watcher = Watcher(client.jobs, clock=time, sleep=time.sleep)
+    ids = [f"ftjob-{i}" for i in range(50)]
+    with aioresponses() as mocked:
+        mocked.get(LIST_URL, payload=_page([job_payload(i, status="running") for i in ids]))
+        mocked.get(LIST_URL, payload=_page([job_payload(i, status="succeeded") for i in ids]))
+        done = await asyncio.gather(*(_waiter(client, watcher, time, i).wait() for i in ids))
+        assert {str(j.status) for j in done} == {"succeeded"}
+        # Two list pages served all fifty waits: one GET each per poll would have been 100.
+        assert len(sent(mocked, "GET")) == 2 == watcher.requests
+    assert watcher.watched == 0
+
+
+async def test_one_wait_polls_with_a_get_at_its_own_pace(client: ftjobs.AsyncClient) -> None:
+    time = FakeTime()
+    watcher = Watcher(client.jobs, clock=time, sleep=time.sleep)
+    policy = ftjobs.PollPolicy(jitter=0, steer_to_eta=False)
+    with aioresponses() as mocked:
+        for status in ("queued", "running", "running", "succeeded"):
+            mocked.get(_job_url("ftjob-1"), payload=job_payload("ftjob-1", status=status))
+        job = await _waiter(client, watcher, time, "ftjob-1", poll=policy).wait()
+        assert job.status == "succeeded" and len(sent(mocked, "GET")) == 4
+    # The pacing a lone waiter has: 2 s after each change, then 3 s (x1.5) while unchanged.
+    assert time.slept == [2.0, 2.0, 3.0]
+
+
+async def test_a_webhook_wakes_the_wait_which_confirms_with_one_get(
+    client: ftjobs.AsyncClient,
+) -> None:
+    time = FakeTime()
+    never: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    async def sleep_forever(_seconds: float) -> None:
+        await never  # only a kick ends the watcher's nap
+
+    watcher = Watcher(client.jobs, clock=time, sleep=sleep_forever)
+    with aioresponses() as mocked:
+        mocked.get(_job_url("ftjob-1"), payload=job_payload("ftjob-1", status="running"))
+        mocked.get(_job_url("ftjob-1"), payload=job_payload("ftjob-1", status="succeeded"))
+        wait = asyncio.create_task(_waiter(client, watcher, time, "ftjob-1").wait())
+        await asyncio.sleep(0.05)
+        assert len(sent(mocked, "GET")) == 1 and not wait.done()
+        watcher.webhook("ftjob-1")
+        job = await asyncio.wait_for(wait, 5)
+        assert job.status == "succeeded" and len(sent(mocked, "GET")) == 2
+    assert watcher.webhooks_arriving
+
+
+async def test_with_webhooks_arriving_a_plain_wait_polls_at_the_safety_interval(
+    client: ftjobs.AsyncClient,
+) -> None:
+    time = FakeTime()
+    watcher = Watcher(client.jobs, clock=time, sleep=time.sleep)
+    watcher.webhook("ftjob-other")  # webhooks arrive (for another job)
+    policy = ftjobs.PollPolicy(webhook_safety_interval=120)
+    with aioresponses() as mocked:
+        mocked.get(_job_url("ftjob-1"), payload=job_payload("ftjob-1", status="running"))
+        mocked.get(_job_url("ftjob-1"), payload=job_payload("ftjob-1", status="succeeded"))
+        await _waiter(client, watcher, time, "ftjob-1", poll=policy).wait()
+    assert time.slept == [120.0]
+
+
+async def test_a_wait_on_a_missing_job_raises_and_leaves_the_others_waiting(
+    client: ftjobs.AsyncClient,
+) -> None:
+    time = FakeTime()
+    watcher = Watcher(client.jobs, clock=time, sleep=time.sleep)
+    with aioresponses() as mocked:
+        mocked.get(_job_url("ftjob-gone"), status=404, payload={"error": {"message": "no"}})
+        mocked.get(_job_url("ftjob-1"), payload=job_payload("ftjob-1", status="succeeded"))
+        gone, ok = await asyncio.gather(
+            _waiter(client, watcher, time, "ftjob-gone").wait(),
+            _waiter(client, watcher, time, "ftjob-1").wait(),
+            return_exceptions=True,
+        )
+    assert isinstance(gone, ftjobs.NotFoundError)
+    assert isinstance(ok, ftjobs.FineTuningJob) and ok.status == "succeeded"
