@@ -7,6 +7,8 @@ depends on a file outside the repository.
 from __future__ import annotations
 
 import functools
+import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -82,3 +84,13 @@ def response_examples() -> list[tuple[str, Any, str]]:
         if name in RESPONSE_MODELS and isinstance(example, str):
             found.append((f"schema {name}", RESPONSE_MODELS[name], example))
     return found
+
+
+def repair(text: str) -> Any:
+    """Turn one of the spec's illustrative examples into JSON (the README lists the faults)."""
+    text = re.sub(r"\{\s*\.\.\.\s*\},?", "", text)  # elided list items
+    text = re.sub(r"\bNone\b", "null", text)  # Python None
+    # A missing comma between a value and the next key on the following line.
+    text = re.sub(r'("|\d|true|false|null|[}\]])(\s*\n\s*")', r"\1,\2", text)
+    text = re.sub(r",(\s*[}\]])", r"\1", text)  # trailing commas
+    return json.loads(text)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-import re
 from typing import Any
 
 import pytest
@@ -33,7 +32,6 @@ from ftjobs.models import (
     WandbIntegration,
 )
 from tests.conftest import azure_job_payload, drop_nulls
-from tests.spec import response_examples
 
 FULL_JOB: dict[str, Any] = {
     "object": "fine_tuning.job",
@@ -765,104 +763,19 @@ def _corrupt(body: Any, path: list[Any], value: Any) -> None:
         node[0] = None if value is _DROP else value
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    path=st.lists(
-        st.sampled_from(
-            [
-                "id",
-                "status",
-                "created_at",
-                "error",
-                "hyperparameters",
-                "integrations",
-                "method",
-                "metadata",
-                "result_files",
-                "supervised",
-                "wandb",
-                "n_epochs",
-                "tags",
-                "x",
-                0,
-            ]
-        ),
-        min_size=1,
-        max_size=4,
-    ),
-    value=_JSON,
-)
-def test_any_corruption_raises_only_response_validation_error(path: list[Any], value: Any) -> None:
-    body = copy.deepcopy(FULL_JOB)
-    _corrupt(body, path, value)
-    try:
-        job = structure(body, FineTuningJob)
-    except ResponseValidationError as exc:
-        assert exc.errors
-        assert all(line.startswith("$") and ": " in line for line in exc.errors)
-    else:
-        assert isinstance(job, FineTuningJob)
-        assert structure(unstructure(job), FineTuningJob) == job
-
-
-# --- the spec's own examples --------------------------------------------------------------
-
-
-def _spec_examples() -> list[tuple[str, Any, str]]:
-    pytest.importorskip("yaml")
-    return response_examples()
-
-
-_EXAMPLES = _spec_examples()
-
-
-def _loads(text: str) -> Any:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError:
-        return None
-
-
-@pytest.mark.skipif(not _EXAMPLES, reason="OpenAPI spec not found")
-def test_spec_examples_that_are_json_parse() -> None:
-    parsed = [(where, model, _loads(text)) for where, model, text in _EXAMPLES]
-    valid = [(where, model, body) for where, model, body in parsed if body is not None]
-    # 26 operation examples + 7 schema examples; the README warns that some are not JSON.
-    assert len(_EXAMPLES) == 33
-    assert len(valid) == 21
-    for where, model, body in valid:
-        obj = structure(body, model, request_id="req")
-        assert obj.request_id == "req", where
-        assert structure(unstructure(obj), model) == obj, where
-
-
-def _repair(text: str) -> Any:
-    text = re.sub(r",(\s*[}\]])", r"\1", text)
-    text = re.sub(r"\bNone\b", "null", text)
-    return _loads(text)
-
-
-@pytest.mark.skipif(not _EXAMPLES, reason="OpenAPI spec not found")
-def test_spec_examples_after_repairing_commas_and_none() -> None:
-    repaired = [(w, m, _repair(t)) for w, m, t in _EXAMPLES if _loads(t) is None]
-    usable = [(w, m, b) for w, m, b in repaired if b is not None]
-    # Still unparseable: the jobs list ("{ ... }") and the event (a missing comma).
-    assert len(usable) == 10
-    for where, model, body in usable:
-        assert structure(body, model) is not None, where
-
-
 # --- the fast path agrees with the validating path -----------------------------------------
-# structure() first runs generated fast functions and falls back to the validating cattrs
-# hooks; the two must give identical models (same values, same types) or the fast one must
-# decline. These tests reach the two paths directly.
+# structure() first runs generated fast functions (ftjobs._fastpath) and falls back to the
+# validating cattrs hooks; the two must give identical models (same values, same types) or the
+# fast one must decline (the contract at the top of _fastpath). These tests reach the two paths
+# directly.
 
 
 def _both_paths(body: Any, cl: Any) -> tuple[Any, Any]:
+    from ftjobs import _fastpath
     from ftjobs import converter as conv
 
     try:
-        fast = conv._fast_hook(cl)(copy.deepcopy(body))
+        fast = _fastpath.fast_hook(cl)(copy.deepcopy(body))
     except Exception:
         fast = None
     try:

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import enum
 import inspect
-import json
-import re
 import types
 import typing
 from typing import Any, Literal, Union, get_args, get_origin
@@ -52,7 +50,7 @@ from ftjobs.resources.graders import Graders
 from ftjobs.resources.jobs import Jobs
 from ftjobs.resources.uploads import UPLOAD_PURPOSES as PART_PURPOSES
 from ftjobs.resources.uploads import Uploads
-from tests.spec import RESPONSE_MODELS, load_spec, response_examples
+from tests.spec import RESPONSE_MODELS, load_spec, repair, response_examples
 
 pytest.importorskip("yaml")
 
@@ -377,16 +375,6 @@ def test_error_object_fields_are_on_status_errors() -> None:
 
 
 EXAMPLES = response_examples() if SPEC else []
-
-
-def repair(text: str) -> Any:
-    """Turn one of the spec's illustrative examples into JSON (the README lists the faults)."""
-    text = re.sub(r"\{\s*\.\.\.\s*\},?", "", text)  # elided list items
-    text = re.sub(r"\bNone\b", "null", text)  # Python None
-    # A missing comma between a value and the next key on the following line.
-    text = re.sub(r'("|\d|true|false|null|[}\]])(\s*\n\s*")', r"\1,\2", text)
-    text = re.sub(r",(\s*[}\]])", r"\1", text)  # trailing commas
-    return json.loads(text)
 
 
 def _drop_nulls(value: Any) -> Any:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, Coroutine, Mapping
 from contextlib import AbstractContextManager
 from typing import Any, TypeVar
 
@@ -13,9 +13,11 @@ from .._types import NOT_GIVEN, NotGiven
 from ..converter import structure
 from ..models import Page
 from ..pagination import AsyncPaginator
-from ..transport import QueryParams, Transport
+from ..transport import APIResponse, QueryParams, Transport
 
 T = TypeVar("T")
+#: Bytes per chunk of a streamed body unless the caller asks otherwise.
+_STREAM_CHUNK = 64 * 1024
 
 
 class Resource:
@@ -31,9 +33,8 @@ class Resource:
         """The API root this resource talks to."""
         return self._transport.base_url
 
-    async def _call(
+    def _send(
         self,
-        cls: type[T],
         method: str,
         path: str,
         *,
@@ -46,14 +47,19 @@ class Resource:
         extra_query: Mapping[str, str] | None = None,
         extra_body: Mapping[str, Any] | None = None,
         timeout: float | NotGiven | None = NOT_GIVEN,
-    ) -> T:
+        decode_json: bool = True,
+    ) -> Coroutine[Any, Any, APIResponse]:
+        """The one path of every call: check the per-call options, merge ``extra_*`` into the
+        request, and send it. Awaited, the raw response (headers, bytes); `_decoded` makes a
+        model of it. Not a coroutine itself: the checks run at the call, and every request
+        reaches the transport without a frame of its own here."""
         check.call_options(extra_headers, extra_query, timeout)
         check.header_values(idempotency_key=idempotency_key)
         if extra_body:
             body = {**(body or {}), **extra_body}
         if extra_query:
             params = [*_query_items(params), *extra_query.items()]
-        response = await self._transport.request(
+        return self._transport.request(
             method,
             path,
             params=params,
@@ -63,7 +69,31 @@ class Resource:
             timeout=timeout,
             idempotency_key=idempotency_key,
             max_retries=max_retries,
+            decode_json=decode_json,
         )
+
+    def _stream(
+        self,
+        path: str,
+        *,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, str] | None = None,
+        timeout: float | NotGiven | None = NOT_GIVEN,
+        chunk_size: int = _STREAM_CHUNK,
+    ) -> AsyncGenerator[bytes, None]:
+        """`_send` for a body read in chunks (a GET): the same option checks, the same query."""
+        check.call_options(extra_headers, extra_query, timeout)
+        return self._transport.stream(
+            path,
+            params=None if extra_query is None else list(extra_query.items()),
+            headers=extra_headers,
+            timeout=timeout,
+            chunk_size=chunk_size,
+        )
+
+    async def _decoded(self, cls: type[T], pending: Awaitable[APIResponse]) -> T:
+        """The response of ``pending`` (a `_send`) as a ``cls``."""
+        response = await pending
         return structure(response.data, cls, request_id=response.request_id)
 
     def _paginate(
@@ -83,14 +113,16 @@ class Resource:
 
         async def fetch(cursor: str | None) -> Page[Any]:
             query = params if cursor is None else [*params, ("after", cursor)]
-            return await self._call(
+            return await self._decoded(
                 page_cls,
-                "GET",
-                path,
-                params=query,
-                extra_headers=extra_headers,
-                extra_query=extra_query,
-                timeout=timeout,
+                self._send(
+                    "GET",
+                    path,
+                    params=query,
+                    extra_headers=extra_headers,
+                    extra_query=extra_query,
+                    timeout=timeout,
+                ),
             )
 
         # The limit sent is the most a page may hold (a larger one is refused, not kept).

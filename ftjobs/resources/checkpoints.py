@@ -62,16 +62,18 @@ class CheckpointPermissions(Resource):
     ) -> Page[CheckpointPermission]:
         """Share ``checkpoint`` with ``project_ids``; returns the permissions created."""
         page_cls: type[Page[CheckpointPermission]] = Page[CheckpointPermission]
-        return await self._call(
+        return await self._decoded(
             page_cls,
-            "POST",
-            _checkpoint_path(checkpoint),
-            body={"project_ids": _project_ids(project_ids)},
-            idempotency_key=check.optional_str("idempotency_key", idempotency_key),
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=check.plain_mapping("extra_body", extra_body),
-            timeout=timeout,
+            self._send(
+                "POST",
+                _checkpoint_path(checkpoint),
+                body={"project_ids": _project_ids(project_ids)},
+                idempotency_key=check.optional_str("idempotency_key", idempotency_key),
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=check.plain_mapping("extra_body", extra_body),
+                timeout=timeout,
+            ),
         )
 
     def list(
@@ -126,13 +128,15 @@ class CheckpointPermissions(Resource):
     ) -> CheckpointPermissionDeleted:
         """Stop sharing: delete one permission of ``checkpoint``."""
         path = _checkpoint_path(checkpoint)
-        return await self._call(
+        return await self._decoded(
             CheckpointPermissionDeleted,
-            "DELETE",
-            f"{path}/{check.path_id('permission_id', permission_id)}",
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            timeout=timeout,
+            self._send(
+                "DELETE",
+                f"{path}/{check.path_id('permission_id', permission_id)}",
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+            ),
         )
 
 

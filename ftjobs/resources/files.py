@@ -242,16 +242,18 @@ class Files(Resource):
                     expires_after=expiry,
                     on_progress=on_progress,
                 )
-        uploaded = await self._call(
+        uploaded = await self._decoded(
             FileObject,
-            "POST",
-            _FILES,
-            multipart=multipart,
-            max_retries=max_retries,
-            idempotency_key=_validation.optional_str("idempotency_key", idempotency_key),
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            timeout=timeout,
+            self._send(
+                "POST",
+                _FILES,
+                multipart=multipart,
+                max_retries=max_retries,
+                idempotency_key=_validation.optional_str("idempotency_key", idempotency_key),
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+            ),
         )
         if on_progress is not None:
             on_progress(uploaded.bytes, uploaded.bytes)
@@ -315,13 +317,15 @@ class Files(Resource):
         timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> FileObject:
         """Fetch a file's metadata."""
-        return await self._call(
+        return await self._decoded(
             FileObject,
-            "GET",
-            f"{_FILES}/{check.path_id('file_id', file_id)}",
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            timeout=timeout,
+            self._send(
+                "GET",
+                f"{_FILES}/{check.path_id('file_id', file_id)}",
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+            ),
         )
 
     def list(
@@ -372,13 +376,15 @@ class Files(Resource):
         timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> FileDeleted:
         """Delete a file."""
-        return await self._call(
+        return await self._decoded(
             FileDeleted,
-            "DELETE",
-            f"{_FILES}/{check.path_id('file_id', file_id)}",
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            timeout=timeout,
+            self._send(
+                "DELETE",
+                f"{_FILES}/{check.path_id('file_id', file_id)}",
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+            ),
         )
 
     @overload
@@ -422,21 +428,20 @@ class Files(Resource):
         bounds each wait for data, not the whole download.
         """
         path = _content_path(file_id)
-        check.call_options(extra_headers, extra_query, timeout)
         if to is None:
-            response = await self._transport.request(
+            response = await self._send(
                 "GET",
                 path,
-                params=list((extra_query or {}).items()),
-                headers=extra_headers,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
                 timeout=timeout,
                 decode_json=False,
             )
             return response.content
         if not isinstance(to, (str, os.PathLike)):
             raise TypeError(f"to must be a path, got {type(to).__name__}")
-        chunks = self._transport.stream(
-            path, params=list((extra_query or {}).items()), headers=extra_headers, timeout=timeout
+        chunks = self._stream(
+            path, extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
         )
         return await _save(chunks, os.fspath(to))
 
@@ -460,12 +465,11 @@ class Files(Resource):
         connection at once. ``timeout`` bounds each wait for data, not the whole transfer.
         """
         path = _content_path(file_id)
-        check.call_options(extra_headers, extra_query, timeout)
         check.require_int("chunk_size", chunk_size, 1)
-        return self._transport.stream(
+        return self._stream(
             path,
-            params=list((extra_query or {}).items()),
-            headers=extra_headers,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
             timeout=timeout,
             chunk_size=chunk_size,
         )

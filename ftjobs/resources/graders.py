@@ -59,15 +59,17 @@ class Graders(Resource):
         body: dict[str, Any] = {"grader": grader_body(grader), "model_sample": model_sample}
         if check.plain_mapping("item", item) is not None:
             body["item"] = dict(item or {})
-        return await self._call(
+        return await self._decoded(
             GraderRunResult,
-            "POST",
-            f"{_GRADERS}/run",
-            body=body,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=check.plain_mapping("extra_body", extra_body),
-            timeout=timeout,
+            self._send(
+                "POST",
+                f"{_GRADERS}/run",
+                body=body,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=check.plain_mapping("extra_body", extra_body),
+                timeout=timeout,
+            ),
         )
 
     async def validate(
@@ -81,13 +83,15 @@ class Graders(Resource):
     ) -> GraderValidation:
         """Have the server check ``grader``; a bad one raises `BadRequestError` naming the
         field."""
-        return await self._call(
+        return await self._decoded(
             GraderValidation,
-            "POST",
-            f"{_GRADERS}/validate",
-            body={"grader": grader_body(grader)},
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=check.plain_mapping("extra_body", extra_body),
-            timeout=timeout,
+            self._send(
+                "POST",
+                f"{_GRADERS}/validate",
+                body={"grader": grader_body(grader)},
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=check.plain_mapping("extra_body", extra_body),
+                timeout=timeout,
+            ),
         )

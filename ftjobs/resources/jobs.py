@@ -180,16 +180,18 @@ class Jobs(Resource):
             "hyperparameters": _hyperparameters_body(hyperparameters),
         }
         body.update((k, v) for k, v in optional.items() if v is not None)
-        return await self._call(
+        return await self._decoded(
             FineTuningJob,
-            "POST",
-            _JOBS,
-            body=body,
-            idempotency_key=check.optional_str("idempotency_key", idempotency_key),
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=check.plain_mapping("extra_body", extra_body),
-            timeout=timeout,
+            self._send(
+                "POST",
+                _JOBS,
+                body=body,
+                idempotency_key=check.optional_str("idempotency_key", idempotency_key),
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=check.plain_mapping("extra_body", extra_body),
+                timeout=timeout,
+            ),
         )
 
     async def retrieve(
@@ -201,19 +203,23 @@ class Jobs(Resource):
         timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> FineTuningJob:
         """Fetch one job by id."""
-        return await self._call(
+        return await self._decoded(
             FineTuningJob,
-            "GET",
-            f"{_JOBS}/{_job_id(job_id)}",
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            timeout=timeout,
+            self._send(
+                "GET",
+                f"{_JOBS}/{_job_id(job_id)}",
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+            ),
         )
 
     async def retrieve_with_headers(
         self,
         job_id: str | FineTuningJob,
         *,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, str] | None = None,
         timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> tuple[FineTuningJob, Mapping[str, str]]:
         """Fetch one job by id, with the response headers.
@@ -221,8 +227,12 @@ class Jobs(Resource):
         For pollers: the headers may carry the server's pacing hint
         (``openai-poll-after-ms``), which the waiters honour.
         """
-        response = await self._transport.request(
-            "GET", f"{_JOBS}/{_job_id(job_id)}", timeout=timeout
+        response = await self._send(
+            "GET",
+            f"{_JOBS}/{_job_id(job_id)}",
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
         )
         job = structure(response.data, FineTuningJob, request_id=response.request_id)
         return job, response.headers
@@ -318,15 +328,17 @@ class Jobs(Resource):
         extra_body: Mapping[str, Any] | None,
         timeout: float | NotGiven | None,
     ) -> FineTuningJob:
-        return await self._call(
+        return await self._decoded(
             FineTuningJob,
-            "POST",
-            f"{_JOBS}/{_job_id(job_id)}/{action}",
-            idempotency_key=check.optional_str("idempotency_key", idempotency_key),
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=check.plain_mapping("extra_body", extra_body),
-            timeout=timeout,
+            self._send(
+                "POST",
+                f"{_JOBS}/{_job_id(job_id)}/{action}",
+                idempotency_key=check.optional_str("idempotency_key", idempotency_key),
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=check.plain_mapping("extra_body", extra_body),
+                timeout=timeout,
+            ),
         )
 
     async def cancel(

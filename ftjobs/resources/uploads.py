@@ -130,16 +130,18 @@ class Uploads(Resource):
         expiry = expires_after_body(expires_after)
         if expiry is not None:
             body["expires_after"] = expiry
-        return await self._call(
+        return await self._decoded(
             Upload,
-            "POST",
-            _UPLOADS,
-            body=body,
-            idempotency_key=check.optional_str("idempotency_key", idempotency_key),
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=check.plain_mapping("extra_body", extra_body),
-            timeout=timeout,
+            self._send(
+                "POST",
+                _UPLOADS,
+                body=body,
+                idempotency_key=check.optional_str("idempotency_key", idempotency_key),
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=check.plain_mapping("extra_body", extra_body),
+                timeout=timeout,
+            ),
         )
 
     async def add_part(
@@ -162,15 +164,17 @@ class Uploads(Resource):
         if len(data) > MAX_PART_BYTES:
             raise ValueError(f"data is {len(data)} bytes; a part holds at most {MAX_PART_BYTES}")
         payload = data if isinstance(data, (bytes, memoryview)) else bytes(data)
-        return await self._call(
+        return await self._decoded(
             UploadPart,
-            "POST",
-            f"{_UPLOADS}/{check.path_id('upload_id', upload_id)}/parts",
-            multipart=lambda: _part_form(payload),
-            idempotency_key=check.optional_str("idempotency_key", idempotency_key),
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            timeout=timeout,
+            self._send(
+                "POST",
+                f"{_UPLOADS}/{check.path_id('upload_id', upload_id)}/parts",
+                multipart=lambda: _part_form(payload),
+                idempotency_key=check.optional_str("idempotency_key", idempotency_key),
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+            ),
         )
 
     async def complete(
@@ -198,16 +202,18 @@ class Uploads(Resource):
         }
         if md5 is not None:
             body["md5"] = check.require_str("md5", md5)
-        return await self._call(
+        return await self._decoded(
             Upload,
-            "POST",
-            f"{_UPLOADS}/{check.path_id('upload_id', upload_id)}/complete",
-            body=body,
-            idempotency_key=check.optional_str("idempotency_key", idempotency_key),
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=check.plain_mapping("extra_body", extra_body),
-            timeout=timeout,
+            self._send(
+                "POST",
+                f"{_UPLOADS}/{check.path_id('upload_id', upload_id)}/complete",
+                body=body,
+                idempotency_key=check.optional_str("idempotency_key", idempotency_key),
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=check.plain_mapping("extra_body", extra_body),
+                timeout=timeout,
+            ),
         )
 
     async def cancel(
@@ -220,14 +226,16 @@ class Uploads(Resource):
         timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> Upload:
         """Cancel an upload; no part may be added afterwards."""
-        return await self._call(
+        return await self._decoded(
             Upload,
-            "POST",
-            f"{_UPLOADS}/{check.path_id('upload_id', upload_id)}/cancel",
-            idempotency_key=check.optional_str("idempotency_key", idempotency_key),
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            timeout=timeout,
+            self._send(
+                "POST",
+                f"{_UPLOADS}/{check.path_id('upload_id', upload_id)}/cancel",
+                idempotency_key=check.optional_str("idempotency_key", idempotency_key),
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                timeout=timeout,
+            ),
         )
 
     async def send(

@@ -98,6 +98,19 @@ async def test_list_validation(client: ftjobs.AsyncClient) -> None:
         await client.files.retrieve("")
 
 
+async def test_content_takes_the_common_path(
+    mocked: aioresponses, client: ftjobs.AsyncClient
+) -> None:
+    mocked.get(f"{FILES}/file-1/content?tenant=t", body=b"\x00raw", content_type="text/plain")
+    content = await client.files.content(
+        "file-1", extra_headers={"X-Trace": "abc"}, extra_query={"tenant": "t"}
+    )
+    assert content == b"\x00raw"
+    ((_, kwargs),) = sent(mocked, "GET")
+    assert kwargs["headers"]["X-Trace"] == "abc"
+    assert dict(kwargs["params"]) == {"tenant": "t"}
+
+
 async def test_upload_sends_expires_after_as_form_fields(
     mocked: aioresponses, client: ftjobs.AsyncClient
 ) -> None:

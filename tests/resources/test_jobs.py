@@ -287,6 +287,25 @@ async def test_empty_job_id(mocked: aioresponses, client: ftjobs.AsyncClient, ba
     assert not mocked.requests
 
 
+async def test_retrieve_with_headers_takes_the_common_path(
+    mocked: aioresponses, client: ftjobs.AsyncClient
+) -> None:
+    # Once a side door that dropped extra_headers and extra_query.
+    mocked.get(
+        f"{JOBS}/ftjob-1?tenant=t",
+        payload=job_payload("ftjob-1"),
+        headers={"openai-poll-after-ms": "1500"},
+    )
+    job, headers = await client.jobs.retrieve_with_headers(
+        "ftjob-1", extra_headers={"X-Trace": "abc"}, extra_query={"tenant": "t"}
+    )
+    assert job.id == "ftjob-1"
+    assert headers["openai-poll-after-ms"] == "1500"
+    ((_, kwargs),) = sent(mocked, "GET")
+    assert kwargs["headers"]["X-Trace"] == "abc"
+    assert dict(kwargs["params"]) == {"tenant": "t"}
+
+
 async def test_find_filters_pages_and_stops_at_created_after(
     mocked: aioresponses, client: ftjobs.AsyncClient
 ) -> None:

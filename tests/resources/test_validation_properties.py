@@ -198,6 +198,13 @@ CASES: list[tuple[str, Callable[..., Any], dict[str, Any], dict[str, Any], dict[
         },
     ),
     ("jobs.retrieve", _jobs("retrieve"), {"job_id": "ftjob-1"}, {}, {"job_id": "str", **_COMMON}),
+    (
+        "jobs.retrieve_with_headers",
+        _jobs("retrieve_with_headers"),
+        {"job_id": "ftjob-1"},
+        {},
+        {"job_id": "str", **_COMMON},
+    ),
     ("jobs.list", _jobs("list"), {}, {}, {"metadata": "metadata", **_PAGE}),
     ("jobs.cancel", _jobs("cancel"), {"job_id": "ftjob-1"}, {}, {"job_id": "str", **_POST}),
     ("jobs.pause", _jobs("pause"), {"job_id": "ftjob-1"}, {}, {"job_id": "str", **_POST}),

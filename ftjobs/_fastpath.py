@@ -1,0 +1,375 @@
+"""The fast path of `ftjobs.converter.structure`: one generated function per model type.
+
+Why it exists: measured speed. The validating cattrs hooks report every problem of a payload
+with its path, at the price of a try/except, a notes list and a kwargs dict per field; listing
+jobs or events spent most of its client time there (`python -m bench`, workloads W1 and W4).
+A response almost always fits, so `structure` first runs the function this module generates
+for the type: straight-line code with the same checks, no bookkeeping, positional (or direct
+slot) construction.
+
+The contract, which `tests/test_converter.py` (the agreement tests) holds it to:
+
+- **Never looser, never different.** For any JSON value, `fast_hook(tp)(value)` either returns
+  a model equal to what the validating path returns (same values, same types, the same
+  `extra`), or raises. Anything it is unsure of (a shape it does not generate code for, a
+  value that does not fit) makes it raise `Fallback`.
+- **It reports nothing.** On any exception from it, `structure` runs the validating path,
+  which decides and writes the error report. So a bad payload costs both paths, a good one
+  only this one.
+- **Same rules, one source.** The scalar checks, the type predicates and the status table are
+  `ftjobs._shapes`, shared with the validating hooks; the small hooks for literals and
+  ``"auto"`` unions are called as they are.
+- Functions are generated on first use of a type and cached for the life of the process; a
+  type the generator does not cover gets a function that always falls back.
+
+It knows no HTTP and imports neither aiohttp nor cattrs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar, get_args, get_origin, get_type_hints
+
+import attrs
+
+from . import _shapes as shapes
+from .models import JobError
+
+__all__ = ["Fallback", "fast_hook"]
+
+# Read on every status field: a module global, not an attribute lookup.
+_STATUS_BY_VALUE = shapes.STATUS_BY_VALUE
+
+
+class Fallback(Exception):
+    """The fast path declines; the validating path decides."""
+
+
+_MISSING: Any = object()
+_FastHook = Callable[[Any], Any]
+_fast_hooks: dict[Any, _FastHook] = {}
+
+
+def fast_hook(tp: Any) -> _FastHook:
+    """The fast structuring function of ``tp``, generated on first use and cached."""
+    hook = _fast_hooks.get(tp)
+    if hook is None:
+        # A type that refers to itself takes the validating path at the inner reference.
+        _fast_hooks[tp] = _always_fallback
+        try:
+            hook = _make_fast_hook(tp)
+        except Exception:
+            # A type the generator does not cover (an unbound type variable...): always
+            # take the validating path for it.
+            hook = _always_fallback
+        _fast_hooks[tp] = hook
+    return hook
+
+
+def _any(value: Any) -> Any:
+    return value
+
+
+def _always_fallback(value: Any) -> Any:
+    raise Fallback
+
+
+def _delegated(tp: Any) -> bool:
+    # Small hooks that gain nothing from a fast twin: called directly, as (value, type).
+    return shapes.is_auto_union(tp) or shapes.is_literal(tp)
+
+
+def _delegated_hook(tp: Any) -> shapes.Hook:
+    # The very hooks the converter registers for these types.
+    return shapes.auto_union_hook(tp) if shapes.is_auto_union(tp) else shapes.literal_hook(tp)
+
+
+def _make_fast_hook(tp: Any) -> _FastHook:
+    # Same precedence as the converter's registrations (last registered wins there).
+    if shapes.is_job_error(tp):
+        return _fast_job_error()
+    if shapes.is_tagged_union(tp):
+        return _fast_tagged_union(tp)
+    if shapes.is_status(tp):
+        return _fast_status
+    if _delegated(tp):
+        slow = _delegated_hook(tp)
+        return lambda value: slow(value, tp)
+    if shapes.is_optional(tp):
+        inner_type = next(a for a in get_args(tp) if a is not shapes.NONE_TYPE)
+        inner = fast_hook(inner_type)
+        return lambda value: None if value is None else inner(value)
+    if shapes.is_mapping(tp):
+        return _fast_mapping(get_args(tp)[1])
+    if shapes.is_var_tuple(tp):
+        return _fast_var_tuple(get_args(tp)[0])
+    if shapes.is_model(tp):
+        return _fast_model(tp)
+    scalar = shapes.SCALAR_HOOKS.get(tp)
+    if scalar is not None:
+        return lambda value: scalar(value, tp)
+    if tp is Any:
+        return _any
+    raise TypeError(f"no fast structuring for {tp!r}")
+
+
+def _fast_status(value: Any) -> Any:
+    if value.__class__ is str:
+        return _STATUS_BY_VALUE.get(value, value)
+    raise Fallback
+
+
+def _fast_job_error() -> _FastHook:
+    error = fast_hook(JobError)
+
+    def fast_job_error(value: Any) -> Any:
+        if value is None:
+            return None
+        if value.__class__ is dict:
+            for item in value.values():
+                if item is not None:
+                    return error(value)
+            return None
+        raise Fallback
+
+    return fast_job_error
+
+
+def _fast_tagged_union(tp: Any) -> _FastHook:
+    hooks = {tag: fast_hook(model) for tag, model in (shapes.tagged_models(tp) or {}).items()}
+    nullable = shapes.NONE_TYPE in shapes.union_args(tp)
+
+    def fast_tagged(value: Any) -> Any:
+        if value.__class__ is dict:
+            tag = value.get("type")
+            hook = hooks.get(tag) if tag.__class__ is str else None
+            return dict(value) if hook is None else hook(value)
+        if value is None and nullable:
+            return None
+        raise Fallback
+
+    return fast_tagged
+
+
+def _fast_mapping(value_type: Any) -> _FastHook:
+    if value_type is Any:
+
+        def fast_any_mapping(value: Any) -> Any:
+            if value.__class__ is dict:
+                return dict(value)
+            raise Fallback
+
+        return fast_any_mapping
+    if value_type is str:
+
+        def fast_str_mapping(value: Any) -> Any:
+            if value.__class__ is dict:
+                for item in value.values():
+                    if item.__class__ is not str:
+                        raise Fallback
+                return dict(value)
+            raise Fallback
+
+        return fast_str_mapping
+    item_hook = fast_hook(value_type)
+
+    def fast_mapping(value: Any) -> Any:
+        if value.__class__ is dict:
+            return {key: item_hook(item) for key, item in value.items()}
+        raise Fallback
+
+    return fast_mapping
+
+
+def _fast_var_tuple(item_type: Any) -> _FastHook:
+    if item_type is str:
+
+        def fast_str_tuple(value: Any) -> Any:
+            if value.__class__ is list:
+                for item in value:
+                    if item.__class__ is not str:
+                        raise Fallback
+                return tuple(value)
+            if value is None:
+                return ()
+            raise Fallback
+
+        return fast_str_tuple
+    item_hook = fast_hook(item_type)
+
+    def fast_tuple(value: Any) -> Any:
+        if value.__class__ is list:
+            return tuple([item_hook(item) for item in value])
+        if value is None:
+            return ()
+        raise Fallback
+
+    return fast_tuple
+
+
+# Inline checks of JSON scalars held in variable {t}, as strict as the validating hooks.
+_SCALAR_CHECKS: dict[Any, list[str]] = {
+    str: ["if {t}.__class__ is not str: raise _F"],
+    int: ["if {t}.__class__ is not int: raise _F"],
+    bool: ["if {t} is not True and {t} is not False: raise _F"],
+    float: [
+        "if {t}.__class__ is not float:",
+        "    if {t}.__class__ is int: {t} = float({t})",
+        "    else: raise _F",
+    ],
+}
+
+
+def _field_types(tp: Any) -> list[tuple[attrs.Attribute[Any], Any]]:
+    cls = get_origin(tp) or tp
+    hints = get_type_hints(cls)
+    bound = dict(zip(getattr(cls, "__parameters__", ()), get_args(tp), strict=False))
+
+    def bind(t: Any) -> Any:
+        if isinstance(t, TypeVar):
+            if t not in bound:
+                raise TypeError(f"unbound type variable {t!r}")
+            return bound[t]
+        params = getattr(t, "__parameters__", ())
+        return t[tuple(bind(p) for p in params)] if params else t
+
+    return [(a, bind(hints[a.name])) for a in attrs.fields(cls)]
+
+
+def _auto_checks(tp: Any) -> list[str]:
+    """Inline checks of ``int | Auto [| None]`` and ``float | Auto [| None]`` fields."""
+    args = set(get_args(tp))
+    other = "not ({t}.__class__ is str and {t} == 'auto')"
+    if shapes.NONE_TYPE in args:
+        other += " and {t} is not None"
+    if float in args:
+        return [
+            "if {t}.__class__ is not float:",
+            "    if {t}.__class__ is int: {t} = float({t})",
+            f"    elif {other}: raise _F",
+        ]
+    return [f"if {{t}}.__class__ is not int and {other}: raise _F"]
+
+
+def _plain_optional(tp: Any) -> Any:
+    """The ``X`` of an ``X | None`` checked inline as "None, or an X" (None for other types).
+
+    Not a nullable auto union nor ``JobError | None``: those have checks of their own.
+    """
+    if shapes.is_optional(tp) and not shapes.is_auto_union(tp) and not shapes.is_job_error(tp):
+        return next(a for a in get_args(tp) if a is not shapes.NONE_TYPE)
+    return None
+
+
+def _none_is_none(tp: Any) -> bool:
+    """Whether a null for this type structures to None (so that a None default can skip it)."""
+    return shapes.is_optional(tp) or (shapes.is_auto_union(tp) and shapes.NONE_TYPE in get_args(tp))
+
+
+def _field_body(tp: Any, target: str, key: str, names: dict[str, Any]) -> list[str]:
+    """Statements that check (and convert, in place) the JSON value held in ``target``."""
+    if tp in _SCALAR_CHECKS:
+        return [line.format(t=target) for line in _SCALAR_CHECKS[tp]]
+    if shapes.is_auto_union(tp):
+        return [line.format(t=target) for line in _auto_checks(tp)]
+    inner = _plain_optional(tp)
+    if inner is not None:
+        body = _field_body(inner, target, key, names)
+        return [f"if {target} is not None:", *("    " + b for b in body)]
+    if shapes.is_status(tp):
+        names["_SB"] = _STATUS_BY_VALUE
+        return [
+            f"if {target}.__class__ is not str: raise _F",
+            f"{target} = _SB.get({target}, {target})",
+        ]
+    if shapes.is_literal(tp) and all(a.__class__ is str for a in get_args(tp)):
+        names[f"l{key}"] = frozenset(get_args(tp))
+        return [f"if {target}.__class__ is not str or {target} not in l{key}: raise _F"]
+    if _delegated(tp):
+        names[f"s{key}"] = _delegated_hook(tp)
+        names[f"t{key}"] = tp
+        return [f"{target} = s{key}({target}, t{key})"]
+    names[f"h{key}"] = fast_hook(tp)
+    return [f"{target} = h{key}({target})"]
+
+
+def _plain_slots(cls: type) -> bool:
+    """Whether instances can be built by setting their slots (attrs' __init__ does no more)."""
+    fields = attrs.fields(cls)
+    return (
+        "__slots__" in cls.__dict__
+        and all(a.validator is None and a.converter is None and a.init for a in fields)
+        and not any(
+            hasattr(cls, name)
+            for name in ("__attrs_pre_init__", "__attrs_post_init__", "__attrs_init_subclass__")
+        )
+        and all(type(cls.__dict__.get(a.name)).__name__ == "member_descriptor" for a in fields)
+    )
+
+
+def _fast_model(tp: Any) -> _FastHook:
+    cls = get_origin(tp) or tp
+    names: dict[str, Any] = {"__cl": cls, "__new": object.__new__, "_F": Fallback, "_M": _MISSING}
+    lines: list[str] = []
+    values: dict[str, str] = {}  # attribute -> expression of its value
+    known: list[str] = []
+    for i, (a, ftype) in enumerate(_field_types(tp)):
+        default: Any = a.default
+        if a.name in (shapes.EXTRA, shapes.REQUEST_ID):
+            if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+                raise TypeError("factory defaults of extra/request_id are not generated")
+            names[f"d{i}"] = default
+            values[a.name] = f"d{i}"
+            continue
+        known.append(a.name)
+        target = values[a.name] = f"f{i}"
+        if default is None and _none_is_none(ftype):
+            # Missing and null both give None: one lookup, one test (which a plain optional's
+            # own body would repeat, so its inner type's body is used).
+            inner = _plain_optional(ftype)
+            body = _field_body(ftype if inner is None else inner, target, f"{i}", names)
+            lines += [f"{target} = o.get({a.name!r})", f"if {target} is not None:"]
+            lines += ["    " + b for b in body]
+            continue
+        body = _field_body(ftype, target, f"{i}", names)
+        if default is attrs.NOTHING:
+            lines += [f"{target} = o[{a.name!r}]", *body]
+        else:
+            lines += [f"{target} = o.get({a.name!r}, _M)"]
+            if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+                if default.takes_self:
+                    raise TypeError("takes_self factories are not generated")
+                names[f"d{i}"] = default.factory
+                lines.append(f"if {target} is _M: {target} = d{i}()")
+            else:
+                names[f"d{i}"] = default
+                lines.append(f"if {target} is _M: {target} = d{i}")
+            lines += ["else:", *("    " + b for b in body)]
+    if shapes.EXTRA in values:
+        names["_known"] = frozenset(known)
+        lines += [
+            f"ex = {values[shapes.EXTRA]}",
+            "if not _known.issuperset(o): ex = {k: x for k, x in o.items() if k not in _known}",
+        ]
+        values[shapes.EXTRA] = "ex"
+    if _plain_slots(cls):
+        # Frozen slotted classes: attrs' __init__ sets each slot through object.__setattr__;
+        # the slot descriptors' own setters do the same, a third faster.
+        lines.append("r = __new(__cl)")
+        for j, (name, expr) in enumerate(values.items()):
+            names[f"set{j}"] = cls.__dict__[name].__set__
+            lines.append(f"set{j}(r, {expr})")
+        lines.append("return r")
+    else:
+        args = [
+            f"{a.alias}={values[a.name]}" if a.kw_only else values[a.name]
+            for a in attrs.fields(cls)
+            if a.name in values
+        ]
+        lines.append(f"return __cl({', '.join(args)})")
+    fn_name = f"fast_structure_{cls.__name__}"
+    source = f"def {fn_name}(o):\n    if o.__class__ is not dict: raise _F\n"
+    source += "".join(f"    {line}\n" for line in lines)
+    exec(compile(source, f"<ftjobs fast structure {cls.__name__}>", "exec"), names)
+    fast: _FastHook = names[fn_name]
+    return fast
