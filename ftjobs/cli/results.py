@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -42,6 +43,11 @@ def register_files(files: Group) -> None:
     add_method_option(check)
     check.add_argument(
         "--max-errors", type=int, default=DEFAULT_MAX_ERRORS, help="stop after this many errors"
+    )
+    check.add_argument(
+        "--grader",
+        metavar="JSON_FILE",
+        help="reinforcement: the grader, whose item.* fields every example must have",
     )
     content = files.command("content", files_content, "download a file's content")
     content.add_argument("file_id")
@@ -89,13 +95,21 @@ def show_report(console: Console, name: str, report: TrainingFileReport) -> None
         output.table(console, ("line", "level", "code", "message"), rows, whole=3)
 
 
-async def files_check(args: argparse.Namespace) -> int:
-    """``ftjobs files check PATH [--method dpo]``: no connection needed."""
+def files_check(args: argparse.Namespace) -> int:
+    """``ftjobs files check PATH [--method dpo]``: local, no connection, no event loop."""
     path = local_file(args.path, "path")
     if path is None:
         raise CLIError(f"no such file: {args.path}")
+    grader = None
+    if args.grader is not None:
+        try:
+            grader = json.loads(Path(args.grader).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise CLIError(f"--grader {args.grader}: not a readable JSON file ({exc})") from None
     try:
-        report = check_training_file(path, method=args.method, max_errors=args.max_errors)
+        report = check_training_file(
+            path, method=args.method, grader=grader, max_errors=args.max_errors
+        )
     except ValueError as exc:
         raise CLIError(str(exc)) from None
     if wants_json(args):

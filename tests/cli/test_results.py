@@ -31,7 +31,7 @@ async def test_files_check_prints_the_report_and_exits_1_on_errors() -> None:
     assert lines[2].split()[:3] == ["11", "error", "unknown_role"]
 
 
-async def test_files_check_for_another_method_and_as_json() -> None:
+async def test_files_check_for_another_method_and_as_json(tmp_path: Path) -> None:
     dpo = CORPUS / "good" / "dpo_basic.jsonl"
     assert (await run_cli("files", "check", str(dpo)))[0] == 1
     code, out, _ = await run_cli("files", "check", str(dpo), "--method", "dpo", "--json")
@@ -39,6 +39,13 @@ async def test_files_check_for_another_method_and_as_json() -> None:
     code, out, _ = await run_cli("files", "check", str(BAD), "--json")
     report = json.loads(out)
     assert [(e["code"], e["line"]) for e in report["errors"]] == [("unknown_role", 11)]
+    rft = CORPUS / "bad" / "reinforcement_missing_grader_field.jsonl"
+    grader = tmp_path / "grader.json"
+    grader.write_text(json.dumps({"type": "string_check", "reference": "{{ item.answer }}"}))
+    code, out, _ = await run_cli(
+        "files", "check", str(rft), "--method", "reinforcement", "--grader", str(grader)
+    )
+    assert code == 1 and "item.answer" in out
     code, _, err = await run_cli("files", "check", "missing.jsonl")
     assert code == 1 and err == "error: no such file: missing.jsonl\n"
 
