@@ -14,7 +14,6 @@ from typing import IO, Any, overload
 import aiohttp
 
 from .. import _validation
-from .. import _validation as check
 from .._types import NOT_GIVEN, NotGiven
 from ..errors import TrainingFileError, WaitTimeout
 from ..models import FileDeleted, FileExpiration, FileObject
@@ -129,11 +128,12 @@ class Files(Resource):
         Up to ``multipart_threshold`` bytes (default 64 MiB) the file goes in one multipart
         request: a path is opened afresh for each attempt and streamed, a seekable file object
         is rewound for each retry, and a non-seekable one (a pipe) is sent once, without
-        retries. A larger file (a path, bytes, or a seekable file object) goes through the
-        Uploads API (`client.uploads`): read once, in order, in 8 MiB parts sent four at a
-        time, each part retried on its own, never more than four parts in memory, the MD5
-        checked by the server at the end. If that fails or the call is cancelled, the upload
-        is cancelled on the server too.
+        retries. A larger file (a path, bytes, or a seekable file object, with a purpose the
+        Uploads API takes: fine-tune, batch, assistants, vision) goes through the Uploads API
+        (`client.uploads`): read once, in order, in 8 MiB parts sent four at a time, each
+        part retried on its own, never more than four parts in memory, the MD5 checked by the
+        server at the end. If that fails or the call is cancelled, the upload is cancelled on
+        the server too.
 
         Args:
             file: A path, ``bytes``, or a binary file object.
@@ -144,6 +144,8 @@ class Files(Resource):
             multipart_threshold: Size above which the Uploads API is used.
             on_progress: ``on_progress(sent, total)``, called with 0 first, after each part
                 of a large file, and with ``total`` at the end.
+            idempotency_key: For the one-request path (each part of a large file carries a
+                key of its own, the same on each of its retries).
             check: Check the file's format first (``purpose="fine-tune"`` only).
             method: The fine-tuning method the check applies: ``supervised``, ``dpo`` or
                 ``reinforcement``.
@@ -155,7 +157,6 @@ class Files(Resource):
             raise ValueError(
                 f"purpose must be one of {', '.join(UPLOAD_PURPOSES)}; got {purpose!r}"
             )
-        # The parameter `check` hides the module of the same name here.
         _validation.optional_str("filename", filename)
         _validation.require_int("multipart_threshold", multipart_threshold, 0)
         if on_progress is not None and not callable(on_progress):
@@ -256,7 +257,9 @@ class Files(Resource):
             ),
         )
         if on_progress is not None:
-            on_progress(uploaded.bytes, uploaded.bytes)
+            # Azure answers an upload without "bytes": what was sent is then the total.
+            total = size if uploaded.bytes is None else uploaded.bytes
+            on_progress(total, total)
         return uploaded
 
     async def wait_for_processing(
@@ -281,8 +284,8 @@ class Files(Resource):
             WaitTimeout: Still unprocessed when the time ran out (``job`` is None).
         """
         wanted = file_id.id if isinstance(file_id, FileObject) else file_id
-        check.require_str("file_id", wanted)
-        check.timeout("timeout", timeout)
+        _validation.require_str("file_id", wanted)
+        _validation.timeout("timeout", timeout)
         if poll is not None and not isinstance(poll, PollPolicy):
             raise TypeError(f"poll must be a PollPolicy or None, got {type(poll).__name__}")
         policy = poll or PollPolicy()
@@ -321,7 +324,7 @@ class Files(Resource):
             FileObject,
             self._send(
                 "GET",
-                f"{_FILES}/{check.path_id('file_id', file_id)}",
+                f"{_FILES}/{_validation.path_id('file_id', file_id)}",
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
@@ -349,8 +352,8 @@ class Files(Resource):
         """
         params: list[tuple[str, str]] = []
         if purpose is not None:
-            params.append(("purpose", check.require_str("purpose", purpose)))
-        size = check.limit(limit, _LIST_LIMIT)
+            params.append(("purpose", _validation.require_str("purpose", purpose)))
+        size = _validation.limit(limit, _LIST_LIMIT)
         if size is not None:
             params.append(("limit", str(size)))
         if order is not None:
@@ -361,7 +364,7 @@ class Files(Resource):
             FileObject,
             _FILES,
             params,
-            after=check.optional_str("after", after),
+            after=_validation.optional_str("after", after),
             extra_headers=extra_headers,
             extra_query=extra_query,
             timeout=timeout,
@@ -380,7 +383,7 @@ class Files(Resource):
             FileDeleted,
             self._send(
                 "DELETE",
-                f"{_FILES}/{check.path_id('file_id', file_id)}",
+                f"{_FILES}/{_validation.path_id('file_id', file_id)}",
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
@@ -465,7 +468,7 @@ class Files(Resource):
         connection at once. ``timeout`` bounds each wait for data, not the whole transfer.
         """
         path = _content_path(file_id)
-        check.require_int("chunk_size", chunk_size, 1)
+        _validation.require_int("chunk_size", chunk_size, 1)
         return self._stream(
             path,
             extra_headers=extra_headers,
@@ -476,7 +479,7 @@ class Files(Resource):
 
 
 def _content_path(file_id: str) -> str:
-    return f"{_FILES}/{check.path_id('file_id', file_id)}/content"
+    return f"{_FILES}/{_validation.path_id('file_id', file_id)}/content"
 
 
 async def _save(chunks: AsyncGenerator[bytes, None], target: str) -> int:

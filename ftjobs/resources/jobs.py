@@ -30,7 +30,7 @@ from ._base import Resource
 from .files import Files
 from .graders import grader_body
 
-__all__ = ["Jobs"]
+__all__ = ["AzureJobs", "Jobs"]
 
 _JOBS = "/fine_tuning/jobs"
 _MAX_INTEGRATIONS = 5
@@ -129,6 +129,10 @@ class Jobs(Resource):
         """The request budget every waiter of this client shares."""
         return self._budget
 
+    def _suffix(self, value: object) -> str | None:
+        """The ``suffix`` rule of this API (OpenAI: 1 to 64 characters)."""
+        return check.suffix(value)
+
     async def create(
         self,
         *,
@@ -172,7 +176,7 @@ class Jobs(Resource):
         }
         optional = {
             "validation_file": check.optional_str("validation_file", validation_file),
-            "suffix": check.suffix(suffix),
+            "suffix": self._suffix(suffix),
             "seed": check.seed(seed),
             "metadata": check.metadata("metadata", metadata),
             "integrations": _integrations_body(integrations),
@@ -699,3 +703,35 @@ def _page_params(after: str | None, limit: int | None) -> list[tuple[str, str]]:
     check.optional_str("after", after)
     size = check.limit(limit)
     return [] if size is None else [("limit", str(size))]
+
+
+class AzureJobs(Jobs):
+    """``client.jobs`` of `AsyncAzureClient`: the jobs API as Azure OpenAI has it.
+
+    Azure takes a shorter ``suffix`` (at most 40 letters, digits, ``-`` and ``_``), checked
+    before any request, and can delete a job (`delete`).
+    """
+
+    __slots__ = ()
+
+    def _suffix(self, value: object) -> str | None:
+        return check.azure_suffix(value)
+
+    async def delete(
+        self,
+        job_id: str | FineTuningJob,
+        *,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, str] | None = None,
+        timeout: float | NotGiven | None = NOT_GIVEN,
+    ) -> None:
+        """Delete a job (Azure answers ``204 No Content``)."""
+        check.call_options(extra_headers, extra_query, timeout)
+        await self._transport.request(
+            "DELETE",
+            f"{_JOBS}/{_job_id(job_id)}",
+            params=list((extra_query or {}).items()),
+            headers=extra_headers,
+            timeout=timeout,
+            decode_json=False,
+        )
