@@ -269,11 +269,10 @@ class _Example:
         tools: set[str] | None,
         *,
         weights: bool,
-        missing_code: str = "missing_messages",
     ) -> list[dict[str, Any]]:
         """Check a list of messages; return the well-formed ones."""
         if messages is None:
-            self.error(missing_code, "", f"missing '{where}'")
+            self.error("missing_messages", "", f"missing '{where}'")
             return []
         if not isinstance(messages, list) or not messages:
             self.error("invalid_messages", "", f"'{where}' must be a non-empty list of messages")
@@ -443,15 +442,13 @@ class _Example:
             return
         self.unknown_keys(example, _CHAT_KEYS, "")
         tools = self.tool_definitions(example, "")
-        messages = self.messages(example.get("messages"), "messages", tools, weights=True)
+        given = example.get("messages")
+        messages = self.messages(given, "messages", tools, weights=True)
         assistants = [m for m in messages if m.get("role") == "assistant"]
-        if (
-            isinstance(example.get("messages"), list)
-            and example["messages"]
-            and not any(
-                isinstance(m, dict) and m.get("role") == "assistant" for m in example["messages"]
-            )
-        ):
+        roles = (
+            [m.get("role") for m in given if isinstance(m, dict)] if isinstance(given, list) else []
+        )
+        if roles and "assistant" not in roles:
             self.error("no_assistant_message", "", "the example has no assistant message")
         elif assistants and all(m.get("weight") == 0 for m in assistants):
             self.warning(

@@ -23,6 +23,8 @@ FIRST_HOUR = {
     "CheckpointReceived",
     "EtaChanged",
     "WebhookEvent",
+    # Issue 16 names it at the top: checking data is a first-hour step.
+    "check_training_file",
 }
 INTERNALS = {"JobWaiter", "JobGroup", "RequestBudget", "NOT_GIVEN", "NotGiven", "Page"}
 

@@ -18,6 +18,7 @@ CURVES = (
     ("full_valid_loss", "◆", "#37474f"),
 )
 _BARS = "▁▂▃▄▅▆▇█"
+_FULL = CURVES[2][1]
 _FONT = "font-family='system-ui, -apple-system, Segoe UI, sans-serif'"
 
 
@@ -73,7 +74,8 @@ def text_chart(rows: Sequence[StepMetrics], width: int, height: int = 12) -> lis
             mean = sum(bucket) / len(bucket)
             line = round((high - mean) / span * (height - 1))
             cell = grid[line][column]
-            grid[line][column] = mark if cell in (" ", mark) else "◉"
+            # The few full validation points are drawn over the curves; curves that meet, ◉.
+            grid[line][column] = mark if cell in (" ", mark) or mark == _FULL else "◉"
     lines = []
     for index, cells in enumerate(grid):
         label = {0: labels[0], (height - 1) // 2: labels[1], height - 1: labels[2]}.get(index, "")

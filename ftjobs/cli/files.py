@@ -11,10 +11,11 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
+from ..errors import TrainingFileError
 from ..models import FileObject
 from ..resources.files import DEFAULT_MULTIPART_THRESHOLD
 from ..resources.uploads import OnProgress
-from . import output
+from . import output, results
 from .app import CLIError, Commands, connect, local_file, wants_json
 from .samples import chat_examples
 
@@ -34,6 +35,12 @@ def register(commands: Commands) -> None:
         metavar="BYTES",
         help="above this size the file goes in parts, with a progress bar on a terminal",
     )
+    upload.add_argument(
+        "--check",
+        action="store_true",
+        help="check the training file first; nothing is sent if it has errors",
+    )
+    results.add_method_option(upload)
     listing = files.command("list", files_list, "list files (every page)")
     listing.add_argument("--purpose", help="only files of this purpose")
     listing.add_argument("--limit", type=int, help="page size")
@@ -42,6 +49,7 @@ def register(commands: Commands) -> None:
     files.command(
         "sample", files_sample, "print a small valid chat training file (JSONL) to stdout"
     )
+    results.register_files(files)
 
 
 FILE_COLUMNS = ("id", "filename", "purpose", "bytes", "created")
@@ -73,12 +81,18 @@ async def files_upload(args: argparse.Namespace) -> int:
     large = path.stat().st_size > args.multipart_threshold
     async with connect(args) as client:
         with upload_bar(output.stderr(), path.name, shown=large) as on_progress:
-            uploaded = await client.files.upload(
-                path,
-                purpose=args.purpose,
-                multipart_threshold=args.multipart_threshold,
-                on_progress=on_progress,
-            )
+            try:
+                uploaded = await client.files.upload(
+                    path,
+                    purpose=args.purpose,
+                    multipart_threshold=args.multipart_threshold,
+                    on_progress=on_progress,
+                    check=args.check,
+                    method=args.method,
+                )
+            except TrainingFileError as exc:
+                results.show_report(output.stderr(), path.name, exc.report)
+                raise CLIError(f"{path.name} has errors: not uploaded") from None
     _show_file(args, uploaded)
     return 0
 

@@ -14,11 +14,12 @@ from rich.live import Live
 
 from ..client import AsyncClient
 from ..errors import WaitTimeout
+from ..metrics import metrics_from_events
 from ..models import FineTuningJob, FineTuningJobCheckpoint, FineTuningJobEvent, JobStatus
 from ..pagination import AsyncPaginator
 from ..waiting import EventReceived, JobUpdate, StatusChanged
 from ..waiting.policy import PollPolicy
-from . import output
+from . import output, results
 from .app import (
     EXIT_JOB_FAILED,
     EXIT_WAIT_TIMEOUT,
@@ -32,11 +33,14 @@ from .app import (
     local_file,
     wants_json,
 )
+from .chart import sparkline
 from .progress import JobProgress, fits_live, live_view, print_line
 
 __all__ = ["register", "since"]
 
 _T = TypeVar("_T")
+# Steps of loss the sparkline of `jobs wait --follow` shows.
+_SPARK_WIDTH = 30
 _DEFAULT_INTERVAL = 2.0
 
 
@@ -88,6 +92,7 @@ def register(commands: Commands) -> None:
     wait.add_argument(
         "--wait-timeout", type=float, default=None, help="give up after this many seconds"
     )
+    results.register_jobs(jobs)
 
 
 def _paging(parser: argparse.ArgumentParser) -> None:
@@ -357,6 +362,7 @@ class _WaitView:
         self.follow = follow
         self.progress = JobProgress(job_id)
         self.final = ""
+        self.losses: list[float] = []
         self.live: Live | None = None
         if not quiet and fits_live(console, 1):
             self.live = Live(console=console, auto_refresh=False, transient=True)
@@ -374,7 +380,7 @@ class _WaitView:
         self.progress = self.progress.apply(update)
         now = time.time()
         if self.follow and isinstance(update, EventReceived):
-            print_line(self.console, _event_line(update.event))
+            print_line(self.console, self._followed(update.event))
         elif isinstance(update, StatusChanged):
             line = f"{self.progress.job_id}: {update.describe(now)}"
             # The terminal status is the final line, printed once after the events before it.
@@ -383,6 +389,15 @@ class _WaitView:
             elif self.live is None:
                 print_line(self.console, line)
         self.redraw()
+
+    def _followed(self, event: FineTuningJobEvent) -> str:
+        """The event's line; a metrics event's ends with a sparkline of the loss so far."""
+        line = _event_line(event)
+        for row in metrics_from_events([event]):
+            if row.train_loss is not None:
+                self.losses.append(row.train_loss)
+                line += "  " + sparkline(self.losses, _SPARK_WIDTH)
+        return line
 
     def redraw(self) -> None:
         if self.live is not None:

@@ -394,3 +394,44 @@ def test_find_checks_its_filters_at_the_call(
     with pytest.raises(error, match=match):
         client.jobs.find(**kwargs)
     assert not mocked.requests
+
+
+async def test_metrics_from_a_gateways_plain_result_file(
+    mocked: aioresponses, client: ftjobs.AsyncClient
+) -> None:
+    # Some gateways serve the result file decoded, with the API's accuracy spelling.
+    done = job_payload("ftjob-1", status="succeeded", result_files=["file-res"])
+    mocked.get(f"{JOBS}/ftjob-1", payload=done)
+    plain = b"step,train_loss,train_mean_token_accuracy\n1,1.5,0.4\n2,1.1,0.5\n"
+    mocked.get(f"{BASE_URL}/files/file-res/content", body=plain)
+    rows = await client.jobs.metrics("ftjob-1")
+    assert [(r.step, r.train_loss, r.train_mean_token_accuracy) for r in rows] == [
+        (1, 1.5, 0.4),
+        (2, 1.1, 0.5),
+    ]
+    urls = [str(url) for url, _ in sent(mocked, "GET")]
+    assert not any("/events" in url for url in urls)  # the file, not the events
+
+
+async def test_metrics_of_a_running_job_read_every_page_of_events(
+    mocked: aioresponses, client: ftjobs.AsyncClient
+) -> None:
+    mocked.get(f"{JOBS}/ftjob-1", payload=job_payload("ftjob-1", status="running"))
+    first = [
+        event_payload("ev-3", created_at=3, data={"step": 3, "train_loss": 0.7}),
+        event_payload("ev-2", created_at=2, type="message", data=None),
+    ]
+    second = [event_payload("ev-1", created_at=1, data={"step": 1, "train_loss": 0.9})]
+    events = re.compile(re.escape(JOBS) + r"/ftjob-1/events.*")
+    mocked.get(events, payload={"object": "list", "data": first, "has_more": True})
+    mocked.get(events, payload={"object": "list", "data": second, "has_more": False})
+    rows = await client.jobs.metrics("ftjob-1")
+    assert [(r.step, r.train_loss) for r in rows] == [(1, 0.9), (3, 0.7)]
+
+
+async def test_best_checkpoint_checks_the_metric_before_any_request(
+    mocked: aioresponses, client: ftjobs.AsyncClient
+) -> None:
+    with pytest.raises(ValueError, match="metric must be one of"):
+        await client.jobs.best_checkpoint("ftjob-1", "loss")
+    assert not mocked.requests
