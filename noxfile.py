@@ -80,6 +80,14 @@ def bench_upload(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def bench_check(session: nox.Session) -> None:
+    """Peak memory of check_training_file on a generated 500 MB file (target: growth under
+    100 MB); writes bench/results/check_memory.{json,md}."""
+    session.install("-e", ".")
+    session.run("python", "-m", "bench.check_memory", *session.posargs)
+
+
+@nox.session(python=PYTHON)
 def chaos(session: nox.Session) -> None:
     """The chaos suite at full size: ``nox -s chaos -- --jobs 200 --seeds 5`` (the default).
 

@@ -37,7 +37,7 @@ API_KEY = "sk-bench-upload"
 TARGET_MB = 50.0
 
 
-def _status_mb(field: str) -> float:
+def status_mb(field: str) -> float:
     """A ``/proc/self/status`` memory figure (``VmRSS``, ``VmHWM``) in MiB."""
     with open("/proc/self/status", encoding="ascii") as status:
         for line in status:
@@ -50,14 +50,14 @@ class PeakSampler:
     """Samples the resident set size in a thread until stopped; keeps the maximum."""
 
     def __init__(self, interval: float = 0.005) -> None:
-        self.peak = _status_mb("VmRSS")
+        self.peak = status_mb("VmRSS")
         self._interval = interval
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         while not self._stop.wait(self._interval):
-            self.peak = max(self.peak, _status_mb("VmRSS"))
+            self.peak = max(self.peak, status_mb("VmRSS"))
 
     def __enter__(self) -> PeakSampler:
         self._thread.start()
@@ -66,7 +66,7 @@ class PeakSampler:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
-        self.peak = max(self.peak, _status_mb("VmRSS"))
+        self.peak = max(self.peak, status_mb("VmRSS"))
 
 
 def _free_port() -> int:
@@ -107,7 +107,7 @@ def _wait_healthy(root: str, server: subprocess.Popen[bytes]) -> None:
 async def _upload(base_url: str, path: Path, threshold: int) -> dict[str, Any]:
     async with ftjobs.AsyncClient(api_key=API_KEY, base_url=base_url) as client:
         await client.files.upload(b'{"messages": []}\n', filename="warm-up.jsonl")
-        before = _status_mb("VmRSS")
+        before = status_mb("VmRSS")
         started = time.perf_counter()
         with PeakSampler() as sampler:
             uploaded = await client.files.upload(path, multipart_threshold=threshold)
@@ -117,7 +117,7 @@ async def _upload(base_url: str, path: Path, threshold: int) -> dict[str, Any]:
         "rss_before_mb": round(before, 1),
         "rss_peak_mb": round(sampler.peak, 1),
         "rss_growth_mb": round(sampler.peak - before, 1),
-        "vm_hwm_mb": round(_status_mb("VmHWM"), 1),
+        "vm_hwm_mb": round(status_mb("VmHWM"), 1),
         "seconds": round(elapsed, 2),
     }
 

@@ -37,6 +37,7 @@ from .errors import (
     RedirectError,
     ResponseTooLargeError,
     ResponseValidationError,
+    TrainingFileError,
     UnprocessableEntityError,
     WaitTimeout,
 )
@@ -51,6 +52,7 @@ from .models import (
 from .polling import PollPolicy
 from .providers import AsyncAzureClient, AsyncPortkeyClient
 from .retry import RetryPolicy
+from .training_data import check_training_file
 from .waiting import CheckpointReceived, EtaChanged, EventReceived, JobUpdate, StatusChanged
 from .webhooks import WebhookEvent
 
@@ -94,8 +96,10 @@ __all__ = [
     "RetryPolicy",
     "StatusChanged",
     "SupervisedHyperparameters",
+    "TrainingFileError",
     "UnprocessableEntityError",
     "WaitTimeout",
     "WebhookEvent",
     "__version__",
+    "check_training_file",
 ]

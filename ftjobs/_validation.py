@@ -8,6 +8,7 @@ validators, shared by every policy class.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
@@ -20,6 +21,9 @@ METADATA_MAX_PAIRS = 16
 METADATA_MAX_KEY = 64
 METADATA_MAX_VALUE = 512
 SUFFIX_MAX = 64
+AZURE_SUFFIX_MAX = 40
+# Azure OpenAI names a fine-tuned model "<base>.ft-<id>-<suffix>" and takes only these.
+_AZURE_SUFFIX = re.compile(rf"[A-Za-z0-9_-]{{1,{AZURE_SUFFIX_MAX}}}")
 SEED_MAX = 2_147_483_647
 METHOD_TYPES = ("supervised", "dpo", "reinforcement")
 
@@ -130,6 +134,17 @@ def suffix(value: object) -> str | None:
     if not 1 <= len(value) <= SUFFIX_MAX:
         raise ValueError(f"suffix must be 1 to {SUFFIX_MAX} characters, got {len(value)}")
     return value
+
+
+def azure_suffix(value: object) -> str | None:
+    """``None`` or 1..40 ASCII letters, digits, ``-`` and ``_`` (Azure OpenAI's rule)."""
+    checked = suffix(value)
+    if checked is not None and not _AZURE_SUFFIX.fullmatch(checked):
+        raise ValueError(
+            f"suffix must be 1 to {AZURE_SUFFIX_MAX} letters, digits, '-' or '_' on Azure "
+            f"OpenAI, got {checked[:80]!r}"
+        )
+    return checked
 
 
 def seed(value: object) -> int | None:

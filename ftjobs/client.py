@@ -131,6 +131,9 @@ class AsyncClient:
         ConfigurationError: No API key was given and ``$OPENAI_API_KEY`` is not set.
     """
 
+    #: The jobs resource of this dialect (Azure's can delete and has its own suffix rule).
+    _jobs_type: type[Jobs] = Jobs
+
     def __init__(
         self,
         *,
@@ -222,7 +225,7 @@ class AsyncClient:
             max_response_bytes=max_response_bytes,
             on_rate_limited=budget.on_rate_limited,
         )
-        self.jobs = Jobs(self._transport, budget)
+        self.jobs = self._jobs_type(self._transport, budget)
         """Fine-tuning jobs: create, list, retrieve, cancel, pause, resume, events, checkpoints."""
         self.files = Files(self._transport)
         """Files: upload, list, retrieve, delete, content, wait_for_processing."""

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .models import FineTuningJob, JobError
+    from .training_data import TrainingFileReport
 
 __all__ = [
     "APIConnectionError",
@@ -38,6 +39,7 @@ __all__ = [
     "RedirectError",
     "ResponseTooLargeError",
     "ResponseValidationError",
+    "TrainingFileError",
     "UnprocessableEntityError",
     "WaitTimeout",
     "status_error_class",
@@ -289,6 +291,22 @@ class ResponseValidationError(FTJobsError):
         if request_id:
             message += f" (request_id={request_id})"
         super().__init__(message)
+
+
+class TrainingFileError(FTJobsError, ValueError):
+    """``files.upload(..., check=True)`` found errors in the file; nothing was uploaded.
+
+    Attributes:
+        report: The whole [TrainingFileReport][ftjobs.types.TrainingFileReport]: every error
+            and warning, with its line.
+    """
+
+    def __init__(self, report: TrainingFileReport) -> None:
+        self.report = report
+        first = report.errors[0].message if report.errors else "no error"
+        more = len(report.errors) - 1
+        suffix = f" (and {more} more error{'s' if more > 1 else ''})" if more else ""
+        super().__init__(f"file: the training file has errors: {first}{suffix}")
 
 
 class WaitTimeout(FTJobsError):

@@ -50,6 +50,7 @@ from .retry import exponential_backoff, parse_retry_after
 __all__ = [
     "DEFAULT_TIMEOUT",
     "QUEUED",
+    "QUEUED_STATUSES",
     "PollPolicy",
     "PollState",
     "StopReason",
@@ -62,8 +63,12 @@ __all__ = [
 #: Default total budget of one wait: 24 hours. ``timeout=None`` waits forever (explicit opt-in).
 DEFAULT_TIMEOUT = 24 * 3600.0
 
-#: The status whose time counts against :attr:`PollPolicy.queued_timeout`.
+#: OpenAI's status for a job waiting to start.
 QUEUED = "queued"
+#: The statuses whose time counts against `PollPolicy.queued_timeout`: ``queued`` and the
+#: other dialects' words for "not started yet" (Azure OpenAI's ``created``, ``pending`` and
+#: older ``notRunning``).
+QUEUED_STATUSES: frozenset[str] = frozenset({QUEUED, "created", "pending", "notRunning"})
 
 
 @attrs.frozen
@@ -76,7 +81,8 @@ class PollPolicy:
         max_interval: Cap on the computed interval (a server hint may exceed it).
         jitter: Fraction of each delay that is randomised, in ``[0, 1]``.
         timeout: Total seconds to wait (default 24 h); ``None`` waits forever.
-        queued_timeout: Seconds the job may spend ``queued`` (accumulated); ``None``: no limit.
+        queued_timeout: Seconds the job may spend ``queued`` (accumulated; Azure's ``created``
+            and ``pending`` count too); ``None``: no limit.
         max_consecutive_failures: Give up after this many transient failures in a row;
             ``None``: no count limit.
         failure_timeout: Give up once transient failures have lasted this many seconds without
@@ -268,7 +274,7 @@ class PollState:
         first of them saw: a job last seen ``queued`` keeps accruing queued time until a poll
         sees otherwise.
         """
-        if self.last_status == QUEUED and self.last_poll_at is not None:
+        if self.last_status in QUEUED_STATUSES and self.last_poll_at is not None:
             return self.queued_used + max(now - self.last_poll_at, 0.0)
         return self.queued_used
 
@@ -283,7 +289,7 @@ class PollState:
             return StopReason.TIMEOUT
         if (
             policy.queued_timeout is not None
-            and self.last_status == QUEUED
+            and self.last_status in QUEUED_STATUSES
             and self.queued_used_at(now) >= policy.queued_timeout
         ):
             return StopReason.QUEUED_TIMEOUT
@@ -403,6 +409,6 @@ def next_delay(
     left = state.time_left(now)
     if left is not None:
         delay = min(delay, left)
-    if policy.queued_timeout is not None and state.last_status == QUEUED:
+    if policy.queued_timeout is not None and state.last_status in QUEUED_STATUSES:
         delay = min(delay, policy.queued_timeout - state.queued_used_at(now))
     return max(delay, 0.0)

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 from . import _validation as check
 from .client import AsyncClient, ClientOptions, Route
 from .errors import ConfigurationError
+from .resources import AzureJobs
 
 if TYPE_CHECKING:
     # typing.Unpack from Python 3.11 on; annotations are never evaluated at run time.
@@ -97,11 +98,14 @@ class AsyncAzureClient(AsyncClient):
         client = ftjobs.AsyncAzureClient(azure_endpoint=..., azure_ad_token_provider=provider)
 
     Azure's job objects differ from OpenAI's; the models take them as they are: statuses
-    ``pending``, ``notRunning`` and ``canceling`` are kept as strings (not terminal),
+    ``created``, ``pending``, ``notRunning``, ``pausing``, ``resuming`` and ``canceling`` are
+    kept as strings (not terminal; the first three count as queued for ``queued_timeout``),
     ``canceled`` is :attr:`~ftjobs.JobStatus.CANCELLED`, null ``organization_id`` and
     ``result_files`` are accepted, ``n_epochs: -1`` is kept, and unknown fields
-    (``user_provided_suffix``...) land in ``extra``. Azure-only create fields
-    (``trainingType``) go through ``extra_body``.
+    (``user_provided_suffix``...) land in ``extra``. A file may come without ``bytes``, a file
+    list without ``has_more``. Azure-only create fields (``trainingType``) go through
+    ``extra_body``. ``client.jobs`` also deletes a job (`AzureJobs.delete`) and checks
+    Azure's ``suffix`` rule (at most 40 letters, digits, ``-`` and ``_``) before sending.
 
     Args:
         azure_endpoint: The resource endpoint, ``https://NAME.openai.azure.com``; defaults to
@@ -119,6 +123,9 @@ class AsyncAzureClient(AsyncClient):
         ConfigurationError: No endpoint; no credential, or both a key and a token provider;
             the dated API without an api-version.
     """
+
+    _jobs_type = AzureJobs
+    jobs: AzureJobs
 
     def __init__(
         self,

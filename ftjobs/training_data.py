@@ -2,7 +2,7 @@
 
 [check_training_file][ftjobs.check_training_file] reads a JSONL file one line at a time and
 applies the rules of OpenAI's published data format for the job's method. It returns a
-[TrainingFileReport][ftjobs.TrainingFileReport]: the example count, every error and warning
+[TrainingFileReport][ftjobs.types.TrainingFileReport]: the example count, every error and warning
 with its line number and a stable code, and size and token figures.
 
 This module is pure (bytes in, a report out, no network): the emulator judges uploaded files

@@ -25,7 +25,9 @@ from .graders import (
     TextSimilarityGrader,
 )
 from .group import ALL_COMPLETED, FIRST_COMPLETED, FIRST_FAILURE, ReturnWhen, WaitManyResult
+from .metrics import StepMetrics
 from .models import (
+    LEVEL_ALIASES,
     STATUS_ALIASES,
     TERMINAL_STATUSES,
     Auto,
@@ -34,6 +36,7 @@ from .models import (
     CheckpointPermissionDeleted,
     DpoHyperparameters,
     DpoMethod,
+    EventLevel,
     FileDeleted,
     FileExpiration,
     FileObject,
@@ -50,6 +53,7 @@ from .models import (
     ReinforcementMethod,
     SupervisedHyperparameters,
     SupervisedMethod,
+    Timestamp,
     Upload,
     UploadPart,
     WandbConfig,
@@ -57,6 +61,7 @@ from .models import (
 )
 from .pagination import AsyncPaginator
 from .providers import AzureTokenProvider
+from .training_data import TrainingFileIssue, TrainingFileReport
 from .waiting import StepResult
 from .webhooks import WebhookEventData, Webhooks
 
@@ -64,6 +69,7 @@ __all__ = [
     "ALL_COMPLETED",
     "FIRST_COMPLETED",
     "FIRST_FAILURE",
+    "LEVEL_ALIASES",
     "NOT_GIVEN",
     "STATUS_ALIASES",
     "TERMINAL_STATUSES",
@@ -77,6 +83,7 @@ __all__ = [
     "ContinuationToken",
     "DpoHyperparameters",
     "DpoMethod",
+    "EventLevel",
     "FileDeleted",
     "FileExpiration",
     "FileObject",
@@ -102,12 +109,16 @@ __all__ = [
     "ReinforcementMethod",
     "ReturnWhen",
     "ScoreModelGrader",
+    "StepMetrics",
     "StepResult",
     "StringCheckGrader",
     "SubGrader",
     "SupervisedHyperparameters",
     "SupervisedMethod",
     "TextSimilarityGrader",
+    "Timestamp",
+    "TrainingFileIssue",
+    "TrainingFileReport",
     "Upload",
     "UploadPart",
     "WaitManyResult",

@@ -392,6 +392,15 @@ def test_queued_budget_exhaustion_and_clamp() -> None:
     assert next_delay(policy, running, now=99.0) == 2.0
 
 
+@pytest.mark.parametrize("status", ["created", "pending", "notRunning"])
+def test_azure_not_started_statuses_count_as_queued(status: str) -> None:
+    # Azure says "created"/"pending" where OpenAI says "queued": a job stuck there must meet
+    # the queued budget too (it used to wait out the whole 24 h).
+    policy = PollPolicy(jitter=0.0, queued_timeout=100.0)
+    state = polled(policy, [status] * 30)
+    assert state.exhausted(policy, now=100.0) is StopReason.QUEUED_TIMEOUT
+
+
 def test_total_timeout_takes_precedence() -> None:
     policy = PollPolicy(timeout=50.0, queued_timeout=50.0, max_consecutive_failures=1)
     state = polled(policy, ["queued"]).after_failure(now=10.0)

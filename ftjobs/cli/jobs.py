@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import time
 from collections.abc import Callable, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from rich.console import Console
@@ -37,6 +37,7 @@ from .progress import JobProgress, fits_live, live_view, print_line
 __all__ = ["register", "since"]
 
 _T = TypeVar("_T")
+_DEFAULT_INTERVAL = 2.0
 
 
 def register(commands: Commands) -> None:
@@ -81,7 +82,9 @@ def register(commands: Commands) -> None:
     wait = jobs.command("wait", jobs_wait, "follow a job until it ends (exit 0 if it succeeded)")
     wait.add_argument("job_id", help="job id, or a continuation token")
     wait.add_argument("--follow", action="store_true", help="print every event")
-    wait.add_argument("--interval", type=float, default=2.0, help="first poll interval (s)")
+    wait.add_argument(
+        "--interval", type=float, default=_DEFAULT_INTERVAL, help="first poll interval (s)"
+    )
     wait.add_argument(
         "--wait-timeout", type=float, default=None, help="give up after this many seconds"
     )
@@ -189,7 +192,7 @@ def since(text: str, now: float) -> float:
             f"--since takes 2d, 12h, 30m or a date like 2026-12-01, got {text!r}"
         ) from None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return moment.timestamp()
 
 
@@ -432,7 +435,10 @@ async def jobs_wait(args: argparse.Namespace) -> int:
 
 
 def _resume(args: argparse.Namespace, job_id: str) -> str:
+    """The commands that resume this wait (with the options it was given) or cancel the job."""
     wait = ["jobs", "wait", job_id, *(["--follow"] if args.follow else [])]
+    if args.interval != _DEFAULT_INTERVAL:
+        wait += ["--interval", f"{args.interval:g}"]
     return join_commands(
         [
             ("resume waiting", command_line(args, *wait)),

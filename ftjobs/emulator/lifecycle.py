@@ -24,7 +24,7 @@ import attrs
 from ftjobs.emulator.config import Timings
 from ftjobs.emulator.ids import derived_id, short_code
 from ftjobs.emulator.params import JobRequest
-from ftjobs.emulator.training import results_csv, step_metrics
+from ftjobs.emulator.training import results_file, step_metrics
 from ftjobs.emulator.validation import DatasetReport
 
 __all__ = [
@@ -428,23 +428,24 @@ def next_wakeup(job: JobState, timings: Timings) -> float | None:
 
 def _checkpoint(job: JobState, step: int, at: float, metrics: dict[str, float]) -> CheckpointRecord:
     model = job.model_name()
-    full = dict(metrics)
-    if "valid_loss" in metrics:
-        full["full_valid_loss"] = metrics["valid_loss"]
-        full["full_valid_mean_token_accuracy"] = metrics["valid_mean_token_accuracy"]
     return CheckpointRecord(
         id=derived_id("ftckpt_", job.id, step),
         job_id=job.id,
         created_at=at,
         step_number=step,
-        metrics=full,
+        metrics=dict(metrics),
         fine_tuned_model_checkpoint=f"{model}:ckpt-step-{step}",
     )
 
 
 def _metrics(job: JobState, step: int) -> dict[str, float]:
+    # A full validation pass ends each epoch, as the service runs one.
     return step_metrics(
-        job.seed, step, job.total_steps, with_validation=job.validation_file is not None
+        job.seed,
+        step,
+        job.total_steps,
+        with_validation=job.validation_file is not None,
+        full_validation=step % job.steps_per_epoch == 0,
     )
 
 
@@ -503,7 +504,7 @@ def finish_running(job: JobState, at: float, timings: Timings) -> Transition:
         job_id=job.id,
         created_at=at,
         filename="step_metrics.csv",
-        content=results_csv(rows),
+        content=results_file(rows, full_validation=job.validation_file is not None),
     )
     emit.records.append(result)
     model = job.model_name()

@@ -1,29 +1,40 @@
-"""Synthetic training curves and the results CSV (pure, deterministic per seed and step)."""
+"""Synthetic training curves and the results file (pure, deterministic per seed and step).
+
+The results file is what the service writes: base64-encoded CSV, one row per step, in the
+columns of `ftjobs.metrics.RESULTS_COLUMNS` (validation cells empty without a validation
+file; the ``full_valid_*`` columns when there is a full validation pass, at each epoch's end).
+"""
 
 from __future__ import annotations
 
+import base64
 import math
 import random
 from collections.abc import Iterable
 
-__all__ = ["RESULTS_COLUMNS", "results_csv", "step_metrics"]
+from ftjobs.metrics import StepMetrics, metrics_csv
 
-RESULTS_COLUMNS = (
-    "step",
-    "train_loss",
-    "train_mean_token_accuracy",
-    "valid_loss",
-    "valid_mean_token_accuracy",
-)
+__all__ = ["results_file", "step_metrics"]
 
 
 def step_metrics(
-    seed: int, step: int, total_steps: int, *, with_validation: bool
+    seed: int,
+    step: int,
+    total_steps: int,
+    *,
+    with_validation: bool,
+    full_validation: bool = False,
 ) -> dict[str, float]:
-    """Metrics after ``step`` of ``total_steps``: a noisy decaying loss, same for same inputs."""
+    """Metrics after ``step`` of ``total_steps``: a noisy decaying loss, same for same inputs.
+
+    ``full_validation`` (a step that ends an epoch, with a validation file) adds the metrics
+    of a pass over the whole validation file, ``full_valid_*``: less noisy than ``valid_*``,
+    which is measured on one batch.
+    """
     rng = random.Random(f"{seed}:{step}")
     progress = step / max(total_steps, 1)
-    train_loss = max(0.01, 0.15 + 1.7 * math.exp(-4.0 * progress) + rng.uniform(-0.06, 0.06))
+    curve = 0.15 + 1.7 * math.exp(-4.0 * progress)
+    train_loss = max(0.01, curve + rng.uniform(-0.06, 0.06))
     accuracy = min(0.999, max(0.0, 1.0 - train_loss / 2.4 + rng.uniform(-0.02, 0.02)))
     metrics: dict[str, float] = {
         "step": float(step),
@@ -34,21 +45,19 @@ def step_metrics(
         valid_loss = train_loss + 0.08 + rng.uniform(0.0, 0.1)
         metrics["valid_loss"] = round(valid_loss, 4)
         metrics["valid_mean_token_accuracy"] = round(max(0.0, accuracy - 0.03), 4)
+        if full_validation:
+            full_loss = max(0.01, curve + 0.12 + rng.uniform(-0.01, 0.01))
+            metrics["full_valid_loss"] = round(full_loss, 4)
+            metrics["full_valid_mean_token_accuracy"] = round(
+                min(0.999, max(0.0, 1.0 - full_loss / 2.4)), 4
+            )
     return metrics
 
 
-def results_csv(rows: Iterable[dict[str, float]]) -> bytes:
-    """Render per-step metrics as the results file (CSV, one row per step)."""
-    lines = [",".join(RESULTS_COLUMNS)]
-    for row in rows:
-        cells = []
-        for column in RESULTS_COLUMNS:
-            value = row.get(column)
-            if value is None:
-                cells.append("")
-            elif column == "step":
-                cells.append(str(int(value)))
-            else:
-                cells.append(f"{value:.4f}")
-        lines.append(",".join(cells))
-    return ("\n".join(lines) + "\n").encode()
+def results_file(rows: Iterable[dict[str, float]], *, full_validation: bool) -> bytes:
+    """Per-step metrics (as ``step_metrics`` gives them) as the service's results file."""
+    curve = (
+        StepMetrics(int(row["step"]), **{k: v for k, v in row.items() if k != "step"})
+        for row in rows
+    )
+    return base64.b64encode(metrics_csv(curve, full_validation=full_validation).encode())

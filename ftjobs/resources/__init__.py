@@ -4,7 +4,15 @@ and ``client.graders``."""
 from .checkpoints import CheckpointPermissions, Checkpoints
 from .files import Files
 from .graders import Graders
-from .jobs import Jobs
+from .jobs import AzureJobs, Jobs
 from .uploads import Uploads
 
-__all__ = ["CheckpointPermissions", "Checkpoints", "Files", "Graders", "Jobs", "Uploads"]
+__all__ = [
+    "AzureJobs",
+    "CheckpointPermissions",
+    "Checkpoints",
+    "Files",
+    "Graders",
+    "Jobs",
+    "Uploads",
+]

@@ -13,12 +13,13 @@ from typing import IO, Any, overload
 
 import aiohttp
 
-from .. import _validation as check
+from .. import _validation
 from .._types import NOT_GIVEN, NotGiven
-from ..errors import WaitTimeout
+from ..errors import TrainingFileError, WaitTimeout
 from ..models import FileDeleted, FileExpiration, FileObject
 from ..pagination import AsyncPaginator
 from ..polling import PollPolicy, PollState
+from ..training_data import check_training_file
 from ..transport import Transport
 from ..waiting import Pacer
 from ._base import Resource
@@ -62,6 +63,22 @@ def _mime_type(filename: str) -> str:
     return mimetypes.guess_type(filename)[0] or "application/octet-stream"
 
 
+async def _check_before_upload(file: FileInput, *, purpose: str, method: str) -> None:
+    """Raise `TrainingFileError` when the file to upload has errors; a file object is left
+    where it stood."""
+    start = None
+    if not isinstance(file, (str, os.PathLike, bytes, bytearray, memoryview)):
+        if _size_of(file) is None:
+            raise ValueError("check: a non-seekable file cannot be checked before it is sent")
+        start = file.tell()
+    # A large file takes seconds to check: off the event loop.
+    report = await asyncio.to_thread(check_training_file, file, method=method, purpose=purpose)
+    if start is not None:
+        file.seek(start)  # type: ignore[union-attr]
+    if not report.ok:
+        raise TrainingFileError(report)
+
+
 def _size_of(file: object) -> int | None:
     """Bytes left in a seekable binary file object, or None when it cannot tell."""
     seekable = getattr(file, "seekable", None)
@@ -92,6 +109,8 @@ class Files(Resource):
         expires_after: FileExpiration | Mapping[str, Any] | None = None,
         multipart_threshold: int = DEFAULT_MULTIPART_THRESHOLD,
         on_progress: OnProgress | None = None,
+        check: bool = False,
+        method: str = "supervised",
         idempotency_key: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, str] | None = None,
@@ -99,14 +118,22 @@ class Files(Resource):
     ) -> FileObject:
         """Upload a file, typically a JSONL training file.
 
+        With ``check=True`` the file is first checked by
+        [check_training_file][ftjobs.check_training_file] for ``method``, in a worker thread;
+        errors raise [TrainingFileError][ftjobs.TrainingFileError] (carrying the report)
+        before anything is sent, warnings do not. It is off by default: it reads the whole
+        file once more before sending it, and its rules are the published format as this
+        release knows it, so a format the service has since learned would be refused here.
+
         Up to ``multipart_threshold`` bytes (default 64 MiB) the file goes in one multipart
         request: a path is opened afresh for each attempt and streamed, a seekable file object
         is rewound for each retry, and a non-seekable one (a pipe) is sent once, without
-        retries. A larger file (a path, bytes, or a seekable file object) goes through the
-        Uploads API (`client.uploads`): read once, in order, in 8 MiB parts sent four at a
-        time, each part retried on its own, never more than four parts in memory, the MD5
-        checked by the server at the end. If that fails or the call is cancelled, the upload
-        is cancelled on the server too.
+        retries. A larger file (a path, bytes, or a seekable file object, with a purpose the
+        Uploads API takes: fine-tune, batch, assistants, vision) goes through the Uploads API
+        (`client.uploads`): read once, in order, in 8 MiB parts sent four at a time, each
+        part retried on its own, never more than four parts in memory, the MD5 checked by the
+        server at the end. If that fails or the call is cancelled, the upload is cancelled on
+        the server too.
 
         Args:
             file: A path, ``bytes``, or a binary file object.
@@ -117,13 +144,21 @@ class Files(Resource):
             multipart_threshold: Size above which the Uploads API is used.
             on_progress: ``on_progress(sent, total)``, called with 0 first, after each part
                 of a large file, and with ``total`` at the end.
+            idempotency_key: For the one-request path (each part of a large file carries a
+                key of its own, the same on each of its retries).
+            check: Check the file's format first (``purpose="fine-tune"`` only).
+            method: The fine-tuning method the check applies: ``supervised``, ``dpo`` or
+                ``reinforcement``.
+
+        Raises:
+            TrainingFileError: ``check=True`` and the file has errors (nothing was sent).
         """
         if purpose not in UPLOAD_PURPOSES:
             raise ValueError(
                 f"purpose must be one of {', '.join(UPLOAD_PURPOSES)}; got {purpose!r}"
             )
-        check.optional_str("filename", filename)
-        check.require_int("multipart_threshold", multipart_threshold, 0)
+        _validation.optional_str("filename", filename)
+        _validation.require_int("multipart_threshold", multipart_threshold, 0)
         if on_progress is not None and not callable(on_progress):
             raise TypeError("on_progress must be a callable taking (sent, total)")
         expiry = expires_after_body(expires_after)
@@ -193,6 +228,8 @@ class Files(Resource):
             raise TypeError(
                 f"file must be a path, bytes or a binary file object, got {type(file).__name__}"
             )
+        if check:
+            await _check_before_upload(file, purpose=purpose, method=method)
         if on_progress is not None:
             on_progress(0, size)
         if parts is not None and parts[0] > multipart_threshold and purpose in _PART_PURPOSES:
@@ -213,14 +250,16 @@ class Files(Resource):
                 _FILES,
                 multipart=multipart,
                 max_retries=max_retries,
-                idempotency_key=check.optional_str("idempotency_key", idempotency_key),
+                idempotency_key=_validation.optional_str("idempotency_key", idempotency_key),
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
             ),
         )
         if on_progress is not None:
-            on_progress(uploaded.bytes, uploaded.bytes)
+            # Azure answers an upload without "bytes": what was sent is then the total.
+            total = size if uploaded.bytes is None else uploaded.bytes
+            on_progress(total, total)
         return uploaded
 
     async def wait_for_processing(
@@ -245,8 +284,8 @@ class Files(Resource):
             WaitTimeout: Still unprocessed when the time ran out (``job`` is None).
         """
         wanted = file_id.id if isinstance(file_id, FileObject) else file_id
-        check.require_str("file_id", wanted)
-        check.timeout("timeout", timeout)
+        _validation.require_str("file_id", wanted)
+        _validation.timeout("timeout", timeout)
         if poll is not None and not isinstance(poll, PollPolicy):
             raise TypeError(f"poll must be a PollPolicy or None, got {type(poll).__name__}")
         policy = poll or PollPolicy()
@@ -285,7 +324,7 @@ class Files(Resource):
             FileObject,
             self._send(
                 "GET",
-                f"{_FILES}/{check.path_id('file_id', file_id)}",
+                f"{_FILES}/{_validation.path_id('file_id', file_id)}",
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
@@ -313,8 +352,8 @@ class Files(Resource):
         """
         params: list[tuple[str, str]] = []
         if purpose is not None:
-            params.append(("purpose", check.require_str("purpose", purpose)))
-        size = check.limit(limit, _LIST_LIMIT)
+            params.append(("purpose", _validation.require_str("purpose", purpose)))
+        size = _validation.limit(limit, _LIST_LIMIT)
         if size is not None:
             params.append(("limit", str(size)))
         if order is not None:
@@ -325,7 +364,7 @@ class Files(Resource):
             FileObject,
             _FILES,
             params,
-            after=check.optional_str("after", after),
+            after=_validation.optional_str("after", after),
             extra_headers=extra_headers,
             extra_query=extra_query,
             timeout=timeout,
@@ -344,7 +383,7 @@ class Files(Resource):
             FileDeleted,
             self._send(
                 "DELETE",
-                f"{_FILES}/{check.path_id('file_id', file_id)}",
+                f"{_FILES}/{_validation.path_id('file_id', file_id)}",
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,
@@ -429,7 +468,7 @@ class Files(Resource):
         connection at once. ``timeout`` bounds each wait for data, not the whole transfer.
         """
         path = _content_path(file_id)
-        check.require_int("chunk_size", chunk_size, 1)
+        _validation.require_int("chunk_size", chunk_size, 1)
         return self._stream(
             path,
             extra_headers=extra_headers,
@@ -440,7 +479,7 @@ class Files(Resource):
 
 
 def _content_path(file_id: str) -> str:
-    return f"{_FILES}/{check.path_id('file_id', file_id)}/content"
+    return f"{_FILES}/{_validation.path_id('file_id', file_id)}/content"
 
 
 async def _save(chunks: AsyncGenerator[bytes, None], target: str) -> int:

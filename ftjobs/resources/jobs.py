@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from .. import _validation as check
+from .. import metrics as curve
 from .._types import NOT_GIVEN, NotGiven
 from ..budget import RequestBudget
 from ..continuation import ContinuationToken, is_token
@@ -26,14 +27,17 @@ from ..polling import PollPolicy, status_key
 from ..transport import Transport
 from ..waiting import JobUpdate, JobWaiter, OnPaused, OnUpdate, StepResult
 from ._base import Resource
+from .files import Files
 from .graders import grader_body
 
-__all__ = ["Jobs"]
+__all__ = ["AzureJobs", "Jobs"]
 
 _JOBS = "/fine_tuning/jobs"
 _MAX_INTEGRATIONS = 5
 # The largest page the jobs list serves: find() reads as few pages as it can.
 _FIND_PAGE = 100
+_EVENTS_PAGE = 100
+_CHECKPOINTS_PAGE = 100
 
 
 def _job_id(job_or_id: str | FineTuningJob) -> str:
@@ -125,6 +129,10 @@ class Jobs(Resource):
         """The request budget every waiter of this client shares."""
         return self._budget
 
+    def _suffix(self, value: object) -> str | None:
+        """The ``suffix`` rule of this API (OpenAI: 1 to 64 characters)."""
+        return check.suffix(value)
+
     async def create(
         self,
         *,
@@ -168,7 +176,7 @@ class Jobs(Resource):
         }
         optional = {
             "validation_file": check.optional_str("validation_file", validation_file),
-            "suffix": check.suffix(suffix),
+            "suffix": self._suffix(suffix),
             "seed": check.seed(seed),
             "metadata": check.metadata("metadata", metadata),
             "integrations": _integrations_body(integrations),
@@ -424,6 +432,57 @@ class Jobs(Resource):
             timeout=timeout,
         )
 
+    # -- results ----------------------------------------------------------------------------
+
+    async def metrics(
+        self,
+        job_or_id: str | FineTuningJob,
+        *,
+        timeout: float | NotGiven | None = NOT_GIVEN,
+    ) -> tuple[curve.StepMetrics, ...]:
+        """The job's training curve, one [StepMetrics][ftjobs.types.StepMetrics] per step.
+
+        Read from the job's result file once it has one (base64 or plain CSV, either spelling
+        of the training accuracy), else from its ``metrics`` events (so it works while the
+        job runs, and shows the steps reported so far). A job object passed without a result
+        file is fetched again, in case it finished since.
+
+        Raises:
+            ValueError: The result file is not a metrics CSV.
+        """
+        job_id = _job_id(job_or_id)
+        job = job_or_id if isinstance(job_or_id, FineTuningJob) else None
+        if job is None or not job.result_files:
+            job = await self.retrieve(job_id, timeout=timeout)
+        if job.result_files:
+            content = await Files(self._transport).content(job.result_files[0], timeout=timeout)
+            return curve.parse_results_file(content)
+        events = self.list_events(job_id, limit=_EVENTS_PAGE, timeout=timeout)
+        return curve.metrics_from_events([event async for event in events])
+
+    async def best_checkpoint(
+        self,
+        job_or_id: str | FineTuningJob,
+        metric: str = "valid_loss",
+        *,
+        timeout: float | NotGiven | None = NOT_GIVEN,
+    ) -> FineTuningJobCheckpoint | None:
+        """The job's checkpoint with the best ``metric`` (the lowest loss, the highest
+        accuracy; the later step on a tie), or ``None`` while it has no checkpoint.
+
+        Args:
+            metric: One of ``train_loss``, ``train_mean_token_accuracy``, ``valid_loss``,
+                ``valid_mean_token_accuracy``, ``full_valid_loss``,
+                ``full_valid_mean_token_accuracy``.
+
+        Raises:
+            ValueError: ``metric`` is not one of those (before any request), or no checkpoint
+                reports it (``valid_*`` without a validation file).
+        """
+        curve.check_metric(metric)
+        pages = self.list_checkpoints(job_or_id, limit=_CHECKPOINTS_PAGE, timeout=timeout)
+        return curve.best_checkpoint([checkpoint async for checkpoint in pages], metric)
+
     # -- waiting ----------------------------------------------------------------------------
 
     def waiter(
@@ -644,3 +703,35 @@ def _page_params(after: str | None, limit: int | None) -> list[tuple[str, str]]:
     check.optional_str("after", after)
     size = check.limit(limit)
     return [] if size is None else [("limit", str(size))]
+
+
+class AzureJobs(Jobs):
+    """``client.jobs`` of `AsyncAzureClient`: the jobs API as Azure OpenAI has it.
+
+    Azure takes a shorter ``suffix`` (at most 40 letters, digits, ``-`` and ``_``), checked
+    before any request, and can delete a job (`delete`).
+    """
+
+    __slots__ = ()
+
+    def _suffix(self, value: object) -> str | None:
+        return check.azure_suffix(value)
+
+    async def delete(
+        self,
+        job_id: str | FineTuningJob,
+        *,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, str] | None = None,
+        timeout: float | NotGiven | None = NOT_GIVEN,
+    ) -> None:
+        """Delete a job (Azure answers ``204 No Content``)."""
+        check.call_options(extra_headers, extra_query, timeout)
+        await self._transport.request(
+            "DELETE",
+            f"{_JOBS}/{_job_id(job_id)}",
+            params=list((extra_query or {}).items()),
+            headers=extra_headers,
+            timeout=timeout,
+            decode_json=False,
+        )

@@ -6,7 +6,7 @@ import json
 
 import ftjobs
 from ftjobs.emulator import EmulatorHandle, ManualClock
-from tests.cli.test_commands import _env, run_cli
+from tests.cli.helpers import emulator_env, run_cli
 from tests.emulator.helpers import chat_file
 
 
@@ -19,7 +19,7 @@ async def test_share_list_and_unshare(
         emulator_clock.advance(5000)
         checkpoint = (await c.jobs.list_checkpoints(job.id)).data[0].fine_tuned_model_checkpoint
     # $OPENAI_PROJECT_ID still sets the header: --project names the project shared with.
-    env = {**_env(emulator), "OPENAI_PROJECT_ID": "proj_caller"}
+    env = {**emulator_env(emulator), "OPENAI_PROJECT_ID": "proj_caller"}
     code, out, err = await run_cli(
         "checkpoints", "share", checkpoint, "--project", "proj_a", "--project", "proj_b", env=env
     )
@@ -36,10 +36,10 @@ async def test_share_list_and_unshare(
 
 
 async def test_share_needs_a_project_and_a_known_checkpoint(emulator: EmulatorHandle) -> None:
-    code, _, err = await run_cli("checkpoints", "share", "ft:x", env=_env(emulator))
+    code, _, err = await run_cli("checkpoints", "share", "ft:x", env=emulator_env(emulator))
     assert code == 2 and "--project" in err
     code, _, err = await run_cli(
-        "checkpoints", "share", "ft:unknown", "--project", "p", env=_env(emulator)
+        "checkpoints", "share", "ft:unknown", "--project", "p", env=emulator_env(emulator)
     )
     assert code == 1 and err.startswith("error: ") and "ft:unknown" in err
     assert "Traceback" not in err

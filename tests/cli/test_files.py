@@ -8,9 +8,10 @@ from pathlib import Path
 
 from rich.console import Console
 
+import ftjobs
 from ftjobs.cli.files import upload_bar
-from ftjobs.emulator import EmulatorHandle, get_emulator
-from tests.cli.test_commands import _env, run_cli
+from ftjobs.emulator import EmulatorHandle, ManualClock, get_emulator
+from tests.cli.helpers import emulator_env, run_cli
 from tests.emulator.helpers import chat_file
 
 
@@ -35,8 +36,31 @@ async def test_a_file_above_the_threshold_goes_in_parts(
     path = tmp_path / "train.jsonl"
     path.write_bytes(chat_file(50))
     code, out, err = await run_cli(
-        "files", "upload", str(path), "--multipart-threshold", "100", "--json", env=_env(emulator)
+        "files",
+        "upload",
+        str(path),
+        "--multipart-threshold",
+        "100",
+        "--json",
+        env=emulator_env(emulator),
     )
     assert code == 0, err
     assert json.loads(out)["bytes"] == path.stat().st_size
     assert get_emulator(emulator.app).uploads.by_status() == {"completed": 1}
+
+
+async def test_files_sample_is_a_training_file_a_job_succeeds_on(
+    live_client: ftjobs.AsyncClient, emulator_clock: ManualClock
+) -> None:
+    code, out, err = await run_cli("files", "sample")
+    assert code == 0 and err == ""
+    examples = [json.loads(line) for line in out.splitlines()]
+    assert len(examples) >= 10
+    for example in examples:
+        roles = [message["role"] for message in example["messages"]]
+        assert roles == ["system", "user", "assistant"]
+        assert all(message["content"].strip() for message in example["messages"])
+    training = await live_client.files.upload(out.encode(), filename="train.jsonl")
+    job = await live_client.jobs.create(model="gpt-4o-mini", training_file=training.id)
+    emulator_clock.advance(1000)
+    assert (await live_client.jobs.retrieve(job.id)).status == "succeeded"

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from ftjobs.emulator import EmulatorHandle
-from tests.cli.test_commands import _env, run_cli
+from tests.cli.helpers import emulator_env, run_cli
 
 GRADER = {
     "type": "string_check",
@@ -20,7 +20,7 @@ GRADER = {
 async def test_validate_and_run_a_grader_file(emulator: EmulatorHandle, tmp_path: Path) -> None:
     path = tmp_path / "grader.json"
     path.write_text(json.dumps(GRADER))
-    env = _env(emulator)
+    env = emulator_env(emulator)
     code, out, err = await run_cli("graders", "validate", str(path), env=env)
     assert code == 0 and "valid: exact (string_check)" in out, err
     code, out, err = await run_cli(
@@ -36,7 +36,7 @@ async def test_validate_and_run_a_grader_file(emulator: EmulatorHandle, tmp_path
 
 
 async def test_mistakes_are_one_line_errors(emulator: EmulatorHandle, tmp_path: Path) -> None:
-    env = _env(emulator)
+    env = emulator_env(emulator)
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({**GRADER, "operation": "regex"}))
     code, _, err = await run_cli("graders", "validate", str(bad), env=env)

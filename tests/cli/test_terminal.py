@@ -18,6 +18,7 @@ import ftjobs
 from ftjobs.cli.samples import chat_examples
 from ftjobs.emulator import EmulatorConfig, EmulatorHandle, serve_emulator
 
+from .helpers import emulator_env
 from .terminal import run_in_terminal
 
 PLANS = (
@@ -30,10 +31,6 @@ PLANS = (
     "pause-me",
     "broken-data",
 )
-
-
-def _env(emulator: EmulatorHandle) -> dict[str, str]:
-    return {"OPENAI_API_KEY": emulator.api_key, "OPENAI_BASE_URL": emulator.base_url}
 
 
 async def _job(emulator: EmulatorHandle) -> str:
@@ -94,7 +91,7 @@ async def test_wait_follow_stays_inside_80_columns_and_prints_each_line_once(
             asyncio.to_thread(
                 run_in_terminal,
                 *("jobs", "wait", job_id, "--follow", "--interval", "0.1"),
-                env=_env(emulator),
+                env=emulator_env(emulator),
                 seen=(b"queued", drawing),
             )
         )
@@ -120,7 +117,7 @@ async def test_ctrl_c_says_the_job_runs_on_and_how_to_resume_or_cancel(
     job_id = await _job(emulator)
     drawn = await asyncio.to_thread(
         run_in_terminal,
-        "jobs", "wait", job_id, "--follow", env=_env(emulator), interrupt_on=b"STATUS",
+        "jobs", "wait", job_id, "--follow", env=emulator_env(emulator), interrupt_on=b"STATUS",
     )  # fmt: skip
     assert drawn.code == 130, "\n".join(drawn.lines)
     assert drawn.widest <= 80
@@ -130,5 +127,5 @@ async def test_ctrl_c_says_the_job_runs_on_and_how_to_resume_or_cancel(
     assert drawn.lines[-1] == f"  cancel the job: ftjobs jobs cancel {job_id}"
     # The printed command does what it says.
     cancel = drawn.lines[-1].split(": ", 1)[1].split()[1:]
-    cancelled = await asyncio.to_thread(run_in_terminal, *cancel, env=_env(emulator))
+    cancelled = await asyncio.to_thread(run_in_terminal, *cancel, env=emulator_env(emulator))
     assert cancelled.code == 0 and any("cancelled" in line for line in cancelled.lines)

@@ -362,7 +362,10 @@ def _all_shell_commands() -> list[str]:
 def test_cli_examples_parse(command: str) -> None:
     from ftjobs.cli import build_parser
 
-    argv = shlex.split(command, comments=True)[1:]
+    words = shlex.split(command, comments=True)[1:]
+    # The shell's part (`> train.jsonl`, `| head`) is not the command's.
+    cut = next((i for i, word in enumerate(words) if word in (">", "|", "&&", ";")), len(words))
+    argv = words[:cut]
     try:
         build_parser().parse_args(argv)
     except SystemExit as exc:  # argparse's way of rejecting a command line

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 
 import ftjobs
@@ -56,7 +58,7 @@ async def test_full_lifecycle_to_success(
     assert done.trained_tokens and done.trained_tokens > 0
     assert done.finished_at is not None and done.finished_at_datetime is not None
     (result_file,) = done.result_files
-    csv = await live_client.files.content(result_file)
+    csv = base64.b64decode(await live_client.files.content(result_file), validate=True)
     assert csv.startswith(b"step,")
 
     events = [e async for e in live_client.jobs.list_events(job.id, limit=5)]

@@ -7,6 +7,7 @@ a test dependency only (the ``conformance`` extra); without it these tests are s
 
 from __future__ import annotations
 
+import base64
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -74,7 +75,7 @@ async def test_upload_create_retrieve_list_events_checkpoints(
     assert checkpoints[0].metrics.train_loss is not None
 
     content = await oai.files.content(done.result_files[0])
-    assert content.content.startswith(b"step,")
+    assert base64.b64decode(content.content, validate=True).startswith(b"step,")
     deleted = await oai.files.delete(uploaded.id)
     assert deleted.deleted is True
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import pytest
@@ -69,7 +70,7 @@ async def test_create_and_follow_a_job_to_success(
     status, meta = await api.call("GET", f"/files/{result_id}")
     assert status == 200 and meta["purpose"] == "fine-tune-results"
     async with api.session.get(f"{api.base}/files/{result_id}/content", headers=api.headers) as r:
-        csv = (await r.read()).decode()
+        csv = base64.b64decode(await r.read(), validate=True).decode()  # as the service
     assert csv.splitlines()[0].startswith("step,train_loss") and len(csv.splitlines()) == 37
 
     status, events = await api.call("GET", f"/fine_tuning/jobs/{job['id']}/events?limit=100")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import csv
+import io
 from typing import Any
 
 import attrs
@@ -166,9 +169,38 @@ def test_checkpoints_at_epoch_ends_and_results_csv() -> None:
         world.checkpoints[-1].fine_tuned_model_checkpoint == f"{job.fine_tuned_model}:ckpt-step-20"
     )
     assert set(world.checkpoints[0].metrics) >= {"step", "train_loss", "train_mean_token_accuracy"}
-    rows = world.results[0].content.decode().splitlines()
-    assert rows[0].startswith("step,train_loss")
+    rows = base64.b64decode(world.results[0].content, validate=True).decode().splitlines()
+    # the service's columns; no validation file, so no full validation pass and empty cells
+    assert rows[0] == "step,train_loss,train_accuracy,valid_loss,valid_mean_token_accuracy"
     assert len(rows) == 1 + 20
+    assert rows[1].startswith("1,") and rows[1].endswith(",,")
+
+
+def test_results_file_has_full_validation_at_epoch_ends_like_the_checkpoints() -> None:
+    world = World()
+    job_id = world.add(
+        validation_file="file-valid",
+        validation=GOOD,
+        method={"type": "supervised", "supervised": {"hyperparameters": {"n_epochs": 3}}},
+    )
+    world.at(1000)
+    assert world.job(job_id).steps_per_epoch == 4
+    text = base64.b64decode(world.results[0].content).decode()
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert list(rows[0]) == [
+        "step",
+        "train_loss",
+        "train_accuracy",
+        "valid_loss",
+        "valid_mean_token_accuracy",
+        "full_valid_loss",
+        "full_valid_mean_token_accuracy",
+    ]
+    assert [r["step"] for r in rows if r["full_valid_loss"]] == ["4", "8", "12"]
+    assert all(r["valid_loss"] for r in rows)
+    last = world.checkpoints[-1]
+    assert float(rows[-1]["full_valid_loss"]) == last.metrics["full_valid_loss"]
+    assert float(rows[-1]["train_accuracy"]) == last.metrics["train_mean_token_accuracy"]
 
 
 def test_validation_file_adds_valid_metrics() -> None:

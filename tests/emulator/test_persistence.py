@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import os
 import sqlite3
@@ -95,7 +96,7 @@ async def test_a_restarted_emulator_has_lost_nothing(tmp_path: Path) -> None:
             ]
             (result_id,) = after["result_files"]
             async with http.get(f"{api.base}/files/{result_id}/content", headers=api.headers) as r:
-                assert r.status == 200 and (await r.read()).startswith(b"step,")
+                assert r.status == 200 and base64.b64decode(await r.read()).startswith(b"step,")
 
 
 async def test_deleted_files_stay_deleted(tmp_path: Path) -> None:

@@ -1,0 +1,73 @@
+"""The command line as a whole: one-line errors, help defaults, a closed pipe."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from ftjobs.emulator import EmulatorHandle
+
+from .helpers import PROGRAM, clean_env, emulator_env, run_cli
+
+
+async def test_user_mistakes_are_one_line_errors(emulator: EmulatorHandle, tmp_path: Path) -> None:
+    code, _, err = await run_cli(
+        "jobs", "get", "ftjob-x", env={"OPENAI_BASE_URL": emulator.base_url}
+    )
+    # A missing key names the CLI's two ways to give one, not the SDK's api_key=.
+    assert code == 1 and err.count("\n") == 1 and "Traceback" not in err
+    assert "--api-key" in err and "OPENAI_API_KEY" in err and "AsyncClient" not in err
+    secret = "sk-very-secret-key-123456"
+    code, _, err = await run_cli(
+        "jobs", "get", "ftjob-x", "--api-key", secret, "--base-url", emulator.base_url
+    )
+    assert code == 1 and "401" in err and secret not in err and "Traceback" not in err
+    code, _, err = await run_cli(
+        "files", "upload", str(tmp_path / "nope.jsonl"), env=emulator_env(emulator)
+    )
+    assert code == 1 and "no such file" in err
+    code, _, err = await run_cli("files", "upload", str(tmp_path), env=emulator_env(emulator))
+    assert code == 1 and err == f"error: {tmp_path} is a directory: give the path of a JSONL file\n"
+    code, _, err = await run_cli("jobs", "list", "--limit", "500", env=emulator_env(emulator))
+    assert code == 1 and "limit" in err
+    code, _, err = await run_cli("jobs", "frobnicate")
+    assert code == 2 and "invalid choice" in err
+
+
+def test_every_option_help_shows_its_default() -> None:
+    from ftjobs.cli import build_parser
+
+    def parsers(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser]:
+        yield parser
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for child in action.choices.values():
+                    yield from parsers(child)
+
+    for parser in parsers(build_parser()):
+        for action in parser._actions:
+            takes_value = action.option_strings and action.nargs != 0 and not action.required
+            if takes_value and action.dest not in ("help", "version"):
+                text = parser.formatter_class(parser.prog)._get_help_string(action) or ""
+                assert "default" in text, (parser.prog, action.option_strings)
+
+
+async def test_json_into_a_closed_pipe_exits_quietly(emulator: EmulatorHandle) -> None:
+    """``ftjobs jobs list --json | head``: the reader is gone before anything is written."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            *(sys.executable, "-c", PROGRAM, "jobs", "list", "--json"),
+            stdout=write_end,
+            stderr=asyncio.subprocess.PIPE,
+            env=clean_env(emulator_env(emulator)),
+        )
+    finally:
+        os.close(write_end)
+    _, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert err == b"" and proc.returncode == 141
