@@ -23,6 +23,8 @@ FIRST_HOUR = {
     "CheckpointReceived",
     "EtaChanged",
     "WebhookEvent",
+    # Checking a training file before uploading it is the first hour's first step.
+    "check_training_file",
 }
 INTERNALS = {"JobWaiter", "JobGroup", "RequestBudget", "NOT_GIVEN", "NotGiven", "Page"}
 
