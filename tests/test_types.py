@@ -23,7 +23,7 @@ FIRST_HOUR = {
     "CheckpointReceived",
     "EtaChanged",
     "WebhookEvent",
-    # Issue 16 names it at the top: checking data is a first-hour step.
+    # Checking a training file before uploading it is the first hour's first step.
     "check_training_file",
 }
 INTERNALS = {"JobWaiter", "JobGroup", "RequestBudget", "NOT_GIVEN", "NotGiven", "Page"}

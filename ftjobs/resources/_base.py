@@ -54,7 +54,8 @@ class Resource:
         model of it. Not a coroutine itself: the checks run at the call, and every request
         reaches the transport without a frame of its own here."""
         check.call_options(extra_headers, extra_query, timeout)
-        check.header_values(idempotency_key=idempotency_key)
+        if idempotency_key is not None:  # most calls (every GET) have none: skip the call
+            check.header_values(idempotency_key=idempotency_key)
         if extra_body:
             body = {**(body or {}), **extra_body}
         if extra_query:
