@@ -462,9 +462,10 @@ class Transport:
             nonlocal attempt
             attempt += 1
             attempt_headers = await self._attempt_headers(send_headers)
-            resp, _ = await self._open(
+            resp, started = await self._open(
                 session, "GET", url, query, None, attempt_headers, client_timeout, attempt
             )
+            _log_attempt("GET", url, resp.status, _request_id(resp.headers), attempt, started)
             return resp
 
         resp = await self._retrying("GET", path, None, open_once)
