@@ -95,7 +95,7 @@ STATUS_ALIASES: Mapping[str, JobStatus] = MappingProxyType({"canceled": JobStatu
 """Other servers' spellings of known statuses (Azure OpenAI's ``canceled``)."""
 
 
-class EventLevel(str, enum.Enum):
+class EventLevel(enum.StrEnum):
     """Levels of a job event.
 
     The set is open like [JobStatus][ftjobs.JobStatus]'s: an unknown level is kept as the
