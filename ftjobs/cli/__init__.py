@@ -63,7 +63,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Handler = args.handler
     try:
         code = handler(args)
-        return code if isinstance(code, int) else asyncio.run(code)
+        if not isinstance(code, int):
+            code = asyncio.run(code)
+        # What is still buffered goes now, so a reader that has gone is noticed here.
+        sys.stdout.flush()
+        return code
     except BrokenPipeError:
         # The reader (``head``) has gone: exit quietly, and keep the interpreter's final flush
         # of stdout from raising again.

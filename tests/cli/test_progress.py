@@ -8,7 +8,7 @@ from typing import Any
 from rich.console import Console
 
 import ftjobs
-from ftjobs.cli.progress import JobProgress, live_view
+from ftjobs.cli.progress import JobProgress, fits_live, live_view
 from ftjobs.converter import structure
 from ftjobs.models import FineTuningJob, FineTuningJobEvent
 from tests.conftest import event_payload, job_payload
@@ -76,3 +76,13 @@ def test_the_live_table_fits_every_width_and_shows_failures_under_it() -> None:
         assert all(len(line) <= width for line in lines), (width, lines)
         assert lines[0].split()[:3] == ["PLAN", "STATUS", "PROGRESS"]
         assert lines[-1].startswith("broken-data: invalid_training_file: very long")
+
+
+def test_a_live_table_only_where_it_fits() -> None:
+    def console(width: int, height: int, *, terminal: bool = True) -> Console:
+        return Console(file=io.StringIO(), width=width, height=height, force_terminal=terminal)
+
+    assert fits_live(console(80, 24), 8)
+    assert not fits_live(console(59, 24), 1)  # narrower: one line per change
+    assert not fits_live(console(80, 12), 8)  # 8 rows and their failures would not fit
+    assert not fits_live(console(200, 50, terminal=False), 1)  # piped
