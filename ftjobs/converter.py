@@ -60,18 +60,11 @@ from .models import JobError
 
 if TYPE_CHECKING:
     import cattrs
-    from cattrs.errors import IterableValidationNote
 
 __all__ = ["converter", "structure", "unstructure"]
 
 _T = TypeVar("_T")
 _UnHook = Callable[[Any], Any]
-
-
-def _add_note(exc: Exception, note: IterableValidationNote) -> None:
-    # Exception.add_note is 3.11+; cattrs reads the same __notes__ list on 3.10.
-    notes: list[Any] = getattr(exc, "__notes__", [])
-    cast(Any, exc).__notes__ = [*notes, note]
 
 
 # --- structure hooks ---------------------------------------------------------------------
@@ -122,7 +115,7 @@ def _var_tuple_structure_factory(tp: Any, conv: cattrs.Converter) -> Hook:
                 try:
                     item_hook(item, item_type)
                 except Exception as exc:
-                    _add_note(exc, IterableValidationNote(f"index {index}", index, item_type))
+                    exc.add_note(IterableValidationNote(f"index {index}", index, item_type))
                     errors.append(exc)
             raise IterableValidationError(
                 f"While structuring {tp!r}", errors or [first], tp
@@ -155,7 +148,7 @@ def _mapping_structure_factory(tp: Any, conv: cattrs.Converter) -> Hook:
             try:
                 result[key] = value_hook(item, value_type)
             except Exception as exc:
-                _add_note(exc, IterableValidationNote(f"key {key!r}", key, value_type))
+                exc.add_note(IterableValidationNote(f"key {key!r}", key, value_type))
                 errors.append(exc)
         if errors:
             raise IterableValidationError(f"While structuring {tp!r}", errors, tp)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterator, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Annotated, Any, Generic, Literal, Protocol, TypeAlias, TypeVar
 
@@ -66,10 +66,10 @@ naive one taken as UTC) all become int seconds; to the type checker it is an ``i
 
 
 def _utc(ts: int | None) -> datetime | None:
-    return None if ts is None else datetime.fromtimestamp(ts, tz=timezone.utc)
+    return None if ts is None else datetime.fromtimestamp(ts, tz=UTC)
 
 
-class JobStatus(str, enum.Enum):
+class JobStatus(enum.StrEnum):
     """Known states of a fine-tuning job.
 
     The set is open: a status the SDK does not know (Azure's ``pending``, ``notRunning`` and
@@ -85,9 +85,6 @@ class JobStatus(str, enum.Enum):
     CANCELLED = "cancelled"
     # Missing from the spec's enum, yet returned by POST /pause.
     PAUSED = "paused"
-
-    def __str__(self) -> str:
-        return self.value
 
     @classmethod
     def _missing_(cls, value: object) -> JobStatus | None:
@@ -343,7 +340,7 @@ class FineTuningJob:
     @property
     def created_at_datetime(self) -> datetime:
         """``created_at`` as an aware UTC datetime."""
-        return datetime.fromtimestamp(self.created_at, tz=timezone.utc)
+        return datetime.fromtimestamp(self.created_at, tz=UTC)
 
     @property
     def finished_at_datetime(self) -> datetime | None:
@@ -377,7 +374,7 @@ class FineTuningJobEvent:
     @property
     def created_at_datetime(self) -> datetime:
         """``created_at`` as an aware UTC datetime."""
-        return datetime.fromtimestamp(self.created_at, tz=timezone.utc)
+        return datetime.fromtimestamp(self.created_at, tz=UTC)
 
 
 @attrs.frozen
@@ -411,7 +408,7 @@ class FineTuningJobCheckpoint:
     @property
     def created_at_datetime(self) -> datetime:
         """``created_at`` as an aware UTC datetime."""
-        return datetime.fromtimestamp(self.created_at, tz=timezone.utc)
+        return datetime.fromtimestamp(self.created_at, tz=UTC)
 
 
 @attrs.frozen
@@ -438,7 +435,7 @@ class FileObject:
     @property
     def created_at_datetime(self) -> datetime:
         """``created_at`` as an aware UTC datetime."""
-        return datetime.fromtimestamp(self.created_at, tz=timezone.utc)
+        return datetime.fromtimestamp(self.created_at, tz=UTC)
 
     @property
     def expires_at_datetime(self) -> datetime | None:
@@ -493,7 +490,7 @@ class Upload:
     @property
     def expires_at_datetime(self) -> datetime:
         """``expires_at`` as an aware UTC datetime."""
-        return datetime.fromtimestamp(self.expires_at, tz=timezone.utc)
+        return datetime.fromtimestamp(self.expires_at, tz=UTC)
 
 
 @attrs.frozen
@@ -522,7 +519,7 @@ class CheckpointPermission:
     @property
     def created_at_datetime(self) -> datetime:
         """``created_at`` as an aware UTC datetime."""
-        return datetime.fromtimestamp(self.created_at, tz=timezone.utc)
+        return datetime.fromtimestamp(self.created_at, tz=UTC)
 
 
 @attrs.frozen

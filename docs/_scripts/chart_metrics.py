@@ -29,24 +29,24 @@ MODEL = "gpt-4o-mini-2024-07-18"
 async def emulator_curve() -> tuple[str, tuple[StepMetrics, ...]]:
     """The id and training curve of a finished emulator job (deterministic)."""
     clock = ManualClock(1_700_000_000.0)
-    async with serve_emulator(EmulatorConfig(), clock=clock) as emulator:
-        async with ftjobs.AsyncClient(
-            api_key=emulator.api_key, base_url=emulator.base_url
-        ) as client:
-            rng = random.Random(7)
-            training = await client.files.upload(chat_examples(60, rng), filename="train.jsonl")
-            validation = await client.files.upload(chat_examples(20, rng), filename="valid.jsonl")
-            job = await client.jobs.create(
-                model=MODEL,
-                training_file=training.id,
-                validation_file=validation.id,
-                seed=7,
-                method=ftjobs.FineTuneMethod.supervised_method(
-                    ftjobs.SupervisedHyperparameters(n_epochs=3, batch_size=2)
-                ),
-            )
-            clock.advance(100_000)
-            return job.id, await client.jobs.metrics(job.id)
+    async with (
+        serve_emulator(EmulatorConfig(), clock=clock) as emulator,
+        ftjobs.AsyncClient(api_key=emulator.api_key, base_url=emulator.base_url) as client,
+    ):
+        rng = random.Random(7)
+        training = await client.files.upload(chat_examples(60, rng), filename="train.jsonl")
+        validation = await client.files.upload(chat_examples(20, rng), filename="valid.jsonl")
+        job = await client.jobs.create(
+            model=MODEL,
+            training_file=training.id,
+            validation_file=validation.id,
+            seed=7,
+            method=ftjobs.FineTuneMethod.supervised_method(
+                ftjobs.SupervisedHyperparameters(n_epochs=3, batch_size=2)
+            ),
+        )
+        clock.advance(100_000)
+        return job.id, await client.jobs.metrics(job.id)
 
 
 def write_chart(target: Path = DEFAULT_OUTPUT) -> int:
