@@ -14,7 +14,7 @@ import math
 import re
 import types
 from collections.abc import Callable, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Literal, Union, get_args, get_origin
 
 import attrs
@@ -309,7 +309,7 @@ def structure_timestamp(value: Any, _: Any) -> int:
         else:
             # A time without a zone is taken as UTC, the API's only zone.
             if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=timezone.utc)
+                moment = moment.replace(tzinfo=UTC)
             return int(moment.timestamp())
     raise Invalid(
         f"expected Unix seconds (int, float, digit string or ISO-8601), got {show(value)}"

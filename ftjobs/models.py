@@ -95,7 +95,7 @@ STATUS_ALIASES: Mapping[str, JobStatus] = MappingProxyType({"canceled": JobStatu
 """Other servers' spellings of known statuses (Azure OpenAI's ``canceled``)."""
 
 
-class EventLevel(str, enum.Enum):
+class EventLevel(enum.StrEnum):
     """Levels of a job event.
 
     The set is open like [JobStatus][ftjobs.JobStatus]'s: an unknown level is kept as the
@@ -106,12 +106,6 @@ class EventLevel(str, enum.Enum):
     INFO = "info"
     WARN = "warn"
     ERROR = "error"
-
-    def __str__(self) -> str:
-        return self.value
-
-    def __format__(self, spec: str) -> str:
-        return format(self.value, spec)
 
     @classmethod
     def _missing_(cls, value: object) -> EventLevel | None:
