@@ -99,8 +99,8 @@ class EventLevel(enum.StrEnum):
     """Levels of a job event.
 
     The set is open like [JobStatus][ftjobs.JobStatus]'s: an unknown level is kept as the
-    string received. Azure OpenAI's ``warning`` is [WARN][ftjobs.types.EventLevel.WARN]
-    (see `LEVEL_ALIASES`), so one comparison covers both servers.
+    string received. Azure OpenAI's ``warning`` is ``WARN`` (see `LEVEL_ALIASES`), so one
+    comparison covers both servers.
     """
 
     INFO = "info"

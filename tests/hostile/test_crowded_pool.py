@@ -16,15 +16,18 @@ from ftjobs.errors import PoolTimeoutError
 from tests.conftest import job_payload
 from tests.hostile.conftest import StartServer
 
-CALLS = 3000
+CALLS = 300
+CONNECTIONS = 10
 ANSWER_DELAY = 0.05
 
 
-async def test_3000_concurrent_calls_queue_for_connections_without_timing_out(
+async def test_a_crowd_queues_for_connections_without_timing_out(
     scripted_server: StartServer,
 ) -> None:
-    # 3,000 calls over 100 connections at 50 ms each queue for about 1.5 s, longer than the
-    # 1 s timeout: counted from the queue (the old rule) most of them failed (1,744 of 3,000).
+    # 300 calls over 10 connections at 50 ms each queue for about 1.5 s, longer than the 1 s
+    # timeout: counted from the queue (the old rule), 168 of them failed. The issue's
+    # 3,000 calls over 100 connections pass too (nox -s chaos runs 8,000); the suite keeps few
+    # in flight, so that a loaded CI machine cannot starve one attempt of a whole second.
     body = job_payload()
 
     async def slow(request: web.BaseRequest) -> web.StreamResponse:
@@ -33,7 +36,11 @@ async def test_3000_concurrent_calls_queue_for_connections_without_timing_out(
 
     server = await scripted_server(slow)
     async with ftjobs.AsyncClient(
-        api_key="k", base_url=server.base_url, timeout=1.0, max_retries=0
+        api_key="k",
+        base_url=server.base_url,
+        timeout=1.0,
+        max_retries=0,
+        connection_limit=CONNECTIONS,
     ) as client:
         results = await asyncio.gather(
             *(client.jobs.retrieve("ftjob-abc123") for _ in range(CALLS)), return_exceptions=True
