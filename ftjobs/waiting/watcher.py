@@ -165,6 +165,7 @@ class Watcher:
         self._confirm: set[str] = set()
         self._in_flight: set[str] = set()
         self._kicked = asyncio.Event()
+        self._slept_ahead = 0.0
         self._task: asyncio.Task[None] | None = None
         self.webhooks_arriving = False
         """True once a webhook reached the watcher: waits then poll at the safety interval."""
@@ -180,8 +181,10 @@ class Watcher:
         return len(self._subscriptions)
 
     def now(self) -> float:
-        """The watcher's clock."""
-        return self._clock()
+        """The watcher's time: its clock, plus what an injected sleep said it slept beyond
+        what the clock saw (a sleep compressing time compresses the watcher's waits too, as
+        it would a lone waiter's)."""
+        return self._clock() + self._slept_ahead
 
     def kick(self) -> None:
         """Make the loop re-plan now (a due time moved, a webhook came)."""
@@ -239,7 +242,7 @@ class Watcher:
                 decision = plan(
                     due,
                     self._confirm - self._in_flight,
-                    now=self._clock(),
+                    now=self.now(),
                     list_threshold=self._list_threshold,
                 )
                 if not decision.fetch:
@@ -291,6 +294,7 @@ class Watcher:
         """Sleep ``seconds``, or less if kicked."""
         if self._kicked.is_set():
             return
+        started = self._clock()
         sleeper = asyncio.ensure_future(self._sleep(seconds))
         kicked = asyncio.ensure_future(self._kicked.wait())
         try:
@@ -298,3 +302,5 @@ class Watcher:
         finally:
             sleeper.cancel()
             kicked.cancel()
+        if sleeper.done() and not sleeper.cancelled():
+            self._slept_ahead += max(seconds - (self._clock() - started), 0.0)
