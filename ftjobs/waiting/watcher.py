@@ -180,6 +180,10 @@ class Watcher:
         """Jobs with at least one wait subscribed."""
         return len(self._subscriptions)
 
+    def last_seen(self, job_id: str) -> FineTuningJob | None:
+        """The watched job as the last refresh saw it (``None``: not watched, or not seen)."""
+        return self._last.get(job_id)
+
     def now(self) -> float:
         """The watcher's time: its clock, plus what an injected sleep said it slept beyond
         what the clock saw (a sleep compressing time compresses the watcher's waits too, as
