@@ -241,7 +241,7 @@ def run_suite(
     imports = import_times(modules, import_reps) if import_reps > 0 else {}
     info["loadavg_at_end"] = os.getloadavg() if hasattr(os, "getloadavg") else None
     return {
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "machine": info,
         "pinning": {"server_core": server_cpu, "client_core": client_cpu},
         "sizes": vars(sizes),

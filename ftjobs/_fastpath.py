@@ -37,9 +37,6 @@ from .models import JobError
 
 __all__ = ["Fallback", "fast_hook"]
 
-# Read on every status field: a module global, not an attribute lookup.
-_STATUS_BY_VALUE = shapes.STATUS_BY_VALUE
-
 
 class Fallback(Exception):
     """The fast path declines; the validating path decides."""
@@ -91,7 +88,7 @@ def _make_fast_hook(tp: Any) -> _FastHook:
     if shapes.is_tagged_union(tp):
         return _fast_tagged_union(tp)
     if shapes.is_status(tp):
-        return _fast_status
+        return _fast_open_enum(shapes.open_enum_values(tp) or {})
     if _delegated(tp):
         slow = _delegated_hook(tp)
         return lambda value: slow(value, tp)
@@ -113,10 +110,13 @@ def _make_fast_hook(tp: Any) -> _FastHook:
     raise TypeError(f"no fast structuring for {tp!r}")
 
 
-def _fast_status(value: Any) -> Any:
-    if value.__class__ is str:
-        return _STATUS_BY_VALUE.get(value, value)
-    raise Fallback
+def _fast_open_enum(values: dict[str, Any]) -> _FastHook:
+    def fast_open_enum(value: Any) -> Any:
+        if value.__class__ is str:
+            return values.get(value, value)
+        raise Fallback
+
+    return fast_open_enum
 
 
 def _fast_job_error() -> _FastHook:
@@ -277,10 +277,10 @@ def _field_body(tp: Any, target: str, key: str, names: dict[str, Any]) -> list[s
         body = _field_body(inner, target, key, names)
         return [f"if {target} is not None:", *("    " + b for b in body)]
     if shapes.is_status(tp):
-        names["_SB"] = _STATUS_BY_VALUE
+        names[f"e{key}"] = shapes.open_enum_values(tp)
         return [
             f"if {target}.__class__ is not str: raise _F",
-            f"{target} = _SB.get({target}, {target})",
+            f"{target} = e{key}.get({target}, {target})",
         ]
     if shapes.is_literal(tp) and all(a.__class__ is str for a in get_args(tp)):
         names[f"l{key}"] = frozenset(get_args(tp))

@@ -3,20 +3,23 @@
 `ftjobs.converter` (the validating cattrs hooks, which report every problem) and
 `ftjobs._fastpath` (the generated functions that run first) must accept exactly the same
 JSON. Both read it from here: the strict scalar hooks, the type predicates that pick a hook
-for a field's type, the status table, and the two small hooks (literal, ``"auto"`` unions)
-that both call as they are.
+for a field's type, the open enums' tables, the lenient timestamp, and the two small hooks
+(literal, ``"auto"`` unions) that both call as they are.
 """
 
 from __future__ import annotations
 
 import functools
+import math
+import re
 import types
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from typing import Any, Literal, Union, get_args, get_origin
 
 import attrs
 
-from .models import STATUS_ALIASES, JobError, JobStatus
+from .models import OPEN_ENUMS, JobError, Timestamp
 
 __all__ = [
     "AUTO",
@@ -25,7 +28,6 @@ __all__ = [
     "OPTIONAL_SCALARS",
     "REQUEST_ID",
     "SCALAR_HOOKS",
-    "STATUS_BY_VALUE",
     "Hook",
     "Invalid",
     "auto_union_hook",
@@ -38,9 +40,12 @@ __all__ = [
     "is_optional",
     "is_status",
     "is_tagged_union",
+    "is_timestamp",
     "is_var_tuple",
     "literal_hook",
+    "open_enum_values",
     "show",
+    "structure_timestamp",
     "tagged_models",
     "union_args",
 ]
@@ -158,8 +163,22 @@ def is_auto_union(tp: Any) -> bool:
     return AUTO in args and args <= {int, float, AUTO, NONE_TYPE} and len(args) > 1
 
 
+def open_enum_values(tp: Any) -> dict[str, Any] | None:
+    """For an open enum field (``E | str``): ``E``'s values and aliases, each to its member."""
+    args = union_args(tp)
+    if len(args) == 2 and str in args:
+        return _OPEN_ENUM_VALUES.get(args[0] if args[1] is str else args[1])
+    return None
+
+
 def is_status(tp: Any) -> bool:
-    return set(union_args(tp)) == {JobStatus, str}
+    """An open enum field: ``JobStatus | str``, ``EventLevel | str``."""
+    return open_enum_values(tp) is not None
+
+
+def is_timestamp(tp: Any) -> bool:
+    """A ``Timestamp`` (Unix seconds, read leniently)."""
+    return bool(tp == Timestamp)
 
 
 @functools.cache
@@ -260,5 +279,38 @@ def auto_union_hook(tp: Any) -> Hook:
     return structure_int_or_auto
 
 
-# Aliases (Azure's "canceled") normalise to the member, so comparisons and waiting just work.
-STATUS_BY_VALUE: dict[str, JobStatus] = {**STATUS_ALIASES, **{s.value: s for s in JobStatus}}
+# Aliases (Azure's "canceled", "warning") normalise to the member, so comparisons and waiting
+# just work; a value the SDK does not know is kept as the string received.
+_OPEN_ENUM_VALUES: dict[Any, dict[str, Any]] = {
+    cls: {**aliases, **{member.value: member for member in cls}}
+    for cls, aliases in OPEN_ENUMS.items()
+}
+
+_DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+
+
+def structure_timestamp(value: Any, _: Any) -> int:
+    """Unix seconds from an int, a float, a digit string or an ISO-8601 string.
+
+    The generated fast path checks only for an int (its common case) and leaves the rest to
+    this hook on the validating path.
+    """
+    cls = value.__class__
+    if cls is int or (cls is float and math.isfinite(value)):
+        return int(value)
+    if cls is str:
+        text = value.strip()
+        if _DECIMAL.fullmatch(text):
+            return int(float(text))
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            pass
+        else:
+            # A time without a zone is taken as UTC, the API's only zone.
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=UTC)
+            return int(moment.timestamp())
+    raise Invalid(
+        f"expected Unix seconds (int, float, digit string or ISO-8601), got {show(value)}"
+    )

@@ -14,6 +14,7 @@ JSON shapes both accept are `ftjobs._shapes`.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable, Mapping
 from typing import (
     TYPE_CHECKING,
@@ -33,7 +34,6 @@ from ._shapes import (
     OPTIONAL_SCALARS,
     REQUEST_ID,
     SCALAR_HOOKS,
-    STATUS_BY_VALUE,
     Hook,
     Invalid,
     auto_union_hook,
@@ -46,29 +46,25 @@ from ._shapes import (
     is_optional,
     is_status,
     is_tagged_union,
+    is_timestamp,
     is_var_tuple,
     literal_hook,
+    open_enum_values,
     show,
+    structure_timestamp,
     tagged_models,
     union_args,
 )
 from .errors import ResponseValidationError
-from .models import JobError, JobStatus
+from .models import JobError
 
 if TYPE_CHECKING:
     import cattrs
-    from cattrs.errors import IterableValidationNote
 
 __all__ = ["converter", "structure", "unstructure"]
 
 _T = TypeVar("_T")
 _UnHook = Callable[[Any], Any]
-
-
-def _add_note(exc: Exception, note: IterableValidationNote) -> None:
-    # Exception.add_note is 3.11+; cattrs reads the same __notes__ list on 3.10.
-    notes: list[Any] = getattr(exc, "__notes__", [])
-    cast(Any, exc).__notes__ = [*notes, note]
 
 
 # --- structure hooks ---------------------------------------------------------------------
@@ -119,7 +115,7 @@ def _var_tuple_structure_factory(tp: Any, conv: cattrs.Converter) -> Hook:
                 try:
                     item_hook(item, item_type)
                 except Exception as exc:
-                    _add_note(exc, IterableValidationNote(f"index {index}", index, item_type))
+                    exc.add_note(IterableValidationNote(f"index {index}", index, item_type))
                     errors.append(exc)
             raise IterableValidationError(
                 f"While structuring {tp!r}", errors or [first], tp
@@ -152,7 +148,7 @@ def _mapping_structure_factory(tp: Any, conv: cattrs.Converter) -> Hook:
             try:
                 result[key] = value_hook(item, value_type)
             except Exception as exc:
-                _add_note(exc, IterableValidationNote(f"key {key!r}", key, value_type))
+                exc.add_note(IterableValidationNote(f"key {key!r}", key, value_type))
                 errors.append(exc)
         if errors:
             raise IterableValidationError(f"While structuring {tp!r}", errors, tp)
@@ -176,11 +172,16 @@ def _optional_structure_factory(tp: Any, conv: cattrs.Converter) -> Hook:
     return structure_optional
 
 
-def _structure_status(value: Any, _: Any) -> JobStatus | str:
-    if isinstance(value, str):
-        # Open enum: a status the SDK does not know is kept as received.
-        return STATUS_BY_VALUE.get(value, value)
-    raise Invalid(f"expected str, got {show(value)}")
+def _open_enum_structure_factory(tp: Any) -> Hook:
+    values = open_enum_values(tp) or {}
+
+    def structure_open_enum(value: Any, _: Any) -> Any:
+        if isinstance(value, str):
+            # Open enum: a value the SDK does not know is kept as received.
+            return values.get(value, value)
+        raise Invalid(f"expected str, got {show(value)}")
+
+    return structure_open_enum
 
 
 def _tagged_union_structure_factory(tp: Any, conv: cattrs.Converter) -> Hook:
@@ -243,7 +244,7 @@ def _model_unstructure_factory(tp: Any, conv: cattrs.Converter) -> _UnHook:
 
 
 def _unstructure_status(value: Any) -> Any:
-    return value.value if isinstance(value, JobStatus) else value
+    return value.value if isinstance(value, enum.Enum) else value
 
 
 def _identity(value: Any) -> Any:
@@ -261,7 +262,8 @@ def _configure(conv: cattrs.Converter) -> None:
     conv.register_structure_hook_factory(is_literal, literal_hook)
     conv.register_structure_hook_factory(is_optional, _optional_structure_factory)
     conv.register_structure_hook_factory(is_auto_union, auto_union_hook)
-    conv.register_structure_hook_func(is_status, _structure_status)
+    conv.register_structure_hook_factory(is_status, _open_enum_structure_factory)
+    conv.register_structure_hook_func(is_timestamp, structure_timestamp)
     conv.register_structure_hook_factory(is_tagged_union, _tagged_union_structure_factory)
     conv.register_structure_hook_factory(is_job_error, _job_error_structure_factory)
 

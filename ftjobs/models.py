@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterator, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from types import MappingProxyType
-from typing import Any, Generic, Literal, Protocol, TypeAlias, TypeVar
+from typing import Annotated, Any, Generic, Literal, Protocol, TypeAlias, TypeVar
 
 import attrs
 
@@ -23,6 +23,7 @@ from ._types import NO_EXTRA
 from .graders import Grader
 
 __all__ = [
+    "LEVEL_ALIASES",
     "STATUS_ALIASES",
     "TERMINAL_STATUSES",
     "Auto",
@@ -31,6 +32,7 @@ __all__ = [
     "CheckpointPermissionDeleted",
     "DpoHyperparameters",
     "DpoMethod",
+    "EventLevel",
     "FileDeleted",
     "FileExpiration",
     "FileObject",
@@ -47,6 +49,7 @@ __all__ = [
     "ReinforcementMethod",
     "SupervisedHyperparameters",
     "SupervisedMethod",
+    "Timestamp",
     "Upload",
     "UploadPart",
     "WandbConfig",
@@ -57,11 +60,16 @@ Auto: TypeAlias = Literal["auto"]
 """The literal ``"auto"``: let the server choose a hyperparameter."""
 
 
+Timestamp: TypeAlias = Annotated[int, "unix-seconds"]
+"""Unix seconds. Read leniently: an int, a float, a digit string or an ISO-8601 string (a
+naive one taken as UTC) all become int seconds; to the type checker it is an ``int``."""
+
+
 def _utc(ts: int | None) -> datetime | None:
-    return None if ts is None else datetime.fromtimestamp(ts, tz=timezone.utc)
+    return None if ts is None else datetime.fromtimestamp(ts, tz=UTC)
 
 
-class JobStatus(str, enum.Enum):
+class JobStatus(enum.StrEnum):
     """Known states of a fine-tuning job.
 
     The set is open: a status the SDK does not know (Azure's ``pending``, ``notRunning`` and
@@ -78,9 +86,6 @@ class JobStatus(str, enum.Enum):
     # Missing from the spec's enum, yet returned by POST /pause.
     PAUSED = "paused"
 
-    def __str__(self) -> str:
-        return self.value
-
     @classmethod
     def _missing_(cls, value: object) -> JobStatus | None:
         return STATUS_ALIASES.get(value) if isinstance(value, str) else None
@@ -88,6 +93,39 @@ class JobStatus(str, enum.Enum):
 
 STATUS_ALIASES: Mapping[str, JobStatus] = MappingProxyType({"canceled": JobStatus.CANCELLED})
 """Other servers' spellings of known statuses (Azure OpenAI's ``canceled``)."""
+
+
+class EventLevel(str, enum.Enum):
+    """Levels of a job event.
+
+    The set is open like [JobStatus][ftjobs.JobStatus]'s: an unknown level is kept as the
+    string received. Azure OpenAI's ``warning`` is [WARN][ftjobs.types.EventLevel.WARN]
+    (see `LEVEL_ALIASES`), so one comparison covers both servers.
+    """
+
+    INFO = "info"
+    WARN = "warn"
+    ERROR = "error"
+
+    def __str__(self) -> str:
+        return self.value
+
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec)
+
+    @classmethod
+    def _missing_(cls, value: object) -> EventLevel | None:
+        return LEVEL_ALIASES.get(value) if isinstance(value, str) else None
+
+
+LEVEL_ALIASES: Mapping[str, EventLevel] = MappingProxyType({"warning": EventLevel.WARN})
+"""Other servers' spellings of known event levels (Azure OpenAI's ``warning``)."""
+
+OPEN_ENUMS: Mapping[type[enum.Enum], Mapping[str, enum.Enum]] = MappingProxyType(
+    {JobStatus: STATUS_ALIASES, EventLevel: LEVEL_ALIASES}
+)
+"""The open enums (a field typed ``Enum | str``) with their aliases: the converter turns a
+known value or alias into the member and keeps any other string as it is."""
 
 TERMINAL_STATUSES: frozenset[JobStatus] = frozenset(
     {JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED}
@@ -269,13 +307,13 @@ class FineTuningJob:
     """
 
     id: str
-    created_at: int
+    created_at: Timestamp
     model: str
     status: JobStatus | str
     object: str = "fine_tuning.job"
     error: JobError | None = None
     fine_tuned_model: str | None = None
-    finished_at: int | None = None
+    finished_at: Timestamp | None = None
     hyperparameters: Hyperparameters | None = None
     organization_id: str | None = None
     result_files: tuple[str, ...] = ()
@@ -284,7 +322,7 @@ class FineTuningJob:
     validation_file: str | None = None
     integrations: tuple[WandbIntegration | Mapping[str, Any], ...] | None = None
     seed: int | None = None
-    estimated_finish: int | None = None
+    estimated_finish: Timestamp | None = None
     method: FineTuneMethod | None = None
     metadata: Mapping[str, str] | None = None
     extra: Mapping[str, Any] = attrs.field(default=NO_EXTRA, repr=False, kw_only=True)
@@ -302,7 +340,7 @@ class FineTuningJob:
     @property
     def created_at_datetime(self) -> datetime:
         """``created_at`` as an aware UTC datetime."""
-        return datetime.fromtimestamp(self.created_at, tz=timezone.utc)
+        return datetime.fromtimestamp(self.created_at, tz=UTC)
 
     @property
     def finished_at_datetime(self) -> datetime | None:
@@ -319,12 +357,13 @@ class FineTuningJob:
 class FineTuningJobEvent:
     """A ``fine_tuning.job.event`` object.
 
-    ``level`` is ``info``/``warn``/``error`` and ``type`` ``message``/``metrics`` (kept open).
+    ``level`` is an [EventLevel][ftjobs.types.EventLevel] (Azure's ``warning`` is ``warn``) or
+    the string received; ``type`` is ``message``/``metrics`` (kept open).
     """
 
     id: str
-    created_at: int
-    level: str
+    created_at: Timestamp
+    level: EventLevel | str
     message: str
     object: str = "fine_tuning.job.event"
     type: str | None = None
@@ -335,7 +374,7 @@ class FineTuningJobEvent:
     @property
     def created_at_datetime(self) -> datetime:
         """``created_at`` as an aware UTC datetime."""
-        return datetime.fromtimestamp(self.created_at, tz=timezone.utc)
+        return datetime.fromtimestamp(self.created_at, tz=UTC)
 
 
 @attrs.frozen
@@ -357,7 +396,7 @@ class FineTuningJobCheckpoint:
     """A ``fine_tuning.job.checkpoint`` object."""
 
     id: str
-    created_at: int
+    created_at: Timestamp
     fine_tuned_model_checkpoint: str
     step_number: int
     metrics: CheckpointMetrics = attrs.field(factory=CheckpointMetrics)
@@ -369,7 +408,7 @@ class FineTuningJobCheckpoint:
     @property
     def created_at_datetime(self) -> datetime:
         """``created_at`` as an aware UTC datetime."""
-        return datetime.fromtimestamp(self.created_at, tz=timezone.utc)
+        return datetime.fromtimestamp(self.created_at, tz=UTC)
 
 
 @attrs.frozen
@@ -382,21 +421,21 @@ class FileObject:
     """
 
     id: str
-    created_at: int
+    created_at: Timestamp
     filename: str
     purpose: str
     bytes: int | None = None
     object: str = "file"
     status: str | None = None
     status_details: str | None = None
-    expires_at: int | None = None
+    expires_at: Timestamp | None = None
     extra: Mapping[str, Any] = attrs.field(default=NO_EXTRA, repr=False, kw_only=True)
     request_id: str | None = attrs.field(default=None, eq=False, repr=False, kw_only=True)
 
     @property
     def created_at_datetime(self) -> datetime:
         """``created_at`` as an aware UTC datetime."""
-        return datetime.fromtimestamp(self.created_at, tz=timezone.utc)
+        return datetime.fromtimestamp(self.created_at, tz=UTC)
 
     @property
     def expires_at_datetime(self) -> datetime | None:
@@ -437,12 +476,12 @@ class Upload:
     """
 
     id: str
-    created_at: int
+    created_at: Timestamp
     filename: str
     bytes: int
     purpose: str
     status: str
-    expires_at: int
+    expires_at: Timestamp
     object: str = "upload"
     file: FileObject | None = None
     extra: Mapping[str, Any] = attrs.field(default=NO_EXTRA, repr=False, kw_only=True)
@@ -451,7 +490,7 @@ class Upload:
     @property
     def expires_at_datetime(self) -> datetime:
         """``expires_at`` as an aware UTC datetime."""
-        return datetime.fromtimestamp(self.expires_at, tz=timezone.utc)
+        return datetime.fromtimestamp(self.expires_at, tz=UTC)
 
 
 @attrs.frozen
@@ -459,7 +498,7 @@ class UploadPart:
     """An ``upload.part`` object: one chunk of an [Upload][ftjobs.models.Upload]."""
 
     id: str
-    created_at: int
+    created_at: Timestamp
     upload_id: str
     object: str = "upload.part"
     extra: Mapping[str, Any] = attrs.field(default=NO_EXTRA, repr=False, kw_only=True)
@@ -471,7 +510,7 @@ class CheckpointPermission:
     """A ``checkpoint.permission`` object: a fine-tuned checkpoint shared with a project."""
 
     id: str
-    created_at: int
+    created_at: Timestamp
     project_id: str
     object: str = "checkpoint.permission"
     extra: Mapping[str, Any] = attrs.field(default=NO_EXTRA, repr=False, kw_only=True)
@@ -480,7 +519,7 @@ class CheckpointPermission:
     @property
     def created_at_datetime(self) -> datetime:
         """``created_at`` as an aware UTC datetime."""
-        return datetime.fromtimestamp(self.created_at, tz=timezone.utc)
+        return datetime.fromtimestamp(self.created_at, tz=UTC)
 
 
 @attrs.frozen

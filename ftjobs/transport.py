@@ -22,7 +22,6 @@ import attrs
 import orjson
 from multidict import CIMultiDict, CIMultiDictProxy
 
-from ._timeouts import within
 from ._types import NOT_GIVEN, NotGiven
 from .errors import (
     APIConnectionError,
@@ -463,9 +462,10 @@ class Transport:
             nonlocal attempt
             attempt += 1
             attempt_headers = await self._attempt_headers(send_headers)
-            resp, _ = await self._open(
+            resp, started = await self._open(
                 session, "GET", url, query, None, attempt_headers, client_timeout, attempt
             )
+            _log_attempt("GET", url, resp.status, _request_id(resp.headers), attempt, started)
             return resp
 
         resp = await self._retrying("GET", path, None, open_once)
@@ -473,7 +473,7 @@ class Transport:
         try:
             async for chunk in resp.content.iter_chunked(chunk_size):
                 yield chunk
-        except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
+        except (TimeoutError, aiohttp.ClientError) as exc:
             raise _transport_failure(exc, "GET", url, attempt, started) from exc
         finally:
             resp.release()
@@ -542,8 +542,9 @@ class Transport:
             await gate.acquire()
             return
         try:
-            await within(gate.acquire(), self._pool_timeout)
-        except asyncio.TimeoutError:
+            async with asyncio.timeout(self._pool_timeout):
+                await gate.acquire()
+        except TimeoutError:
             raise PoolTimeoutError(
                 f"no connection came free within pool_timeout={self._pool_timeout}s for "
                 f"{method} {url}; the request was not sent (raise connection_limit or "
@@ -587,7 +588,7 @@ class Transport:
                 timeout=timeout,
                 allow_redirects=False,
             )
-        except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
+        except (TimeoutError, aiohttp.ClientError) as exc:
             self._release_slot()
             raise _transport_failure(exc, method, url, attempt, started) from exc
         except TypeError as exc:
@@ -609,7 +610,7 @@ class Transport:
             return resp, started
         try:
             content, truncated = await _read_capped(resp, ERROR_BODY_LIMIT)
-        except (asyncio.TimeoutError, aiohttp.ClientError):
+        except (TimeoutError, aiohttp.ClientError):
             # The status is what matters; an error body cut short is reported as empty.
             content, truncated = b"", False
         finally:
@@ -639,7 +640,7 @@ class Transport:
         limit = self._max_response_bytes
         try:
             content, too_large = await _read_capped(resp, limit)
-        except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
+        except (TimeoutError, aiohttp.ClientError) as exc:
             raise _transport_failure(exc, method, url, attempt, started) from exc
         finally:
             resp.release()

@@ -24,6 +24,7 @@ from .graders import (
 )
 from .metrics import StepMetrics
 from .models import (
+    LEVEL_ALIASES,
     STATUS_ALIASES,
     TERMINAL_STATUSES,
     Auto,
@@ -32,6 +33,7 @@ from .models import (
     CheckpointPermissionDeleted,
     DpoHyperparameters,
     DpoMethod,
+    EventLevel,
     FileDeleted,
     FileExpiration,
     FileObject,
@@ -48,6 +50,7 @@ from .models import (
     ReinforcementMethod,
     SupervisedHyperparameters,
     SupervisedMethod,
+    Timestamp,
     Upload,
     UploadPart,
     WandbConfig,
@@ -66,6 +69,7 @@ __all__ = [
     "ALL_COMPLETED",
     "FIRST_COMPLETED",
     "FIRST_FAILURE",
+    "LEVEL_ALIASES",
     "NOT_GIVEN",
     "STATUS_ALIASES",
     "TERMINAL_STATUSES",
@@ -79,6 +83,7 @@ __all__ = [
     "ContinuationToken",
     "DpoHyperparameters",
     "DpoMethod",
+    "EventLevel",
     "FileDeleted",
     "FileExpiration",
     "FileObject",
@@ -111,6 +116,7 @@ __all__ = [
     "SupervisedHyperparameters",
     "SupervisedMethod",
     "TextSimilarityGrader",
+    "Timestamp",
     "TrainingFileIssue",
     "TrainingFileReport",
     "Upload",

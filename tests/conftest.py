@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import socket
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
+import aiohttp
 import pytest
 from aiohttp import web
 from aioresponses import aioresponses
+from aioresponses import core as aioresponses_core
+from yarl import URL
 
 import ftjobs
 from ftjobs.emulator import EmulatorConfig, EmulatorHandle, ManualClock, serve_emulator
@@ -117,9 +121,30 @@ def file_payload(file_id: str = "file-abc123", **overrides: Any) -> dict[str, An
     return body
 
 
+_TAKES_STREAM_WRITER = "stream_writer" in inspect.signature(aiohttp.ClientResponse).parameters
+
+
+class _SentRequest:
+    """What aiohttp 3.14's `ClientResponse` reads from the writer of a request already sent."""
+
+    output_size = 0
+
+
+class _MockedResponse(aiohttp.ClientResponse):
+    """A `ClientResponse` aioresponses (0.7.9, the newest) can build on every aiohttp:
+    3.14 added a required `stream_writer` argument that aioresponses does not pass."""
+
+    def __init__(self, method: str, url: URL, **kwargs: Any) -> None:
+        if _TAKES_STREAM_WRITER:
+            kwargs.setdefault("stream_writer", _SentRequest())
+        super().__init__(method, url, **kwargs)
+
+
 @pytest.fixture
-def mocked() -> Iterator[aioresponses]:
+def mocked(monkeypatch: pytest.MonkeyPatch) -> Iterator[aioresponses]:
     """aioresponses, intercepting every request of every aiohttp session."""
+    # The class aioresponses builds every response from, a callback's included.
+    monkeypatch.setattr(aioresponses_core, "ClientResponse", _MockedResponse)
     with aioresponses() as m:
         yield m
 

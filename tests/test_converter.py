@@ -589,9 +589,18 @@ def test_unstructure_prefers_fields_over_colliding_extra() -> None:
 @pytest.mark.parametrize(
     ("body", "error"),
     [
-        (_job(created_at="abc"), "$.created_at: expected int, got 'abc'"),
-        (_job(created_at=True), "$.created_at: expected int, got True"),
-        (_job(created_at=1.5), "$.created_at: expected int, got 1.5"),
+        (
+            _job(created_at="abc"),
+            "$.created_at: expected Unix seconds (int, float, digit string or ISO-8601), got 'abc'",
+        ),
+        (
+            _job(created_at=True),
+            "$.created_at: expected Unix seconds (int, float, digit string or ISO-8601), got True",
+        ),
+        (
+            _job(created_at=[1]),
+            "$.created_at: expected Unix seconds (int, float, digit string or ISO-8601), got [1]",
+        ),
         (_job(id=None), "$.id: expected str, got None"),
         (_job(id=5), "$.id: expected str, got 5"),
         (_job(model=["m"]), "$.model: expected str, got ['m']"),
@@ -600,7 +609,11 @@ def test_unstructure_prefers_fields_over_colliding_extra() -> None:
         (_job(status=None), "$.status: expected str, got None"),
         (_job(status=3), "$.status: expected str, got 3"),
         (_job(organization_id=7), "$.organization_id: expected str or null, got 7"),
-        (_job(finished_at="soon"), "$.finished_at: expected int or null, got 'soon'"),
+        (
+            _job(finished_at="soon"),
+            "$.finished_at: expected Unix seconds (int, float, digit string or ISO-8601), "
+            "got 'soon'",
+        ),
         (_job(result_files="file-1"), "$.result_files: expected array, got 'file-1'"),
         (_job(result_files=["a", 2]), "$.result_files[1]: expected str, got 2"),
         (_job(metadata=[]), "$.metadata: expected object, got []"),
@@ -662,7 +675,8 @@ def test_corrupt_page_names_item_path_and_reports_everything() -> None:
         structure({"object": "list", "data": data, "has_more": "yes"}, Page[FineTuningJob])
     assert info.value.model == "Page[FineTuningJob]"
     assert info.value.errors == [
-        "$.data[3].created_at: expected int, got 'abc'",
+        "$.data[3].created_at: expected Unix seconds (int, float, digit string or ISO-8601), "
+        "got 'abc'",
         "$.data[4].status: expected str, got None",
         "$.has_more: expected bool, got 'yes'",
     ]

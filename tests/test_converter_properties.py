@@ -36,7 +36,8 @@ MODEL_REQUIRED: dict[str, tuple[str, ...]] = {
     "FineTuningJob": ("id", "created_at", "model", "status"),
     "FineTuningJobEvent": ("id", "created_at", "level", "message"),
     "FineTuningJobCheckpoint": ("id", "created_at", "fine_tuned_model_checkpoint", "step_number"),
-    "OpenAIFile": ("id", "bytes", "created_at", "filename", "purpose"),
+    # "bytes" may be missing or null: Azure answers an upload before it knows the size.
+    "OpenAIFile": ("id", "created_at", "filename", "purpose"),
     "DeleteFileResponse": ("id", "deleted"),
     "ListPaginatedFineTuningJobsResponse": ("data",),
     "ListFineTuningJobEventsResponse": ("data",),

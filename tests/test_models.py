@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import attrs
 import pytest
@@ -78,14 +78,12 @@ def test_is_terminal_for_plain_string_of_known_value() -> None:
 
 def test_datetime_helpers() -> None:
     job = _job(finished_at=1_700_000_060, estimated_finish=None)
-    assert job.created_at_datetime == datetime(2023, 11, 14, 22, 13, 20, tzinfo=timezone.utc)
-    assert job.created_at_datetime.tzinfo is timezone.utc
-    assert job.finished_at_datetime == datetime(2023, 11, 14, 22, 14, 20, tzinfo=timezone.utc)
+    assert job.created_at_datetime == datetime(2023, 11, 14, 22, 13, 20, tzinfo=UTC)
+    assert job.created_at_datetime.tzinfo is UTC
+    assert job.finished_at_datetime == datetime(2023, 11, 14, 22, 14, 20, tzinfo=UTC)
     assert job.estimated_finish_datetime is None
     assert _job().finished_at_datetime is None
-    assert _job(estimated_finish=0).estimated_finish_datetime == datetime(
-        1970, 1, 1, tzinfo=timezone.utc
-    )
+    assert _job(estimated_finish=0).estimated_finish_datetime == datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def test_defaults_are_lenient() -> None:
@@ -173,6 +171,6 @@ def test_file_object_datetimes() -> None:
     f = FileObject(
         id="f", bytes=1, created_at=60, filename="a", purpose="fine-tune", expires_at=120
     )
-    assert f.created_at_datetime == datetime(1970, 1, 1, 0, 1, tzinfo=timezone.utc)
-    assert f.expires_at_datetime == datetime(1970, 1, 1, 0, 2, tzinfo=timezone.utc)
+    assert f.created_at_datetime == datetime(1970, 1, 1, 0, 1, tzinfo=UTC)
+    assert f.expires_at_datetime == datetime(1970, 1, 1, 0, 2, tzinfo=UTC)
     assert _file(1).expires_at_datetime is None

@@ -19,6 +19,8 @@ import pytest
 from ftjobs.converter import structure, unstructure
 from ftjobs.errors import APIStatusError
 from ftjobs.graders import (
+    STRING_CHECK_OPERATIONS,
+    TEXT_SIMILARITY_METRICS,
     GraderRunMetadata,
     LabelModelGrader,
     MultiGrader,
@@ -422,3 +424,10 @@ def test_example_statuses_are_known() -> None:
         if model is FineTuningJob:
             job = structure(repair(text), FineTuningJob)
             assert isinstance(job.status, JobStatus), where
+
+
+def test_grader_enums_of_the_sdk_are_the_spec_s() -> None:
+    properties = SCHEMAS["GraderStringCheck"]["properties"]
+    assert tuple(properties["operation"]["enum"]) == STRING_CHECK_OPERATIONS
+    metrics = SCHEMAS["GraderTextSimilarity"]["properties"]["evaluation_metric"]["enum"]
+    assert tuple(metrics) == TEXT_SIMILARITY_METRICS

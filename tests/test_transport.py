@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 from typing import Any
 
@@ -187,7 +186,7 @@ async def test_connection_errors_are_retried_then_raised(
 
 async def test_timeouts_are_typed(mocked: aioresponses, client: ftjobs.AsyncClient) -> None:
     for _ in range(3):
-        mocked.get(JOB_URL, exception=asyncio.TimeoutError())
+        mocked.get(JOB_URL, exception=TimeoutError())
     with pytest.raises(ftjobs.APITimeoutError):
         await client.jobs.retrieve("ftjob-abc123")
 

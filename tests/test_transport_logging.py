@@ -4,7 +4,6 @@ message and as record attributes; one INFO record per retry; never a credential.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 import aiohttp
@@ -80,7 +79,7 @@ async def test_timeouts_are_logged_as_such(
     caplog.set_level(logging.DEBUG, logger="ftjobs")
     url = BASE_URL + JOB_PATH
     for _ in range(4):
-        mocked.get(url, exception=asyncio.TimeoutError())
+        mocked.get(url, exception=TimeoutError())
     transport = _transport()
     try:
         with pytest.raises(ftjobs.APITimeoutError):

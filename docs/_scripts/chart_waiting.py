@@ -33,7 +33,7 @@ _BAR_HEIGHT = 26
 _GAP = 12
 _LABEL_WIDTH = 150
 _PANEL_WIDTH = (_WIDTH - _LABEL_WIDTH - 60) // 2
-_TOP = 64
+_TOP = 72
 _FONT = "font-family='system-ui, -apple-system, Segoe UI, sans-serif'"
 
 
@@ -75,7 +75,11 @@ def _text(
 
 
 def _panel(x0: float, title: str, values: Sequence[float | None], unit: str) -> list[str]:
-    parts = [_text(x0, _TOP - 18, title, size=14, font_weight="600")]
+    # The note goes on a line of its own: beside the right panel's title it ran past the edge.
+    parts = [
+        _text(x0, _TOP - 30, title, size=14, font_weight="600"),
+        _text(x0, _TOP - 12, "lower is better", size=12),
+    ]
     known = [v for v in values if v is not None]
     top = max(known, default=0.0) or 1.0
     for i, value in enumerate(values):
@@ -119,10 +123,8 @@ def render(rows: Sequence[Row], source: str = "bench/results/waiting.json") -> s
             body.append(_text(_LABEL_WIDTH - 10, y, name, anchor="end"))
         left = _LABEL_WIDTH
         right = _LABEL_WIDTH + _PANEL_WIDTH + 40
-        body += _panel(left, "Requests per job (lower is better)", [r[1] for r in ordered], "")
-        body += _panel(
-            right, "Lag after the job ends (lower is better)", [r[2] for r in ordered], " s"
-        )
+        body += _panel(left, "Requests per job", [r[1] for r in ordered], "")
+        body += _panel(right, "Lag after the job ends", [r[2] for r in ordered], " s")
         body.append(_text(_WIDTH - 4, height - 8, f"source: {source}", size=11, anchor="end"))
     return (
         f"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 {_WIDTH} {height}'"

@@ -82,10 +82,43 @@ def unlisted_names(reference: Path = _REFERENCE) -> list[str]:
 
 def unlisted_markdown(reference: Path = _REFERENCE) -> str:
     """Directives rendering every public name that no reference page lists explicitly."""
-    names = unlisted_names(reference)
-    if not names:
-        return "Every public name is documented on the other reference pages.\n"
-    return "\n".join(f"::: {name}\n" for name in names)
+    return "\n".join(f"::: {name}\n" for name in unlisted_names(reference))
+
+
+_OTHER_PAGE = "reference/other.md"
+
+
+def without_page(nav: list[Any], page: str) -> list[Any]:
+    """``nav`` (mkdocs.yml's nested lists of ``{title: page or list}``) without ``page``."""
+    kept: list[Any] = []
+    for item in nav:
+        if isinstance(item, dict):
+            item = {
+                title: without_page(value, page) if isinstance(value, list) else value
+                for title, value in item.items()
+                if value != page
+            }
+            if not item:
+                continue
+        elif item == page:
+            continue
+        kept.append(item)
+    return kept
+
+
+def on_config(config: Any) -> Any:
+    """While every public name has its topic page, "Other names" would be empty: leave it out."""
+    if not unlisted_names():
+        config["nav"] = without_page(config["nav"], _OTHER_PAGE)
+    return config
+
+
+def on_files(files: Any, config: Any) -> Any:
+    """Drop the page ``on_config`` left out of the navigation, so it is not built either."""
+    other = files.get_file_from_path(_OTHER_PAGE)
+    if other is not None and not unlisted_names():
+        files.remove(other)
+    return files
 
 
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:

@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import time
 from collections.abc import Callable, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from rich.console import Console
@@ -192,7 +192,7 @@ def since(text: str, now: float) -> float:
             f"--since takes 2d, 12h, 30m or a date like 2026-12-01, got {text!r}"
         ) from None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return moment.timestamp()
 
 

@@ -40,8 +40,8 @@ MAX_FORM_FIELD_BYTES = 16 * 1024
 """Largest form field other than the file."""
 
 # Where the outcome of reading the body is kept (the latency fault reads it ahead of the
-# handler).
-_BODY = "ftjobs.body"
+# handler). aiohttp 3.14 warns about a plain string key there; older releases have no RequestKey.
+_BODY: Any = web.RequestKey("ftjobs_body", object) if hasattr(web, "RequestKey") else "ftjobs.body"
 
 
 def _too_large(what: str, limit: int, param: str | None = None) -> ApiError:
@@ -79,7 +79,7 @@ async def _read_body(request: web.Request, limit: int) -> bytes:
     timeout = emulator_of(request).config.body_timeout
     try:
         return await asyncio.wait_for(_collect(request, limit), timeout)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         raise _timed_out(timeout) from None
 
 
@@ -117,7 +117,7 @@ async def read_multipart(
         raise _too_large("File", limit, file_field)
     try:
         return await asyncio.wait_for(_read_parts(request, limit, file_field), config.body_timeout)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         raise _timed_out(config.body_timeout) from None
 
 

@@ -31,11 +31,14 @@ from typing import Any
 import attrs
 
 from ftjobs.emulator.errors import ApiError
-from ftjobs.graders import STRING_CHECK_OPERATIONS, TEXT_SIMILARITY_METRICS
 
 __all__ = [
+    "AUDIO_FORMATS",
+    "CONTENT_PARTS",
     "GRADER_SHAPES",
     "MESSAGE_ROLES",
+    "REASONING_EFFORTS",
+    "SAMPLING_PARAMS",
     "TOP_LEVEL_GRADERS",
     "Shape",
     "check_grader",
@@ -58,12 +61,26 @@ GRADER_SHAPES: Mapping[str, Shape] = {
     "string_check": Shape(
         frozenset({"type", "name", "input", "reference", "operation"}),
         frozenset({"name", "input", "reference", "operation"}),
-        enums={"operation": STRING_CHECK_OPERATIONS},
+        enums={"operation": ("eq", "ne", "like", "ilike")},
     ),
     "text_similarity": Shape(
         frozenset({"type", "name", "input", "reference", "evaluation_metric"}),
         frozenset({"name", "input", "reference", "evaluation_metric"}),
-        enums={"evaluation_metric": TEXT_SIMILARITY_METRICS},
+        enums={
+            "evaluation_metric": (
+                "cosine",
+                "fuzzy_match",
+                "bleu",
+                "gleu",
+                "meteor",
+                "rouge_1",
+                "rouge_2",
+                "rouge_3",
+                "rouge_4",
+                "rouge_5",
+                "rouge_l",
+            )
+        },
     ),
     "python": Shape(
         frozenset({"type", "name", "source"}), frozenset({"name", "source", "image_tag"})
@@ -83,21 +100,52 @@ GRADER_SHAPES: Mapping[str, Shape] = {
         frozenset({"name", "calculate_output"}),
     ),
 }
-"""Each grader type's shape, as the spec's ``Grader*`` schemas give it (a test compares)."""
+"""Each grader type's shape, as the spec's ``Grader*`` schemas give it (a test compares; the
+emulator, a server of its own, does not borrow the SDK's tables)."""
 
 MESSAGE_ROLES = ("user", "assistant", "system", "developer")
 """The roles of a message in a model grader's ``input`` (the spec's ``EvalItem``)."""
+
+CONTENT_PARTS: Mapping[str, Mapping[str, str]] = {
+    "input_text": {"text": "string"},
+    "output_text": {"text": "string"},
+    "input_image": {"image_url": "string"},
+    "input_audio": {"input_audio": "object"},
+}
+"""The typed parts a message's ``content`` may hold, with their required keys' JSON types (the
+spec's ``EvalItemContentItem``; a part may also be a plain string)."""
+
+AUDIO_FORMATS = ("mp3", "wav")
+"""Formats of an ``input_audio`` part."""
+
+SAMPLING_PARAMS: Mapping[str, str] = {
+    "seed": "integer",
+    "top_p": "number",
+    "temperature": "number",
+    "max_completions_tokens": "integer",
+    "reasoning_effort": "string",
+}
+"""A score model's ``sampling_params``: each optional, null or of this JSON type."""
+
+REASONING_EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh", "max")
+"""The values of ``sampling_params.reasoning_effort``."""
 
 _ITEM_CHECKS: Mapping[str, Callable[[Any], bool]] = {
     "string": lambda item: isinstance(item, str),
     "number": lambda item: _is_number(item),
     "object": lambda item: isinstance(item, dict),
+    "integer": lambda item: isinstance(item, int) and not isinstance(item, bool),
 }
 
 TOP_LEVEL_GRADERS = ("string_check", "text_similarity", "python", "score_model", "multi")
 """The grader types a job or a grader call takes (``label_model`` only inside ``multi``)."""
 
 _INNER_GRADERS = ("string_check", "text_similarity", "python", "score_model", "label_model")
+
+
+_TEMPLATE = re.compile(r"\{\{\s*([A-Za-z_][\w.]*)\s*\}\}")
+# An absolute URI: a scheme, a colon, and no whitespace (data: URLs included).
+_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
 
 
 def _fail(message: str, param: str) -> ApiError:
@@ -141,6 +189,8 @@ def check_grader(value: Any, param: str = "grader", *, inner: bool = False) -> d
                 check_grader(sub, f"{param}.graders.{name}", inner=True)
         else:
             check_grader(graders, f"{param}.graders", inner=True)
+    if kind == "score_model" and "sampling_params" in value:
+        _check_sampling(value["sampling_params"], f"{param}.sampling_params")
     if kind == "score_model" and "range" in value:
         bounds = value["range"]
         if len(bounds) != 2 or not all(_is_number(b) for b in bounds) or bounds[0] >= bounds[1]:
@@ -154,8 +204,58 @@ def _check_message(message: Mapping[str, Any], param: str) -> None:
         raise _fail(f"Invalid '{param}.role': expected one of {roles}.", f"{param}.role")
     if "content" not in message:
         raise _fail(f"Missing required parameter: '{param}.content'.", f"{param}.content")
+    content = message["content"]
+    for i, part in enumerate(content) if isinstance(content, list) else [(None, content)]:
+        _check_part(part, f"{param}.content" + ("" if i is None else f"[{i}]"))
     if message.get("type", "message") != "message":
         raise _fail(f"Invalid '{param}.type': expected 'message'.", f"{param}.type")
+
+
+def _check_sampling(params: Any, param: str) -> None:
+    if not isinstance(params, dict):
+        raise _fail(f"Invalid '{param}': expected an object.", param)
+    for key, json_type in SAMPLING_PARAMS.items():
+        item = params.get(key)
+        if item is not None and not _ITEM_CHECKS[json_type](item):
+            raise _fail(f"Invalid '{param}.{key}': expected a {json_type}.", f"{param}.{key}")
+    effort = params.get("reasoning_effort")
+    if effort is not None and effort not in REASONING_EFFORTS:
+        efforts = ", ".join(REASONING_EFFORTS)
+        where = f"{param}.reasoning_effort"
+        raise _fail(f"Invalid '{where}': expected one of {efforts}.", where)
+    tokens = params.get("max_completions_tokens")
+    if tokens is not None and tokens < 1:
+        where = f"{param}.max_completions_tokens"
+        raise _fail(f"Invalid '{where}': expected an integer >= 1.", where)
+
+
+def _check_part(part: Any, param: str) -> None:
+    if isinstance(part, str):
+        return
+    kind = part.get("type") if isinstance(part, dict) else None
+    if not isinstance(kind, str) or kind not in CONTENT_PARTS:
+        kinds = ", ".join(CONTENT_PARTS)
+        raise _fail(f"Invalid '{param}': expected a string or a part of type {kinds}.", param)
+    for key, item_type in CONTENT_PARTS[kind].items():
+        if not _ITEM_CHECKS[item_type](part.get(key)):
+            raise _fail(f"Invalid '{param}.{key}': expected a {item_type}.", f"{param}.{key}")
+    if kind == "input_audio":
+        audio = part["input_audio"]
+        if not isinstance(audio.get("data"), str) or audio.get("format") not in AUDIO_FORMATS:
+            where = f"{param}.input_audio"
+            raise _fail(f"Invalid '{where}': expected 'data' and a 'format' of mp3 or wav.", where)
+    breakpoint_ = part.get("prompt_cache_breakpoint") if kind == "input_text" else {}
+    if "prompt_cache_breakpoint" in part and (
+        not isinstance(breakpoint_, dict) or breakpoint_.get("mode") != "explicit"
+    ):
+        where = f"{param}.prompt_cache_breakpoint"
+        raise _fail(f'Invalid \'{where}\': expected {{"mode": "explicit"}}.', where)
+    if kind == "input_image":
+        if not (_TEMPLATE.search(part["image_url"]) or _URI.match(part["image_url"])):
+            where = f"{param}.image_url"
+            raise _fail(f"Invalid '{where}': expected a URI (or a template).", where)
+        if not isinstance(part.get("detail", ""), str):
+            raise _fail(f"Invalid '{param}.detail': expected a string.", f"{param}.detail")
 
 
 def _is_number(value: Any) -> bool:
@@ -164,7 +264,6 @@ def _is_number(value: Any) -> bool:
 
 # -- running ----------------------------------------------------------------------------------
 
-_TEMPLATE = re.compile(r"\{\{\s*([A-Za-z_][\w.]*)\s*\}\}")
 _ERROR_FLAGS = (
     "formula_parse_error",
     "sample_parse_error",

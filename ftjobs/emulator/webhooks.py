@@ -247,7 +247,7 @@ class WebhookSender:
                         self.counts["delivered"] += 1
                         return
                     self.counts[f"answered_{r.status}"] += 1
-            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            except (TimeoutError, aiohttp.ClientError) as exc:
                 self.counts["unreachable"] += 1
                 _log.debug("webhook %s not delivered: %s", webhook_id, exc)
         self.counts["given_up"] += 1

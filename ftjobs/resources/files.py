@@ -128,11 +128,12 @@ class Files(Resource):
         Up to ``multipart_threshold`` bytes (default 64 MiB) the file goes in one multipart
         request: a path is opened afresh for each attempt and streamed, a seekable file object
         is rewound for each retry, and a non-seekable one (a pipe) is sent once, without
-        retries. A larger file (a path, bytes, or a seekable file object) goes through the
-        Uploads API (`client.uploads`): read once, in order, in 8 MiB parts sent four at a
-        time, each part retried on its own, never more than four parts in memory, the MD5
-        checked by the server at the end. If that fails or the call is cancelled, the upload
-        is cancelled on the server too.
+        retries. A larger file (a path, bytes, or a seekable file object, with a purpose the
+        Uploads API takes: fine-tune, batch, assistants, vision) goes through the Uploads API
+        (`client.uploads`): read once, in order, in 8 MiB parts sent four at a time, each
+        part retried on its own, never more than four parts in memory, the MD5 checked by the
+        server at the end. If that fails or the call is cancelled, the upload is cancelled on
+        the server too.
 
         Args:
             file: A path, ``bytes``, or a binary file object.

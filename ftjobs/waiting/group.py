@@ -37,7 +37,7 @@ __all__ = [
 _PAGE = 100
 
 
-class ReturnWhen(str, enum.Enum):
+class ReturnWhen(enum.StrEnum):
     """When ``wait_many`` returns."""
 
     ALL_COMPLETED = "all_completed"

@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias, TypeVar
 import attrs
 
 from .._describe import checkpoint_line, eta_line, event_line, status_line
-from .._timeouts import within
 from ..errors import (
     APIConnectionError,
     APIStatusError,
@@ -239,8 +238,9 @@ class Pacer:
         if left is None:
             return await poll
         try:
-            return await within(poll, max(left, 0.0) + DEADLINE_GRACE)
-        except asyncio.TimeoutError:
+            async with asyncio.timeout(max(left, 0.0) + DEADLINE_GRACE):
+                return await poll
+        except TimeoutError:
             raise APITimeoutError("the poll outlived the wait's deadline") from None
 
     def failed(self, exc: Exception) -> None:

@@ -29,7 +29,6 @@ from typing import Any
 
 import attrs
 
-from .._timeouts import within
 from ..errors import APITimeoutError
 from ..models import FineTuningJob
 from .policy import webhook_delay
@@ -109,8 +108,9 @@ class Subscription:
             await self._arrived.wait()
         elif not self._arrived.is_set():
             try:
-                await within(self._arrived.wait(), max(left, 0.0) + DEADLINE_GRACE)
-            except asyncio.TimeoutError:
+                async with asyncio.timeout(max(left, 0.0) + DEADLINE_GRACE):
+                    await self._arrived.wait()
+            except TimeoutError:
                 # The refresh outlived the wait's deadline (a stalled server): the final look
                 # failed, and the budget check reports the timeout.
                 return self.waiter.observe_failure(

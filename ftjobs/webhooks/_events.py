@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
 
@@ -57,4 +57,4 @@ class WebhookEvent:
     @property
     def created_at_datetime(self) -> datetime:
         """``created_at`` as an aware UTC datetime."""
-        return datetime.fromtimestamp(self.created_at, tz=timezone.utc)
+        return datetime.fromtimestamp(self.created_at, tz=UTC)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -49,7 +49,7 @@ async def test_list_filters_by_status_model_and_since(
         await c.jobs.cancel(other.id)
     env = emulator_env(emulator)
     # The emulator's clock is not the wall clock: --since takes a date here.
-    two_days_ago = datetime.fromtimestamp(emulator_clock.now() - 2 * 86_400, timezone.utc)
+    two_days_ago = datetime.fromtimestamp(emulator_clock.now() - 2 * 86_400, UTC)
     code, out, err = await run_cli(
         "jobs", "list", "--status", "validating_files", "--since", two_days_ago.isoformat(),
         "--model", "gpt-4o-mini-2024-07-18", "--json", env=env,
@@ -58,7 +58,7 @@ async def test_list_filters_by_status_model_and_since(
     assert [j["id"] for j in json.loads(out)] == [new.id]
     code, out, _ = await run_cli("jobs", "list", "--status", "cancelled", "--json", env=env)
     assert [j["id"] for j in json.loads(out)] == [other.id]
-    start = datetime.fromtimestamp(1_600_000_000, timezone.utc).date().isoformat()
+    start = datetime.fromtimestamp(1_600_000_000, UTC).date().isoformat()
     code, out, err = await run_cli("jobs", "list", "--since", start, "--limit", "1", env=env)
     assert code == 0 and new.id in out and old.id not in out
     assert "--all" in err  # there were more matches than --limit

@@ -229,7 +229,7 @@ async def _scenario(tmp: Path, *, honor: bool, n: int) -> dict[str, Any]:
                     try:
                         job = await contrib.created_job(pool, key, timeout=1)
                         final = await contrib.wait_result(pool, job.id, timeout=1)
-                    except (asyncio.TimeoutError, contrib.WaitFailed, contrib.CreateFailed):
+                    except (TimeoutError, contrib.WaitFailed, contrib.CreateFailed):
                         continue
                     terminal += final.is_terminal
                     stored = [event_id for event_id, _ in await store.events(job.id)]

@@ -76,6 +76,23 @@ def test_draws_bars_for_each_client(tmp_path: Path) -> None:
     assert texts.index("ftjobs") < texts.index("naive 1 s loop")
 
 
+def test_no_text_runs_past_the_edge() -> None:
+    # The widest a glyph of these fonts gets on average (bold digits and capitals included).
+    em = 0.62
+    svg = chart.render([("naive 1 s loop", 523.2, 1.10), ("ftjobs", 33.0, 0.69)])
+    root = ET.fromstring(svg)
+    width = float(root.attrib["viewBox"].split()[2])
+    for text in root.iter("{http://www.w3.org/2000/svg}text"):
+        x, size = float(text.attrib["x"]), float(text.attrib["font-size"])
+        extent = len(text.text or "") * size * em
+        start = {"start": x, "middle": x - extent / 2, "end": x - extent}[
+            text.attrib["text-anchor"]
+        ]
+        assert start >= 0 and start + extent <= width, text.text
+    titles = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
+    assert titles.count("lower is better") == 2
+
+
 def test_placeholder_when_results_are_absent(tmp_path: Path) -> None:
     target = tmp_path / "out" / "waiting.svg"
     assert chart.write_chart(tmp_path / "missing.json", target) is False

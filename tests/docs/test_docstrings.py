@@ -2,7 +2,8 @@
 
 Checked: every name in the ``__all__`` of ``ftjobs``, ``ftjobs.types`` and
 ``ftjobs.emulator``; every public method and property defined on their classes (and on the
-resources behind ``client.jobs`` and ``client.files``). Constants cannot carry a runtime
+resources behind ``client.jobs``, ``client.files``, ``client.uploads``, ``client.checkpoints``
+and ``client.graders``). Constants cannot carry a runtime
 docstring, so for them the source must have one: a string literal right after the assignment,
 or a ``#:`` comment right before it.
 """
@@ -23,10 +24,16 @@ import pytest
 
 import ftjobs
 import ftjobs.emulator
-from ftjobs.resources.files import Files
-from ftjobs.resources.jobs import Jobs
+from ftjobs.resources import CheckpointPermissions, Checkpoints, Files, Graders, Jobs, Uploads
 
-EXTRA_CLASSES: tuple[type, ...] = (Jobs, Files)
+EXTRA_CLASSES: tuple[type, ...] = (
+    Jobs,
+    Files,
+    Uploads,
+    Checkpoints,
+    CheckpointPermissions,
+    Graders,
+)
 ROOT = Path(__file__).resolve().parents[2]
 
 

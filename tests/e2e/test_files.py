@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 import ftjobs
+from ftjobs.emulator import EmulatorHandle
 from tests.emulator.helpers import chat_file
 
 
@@ -44,3 +45,23 @@ async def test_large_upload_streams_from_disk(
             handle.write(line)
     uploaded = await live_client.files.upload(path)
     assert uploaded.bytes == path.stat().st_size
+
+
+async def test_content_streams_to_a_path_and_as_chunks(
+    emulator: EmulatorHandle, tmp_path: Path
+) -> None:
+    # Past max_response_bytes, content() refuses to hold the file; to= and stream_content
+    # move it anyway, at most one chunk in memory.
+    data = chat_file(3000)
+    async with ftjobs.AsyncClient(
+        api_key=emulator.api_key, base_url=emulator.base_url, max_response_bytes=64 * 1024
+    ) as client:
+        uploaded = await client.files.upload(data, filename="big.jsonl")
+        with pytest.raises(ftjobs.ResponseTooLargeError):
+            await client.files.content(uploaded.id)
+        target = tmp_path / "copy.jsonl"
+        assert await client.files.content(uploaded.id, to=target) == len(data)
+        chunks = [c async for c in client.files.stream_content(uploaded.id, chunk_size=4096)]
+    assert len(data) > 64 * 1024
+    assert target.read_bytes() == data and b"".join(chunks) == data
+    assert max(len(c) for c in chunks) <= 4096

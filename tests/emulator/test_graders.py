@@ -6,10 +6,21 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ftjobs.converter import unstructure
 from ftjobs.emulator.errors import ApiError
-from ftjobs.emulator.graders import GRADER_SHAPES, MESSAGE_ROLES, check_grader, run_grader
+from ftjobs.emulator.graders import (
+    AUDIO_FORMATS,
+    CONTENT_PARTS,
+    GRADER_SHAPES,
+    MESSAGE_ROLES,
+    REASONING_EFFORTS,
+    SAMPLING_PARAMS,
+    check_grader,
+    run_grader,
+)
 from ftjobs.graders import (
     MultiGrader,
     PythonGrader,
@@ -19,6 +30,7 @@ from ftjobs.graders import (
     item_field,
 )
 from tests.spec import load_spec
+from tests.test_converter_properties import valid
 
 SCHEMAS = load_spec()["components"]["schemas"]
 SCHEMA_OF = {
@@ -55,6 +67,32 @@ def test_message_rules_are_the_spec_s() -> None:
     assert set(message["required"]) == {"role", "content"}
     assert tuple(message["properties"]["role"]["enum"]) == MESSAGE_ROLES
     assert message["properties"]["type"]["enum"] == ["message"]
+
+
+def test_content_parts_are_the_spec_s() -> None:
+    parts = {}
+    for ref in SCHEMAS["EvalItemContentItem"]["oneOf"]:
+        schema = SCHEMAS[ref["$ref"].rsplit("/", 1)[-1]]
+        if schema.get("type") == "string":
+            continue  # a plain string part
+        kind = schema["properties"]["type"]["enum"][0]
+        required = set(schema["required"]) - {"type"}
+        parts[kind] = {k: schema["properties"][k]["type"] for k in required}
+    assert parts == {k: dict(v) for k, v in CONTENT_PARTS.items()}
+    audio = SCHEMAS["InputAudio"]["properties"]["input_audio"]["properties"]["format"]["enum"]
+    assert tuple(audio) == AUDIO_FORMATS
+
+
+def test_sampling_params_are_the_spec_s() -> None:
+    schema = SCHEMAS["GraderScoreModel"]["properties"]["sampling_params"]["properties"]
+    types = {}
+    for key, sub in schema.items():
+        sub = SCHEMAS["ReasoningEffort"] if "$ref" in sub else sub
+        (typed,) = [b for b in sub["anyOf"] if b.get("type") != "null"]
+        types[key] = typed["type"]
+        if "enum" in typed:
+            assert tuple(typed["enum"]) == REASONING_EFFORTS
+    assert types == dict(SAMPLING_PARAMS)
 
 
 def _score(grader: Any, sample: str, item: dict[str, Any] | None = None) -> float:
@@ -189,3 +227,102 @@ def test_a_bad_grader_is_a_400_naming_the_field(grader: Any, param: str) -> None
     with pytest.raises(ApiError) as info:
         check_grader(grader)
     assert info.value.status == 400 and info.value.param == param
+
+
+# -- every grader the spec's schemas allow is accepted (generated from the schemas) ------------
+
+GENERATED = ["GraderStringCheck", "GraderTextSimilarity", "GraderPython", "GraderMulti"]
+
+
+def _as_the_service_takes(value: Any) -> Any:
+    """``value`` with what the generator cannot know from the schema made right: a score
+    model's ``range`` is a [low, high] pair (the schema puts min_items/max_items inside
+    ``items``, where they mean nothing) and an image part's URL a URI (the generator ignores
+    ``format: uri``)."""
+    if isinstance(value, list):
+        return [_as_the_service_takes(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    fixed = {k: _as_the_service_takes(v) for k, v in value.items()}
+    if fixed.get("type") == "score_model" and "range" in fixed:
+        fixed["range"] = [0, 1]
+    if fixed.get("type") == "input_image":
+        fixed["image_url"] = "https://example.com/cat.png"
+    return fixed
+
+
+@pytest.mark.parametrize("name", [*GENERATED, "GraderScoreModel", "GraderLabelModel"])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_spec_valid_graders_are_accepted_and_run(name: str, data: st.DataObject) -> None:
+    grader = _as_the_service_takes(data.draw(valid(name), label=name))
+    inner = name == "GraderLabelModel"
+    assert check_grader(grader, inner=inner) == grader
+    if not inner:
+        result = run_grader(grader, data.draw(st.text(max_size=20), label="sample"), {})
+        assert isinstance(result["reward"], float)
+        assert set(result["metadata"]["errors"]) >= {"formula_parse_error", "other_error"}
+
+
+def _judge(**fields: Any) -> dict[str, Any]:
+    return {"type": "score_model", "name": "j", "model": "m", "input": [], **fields}
+
+
+def _said(content: Any) -> list[dict[str, Any]]:
+    return [{"role": "user", "content": content}]
+
+
+@pytest.mark.parametrize(
+    ("grader", "param"),
+    [
+        (_judge(input=_said([{"type": "input_audio"}])), "grader.input[0].content[0].input_audio"),
+        (
+            _judge(
+                input=_said({"type": "input_audio", "input_audio": {"data": "", "format": "ogg"}})
+            ),
+            "grader.input[0].content.input_audio",
+        ),
+        (
+            _judge(input=_said({"type": "input_image", "image_url": ""})),
+            "grader.input[0].content.image_url",
+        ),
+        (
+            _judge(
+                input=_said([{"type": "input_text", "text": "", "prompt_cache_breakpoint": None}])
+            ),
+            "grader.input[0].content[0].prompt_cache_breakpoint",
+        ),
+        (_judge(input=_said([{"type": "video"}])), "grader.input[0].content[0]"),
+        (_judge(sampling_params=None), "grader.sampling_params"),
+        (_judge(sampling_params={"seed": 1.5}), "grader.sampling_params.seed"),
+        (
+            _judge(sampling_params={"reasoning_effort": "extreme"}),
+            "grader.sampling_params.reasoning_effort",
+        ),
+        (
+            _judge(sampling_params={"max_completions_tokens": 0}),
+            "grader.sampling_params.max_completions_tokens",
+        ),
+    ],
+)
+def test_a_bad_message_or_sampling_option_names_the_field(grader: Any, param: str) -> None:
+    with pytest.raises(ApiError) as info:
+        check_grader(grader)
+    assert info.value.param == param
+
+
+def test_good_messages_and_sampling_options_pass() -> None:
+    content = [
+        "plain text",
+        {
+            "type": "input_text",
+            "text": "{{item.question}}",
+            "prompt_cache_breakpoint": {"mode": "explicit"},
+        },
+        {"type": "output_text", "text": "{{sample.output_text}}"},
+        {"type": "input_image", "image_url": "{{item.picture}}", "detail": "low"},
+        {"type": "input_audio", "input_audio": {"data": "UklGRg==", "format": "wav"}},
+    ]
+    options = {"seed": None, "top_p": 1, "temperature": 0.2, "reasoning_effort": "low"}
+    grader = _judge(input=_said(content), sampling_params=options, range=[0, 10])
+    assert check_grader(grader) is grader

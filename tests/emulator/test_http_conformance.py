@@ -1,4 +1,4 @@
-"""Emulator behaviour fixed after schemathesis found it off the spec (see notes/issue-6.md)."""
+"""Emulator behaviour fixed after schemathesis found it off the spec."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ import pytest
 from aiohttp import web
 
 import ftjobs
-from ftjobs.types import FileObject
+from ftjobs.types import EventLevel, FileObject
 from tests.conftest import FAST_POLL
 from tests.hostile.conftest import ScriptedServer, StartServer
 
@@ -224,3 +224,28 @@ async def test_a_wait_goes_through_every_azure_status(
     assert str(job.status) == ends_at
     expected = [*path, "succeeded"]
     assert seen == expected[: expected.index(ends_at) + 1]
+
+
+async def test_azure_warning_is_openai_warn(scripted_server: StartServer) -> None:
+    # Azure's LogLevel spells it "warning"; OpenAI's event level "warn": one level.
+    page = {
+        "object": "list",
+        "has_more": False,
+        "data": [
+            {
+                "id": "ftevent-1",
+                "created_at": 1646126127,
+                "level": level,
+                "message": "Validation loss is rising.",
+                "type": "message",
+                "object": "fine_tuning.job.event",
+            }
+            for level in ("warning", "warn", "info", "verbose")
+        ],
+    }
+    server = await _serving(scripted_server, {f"GET /fine_tuning/jobs/{JOB_ID}/events": page})
+    async with _azure(server) as client:
+        levels = [e.level async for e in client.jobs.list_events(JOB_ID)]
+    assert levels[:3] == [EventLevel.WARN, EventLevel.WARN, EventLevel.INFO]
+    assert levels[0] == "warn" and str(levels[0]) == "warn"
+    assert levels[3] == "verbose"  # an unknown level is kept as it came

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -365,7 +365,7 @@ async def test_find_by_model_suffix_and_window(
     by_model = [j.id async for j in client.jobs.find(model="ft:m2:org:bot:x")]
     window = client.jobs.find(
         status=[ftjobs.JobStatus.QUEUED, "running"],
-        created_after=datetime.fromtimestamp(100, timezone.utc),
+        created_after=datetime.fromtimestamp(100, UTC),
         created_before=300,
     )
     assert by_suffix == ["j2", "j1"]

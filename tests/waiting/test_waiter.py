@@ -3,6 +3,7 @@ for statuses the SDK does not know (mocked HTTP, no emulator)."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
@@ -172,3 +173,23 @@ async def test_eta_changes_are_reported_against_the_previous_poll(
         changes += [u.previous for u in result.updates if isinstance(u, ftjobs.EtaChanged)]
     # The first poll reports its status, not an ETA change; a repeated ETA is no change.
     assert changes == [None, 2_000_000_000]
+
+
+async def test_bounded_keeps_a_cancellation_racing_the_poll() -> None:
+    # The poll finishes in the same loop turn as the waiter is cancelled: the cancellation must
+    # win (asyncio.wait_for on 3.11 returns the result and loses it, bpo-42130).
+    pacer = _pacer(NO_JITTER, FakeClock())
+    pacer.with_budget(10.0)
+    inner: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+    task = asyncio.ensure_future(pacer.bounded(inner))
+    await asyncio.sleep(0)
+    inner.set_result(1)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+
+async def test_bounded_returns_the_poll_result() -> None:
+    pacer = _pacer(NO_JITTER, FakeClock())
+    pacer.with_budget(10.0)
+    assert await pacer.bounded(asyncio.sleep(0, result=7)) == 7

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import base64
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -75,7 +75,7 @@ def test_reference_vector_with_the_last_byte_changed_fails() -> None:
 
 
 def test_the_reference_accepts_what_we_sign() -> None:
-    payload, headers = delivery(timestamp=int(datetime.now(timezone.utc).timestamp()))
+    payload, headers = delivery(timestamp=int(datetime.now(UTC).timestamp()))
     assert standardwebhooks.Webhook(SECRET).verify(payload, headers)["id"] == "evt_abc123"
 
 
@@ -90,7 +90,7 @@ def test_we_sign_exactly_as_the_reference(body: bytes, webhook_id: str, key: byt
     text = body.decode("latin-1")
     ours = signed_headers(secret, webhook_id, NOW, text)["webhook-signature"]
     theirs = standardwebhooks.Webhook(secret).sign(
-        webhook_id, datetime.fromtimestamp(NOW, timezone.utc), text
+        webhook_id, datetime.fromtimestamp(NOW, UTC), text
     )
     assert ours == theirs
 
@@ -98,7 +98,7 @@ def test_we_sign_exactly_as_the_reference(body: bytes, webhook_id: str, key: byt
 def test_we_accept_what_the_reference_signs() -> None:
     payload = orjson.dumps(EVENT).decode()
     reference = standardwebhooks.Webhook(SECRET)
-    signature = reference.sign("wh_9", datetime.fromtimestamp(NOW, timezone.utc), payload)
+    signature = reference.sign("wh_9", datetime.fromtimestamp(NOW, UTC), payload)
     headers = {"webhook-id": "wh_9", "webhook-timestamp": str(NOW), "webhook-signature": signature}
     assert at(NOW).unwrap(payload, headers).id == "evt_abc123"
 
@@ -202,7 +202,7 @@ def test_the_client_takes_the_secret_from_the_environment(
 ) -> None:
     monkeypatch.setenv("OPENAI_WEBHOOK_SECRET", SECRET)
     client = ftjobs.AsyncClient(api_key="sk-x")
-    payload, headers = delivery(timestamp=int(datetime.now(timezone.utc).timestamp()))
+    payload, headers = delivery(timestamp=int(datetime.now(UTC).timestamp()))
     assert client.webhooks.unwrap(payload, headers).id == "evt_abc123"
 
 

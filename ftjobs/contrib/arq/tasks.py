@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Mapping
@@ -13,7 +14,6 @@ from arq.constants import default_queue_name, job_key_prefix
 from arq.jobs import serialize_job
 from arq.worker import Retry
 
-from ..._timeouts import within
 from ..._types import NOT_GIVEN, NotGiven
 from ...client import AsyncClient
 from ...converter import unstructure
@@ -81,7 +81,8 @@ async def ftjobs_create(
     """arq task: create the job for ``key`` (at most one, whatever re-runs), then its wait."""
     rt = _runtime(ctx)
     try:
-        job = await within(create_once(rt.client, params, key), rt.create_deadline)
+        async with asyncio.timeout(rt.create_deadline):
+            job = await create_once(rt.client, params, key)
         await enqueue_wait(
             ctx["redis"],
             job.id,
@@ -120,7 +121,8 @@ async def ftjobs_wait(
     timeout: float | NotGiven | None = NOT_GIVEN if stored.token else budget
     step = wait_once(rt.client, start, poll=rt.poll, timeout=timeout)
     try:
-        outcome = await within(step, rt.wait_deadline)
+        async with asyncio.timeout(rt.wait_deadline):
+            outcome = await step
     except WaitFailed as failed:
         # The original cause (an aiohttp-bound exception) stays out of arq's result.
         raise WaitFailed(
