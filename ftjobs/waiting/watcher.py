@@ -23,7 +23,7 @@ import asyncio
 import contextlib
 import math
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
 from typing import Any
 
@@ -166,6 +166,7 @@ class Watcher:
         self._in_flight: set[str] = set()
         self._kicked = asyncio.Event()
         self._slept_ahead = 0.0
+        self._woken: list[Callable[[str], None]] = []
         self._task: asyncio.Task[None] | None = None
         self.webhooks_arriving = False
         """True once a webhook reached the watcher: waits then poll at the safety interval."""
@@ -227,9 +228,21 @@ class Watcher:
     def webhook(self, job_id: str) -> None:
         """A webhook spoke of ``job_id``: confirm it at once for the waits on it."""
         self.webhooks_arriving = True
+        for wake in list(self._woken):
+            wake(job_id)
         if job_id in self._subscriptions:
             self._confirm.add(job_id)
             self.kick()
+
+    @contextlib.contextmanager
+    def webhooks_for(self, wake: Callable[[str], None]) -> Iterator[None]:
+        """Call ``wake(job_id)`` on every webhook for the block (a `JobGroup` refreshing its
+        own jobs is woken so)."""
+        self._woken.append(wake)
+        try:
+            yield
+        finally:
+            self._woken.remove(wake)
 
     async def _run(self) -> None:
         # Refreshes fly concurrently: a webhook's confirmation never queues behind a long

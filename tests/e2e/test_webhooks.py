@@ -182,3 +182,23 @@ async def test_lost_and_repeated_webhooks_cost_lag_not_jobs() -> None:
         assert sorted(j.id for j in done) == sorted(ids)
         counts = handle.app[WEBHOOKS_KEY].counts
         assert counts["dropped"] > 0 and counts["duplicated"] > 0
+
+
+async def test_webhooks_wake_wait_many_and_as_completed() -> None:
+    slow = ftjobs.PollPolicy(initial_interval=300, max_interval=300, jitter=0)
+    async with _receiving() as (client, _handle, clock):
+        ids = [await _new_job(client) for _ in range(4)]
+        many = asyncio.ensure_future(client.jobs.wait_many(ids[:2], poll=slow))
+        collected: list[str] = []
+
+        async def collect() -> None:
+            async for job in client.jobs.as_completed(ids[2:], poll=slow):
+                collected.append(job.id)
+
+        completed = asyncio.ensure_future(collect())
+        await asyncio.sleep(0.2)  # both groups made their first look and sleep 300 s
+        clock.advance(3600)
+        result = await asyncio.wait_for(many, 10)
+        await asyncio.wait_for(completed, 10)
+        assert sorted(result.done) == sorted(ids[:2]) and not result.pending
+        assert sorted(collected) == sorted(ids[2:])
