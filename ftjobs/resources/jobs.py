@@ -676,7 +676,7 @@ class Jobs(Resource):
         if not ids:
             raise ValueError("jobs_or_ids must name at least one job")
         check.timeout("timeout", timeout)
-        group = JobGroup(self, ids, poll=_poll(poll))
+        group = JobGroup(self, ids, poll=_poll(poll), watcher=self._watcher)
         if timeout is not NOT_GIVEN:
             group.with_timeout(timeout)
         return group

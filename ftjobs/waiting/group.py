@@ -9,21 +9,25 @@ a status change).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import enum
 import hashlib
 import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from ..errors import APITimeoutError, WaitTimeout
 from ..models import FineTuningJob, JobStatus
-from .policy import PollPolicy, PollState, StopReason
+from .policy import PollPolicy, PollState, StopReason, webhook_delay
 from .refresh import Refresher
 from .source import JobSource
 from .waiter import Pacer
+
+if TYPE_CHECKING:
+    from .watcher import Watcher
 
 __all__ = [
     "ALL_COMPLETED",
@@ -93,6 +97,7 @@ class JobGroup:
         wall_clock: Injected for tests: unix seconds.
         rng: Injected for tests: source of jitter.
         sleep: Coroutine function :meth:`as_completed` and :meth:`wait` sleep with.
+        watcher: The client's `Watcher`, whose webhooks wake the group's sleeps.
     """
 
     def __init__(
@@ -107,6 +112,7 @@ class JobGroup:
         wall_clock: Callable[[], float] = time.time,
         rng: random.Random | None = None,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+        watcher: Watcher | None = None,
     ) -> None:
         self._jobs = jobs
         self.policy = poll or PollPolicy()
@@ -118,6 +124,7 @@ class JobGroup:
             jobs, list_threshold=list_threshold, max_concurrency=max_concurrency
         )
         self._sleep = sleep
+        self._watcher = watcher
         self._pacer = Pacer(
             self.policy,
             PollState.start(self.policy, now=clock()),
@@ -208,14 +215,41 @@ class JobGroup:
         )
 
     async def as_completed(self) -> AsyncIterator[FineTuningJob]:
-        """Yield each job as it becomes terminal (in the order they are noticed)."""
-        while True:
-            finished, delay = await self.tick()
-            for job in finished:
-                yield job
-            if delay is None:
-                return
-            await self._sleep(delay)
+        """Yield each job as it becomes terminal (in the order they are noticed).
+
+        With the client's watcher, a webhook for a pending job ends the sleep at once, and
+        once webhooks arrive the group sleeps the policy's ``webhook_safety_interval``.
+        """
+        woken = asyncio.Event()
+
+        def wake(job_id: str) -> None:
+            if job_id in self.pending:
+                woken.set()
+
+        with self._watcher.webhooks_for(wake) if self._watcher else contextlib.nullcontext():
+            while True:
+                finished, delay = await self.tick()
+                for job in finished:
+                    yield job
+                if delay is None:
+                    return
+                if self._watcher is not None and self._watcher.webhooks_arriving:
+                    left = self._pacer.state.time_left(self._pacer.now())
+                    delay = webhook_delay(self.policy, delay, time_left=left)
+                await self._nap(delay, woken)
+
+    async def _nap(self, seconds: float, woken: asyncio.Event) -> None:
+        if woken.is_set():
+            woken.clear()
+            return
+        sleeper = asyncio.ensure_future(self._sleep(seconds))
+        waker = asyncio.ensure_future(woken.wait())
+        try:
+            await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            sleeper.cancel()
+            waker.cancel()
+            woken.clear()
 
     async def wait(self, return_when: ReturnWhen = ALL_COMPLETED) -> WaitManyResult:
         """Poll until ``return_when`` is met; a timeout returns what was seen (see

@@ -23,7 +23,7 @@ import asyncio
 import contextlib
 import math
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
 from typing import Any
 
@@ -165,6 +165,8 @@ class Watcher:
         self._confirm: set[str] = set()
         self._in_flight: set[str] = set()
         self._kicked = asyncio.Event()
+        self._slept_ahead = 0.0
+        self._woken: list[Callable[[str], None]] = []
         self._task: asyncio.Task[None] | None = None
         self.webhooks_arriving = False
         """True once a webhook reached the watcher: waits then poll at the safety interval."""
@@ -179,9 +181,15 @@ class Watcher:
         """Jobs with at least one wait subscribed."""
         return len(self._subscriptions)
 
+    def last_seen(self, job_id: str) -> FineTuningJob | None:
+        """The watched job as the last refresh saw it (``None``: not watched, or not seen)."""
+        return self._last.get(job_id)
+
     def now(self) -> float:
-        """The watcher's clock."""
-        return self._clock()
+        """The watcher's time: its clock, plus what an injected sleep said it slept beyond
+        what the clock saw (a sleep compressing time compresses the watcher's waits too, as
+        it would a lone waiter's)."""
+        return self._clock() + self._slept_ahead
 
     def kick(self) -> None:
         """Make the loop re-plan now (a due time moved, a webhook came)."""
@@ -220,9 +228,21 @@ class Watcher:
     def webhook(self, job_id: str) -> None:
         """A webhook spoke of ``job_id``: confirm it at once for the waits on it."""
         self.webhooks_arriving = True
+        for wake in list(self._woken):
+            wake(job_id)
         if job_id in self._subscriptions:
             self._confirm.add(job_id)
             self.kick()
+
+    @contextlib.contextmanager
+    def webhooks_for(self, wake: Callable[[str], None]) -> Iterator[None]:
+        """Call ``wake(job_id)`` on every webhook for the block (a `JobGroup` refreshing its
+        own jobs is woken so)."""
+        self._woken.append(wake)
+        try:
+            yield
+        finally:
+            self._woken.remove(wake)
 
     async def _run(self) -> None:
         # Refreshes fly concurrently: a webhook's confirmation never queues behind a long
@@ -239,7 +259,7 @@ class Watcher:
                 decision = plan(
                     due,
                     self._confirm - self._in_flight,
-                    now=self._clock(),
+                    now=self.now(),
                     list_threshold=self._list_threshold,
                 )
                 if not decision.fetch:
@@ -291,6 +311,7 @@ class Watcher:
         """Sleep ``seconds``, or less if kicked."""
         if self._kicked.is_set():
             return
+        started = self._clock()
         sleeper = asyncio.ensure_future(self._sleep(seconds))
         kicked = asyncio.ensure_future(self._kicked.wait())
         try:
@@ -298,3 +319,5 @@ class Watcher:
         finally:
             sleeper.cancel()
             kicked.cancel()
+        if sleeper.done() and not sleeper.cancelled():
+            self._slept_ahead += max(seconds - (self._clock() - started), 0.0)

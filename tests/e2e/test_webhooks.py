@@ -158,7 +158,8 @@ async def test_a_webhook_ends_the_waits_with_one_confirmation_each() -> None:
         ids = [await _new_job(client) for _ in range(5)]
         before = handle.stats()["requests"]["total"]
         waits = asyncio.gather(*(client.jobs.wait_until_terminal(i, poll=slow) for i in ids))
-        await eventually(lambda: client.jobs.watcher.requests >= 1)  # the first look
+        # The first look, seen before the jobs end.
+        await eventually(lambda: all(client.jobs.watcher.last_seen(i) for i in ids))
         clock.advance(3600)
         done = await asyncio.wait_for(waits, 10)
         assert {str(j.status) for j in done} == {"succeeded"}
@@ -175,9 +176,29 @@ async def test_lost_and_repeated_webhooks_cost_lag_not_jobs() -> None:
     async with _receiving("drop=0.5,duplicate=0.3,seed=2") as (client, handle, clock):
         ids = [await _new_job(client) for _ in range(8)]
         waits = asyncio.gather(*(client.jobs.wait_until_terminal(i, poll=policy) for i in ids))
-        await eventually(lambda: client.jobs.watcher.requests >= 1)
+        await eventually(lambda: all(client.jobs.watcher.last_seen(i) for i in ids))
         clock.advance(3600)
         done = await asyncio.wait_for(waits, 20)
         assert sorted(j.id for j in done) == sorted(ids)
         counts = handle.app[WEBHOOKS_KEY].counts
         assert counts["dropped"] > 0 and counts["duplicated"] > 0
+
+
+async def test_webhooks_wake_wait_many_and_as_completed() -> None:
+    slow = ftjobs.PollPolicy(initial_interval=300, max_interval=300, jitter=0)
+    async with _receiving() as (client, _handle, clock):
+        ids = [await _new_job(client) for _ in range(4)]
+        many = asyncio.ensure_future(client.jobs.wait_many(ids[:2], poll=slow))
+        collected: list[str] = []
+
+        async def collect() -> None:
+            async for job in client.jobs.as_completed(ids[2:], poll=slow):
+                collected.append(job.id)
+
+        completed = asyncio.ensure_future(collect())
+        await asyncio.sleep(0.2)  # both groups made their first look and sleep 300 s
+        clock.advance(3600)
+        result = await asyncio.wait_for(many, 10)
+        await asyncio.wait_for(completed, 10)
+        assert sorted(result.done) == sorted(ids[:2]) and not result.pending
+        assert sorted(collected) == sorted(ids[2:])
