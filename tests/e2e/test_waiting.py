@@ -96,8 +96,11 @@ async def test_wait_follows_a_job_to_success(
     done = await fast_client.jobs.wait_until_terminal(job_id, poll=FAST_POLL, on_update=seen.append)
     assert done.status is ftjobs.JobStatus.SUCCEEDED and done.fine_tuned_model
     statuses = [str(u.job.status) for u in seen if isinstance(u, ftjobs.StatusChanged)]
-    assert statuses[0] == "validating_files" and statuses[-1] == "succeeded"
-    assert len(statuses) == len(set(statuses))
+    # At 300x validating_files lasts ~17 ms: the first look may already see a later state,
+    # but what is seen comes in lifecycle order, each once, ending in succeeded.
+    order = ["validating_files", "queued", "running", "succeeded"]
+    assert statuses[-1] == "succeeded"
+    assert statuses == sorted(set(statuses), key=order.index)
 
 
 async def test_already_terminal_job_returns_after_one_request(
