@@ -119,35 +119,38 @@ def _page(jobs: list[dict[str, Any]]) -> dict[str, Any]:
     return {"object": "list", "data": jobs, "has_more": False}
 
 
-async def test_fifty_waits_share_each_refresh(client: ftjobs.AsyncClient) -> None:
+async def test_fifty_waits_share_each_refresh(
+    client: ftjobs.AsyncClient, mocked: aioresponses
+) -> None:
     time = FakeTime()
     watcher = Watcher(client.jobs, clock=time, sleep=time.sleep)
     ids = [f"ftjob-{i}" for i in range(50)]
-    with aioresponses() as mocked:
-        mocked.get(LIST_URL, payload=_page([job_payload(i, status="running") for i in ids]))
-        mocked.get(LIST_URL, payload=_page([job_payload(i, status="succeeded") for i in ids]))
-        done = await asyncio.gather(*(_waiter(client, watcher, time, i).wait() for i in ids))
-        assert {str(j.status) for j in done} == {"succeeded"}
-        # Two list pages served all fifty waits: one GET each per poll would have been 100.
-        assert len(sent(mocked, "GET")) == 2 == watcher.requests
+    mocked.get(LIST_URL, payload=_page([job_payload(i, status="running") for i in ids]))
+    mocked.get(LIST_URL, payload=_page([job_payload(i, status="succeeded") for i in ids]))
+    done = await asyncio.gather(*(_waiter(client, watcher, time, i).wait() for i in ids))
+    assert {str(j.status) for j in done} == {"succeeded"}
+    # Two list pages served all fifty waits: one GET each per poll would have been 100.
+    assert len(sent(mocked, "GET")) == 2 == watcher.requests
     assert watcher.watched == 0
 
 
-async def test_one_wait_polls_with_a_get_at_its_own_pace(client: ftjobs.AsyncClient) -> None:
+async def test_one_wait_polls_with_a_get_at_its_own_pace(
+    client: ftjobs.AsyncClient, mocked: aioresponses
+) -> None:
     time = FakeTime()
     watcher = Watcher(client.jobs, clock=time, sleep=time.sleep)
     policy = ftjobs.PollPolicy(jitter=0, steer_to_eta=False)
-    with aioresponses() as mocked:
-        for status in ("queued", "running", "running", "succeeded"):
-            mocked.get(_job_url("ftjob-1"), payload=job_payload("ftjob-1", status=status))
-        job = await _waiter(client, watcher, time, "ftjob-1", poll=policy).wait()
-        assert job.status == "succeeded" and len(sent(mocked, "GET")) == 4
+    for status in ("queued", "running", "running", "succeeded"):
+        mocked.get(_job_url("ftjob-1"), payload=job_payload("ftjob-1", status=status))
+    job = await _waiter(client, watcher, time, "ftjob-1", poll=policy).wait()
+    assert job.status == "succeeded" and len(sent(mocked, "GET")) == 4
     # The pacing a lone waiter has: 2 s after each change, then 3 s (x1.5) while unchanged.
     assert time.slept == [2.0, 2.0, 3.0]
 
 
 async def test_a_webhook_wakes_the_wait_which_confirms_with_one_get(
     client: ftjobs.AsyncClient,
+    mocked: aioresponses,
 ) -> None:
     time = FakeTime()
     never: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -156,44 +159,43 @@ async def test_a_webhook_wakes_the_wait_which_confirms_with_one_get(
         await never  # only a kick ends the watcher's nap
 
     watcher = Watcher(client.jobs, clock=time, sleep=sleep_forever)
-    with aioresponses() as mocked:
-        mocked.get(_job_url("ftjob-1"), payload=job_payload("ftjob-1", status="running"))
-        mocked.get(_job_url("ftjob-1"), payload=job_payload("ftjob-1", status="succeeded"))
-        wait = asyncio.create_task(_waiter(client, watcher, time, "ftjob-1").wait())
-        await asyncio.sleep(0.05)
-        assert len(sent(mocked, "GET")) == 1 and not wait.done()
-        watcher.webhook("ftjob-1")
-        job = await asyncio.wait_for(wait, 5)
-        assert job.status == "succeeded" and len(sent(mocked, "GET")) == 2
+    mocked.get(_job_url("ftjob-1"), payload=job_payload("ftjob-1", status="running"))
+    mocked.get(_job_url("ftjob-1"), payload=job_payload("ftjob-1", status="succeeded"))
+    wait = asyncio.create_task(_waiter(client, watcher, time, "ftjob-1").wait())
+    await asyncio.sleep(0.05)
+    assert len(sent(mocked, "GET")) == 1 and not wait.done()
+    watcher.webhook("ftjob-1")
+    job = await asyncio.wait_for(wait, 5)
+    assert job.status == "succeeded" and len(sent(mocked, "GET")) == 2
     assert watcher.webhooks_arriving
 
 
 async def test_with_webhooks_arriving_a_plain_wait_polls_at_the_safety_interval(
     client: ftjobs.AsyncClient,
+    mocked: aioresponses,
 ) -> None:
     time = FakeTime()
     watcher = Watcher(client.jobs, clock=time, sleep=time.sleep)
     watcher.webhook("ftjob-other")  # webhooks arrive (for another job)
     policy = ftjobs.PollPolicy(webhook_safety_interval=120)
-    with aioresponses() as mocked:
-        mocked.get(_job_url("ftjob-1"), payload=job_payload("ftjob-1", status="running"))
-        mocked.get(_job_url("ftjob-1"), payload=job_payload("ftjob-1", status="succeeded"))
-        await _waiter(client, watcher, time, "ftjob-1", poll=policy).wait()
+    mocked.get(_job_url("ftjob-1"), payload=job_payload("ftjob-1", status="running"))
+    mocked.get(_job_url("ftjob-1"), payload=job_payload("ftjob-1", status="succeeded"))
+    await _waiter(client, watcher, time, "ftjob-1", poll=policy).wait()
     assert time.slept == [120.0]
 
 
 async def test_a_wait_on_a_missing_job_raises_and_leaves_the_others_waiting(
     client: ftjobs.AsyncClient,
+    mocked: aioresponses,
 ) -> None:
     time = FakeTime()
     watcher = Watcher(client.jobs, clock=time, sleep=time.sleep)
-    with aioresponses() as mocked:
-        mocked.get(_job_url("ftjob-gone"), status=404, payload={"error": {"message": "no"}})
-        mocked.get(_job_url("ftjob-1"), payload=job_payload("ftjob-1", status="succeeded"))
-        gone, ok = await asyncio.gather(
-            _waiter(client, watcher, time, "ftjob-gone").wait(),
-            _waiter(client, watcher, time, "ftjob-1").wait(),
-            return_exceptions=True,
-        )
+    mocked.get(_job_url("ftjob-gone"), status=404, payload={"error": {"message": "no"}})
+    mocked.get(_job_url("ftjob-1"), payload=job_payload("ftjob-1", status="succeeded"))
+    gone, ok = await asyncio.gather(
+        _waiter(client, watcher, time, "ftjob-gone").wait(),
+        _waiter(client, watcher, time, "ftjob-1").wait(),
+        return_exceptions=True,
+    )
     assert isinstance(gone, ftjobs.NotFoundError)
     assert isinstance(ok, ftjobs.FineTuningJob) and ok.status == "succeeded"
