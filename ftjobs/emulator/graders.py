@@ -31,6 +31,7 @@ from typing import Any
 import attrs
 
 from ftjobs.emulator.errors import ApiError
+from ftjobs.graders import STRING_CHECK_OPERATIONS, TEXT_SIMILARITY_METRICS
 
 __all__ = [
     "AUDIO_FORMATS",
@@ -61,26 +62,12 @@ GRADER_SHAPES: Mapping[str, Shape] = {
     "string_check": Shape(
         frozenset({"type", "name", "input", "reference", "operation"}),
         frozenset({"name", "input", "reference", "operation"}),
-        enums={"operation": ("eq", "ne", "like", "ilike")},
+        enums={"operation": STRING_CHECK_OPERATIONS},
     ),
     "text_similarity": Shape(
         frozenset({"type", "name", "input", "reference", "evaluation_metric"}),
         frozenset({"name", "input", "reference", "evaluation_metric"}),
-        enums={
-            "evaluation_metric": (
-                "cosine",
-                "fuzzy_match",
-                "bleu",
-                "gleu",
-                "meteor",
-                "rouge_1",
-                "rouge_2",
-                "rouge_3",
-                "rouge_4",
-                "rouge_5",
-                "rouge_l",
-            )
-        },
+        enums={"evaluation_metric": TEXT_SIMILARITY_METRICS},
     ),
     "python": Shape(
         frozenset({"type", "name", "source"}), frozenset({"name", "source", "image_tag"})
