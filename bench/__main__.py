@@ -1,4 +1,4 @@
-"""``python -m bench``: run the benchmark suite (see :mod:`bench.run`)."""
+"""``python -m bench``: run the benchmark suite (see `bench.run`)."""
 
 from bench.run import main
 

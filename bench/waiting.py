@@ -3,7 +3,7 @@
 Two measurements, both on *emulated time*: the emulator runs ``speed`` times faster than
 real time and reports every timestamp in emulated seconds (a bench-only clock), and the
 SDK's waiters get the emulated clock injected and sleep ``delay / speed`` real seconds. So
-the default :class:`ftjobs.PollPolicy` is measured unscaled, exactly as it would pace a real
+the default `ftjobs.PollPolicy` is measured unscaled, exactly as it would pace a real
 job, and the naive loop sleeps one *emulated* second (``1 / speed`` real seconds).
 
 1. **One job's lifecycle** (validating 60 s, queued 60 s, 10 s per step, 30 s to finish; in
@@ -17,7 +17,7 @@ job, and the naive loop sleeps one *emulated* second (``1 / speed`` real seconds
                break
            await asyncio.sleep(1)
 
-2. **Many jobs at once** (1,000 and 10,000) through a :class:`ftjobs.waiting.group.JobGroup` (what
+2. **Many jobs at once** (1,000 and 10,000) through a `ftjobs.waiting.group.JobGroup` (what
    ``client.jobs.wait_many`` runs, with the emulated clock injected). The emulator runs in a
    separate process, so the peak memory measured (``ru_maxrss``, the peak resident set size
    of the waiting process) is the SDK's alone. Reported: total requests, peak requests per
@@ -79,7 +79,7 @@ BUDGET_RATE = ftjobs.types.RatePolicy().rate
 
 
 class EmulatedTimeClock(SystemClock):
-    """A :class:`SystemClock` whose reported timestamps are emulated seconds, not wall time.
+    """A `SystemClock` whose reported timestamps are emulated seconds, not wall time.
 
     At high speed the API's whole-second timestamps would otherwise be ``speed`` emulated
     seconds coarse; this way an ``estimated_finish`` is as precise as the real API's.

@@ -32,7 +32,7 @@ PRIORITY = -10
 
 
 def raise_priority() -> None:
-    """Run this process at :data:`PRIORITY` if allowed; otherwise leave it as it is."""
+    """Run this process at `PRIORITY` if allowed; otherwise leave it as it is."""
     with contextlib.suppress(AttributeError, OSError):
         os.setpriority(os.PRIO_PROCESS, 0, PRIORITY)
 

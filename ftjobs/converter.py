@@ -1,9 +1,9 @@
 """JSON <-> model conversion: the one cattrs converter and every hook it uses.
 
-:func:`structure` turns a decoded JSON body into a model and raises only
-:class:`~ftjobs.errors.ResponseValidationError` when the body does not fit (each error line
-names the field path, e.g. ``$.data[3].created_at: expected int, got 'abc'``).
-:func:`unstructure` turns a model back into JSON-ready data: None-valued optional fields are
+`structure()` turns a decoded JSON body into a model and raises only
+[`ResponseValidationError`][ftjobs.errors.ResponseValidationError] when the body does not fit (each
+error line names the field path, e.g. ``$.data[3].created_at: expected int, got 'abc'``).
+`unstructure()` turns a model back into JSON-ready data: None-valued optional fields are
 left out, unknown keys kept in ``extra`` are written back, ``request_id`` is never written.
 
 Structuring runs the generated fast function of the type (`ftjobs._fastpath`, with its
@@ -295,7 +295,7 @@ def _get_converter() -> cattrs.Converter:
 
 if TYPE_CHECKING:
     converter: cattrs.Converter
-    """The SDK's converter, every hook registered. Prefer :func:`structure`/:func:`unstructure`."""
+    """The SDK's converter, every hook registered. Prefer `structure()`/`unstructure()`."""
 else:
 
     def __getattr__(name: str) -> Any:

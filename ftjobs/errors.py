@@ -1,9 +1,10 @@
 """Typed errors raised by ftjobs.
 
-Every failure the SDK raises derives from :class:`FTJobsError`. HTTP failures are
-:class:`APIStatusError` subclasses chosen by status code; transport failures are
-:class:`APIConnectionError` / :class:`APITimeoutError`; a 2xx body that does not fit the
-model is a :class:`ResponseValidationError`.
+Every failure the SDK raises derives from [`FTJobsError`][ftjobs.errors.FTJobsError]. HTTP failures
+are [`APIStatusError`][ftjobs.errors.APIStatusError] subclasses chosen by status code; transport
+failures are [`APIConnectionError`][ftjobs.errors.APIConnectionError] /
+[`APITimeoutError`][ftjobs.errors.APITimeoutError]; a 2xx body that does not fit the model is a
+[`ResponseValidationError`][ftjobs.errors.ResponseValidationError].
 """
 
 from __future__ import annotations
@@ -256,7 +257,7 @@ _BY_STATUS: dict[int, type[APIStatusError]] = {
 
 
 def status_error_class(status: int) -> type[APIStatusError]:
-    """Return the :class:`APIStatusError` subclass for an HTTP status."""
+    """Return the [`APIStatusError`][ftjobs.errors.APIStatusError] subclass for an HTTP status."""
     if status >= 500:
         return InternalServerError
     if 300 <= status < 400:
@@ -316,7 +317,7 @@ class WaitTimeout(FTJobsError):
 
     Attributes:
         job: The last job seen, or ``None`` if no poll succeeded.
-        token: A continuation token (see :mod:`ftjobs.waiting.token`) to resume the wait
+        token: A continuation token (see `ftjobs.waiting.token`) to resume the wait
             (``None`` for a wait on many jobs).
         reason: Which budget ran out: ``"timeout"`` (total) or ``"queued_timeout"``.
     """

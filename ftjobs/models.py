@@ -1,7 +1,7 @@
 """Typed models of the fine-tuning jobs and Files API objects.
 
 All models are frozen, slotted attrs classes. They are plain data: building them from JSON
-and turning them back into JSON is the job of :mod:`ftjobs.converter`.
+and turning them back into JSON is the job of `ftjobs.converter`.
 
 Every model that comes from the server carries ``extra``: the JSON keys it does not know,
 kept so that nothing the server sent is lost and unstructuring writes them back. Top-level
@@ -73,8 +73,9 @@ class JobStatus(enum.StrEnum):
     """Known states of a fine-tuning job.
 
     The set is open: a status the SDK does not know (Azure's ``pending``, ``notRunning`` and
-    ``canceling``, a future state) is kept on :attr:`FineTuningJob.status` as the plain string
-    received. Azure's spelling ``canceled`` is :attr:`CANCELLED` (see :data:`STATUS_ALIASES`).
+    ``canceling``, a future state) is kept on `FineTuningJob.status` as the plain string
+    received. Azure's spelling ``canceled`` is `CANCELLED` (see
+    [`STATUS_ALIASES`][ftjobs.models.STATUS_ALIASES]).
     """
 
     VALIDATING_FILES = "validating_files"
@@ -230,8 +231,9 @@ class ReinforcementMethod:
 class FineTuneMethod:
     """The fine-tuning method: ``type`` names which of the three sub-objects applies.
 
-    Build one with :meth:`supervised_method`, :meth:`dpo_method` or
-    :meth:`reinforcement_method`.
+    Build one with [`supervised_method()`][ftjobs.models.FineTuneMethod.supervised_method],
+    [`dpo_method()`][ftjobs.models.FineTuneMethod.dpo_method] or
+    [`reinforcement_method()`][ftjobs.models.FineTuneMethod.reinforcement_method].
     """
 
     type: str
@@ -292,7 +294,8 @@ class FineTuningJob:
     Timestamps are Unix seconds; the ``*_datetime`` properties give UTC datetimes.
 
     Attributes:
-        status: A :class:`JobStatus`, or the raw string for a status the SDK does not know.
+        status: A [`JobStatus`][ftjobs.models.JobStatus], or the raw string for a status the SDK
+            does not know.
         error: Why the job failed; None when the server sent no (or an all-null) error.
         result_files: Result file ids; an empty tuple when none (or null).
         integrations: Integrations; an unknown integration type is kept as its mapping.

@@ -1,6 +1,6 @@
 """Clients for the other dialects of the API: Azure OpenAI and the Portkey gateway.
 
-Both are :class:`~ftjobs.AsyncClient` subclasses: everything but the way requests are
+Both are [`AsyncClient`][ftjobs.AsyncClient] subclasses: everything but the way requests are
 addressed and authenticated is the same (resources, waiting, retries, errors)::
 
     async with ftjobs.AsyncAzureClient(azure_endpoint="https://res.openai.azure.com") as c:
@@ -100,7 +100,7 @@ class AsyncAzureClient(AsyncClient):
     Azure's job objects differ from OpenAI's; the models take them as they are: statuses
     ``created``, ``pending``, ``notRunning``, ``pausing``, ``resuming`` and ``canceling`` are
     kept as strings (not terminal; the first three count as queued for ``queued_timeout``),
-    ``canceled`` is :attr:`~ftjobs.JobStatus.CANCELLED`, null ``organization_id`` and
+    ``canceled`` is `CANCELLED`, null ``organization_id`` and
     ``result_files`` are accepted, ``n_epochs: -1`` is kept, and unknown fields
     (``user_provided_suffix``...) land in ``extra``. A file may come without ``bytes``, a file
     list without ``has_more``. Azure-only create fields (``trainingType``) go through

@@ -1,9 +1,9 @@
 """The per-request retry decision, kept pure so it is testable without a socket or a sleep.
 
 The transport asks two questions of this module after each failed attempt: *should this be
-retried?* (:func:`should_retry`) and *how long to wait first?* (:func:`retry_delay`). Both are
-functions of the failure, the response headers, the attempt number, an injected random number
-generator and an injected wall clock.
+retried?* ([`should_retry()`][ftjobs.retry.should_retry]) and *how long to wait first?*
+([`retry_delay()`][ftjobs.retry.retry_delay]). Both are functions of the failure, the response
+headers, the attempt number, an injected random number generator and an injected wall clock.
 """
 
 from __future__ import annotations
@@ -98,8 +98,8 @@ def should_retry(
         status: The HTTP status, or ``None`` for a connection failure, a timeout, or a 2xx body
             that could not be read (all transient).
         headers: Response headers. A gateway that exhausted its own retries
-            (:func:`gateway_exhausted`) means no retry on top of it; otherwise
-            ``x-should-retry: true|false`` from the server overrides the status rule.
+            ([`gateway_exhausted()`][ftjobs.retry.gateway_exhausted]) means no retry on top of it;
+            otherwise ``x-should-retry: true|false`` from the server overrides the status rule.
         gateway_retries: ``False`` ignores the gateway's verdict and answers "is this failure
             transient?" (a poll a while later is a new request, not a retry multiplied).
     """

@@ -1,7 +1,7 @@
 """The one layer that does HTTP: build a request, send it, retry it, decode it, map failures.
 
 Everything above this module deals in typed models; everything in it deals in bytes, headers and
-statuses. Retry *decisions* live in :mod:`ftjobs.retry`; tenacity runs the loop.
+statuses. Retry *decisions* live in `ftjobs.retry`; tenacity runs the loop.
 """
 
 from __future__ import annotations

@@ -66,7 +66,7 @@ RESPONSE_MODELS: dict[str, Any] = {
 def response_examples() -> list[tuple[str, Any, str]]:
     """``(where, model, example text)`` for every response example in the spec: the
     ``x-oaiMeta`` examples of the operations (``model`` is None when the operation's 200
-    schema is not in :data:`RESPONSE_MODELS`) and of the response schemas. Needs the spec."""
+    schema is not in `RESPONSE_MODELS`) and of the response schemas. Needs the spec."""
     spec = load_spec()
     found: list[tuple[str, Any, str]] = []
     for route, operations in spec["paths"].items():

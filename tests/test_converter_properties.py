@@ -5,7 +5,7 @@ JSON Schema -> hypothesis translation: ``$ref``, ``anyOf``/``oneOf``, ``enum``, 
 ``properties``/``required``, ``additionalProperties``, ``items``, numeric bounds, lengths). They
 must structure and round-trip. Then they are corrupted (a wrong type, a required field dropped
 or nulled, a huge string, deep nesting, a non-object body) and the converter may only raise
-:class:`ResponseValidationError`, whose every line starts with the field path.
+`ResponseValidationError`, whose every line starts with the field path.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ One step's outcome is written by one Lua script, which Redis runs atomically: an
 the stream only if its id was not yet in the seen set, and the token moves on in the same
 transaction, so a step re-run after a crash (before or after the write) never doubles or loses
 an event. The same script can enqueue a follow-up task exactly once (see
-:meth:`RedisWaitStore.record`).
+`RedisWaitStore.record()`).
 """
 
 from __future__ import annotations

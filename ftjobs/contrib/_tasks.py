@@ -4,10 +4,11 @@ A task engine (arq here; Temporal, saq, Celery...) supplies three things: somewh
 wait's state between steps, a way to re-schedule a task after a delay, and stable task ids for
 de-duplication. Everything else lives here and knows nothing about any engine:
 
-- :func:`create_once`: one create attempt that is safe to repeat (lookup by key, then an
+- `create_once()`: one create attempt that is safe to repeat (lookup by key, then an
   idempotent create carrying the key as ``Idempotency-Key`` and in the job's metadata);
-- :func:`wait_once`: one step of a wait, turned into a :class:`WaitProgress` (re-schedule
-  after ``delay``), a :class:`WaitDone` (terminal) or a raised :class:`WaitFailed` (a typed
+- `wait_once()`: one step of a wait, turned into a `WaitProgress` (re-schedule
+  after ``delay``), a `WaitDone` (terminal) or a raised
+  [`WaitFailed`][ftjobs.contrib._tasks.WaitFailed] (a typed
   end: 401/403/404, budget spent, a rejected token);
 - the pure helpers: task ids, key checks, the metadata the key is recorded under, the backoff
   after an unexpected error.
@@ -80,7 +81,7 @@ class CreateFailed(FTJobsError):
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CreateFailed:
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of [`to_dict()`][ftjobs.contrib._tasks.CreateFailed.to_dict]."""
         return cls(str(data["key"]), int(data["status_code"]), str(data["message"]))
 
 
@@ -125,7 +126,7 @@ class WaitFailed(FTJobsError):
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> WaitFailed:
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of [`to_dict()`][ftjobs.contrib._tasks.WaitFailed.to_dict]."""
         status = data.get("status_code")
         token = data.get("token")
         return cls(
@@ -296,7 +297,7 @@ async def wait_once(
 ) -> WaitProgress | WaitDone:
     """Take one step of a wait from a job id (first step) or the last stored token.
 
-    Never sleeps. Transient failures come back as a :class:`WaitProgress` with a longer delay
+    Never sleeps. Transient failures come back as a `WaitProgress` with a longer delay
     (and the same position in the event stream). ``timeout`` gives the wait a fresh total
     budget from now (for the first step; later tokens carry what is left of it).
 

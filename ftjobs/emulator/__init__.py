@@ -10,15 +10,15 @@ Start one in-process::
 or as a server: ``python -m ftjobs.emulator --port 8765 --speed 100 --faults 429=0.1,seed=7``
 (``add_serve_arguments``/``config_from_args``/``run`` let a CLI offer the same options).
 
-Lifecycle (emulated seconds at speed 1.0; see :class:`Timings`): ``validating_files`` 5 s
-(the training file is really parsed; a bad line fails the job naming the line) ->
-``queued`` at least 2 s and until one of ``max_running_jobs`` slots is free -> ``running``,
+Lifecycle (emulated seconds at speed 1.0; see [`Timings`][ftjobs.emulator.Timings]):
+``validating_files`` 5 s (the training file is really parsed; a bad line fails the job naming the
+line) -> ``queued`` at least 2 s and until one of ``max_running_jobs`` slots is free -> ``running``,
 1 s per step (steps = ceil(examples / batch_size) x n_epochs; ``n_epochs`` "auto" = 3,
 ``batch_size`` "auto" keeps an epoch at <= 32 steps), a checkpoint per epoch (last 3),
 then 2 s to ``succeeded`` with a results CSV file. ``pause``/``resume``/``cancel`` work.
 
 ``EmulatorConfig(dialect="azure")`` (``--dialect azure``) speaks Azure OpenAI's dialect
-instead; see :mod:`ftjobs.emulator.azure`.
+instead; see `ftjobs.emulator.azure`.
 
 Admin endpoints (never faulted; the admin key, by default the API key, and JSON bodies):
 ``GET /_emulator/stats``, ``POST /_emulator/stats/reset``, ``GET|POST /_emulator/faults``,

@@ -4,7 +4,7 @@ Azure's fine-tuning API is OpenAI's with differences, which this module applies 
 the OpenAI-style core renders (pure functions of the rendered job, its state and the time):
 
 - statuses: ``validating_files`` is ``pending``, ``queued`` is ``notRunning``, and a
-  cancelled job reads ``canceling`` for :attr:`EmulatorConfig.canceling_seconds` before
+  cancelled job reads ``canceling`` for `EmulatorConfig.canceling_seconds` before
   ``canceled`` (with ``finished_at`` null meanwhile);
 - ``organization_id`` is null, and ``result_files`` null while there are none;
 - hyperparameters left to the service read ``-1`` (``n_epochs``, ``batch_size``) and ``1``

@@ -33,9 +33,9 @@ class Clock(Protocol):
 class SystemClock:
     """Wall-clock based emulated time running ``speed`` times faster than real time.
 
-    ``now() = origin_emulated + (time.time() - origin_wall) * speed``; :meth:`advance` moves
-    ``origin_emulated``. Passing the origin of a previous run lets a restarted emulator
-    continue the same timeline.
+    ``now() = origin_emulated + (time.time() - origin_wall) * speed``;
+    [`advance()`][ftjobs.emulator.clock.SystemClock.advance] moves ``origin_emulated``. Passing the
+    origin of a previous run lets a restarted emulator continue the same timeline.
     """
 
     def __init__(

@@ -1,4 +1,5 @@
-"""Configuration of the emulator: :class:`EmulatorConfig` and lifecycle :class:`Timings`."""
+"""Configuration of the emulator: [`EmulatorConfig`][ftjobs.emulator.config.EmulatorConfig] and
+lifecycle [`Timings`][ftjobs.emulator.config.Timings]."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from ftjobs.webhooks import decode_secret
 __all__ = ["DIALECTS", "EmulatorConfig", "Timings"]
 
 DIALECTS = ("openai", "azure")
-"""Dialects the emulator speaks (see :mod:`ftjobs.emulator.azure`)."""
+"""Dialects the emulator speaks (see `ftjobs.emulator.azure`)."""
 
 
 @attrs.frozen
@@ -64,7 +65,8 @@ class EmulatorConfig:
         api_key: The only accepted key (``Authorization: Bearer <key>`` or ``api-key: <key>``).
         speed: Emulated seconds per real second (``100`` runs the lifecycle 100x faster).
         max_running_jobs: Jobs that may be ``running`` at once; the rest wait in ``queued``.
-        faults: Fault injection (a :class:`FaultConfig` or a spec string); off by default.
+        faults: Fault injection (a [`FaultConfig`][ftjobs.emulator.config.FaultConfig] or a spec
+            string); off by default.
         state_path: SQLite file that persists everything; ``None`` keeps state in memory.
         honor_idempotency: ``False`` makes the emulator ignore ``Idempotency-Key``.
         organization: ``organization_id`` of every job; its name part (without ``org-``)

@@ -116,7 +116,7 @@ class FaultConfig:
             raise ValueError("retry_after must be >= 0")
 
     def rate(self, kind: str) -> float:
-        """Return the rate of one of :data:`FAULT_KINDS`."""
+        """Return the rate of one of [`FAULT_KINDS`][ftjobs.emulator.faults.FAULT_KINDS]."""
         value: float = getattr(self, _RATE_FIELDS[kind])
         return value
 

@@ -36,8 +36,9 @@ __all__ = ["Fleet"]
 class Fleet:
     """Runs the lifecycle of many jobs in time order under a limit of running jobs.
 
-    No clock and no I/O: :meth:`advance` is told the time. Jobs are held by id; the
-    records produced since the last :meth:`drain` are collected for the store to apply.
+    No clock and no I/O: [`advance()`][ftjobs.emulator.fleet.Fleet.advance] is told the time. Jobs
+    are held by id; the records produced since the last
+    [`drain()`][ftjobs.emulator.fleet.Fleet.drain] are collected for the store to apply.
     """
 
     def __init__(self, timings: Timings, max_running: int) -> None:
@@ -134,7 +135,8 @@ class Fleet:
     def act(self, job_id: str, action: str, at: float) -> JobState:
         """Apply ``cancel``/``pause``/``resume`` at ``at`` (after advancing to it).
 
-        Raises :class:`TransitionError` when the job's status does not allow it.
+        Raises [`TransitionError`][ftjobs.emulator.fleet.TransitionError] when the job's status does
+        not allow it.
         """
         self.advance(at)
         at = self.now

@@ -1,6 +1,6 @@
 """Identifiers shaped like the real service's (``ftjob-...``, ``file-...``, ...).
 
-Random ids come from :mod:`secrets`; ids of things the lifecycle produces (events,
+Random ids come from `secrets`; ids of things the lifecycle produces (events,
 checkpoints, result files) are derived from their job id so the lifecycle stays a pure,
 reproducible function.
 """

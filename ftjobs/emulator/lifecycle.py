@@ -1,6 +1,7 @@
-"""The job lifecycle: pure transitions of a :class:`JobState` at a given emulated time.
+"""The job lifecycle: pure transitions of a [`JobState`][ftjobs.emulator.lifecycle.JobState] at a
+given emulated time.
 
-States and what moves them (durations from :class:`~ftjobs.emulator.config.Timings`)::
+States and what moves them (durations from [`Timings`][ftjobs.emulator.config.Timings])::
 
     validating_files --validate_seconds--> queued            (or failed: bad file / scripted)
     queued   --queue_seconds, then a free slot (max_running_jobs)--> running
@@ -9,7 +10,7 @@ States and what moves them (durations from :class:`~ftjobs.emulator.config.Timin
     running  --pause--> paused --resume--> queued (no minimum wait) --> running (same steps)
     validating_files | queued | running | paused --cancel--> cancelled
 
-Every function here takes the time it acts at and returns a :class:`Transition` (the new
+Every function here takes the time it acts at and returns a `Transition` (the new
 state plus the records it produced); nothing reads a clock or does I/O. The scheduler that
 runs them for many jobs is `ftjobs.emulator.fleet.Fleet`.
 """

@@ -1,7 +1,7 @@
 """Pure validation of request parameters: JSON bodies, the create-job body, uploads' form
 fields and list query parameters.
 
-Every problem raises :class:`~ftjobs.emulator.errors.ApiError` (400
+Every problem raises [`ApiError`][ftjobs.emulator.errors.ApiError] (400
 ``invalid_request_error``) naming the offending ``param`` with a dotted path.
 """
 
@@ -275,7 +275,8 @@ def _integrations(value: Any) -> list[dict[str, Any]] | None:
 
 
 def parse_job_request(body: Any) -> JobRequest:
-    """Validate a create-job JSON body. Raises :class:`ApiError` (400) with ``param``."""
+    """Validate a create-job JSON body. Raises [`ApiError`][ftjobs.emulator.params.ApiError] (400)
+    with ``param``."""
     if not isinstance(body, dict):
         raise _fail("The request body must be a JSON object.", "body")
     for key in body:
@@ -312,7 +313,8 @@ def parse_job_request(body: Any) -> JobRequest:
 
 
 def parse_limit(raw: str | None, *, default: int, maximum: int, param: str = "limit") -> int:
-    """Parse a ``limit`` query value within ``1..maximum``. Raises :class:`ApiError` (400)."""
+    """Parse a ``limit`` query value within ``1..maximum``. Raises
+    [`ApiError`][ftjobs.emulator.params.ApiError] (400)."""
     if raw is None:
         return default
     try:

@@ -1,8 +1,8 @@
-"""SQLite persistence (stdlib :mod:`sqlite3`) of everything the emulator holds.
+"""SQLite persistence (stdlib `sqlite3`) of everything the emulator holds.
 
 One file keeps files (with their bytes), jobs, events, checkpoints, idempotency records and
 the clock's anchor, so a restarted emulator continues where it stopped. Writes are batched:
-the store hands over one :class:`Batch` per request and it is committed in one transaction
+the store hands over one `Batch` per request and it is committed in one transaction
 before the response is sent.
 
 A state file is only written once it has been read whole, read-only: a file that is empty,
@@ -109,7 +109,7 @@ def _dump(obj: Any) -> str:
 
 
 class SqliteBackend:
-    """A state file; every :meth:`commit` is one transaction."""
+    """A state file; every [`commit()`][ftjobs.emulator.Emulator.commit] is one transaction."""
 
     def __init__(self, path: str) -> None:
         self.path = path

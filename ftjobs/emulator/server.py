@@ -1,5 +1,7 @@
-"""Starting the emulator: in-process (:func:`serve_emulator`) or as a server (:func:`run`,
-:func:`main`, and :func:`add_serve_arguments` for a CLI's ``serve`` command)."""
+"""Starting the emulator: in-process ([`serve_emulator()`][ftjobs.emulator.server.serve_emulator])
+or as a server ([`run()`][ftjobs.emulator.server.run], [`main()`][ftjobs.emulator.server.main], and
+[`add_serve_arguments()`][ftjobs.emulator.server.add_serve_arguments] for a CLI's ``serve``
+command)."""
 
 from __future__ import annotations
 
@@ -41,7 +43,8 @@ def _root_url(host: str, port: int) -> str:
 
 
 class EmulatorHandle:
-    """A running emulator, as yielded by :func:`serve_emulator`.
+    """A running emulator, as yielded by
+    [`serve_emulator()`][ftjobs.emulator.server.serve_emulator].
 
     Attributes:
         app: The aiohttp application.
@@ -200,7 +203,8 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
-    """Build an :class:`EmulatorConfig` from options added by :func:`add_serve_arguments`.
+    """Build an [`EmulatorConfig`][ftjobs.emulator.server.EmulatorConfig] from options added by
+    [`add_serve_arguments()`][ftjobs.emulator.server.add_serve_arguments].
 
     Raises ``ValueError`` for a bad value (e.g. a malformed fault spec).
     """

@@ -1,10 +1,12 @@
-"""The emulator's state: files, jobs (through a :class:`~ftjobs.emulator.fleet.Fleet`),
+"""The emulator's state: files, jobs (through a [`Fleet`][ftjobs.emulator.fleet.Fleet]),
 events, checkpoints and idempotency records, optionally persisted to SQLite.
 
 Time only moves here: every public operation first advances the fleet to the clock's
 ``now`` (lazily; there is no background task), then acts at that same instant. The store is
-also the scripting surface for tests (:meth:`Store.script_next_jobs`, :meth:`Store.script_job`,
-:meth:`Store.advance_clock`).
+also the scripting surface for tests
+([`Store.script_next_jobs()`][ftjobs.emulator.store.Store.script_next_jobs],
+[`Store.script_job()`][ftjobs.emulator.store.Store.script_job],
+[`Store.advance_clock()`][ftjobs.emulator.store.Store.advance_clock]).
 """
 
 from __future__ import annotations
@@ -72,7 +74,7 @@ def _listing_order(
     positions: Mapping[str, int], count: int, after: str | None, what: str, *, newest_first: bool
 ) -> range:
     """Positions (of ``count`` in creation order) strictly after the cursor ``after``, in
-    listing order; a 400 :class:`ApiError` for an unknown cursor."""
+    listing order; a 400 [`ApiError`][ftjobs.emulator.store.ApiError] for an unknown cursor."""
     step = -1 if newest_first else 1
     start = count - 1 if newest_first else 0
     if after is not None:
@@ -103,9 +105,10 @@ class StateNotSaved(Exception):
 class Store:
     """In-memory state with optional SQLite persistence; see the module docstring.
 
-    Create one with :func:`open_store`. With a state file, memory never runs ahead of disk
-    for long: :meth:`flush` commits what changed, and when it cannot, the store reloads the
-    file, so that nothing a client was told about exists only in memory.
+    Create one with [`open_store()`][ftjobs.emulator.store.open_store]. With a state file, memory
+    never runs ahead of disk for long: [`flush()`][ftjobs.emulator.store.Store.flush] commits
+    what changed, and when it cannot, the store reloads the file, so that nothing a client was
+    told about exists only in memory.
     """
 
     def __init__(
@@ -286,7 +289,7 @@ class Store:
         return record
 
     def get_file(self, file_id: str) -> FileRecord:
-        """Return a file's metadata or raise a 404 :class:`ApiError`."""
+        """Return a file's metadata or raise a 404 [`ApiError`][ftjobs.emulator.store.ApiError]."""
         self.now()
         record = self._files.get(file_id)
         if record is None:
@@ -294,7 +297,7 @@ class Store:
         return record
 
     def file_content(self, file_id: str) -> bytes:
-        """Return a file's bytes or raise a 404 :class:`ApiError`."""
+        """Return a file's bytes or raise a 404 [`ApiError`][ftjobs.emulator.store.ApiError]."""
         self.get_file(file_id)
         return self._contents[file_id]
 
@@ -364,7 +367,8 @@ class Store:
             )
 
     def create_job(self, request: JobRequest, *, outcome: Outcome | None = None) -> JobState:
-        """Create a job (400 :class:`ApiError` when a file is missing or has the wrong purpose).
+        """Create a job (400 [`ApiError`][ftjobs.emulator.store.ApiError] when a file is missing or
+        has the wrong purpose).
 
         ``outcome`` (else the next scripted one, else none) forces how the job ends.
         """
@@ -397,7 +401,8 @@ class Store:
         return self.fleet.jobs[job.id]
 
     def get_job(self, job_id: str) -> JobState:
-        """Return a job (advanced to now) or raise a 404 :class:`ApiError`."""
+        """Return a job (advanced to now) or raise a 404
+        [`ApiError`][ftjobs.emulator.store.ApiError]."""
         self.now()
         job = self.fleet.jobs.get(job_id)
         if job is None:
@@ -515,8 +520,9 @@ def open_store(config: EmulatorConfig, clock: Clock | None = None) -> Store:
     Raises `StateFileError` (naming the file and the problem) for a state file that cannot be
     used; the file is then left as it was.
 
-    Without an explicit ``clock``, a :class:`SystemClock` at ``config.speed`` is used; with
-    a state file it continues the stored timeline (re-anchored if the speed changed).
+    Without an explicit ``clock``, a [`SystemClock`][ftjobs.emulator.store.SystemClock] at
+    ``config.speed`` is used; with a state file it continues the stored timeline (re-anchored if the
+    speed changed).
     """
     if config.state_path is None:
         return Store(config, clock or SystemClock(config.speed))

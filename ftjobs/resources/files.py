@@ -32,7 +32,7 @@ _FILES = "/files"
 UPLOAD_PURPOSES = ("fine-tune", "batch", "assistants", "vision", "user_data", "evals")
 _LIST_LIMIT = 10_000
 
-#: What :meth:`Files.upload` accepts: a path, the bytes themselves, or a binary file object.
+#: What `Files.upload()` accepts: a path, the bytes themselves, or a binary file object.
 FileInput = str | os.PathLike[str] | bytes | IO[bytes]
 
 DEFAULT_MULTIPART_THRESHOLD = 64 * 1024 * 1024

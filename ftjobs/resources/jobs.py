@@ -501,12 +501,13 @@ class Jobs(Resource):
         timeout: float | NotGiven | None = NOT_GIVEN,
         follow: bool = False,
     ) -> JobWaiter:
-        """A :class:`~ftjobs.waiting.JobWaiter` for a job (by id or object) or a continuation token.
+        """A [`JobWaiter`][ftjobs.waiting.JobWaiter] for a job (by id or object) or a continuation
+        token.
 
         Args:
             job_or_token: Job id, job, or a token from ``continuation_token()`` /
-                :class:`~ftjobs.WaitTimeout`.
-            poll: Pacing and budgets (default :class:`~ftjobs.PollPolicy`).
+                [`WaitTimeout`][ftjobs.WaitTimeout].
+            poll: Pacing and budgets (default [`PollPolicy`][ftjobs.PollPolicy]).
             timeout: Total seconds to wait, overriding ``poll.timeout`` (and a token's
                 remaining budget); ``None`` waits forever.
             follow: Also fetch new events and checkpoints at each step.
@@ -581,11 +582,11 @@ class Jobs(Resource):
             timeout: Total seconds (default ``poll.timeout``, 24 h, or what a token has left);
                 ``None`` waits forever.
             poll: Pacing and budgets.
-            on_update: Called (or awaited) with every :data:`~ftjobs.JobUpdate`; when given,
+            on_update: Called (or awaited) with every [`JobUpdate`][ftjobs.JobUpdate]; when given,
                 events and checkpoints are fetched too.
             on_paused: ``"wait"`` (keep waiting), ``"return"`` the paused job, or
-                ``"raise"`` :class:`~ftjobs.JobPaused`.
-            raise_on_failure: Raise :class:`~ftjobs.JobFailed` when the job failed.
+                ``"raise"`` [`JobPaused`][ftjobs.JobPaused].
+            raise_on_failure: Raise [`JobFailed`][ftjobs.JobFailed] when the job failed.
 
         Raises:
             WaitTimeout: A budget ran out; carries the last job and a continuation token.
@@ -609,9 +610,9 @@ class Jobs(Resource):
     ) -> AsyncIterator[JobUpdate]:
         """Iterate over a job's updates until it is terminal.
 
-        Yields :class:`~ftjobs.StatusChanged`, :class:`~ftjobs.EventReceived` (in
-        chronological order, each once), :class:`~ftjobs.CheckpointReceived` and
-        :class:`~ftjobs.EtaChanged`.
+        Yields [`StatusChanged`][ftjobs.StatusChanged], [`EventReceived`][ftjobs.EventReceived] (in
+        chronological order, each once), [`CheckpointReceived`][ftjobs.CheckpointReceived] and
+        [`EtaChanged`][ftjobs.EtaChanged].
         """
         return self.waiter(job_or_token, poll=poll, timeout=timeout, follow=True).updates()
 
@@ -623,11 +624,11 @@ class Jobs(Resource):
         timeout: float | NotGiven | None = NOT_GIVEN,
         poll: PollPolicy | None = None,
     ) -> Awaitable[WaitManyResult]:
-        """Wait on many jobs at once; returns a :class:`~ftjobs.types.WaitManyResult`.
+        """Wait on many jobs at once; returns a [`WaitManyResult`][ftjobs.types.WaitManyResult].
 
         Jobs are refreshed through the newest-first list endpoint (one request sees up to
         100 jobs), falling back to GETs under a concurrency cap, all through the client's
-        shared request budget. Like :func:`asyncio.wait`, a timeout returns what was seen
+        shared request budget. Like `asyncio.wait()`, a timeout returns what was seen
         (``result.pending`` non-empty) instead of raising.
 
         Args:

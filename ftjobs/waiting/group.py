@@ -96,7 +96,8 @@ class JobGroup:
         clock: Injected for tests: monotonic seconds.
         wall_clock: Injected for tests: unix seconds.
         rng: Injected for tests: source of jitter.
-        sleep: Coroutine function :meth:`as_completed` and :meth:`wait` sleep with.
+        sleep: Coroutine function [`as_completed()`][ftjobs.waiting.group.JobGroup.as_completed] and
+            [`wait()`][ftjobs.waiting.group.JobGroup.wait] sleep with.
         watcher: The client's `Watcher`, whose webhooks wake the group's sleeps.
     """
 
@@ -253,7 +254,8 @@ class JobGroup:
 
     async def wait(self, return_when: ReturnWhen = ALL_COMPLETED) -> WaitManyResult:
         """Poll until ``return_when`` is met; a timeout returns what was seen (see
-        :class:`WaitManyResult`) rather than raising, like :func:`asyncio.wait`."""
+        [`WaitManyResult`][ftjobs.waiting.group.WaitManyResult]) rather than raising, like
+        `asyncio.wait()`."""
         when = ReturnWhen(return_when)
         try:
             async for job in self.as_completed():

@@ -1,14 +1,14 @@
 """The pure core of the job waiter: when to poll next, and when to give up.
 
-Nothing here sleeps or talks to the network. A waiter keeps a :class:`PollState` (a frozen
-value), feeds it the outcome of each poll (:meth:`PollState.after_poll`,
-:meth:`PollState.after_failure`), asks whether a budget ran out (:meth:`PollState.exhausted`),
-and otherwise asks :func:`next_delay` how long to sleep. ``now`` is always a float of seconds
+Nothing here sleeps or talks to the network. A waiter keeps a `PollState` (a frozen
+value), feeds it the outcome of each poll (`PollState.after_poll()`,
+`PollState.after_failure()`), asks whether a budget ran out (`PollState.exhausted()`),
+and otherwise asks `next_delay()` how long to sleep. ``now`` is always a float of seconds
 on one monotonic clock (``time.monotonic()``) chosen by the caller; the server's
 ``estimated_finish`` is a wall-clock timestamp, so it enters as seconds-from-now
-(:func:`eta_seconds`).
+(`eta_seconds()`).
 
-The delay, in order (every constant is a :class:`PollPolicy` field):
+The delay, in order (every constant is a [`PollPolicy`][ftjobs.waiting.policy.PollPolicy] field):
 
 1. **Base.** With a usable ETA and ``steer_to_eta``: far from the ETA we sleep
    ``eta_fraction`` of the time left (at most ``max_interval``); once that fraction would be
@@ -24,8 +24,8 @@ The delay, in order (every constant is a :class:`PollPolicy` field):
 3. **Rate limited.** After ``k`` consecutive 429s the delay is multiplied by
    ``rate_limit_multiplier ** k``, capped at ``max_rate_limited_interval``.
 4. **Jitter.** The delay is scaled by a factor uniform in ``(1 - jitter, 1]`` (the same scheme
-   as :class:`ftjobs.retry.RetryPolicy`; ``jitter=1`` is AWS "full jitter", the default 0.25
-   makes the mean delay 12.5% shorter than the nominal one).
+   as [`ftjobs.retry.RetryPolicy`][ftjobs.retry.RetryPolicy]; ``jitter=1`` is AWS "full jitter", the
+   default 0.25 makes the mean delay 12.5% shorter than the nominal one).
 5. **Server hint** (``openai-poll-after-ms`` or ``Retry-After``, capped at ``max_server_hint``)
    is a floor: a shorter delay is raised to ``hint * (1 + jitter * u)`` (``u`` the same uniform
    draw) so waiters that got the same hint do not come back in lockstep.
@@ -165,11 +165,11 @@ class PollPolicy:
 
 
 class StopReason(enum.Enum):
-    """Which budget ran out (see :meth:`PollState.exhausted`)."""
+    """Which budget ran out (see `PollState.exhausted()`)."""
 
-    #: The total budget (:attr:`PollPolicy.timeout`, or a resumed token's budget) is spent.
+    #: The total budget (`PollPolicy.timeout`, or a resumed token's budget) is spent.
     TIMEOUT = "timeout"
-    #: The job has been ``queued`` for longer than :attr:`PollPolicy.queued_timeout`.
+    #: The job has been ``queued`` for longer than `PollPolicy.queued_timeout`.
     QUEUED_TIMEOUT = "queued_timeout"
     #: Transient failures exceeded ``max_consecutive_failures`` or ``failure_timeout``.
     FAILURES = "failures"
@@ -186,8 +186,8 @@ def status_key(status: str | enum.Enum) -> str:
 class PollState:
     """What a waiter knows between polls. Transitions return a new value.
 
-    Build one with :meth:`start` (or from a continuation token), then replace it with the
-    result of :meth:`after_poll` / :meth:`after_failure` after every poll.
+    Build one with `start()` (or from a continuation token), then replace it with the
+    result of `after_poll()` / `after_failure()` after every poll.
 
     Attributes:
         started_at: ``now`` when this wait (or this resumption) began.
@@ -387,14 +387,14 @@ def next_delay(
 ) -> float:
     """Seconds to sleep before the next poll (see the module docstring for the rules).
 
-    Call it after :meth:`PollState.exhausted` returned ``None``.
+    Call it after `PollState.exhausted()` returned ``None``.
 
     Args:
         policy: The pacing and budgets.
         state: The state after the last poll (its outcome, status, failure streaks).
         now: The current clock reading (same clock as the state's).
-        eta: Seconds until the job's estimated finish (:func:`eta_seconds`), or ``None``.
-        server_hint: Minimum delay the server asked for (:func:`poll_hint`), or ``None``.
+        eta: Seconds until the job's estimated finish (`eta_seconds()`), or ``None``.
+        server_hint: Minimum delay the server asked for (`poll_hint()`), or ``None``.
         rng: Source of jitter (``random`` module when omitted); inject a seeded one in tests.
     """
     delay = _base_delay(policy, state, eta)

@@ -1,11 +1,12 @@
 """A request budget shared by every waiter of one client, so thousands of waiters never
 stampede the API.
 
-The decisions live in :class:`TokenBucket`, a frozen value whose methods take the clock
-reading ``now`` and return a new bucket (plus, for :meth:`TokenBucket.try_acquire`, how long to
-wait). :class:`RequestBudget` is the thin async shell around it: one ``asyncio.Lock`` queues
-the callers of :meth:`RequestBudget.acquire` in FIFO order, and only the caller at the head of
-the queue sleeps until the bucket has a token.
+The decisions live in `TokenBucket`, a frozen value whose methods take the clock
+reading ``now`` and return a new bucket (plus, for `TokenBucket.try_acquire()`, how long to
+wait). [`RequestBudget`][ftjobs.waiting.ratelimit.RequestBudget] is the thin async shell around it:
+one ``asyncio.Lock`` queues the callers of
+[`RequestBudget.acquire()`][ftjobs.waiting.ratelimit.RequestBudget.acquire] in FIFO order, and only
+the caller at the head of the queue sleeps until the bucket has a token.
 
 The rate adapts AIMD-style: a 429 multiplies it by ``decrease_factor`` (at most once per
 ``decrease_cooldown``, because the requests already in flight answer 429 too), empties the
@@ -149,14 +150,17 @@ class TokenBucket:
 
 
 class RequestBudget:
-    """The async, shared face of a :class:`TokenBucket`.
+    """The async, shared face of a `TokenBucket`.
 
-    One instance per client; every waiter calls :meth:`acquire` before each poll and reports
-    the outcome with :meth:`on_success` or :meth:`on_rate_limited`.
+    One instance per client; every waiter calls
+    [`acquire()`][ftjobs.waiting.ratelimit.RequestBudget.acquire] before each poll and reports the
+    outcome with [`on_success()`][ftjobs.waiting.ratelimit.RequestBudget.on_success] or
+    [`on_rate_limited()`][ftjobs.waiting.ratelimit.RequestBudget.on_rate_limited].
 
-    Callers are served first come, first served. Cancelling :meth:`acquire` (directly or
-    through ``asyncio.wait_for``) is safe: a token is only taken at the moment it is handed
-    out, so a cancelled caller leaves nothing reserved and the next one moves up.
+    Callers are served first come, first served. Cancelling
+    [`acquire()`][ftjobs.waiting.ratelimit.RequestBudget.acquire] (directly or through
+    ``asyncio.wait_for``) is safe: a token is only taken at the moment it is handed out, so a
+    cancelled caller leaves nothing reserved and the next one moves up.
 
     Args:
         policy: Shape of the budget (defaults: 10 requests/s, burst 10).

@@ -122,7 +122,7 @@ class ContinuationToken:
 
     Attributes:
         job_id: The awaited job.
-        base_url_fingerprint: :func:`base_url_fingerprint` of the API the job lives on.
+        base_url_fingerprint: `base_url_fingerprint()` of the API the job lives on.
         last_event_id: Newest event already delivered (``watch`` resumes after it), or ``None``.
         budget_left: Seconds of total budget left when the token was issued; ``None``: no limit.
         last_status: Status seen by the last successful poll, or ``None``.
@@ -184,10 +184,10 @@ class ContinuationToken:
         )
 
     def to_state(self, *, now: float, wall_now: float) -> PollState:
-        """A :class:`PollState` resuming this token at ``now`` (the waiter's clock).
+        """A `PollState` resuming this token at ``now`` (the waiter's clock).
 
-        The wall-clock time since :attr:`issued_at` is charged to the budget and, if the job
-        was last seen queued, to the queued time. Use :meth:`PollState.with_budget` to give
+        The wall-clock time since `issued_at` is charged to the budget and, if the job
+        was last seen queued, to the queued time. Use `PollState.with_budget()` to give
         the resumed wait a fresh total budget instead.
         """
         gap = max(wall_now - self.issued_at, 0.0)

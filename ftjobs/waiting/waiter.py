@@ -1,10 +1,13 @@
-"""Waiting on one job: :class:`JobWaiter`, its typed updates, and one-step polling.
+"""Waiting on one job: [`JobWaiter`][ftjobs.waiting.waiter.JobWaiter], its typed updates, and
+one-step polling.
 
-Everything is built on :meth:`JobWaiter.step`, which makes one poll (the job, and when asked
-its new events and checkpoints) and never sleeps. :meth:`JobWaiter.wait` and
-:meth:`JobWaiter.updates` are ``step`` plus ``asyncio.sleep`` in a loop; an external scheduler
-can run the same steps with its own sleeping, carrying a continuation token between them.
-The pacing decisions are the pure functions of `ftjobs.waiting.policy`.
+Everything is built on [`JobWaiter.step()`][ftjobs.waiting.waiter.JobWaiter.step], which makes one
+poll (the job, and when asked its new events and checkpoints) and never sleeps.
+[`JobWaiter.wait()`][ftjobs.waiting.waiter.JobWaiter.wait] and
+[`JobWaiter.updates()`][ftjobs.waiting.waiter.JobWaiter.updates] are ``step`` plus ``asyncio.sleep``
+in a loop; an external scheduler can run the same steps with its own sleeping, carrying a
+continuation token between them. The pacing decisions are the pure functions of
+`ftjobs.waiting.policy`.
 """
 
 from __future__ import annotations
@@ -123,7 +126,8 @@ class EtaChanged:
 
 
 JobUpdate: TypeAlias = StatusChanged | EventReceived | CheckpointReceived | EtaChanged
-"""Any update yielded by :meth:`JobWaiter.updates` / ``client.jobs.watch()``.
+"""Any update yielded by [`JobWaiter.updates()`][ftjobs.waiting.waiter.JobWaiter.updates] /
+``client.jobs.watch()``.
 
 ``str(update)`` is one short line (``running, step 12/40, loss 0.841, ETA 3m05s``), so
 ``on_update=print`` reads like a log; ``update.describe(wall_now)`` is the same with the clock
@@ -134,7 +138,7 @@ OnUpdate: TypeAlias = Callable[[JobUpdate], Awaitable[None] | None]
 
 @attrs.frozen
 class StepResult:
-    """The outcome of one :meth:`JobWaiter.step`.
+    """The outcome of one [`JobWaiter.step()`][ftjobs.waiting.waiter.JobWaiter.step].
 
     Attributes:
         job: The job as last seen (``None`` only when the very first poll failed).
@@ -172,11 +176,11 @@ class Pacer:
     It wraps the pure `PollState` with the clocks, the server's hint
     and the failure rules: a permanent failure raises at once, a transient one is absorbed
     (with a 429 counted as "too fast" rather than as a failure), and a spent budget raises
-    :class:`~ftjobs.WaitTimeout` (or, for the failure budget, the last error itself).
+    [`WaitTimeout`][ftjobs.WaitTimeout] (or, for the failure budget, the last error itself).
 
     Args:
         policy: Pacing and budgets.
-        state: Where to start (a fresh :meth:`PollState.start` or a resumed token's state).
+        state: Where to start (a fresh `PollState.start()` or a resumed token's state).
         clock, wall_clock, rng: Monotonic seconds, unix seconds, jitter source.
     """
 
@@ -228,11 +232,12 @@ class Pacer:
         )
 
     async def bounded(self, poll: Awaitable[_T]) -> _T:
-        """Await ``poll``, abandoning it :data:`DEADLINE_GRACE` seconds after the deadline.
+        """Await ``poll``, abandoning it `DEADLINE_GRACE` seconds after the deadline.
 
         A stalled server (a per-attempt timeout of a minute, times the retries) cannot hold
-        a wait long past its budget; the abandoned poll raises :class:`~ftjobs.APITimeoutError`
-        (transient, so the budget check that follows reports the timeout).
+        a wait long past its budget; the abandoned poll raises
+        [`APITimeoutError`][ftjobs.APITimeoutError] (transient, so the budget check that follows
+        reports the timeout).
         """
         left = self.state.time_left(self._clock())
         if left is None:
@@ -255,7 +260,7 @@ class Pacer:
 
     def check(self, describe: Callable[[StopReason], WaitTimeout]) -> None:
         """Raise if a budget ran out: the last error for the failure budget, else the
-        :class:`~ftjobs.WaitTimeout` built by ``describe``."""
+        [`WaitTimeout`][ftjobs.WaitTimeout] built by ``describe``."""
         reason = self.state.exhausted(self.policy, now=self._clock())
         if reason is None:
             return
@@ -280,7 +285,8 @@ class JobWaiter:
 
     Get one from ``client.jobs.waiter(job_or_id_or_token)``. Its state (poll pacing, budgets,
     last event and checkpoint delivered) can be saved at any moment as a continuation token
-    (:meth:`continuation_token`) and resumed elsewhere with ``client.jobs.waiter(token)``.
+    ([`continuation_token()`][ftjobs.waiting.waiter.JobWaiter.continuation_token]) and resumed
+    elsewhere with ``client.jobs.waiter(token)``.
 
     Args:
         jobs: The ``client.jobs`` resource to poll through.
@@ -292,7 +298,8 @@ class JobWaiter:
         clock: Injected for tests: monotonic seconds.
         wall_clock: Injected for tests: unix seconds.
         rng: Injected for tests: source of jitter.
-        sleep: Coroutine function :meth:`wait` and :meth:`updates` sleep with (an external
+        sleep: Coroutine function [`wait()`][ftjobs.waiting.waiter.JobWaiter.wait] and
+            [`updates()`][ftjobs.waiting.waiter.JobWaiter.updates] sleep with (an external
             scheduler, or a benchmark running on emulated time, injects its own).
         watcher: The client's shared `Watcher`: `wait` and `updates` then take their polls
             from it (one refresh serves every wait of the client) instead of polling and
@@ -365,7 +372,7 @@ class JobWaiter:
 
         Transient failures (connection errors, timeouts, 429, 5xx) are absorbed: the result
         carries the error and a longer delay. Permanent ones (401, 403, 404, ...) raise. When a
-        budget runs out, :class:`~ftjobs.WaitTimeout` is raised (with a continuation token).
+        budget runs out, [`WaitTimeout`][ftjobs.WaitTimeout] is raised (with a continuation token).
         """
         try:
             job, headers = await self._pacer.bounded(self._fetch())

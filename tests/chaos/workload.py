@@ -1,7 +1,7 @@
 """The chaos workload: a fleet of jobs driven through the SDK against a faulty emulator.
 
-One run (:func:`run_chaos`) starts an emulator on a :class:`ManualClock` with faults on, then
-through one :class:`ftjobs.AsyncClient`:
+One run (`run_chaos`) starts an emulator on a `ManualClock` with faults on, then
+through one `ftjobs.AsyncClient`:
 
 1. uploads the training files (and one file that fails validation), concurrently;
 2. creates ``jobs`` jobs concurrently, each with its own client-side idempotency key;
@@ -16,8 +16,8 @@ advance from the seed. Faults are drawn from the seed too; which request meets w
 also depends on the order concurrent requests reach the server, so two runs of one seed see
 the same kinds of trouble, not necessarily on the same requests.
 
-The run never raises: it returns a :class:`ChaosReport` whose ``problems`` list says what went
-wrong (empty = pass) and whose figures feed the table printed by :func:`format_table`.
+The run never raises: it returns a `ChaosReport` whose ``problems`` list says what went
+wrong (empty = pass) and whose figures feed the table printed by `format_table`.
 """
 
 from __future__ import annotations
@@ -225,7 +225,7 @@ async def _tick(clock: ManualClock, emulated_per_tick: float, stop: asyncio.Even
 
 
 async def run_chaos(config: ChaosConfig) -> ChaosReport:
-    """Run the workload once; never raises (see :class:`ChaosReport`)."""
+    """Run the workload once; never raises (see `ChaosReport`)."""
     report = ChaosReport(config=config)
     capture = _Capture()
     logger = logging.getLogger("ftjobs")

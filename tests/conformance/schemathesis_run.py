@@ -2,7 +2,7 @@
 
 ``python -m tests.conformance.schemathesis_run [--max-examples N] [--phases ...]`` serves the
 emulator on a loopback port (in a thread), writes the spec with its documented gaps patched
-(see :data:`SPEC_GAPS`) to a temporary file, runs ``schemathesis run`` on it and prints the
+(see `SPEC_GAPS`) to a temporary file, runs ``schemathesis run`` on it and prints the
 figures (operations, test cases, failures). ``nox -s conformance`` runs it thoroughly; the
 normal suite runs a bounded version (tests/conformance/test_schemathesis.py).
 
@@ -55,7 +55,7 @@ QUERY_STRING_LIMITS = (
 
 
 def patched_spec(raw: dict[str, Any]) -> dict[str, Any]:
-    """The spec with :data:`SPEC_GAPS` corrected."""
+    """The spec with `SPEC_GAPS` corrected."""
     spec = copy.deepcopy(raw)
     schemas = spec["components"]["schemas"]
     status = schemas["FineTuningJob"]["properties"]["status"]

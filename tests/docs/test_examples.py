@@ -5,7 +5,7 @@ The conventions (also stated in docs/index.md, "About the examples"):
 - The blocks of one page run in order in **one namespace**, so a block may use what an earlier
   block on the same page defined.
 - The namespace starts from a **prelude**: ``ftjobs`` and ``asyncio`` imported, ``client`` (an
-  open :class:`ftjobs.AsyncClient`), ``training`` (an uploaded training file), ``job`` (a job
+  open `ftjobs.AsyncClient`), ``training`` (an uploaded training file), ``job`` (a job
   created from it) and ``ids`` (the ids of three jobs, ``job`` first). ``OPENAI_BASE_URL`` and
   ``OPENAI_API_KEY`` point at a fresh emulator per page, so ``ftjobs.AsyncClient()`` with no
   arguments reaches it, and the working directory holds ``train.jsonl`` (supervised, valid),

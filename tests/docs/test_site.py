@@ -51,7 +51,6 @@ def _pages(site: Path) -> Iterator[tuple[str, str]]:
         yield path.relative_to(site).as_posix(), path.read_text(encoding="utf-8")
 
 
-@pytest.mark.xfail(strict=True, reason="the docstrings' roles become cross-references next")
 def test_no_raw_sphinx_role(site: Path) -> None:
     found = [
         f"{page}: ...{text[max(m.start() - 40, 0) : m.end() + 40]}..."

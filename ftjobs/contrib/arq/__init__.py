@@ -1,8 +1,9 @@
 """Run fine-tuning creates and waits on `arq <https://arq-docs.helpmanual.io/>`_ workers.
 
-Install with ``pip install 'ftjobs[arq]'``. Workers: subclass :class:`WorkerSettings` and start
-``arq myapp.FTWorker`` (``OPENAI_API_KEY``, ``OPENAI_BASE_URL`` and ``FTJOBS_REDIS_URL`` are
-read from the environment). Producers::
+Install with ``pip install 'ftjobs[arq]'``. Workers: subclass
+[`WorkerSettings`][ftjobs.contrib.arq.WorkerSettings] and start ``arq myapp.FTWorker``
+(``OPENAI_API_KEY``, ``OPENAI_BASE_URL`` and ``FTJOBS_REDIS_URL`` are read from the environment).
+Producers::
 
     pool = await create_pool(redis_settings(), job_serializer=dumps, job_deserializer=loads,
                              default_queue_name=QUEUE)
@@ -15,10 +16,11 @@ read from the environment). Producers::
   (``ftjobs_key``), and first looks it up through the list's metadata filter, so a re-run
   after a crash never creates a second job. Then it enqueues the wait.
 - The wait task takes *one* step (``client.jobs.step``), stores the next continuation token
-  and the new events in Redis in one transaction (see :mod:`ftjobs.contrib._redis`), and
+  and the new events in Redis in one transaction (see `ftjobs.contrib._redis`), and
   re-schedules itself with ``Retry(defer=delay)``: a job training for hours holds no worker
   slot while it sleeps. At a terminal state it returns the job (and enqueues your follow-up
-  task exactly once); 401/403/404 and a spent budget end it with :class:`WaitFailed`.
+  task exactly once); 401/403/404 and a spent budget end it with
+  [`WaitFailed`][ftjobs.contrib.arq.WaitFailed].
 - arq task ids are stable, so enqueueing twice is refused: ``ftjobs:create:<key>``,
   ``ftjobs:wait:<job id>``, ``ftjobs:then:<job id>``.
 

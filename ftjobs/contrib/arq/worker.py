@@ -27,9 +27,10 @@ class WorkerSettings:
 
     arq reads settings from the class's own ``__dict__`` only (not inherited attributes), so
     every subclass gets the merged settings copied into its ``__dict__`` when it is defined.
-    Override the ``ftjobs_*`` attributes, :meth:`make_client`, or any arq option; add your own
-    tasks with ``extra_functions`` (they inherit the short timeout unless given theirs; better
-    to run long ones on another queue).
+    Override the ``ftjobs_*`` attributes,
+    [`make_client()`][ftjobs.contrib.arq.worker.WorkerSettings.make_client], or any arq option; add
+    your own tasks with ``extra_functions`` (they inherit the short timeout unless given theirs;
+    better to run long ones on another queue).
 
     Environment: ``OPENAI_API_KEY``/``OPENAI_BASE_URL`` (the client), ``FTJOBS_REDIS_URL``.
     """
@@ -111,11 +112,15 @@ class WorkerSettings:
         cls.job_timeout = timeout  # type: ignore[attr-defined]
 
         async def on_startup(ctx: dict[str, Any]) -> None:
-            """arq's start-up hook: runs :meth:`startup` (override that, not this)."""
+            """arq's start-up hook: runs
+            [`startup()`][ftjobs.contrib.arq.worker.WorkerSettings.startup] (override that, not
+            this)."""
             await cls.startup(ctx)
 
         async def on_shutdown(ctx: dict[str, Any]) -> None:
-            """arq's shut-down hook: runs :meth:`shutdown` (override that, not this)."""
+            """arq's shut-down hook: runs
+            [`shutdown()`][ftjobs.contrib.arq.worker.WorkerSettings.shutdown] (override that, not
+            this)."""
             await cls.shutdown(ctx)
 
         cls.on_startup = on_startup  # type: ignore[attr-defined]
