@@ -61,6 +61,12 @@ def test_no_raw_sphinx_role(site: Path) -> None:
     assert not found, "\n".join(found)
 
 
+def test_docstring_references_are_links(site: Path) -> None:
+    # A docstring's [`WaitTimeout`][ftjobs.WaitTimeout] becomes a link to its entry, across pages.
+    page = (site / "reference" / "waiting" / "index.html").read_text(encoding="utf-8")
+    assert 'href="../errors/#ftjobs.WaitTimeout"><code>WaitTimeout' in page
+
+
 def test_nothing_is_loaded_from_another_host(site: Path) -> None:
     remote = [
         f"{page}: {m.group(0)}" for page, html in _pages(site) for m in _REMOTE.finditer(html)
