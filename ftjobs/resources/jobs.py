@@ -626,9 +626,9 @@ class Jobs(Resource):
     ) -> Awaitable[WaitManyResult]:
         """Wait on many jobs at once; returns a [`WaitManyResult`][ftjobs.types.WaitManyResult].
 
-        Jobs are refreshed through the newest-first list endpoint (one request sees up to
-        100 jobs), falling back to GETs under a concurrency cap, all through the client's
-        shared request budget. Like `asyncio.wait()`, a timeout returns what was seen
+        Jobs are refreshed by the client's watcher, with every other wait of the client:
+        through the newest-first list endpoint (one request sees up to 100 jobs), falling back
+        to GETs under a concurrency cap, all through the shared request budget. Like `asyncio.wait()`, a timeout returns what was seen
         (``result.pending`` non-empty) instead of raising.
 
         Args:

@@ -1,9 +1,11 @@
 """Waiting on many jobs at once: ``wait_many`` and ``as_completed``.
 
-A group refreshes its pending jobs with a `Refresher` (list pages rather than one GET per
-job), through the client's shared request budget, and paces its ticks with the same pure
-`ftjobs.waiting.policy` rules as a single waiter (a tick in which any status changed counts as
-a status change).
+A group attaches its pending jobs to the client's `Watcher`, like every other wait of the
+client: the watcher refreshes them (list pages rather than one GET per job, through the shared
+request budget, together with whatever else the client waits on) when the group's tick is due,
+and a webhook for one of them is confirmed and handed over at once. The group paces its ticks
+with the same pure `ftjobs.waiting.policy` rules as a single waiter (a tick in which any status
+changed counts as a status change).
 """
 
 from __future__ import annotations
@@ -12,22 +14,20 @@ import asyncio
 import contextlib
 import enum
 import hashlib
+import math
 import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 
 from ..errors import APITimeoutError, WaitTimeout
 from ..models import FineTuningJob, JobStatus
 from .policy import PollPolicy, PollState, StopReason, webhook_delay
-from .refresh import Refresher
 from .source import JobSource
-from .waiter import Pacer
-
-if TYPE_CHECKING:
-    from .watcher import Watcher
+from .waiter import Pacer, is_transient
+from .watcher import View, Watcher
 
 __all__ = [
     "ALL_COMPLETED",
@@ -37,8 +37,6 @@ __all__ = [
     "ReturnWhen",
     "WaitManyResult",
 ]
-
-_PAGE = 100
 
 
 class ReturnWhen(enum.StrEnum):
@@ -83,22 +81,22 @@ class WaitManyResult:
 class JobGroup:
     """Follows a set of jobs to their terminal states with as few requests as it can.
 
-    Each tick refreshes every pending job, through the list endpoint while that is cheaper
-    than one GET per job: a scan costs as many pages as it takes to reach the deepest pending
-    job (known from the previous scan), GETs cost one per pending job.
+    Each tick asks the watcher for a fresh view of every pending job; the watcher lists while
+    that is cheaper than one GET per job (a scan costs as many pages as it takes to reach the
+    deepest pending job, known from the previous scan). Between ticks, a pending job the
+    watcher saw end (a webhook it confirmed, another wait's refresh) is reported at once.
 
     Args:
         jobs: The ``client.jobs`` resource.
         ids: Job ids to follow (duplicates are ignored).
         poll: Pacing and total budget of the group.
-        list_threshold: With at most this many pending jobs, always use GETs.
-        max_concurrency: Cap on GETs in flight at once.
+        list_threshold: With at most this many jobs watched, use GETs (own watcher only).
+        max_concurrency: Cap on GETs in flight at once (own watcher only).
         clock: Injected for tests: monotonic seconds.
         wall_clock: Injected for tests: unix seconds.
         rng: Injected for tests: source of jitter.
-        sleep: Coroutine function [`as_completed()`][ftjobs.waiting.group.JobGroup.as_completed] and
-            [`wait()`][ftjobs.waiting.group.JobGroup.wait] sleep with.
-        watcher: The client's `Watcher`, whose webhooks wake the group's sleeps.
+        sleep: Coroutine function the group's own watcher sleeps with.
+        watcher: The client's `Watcher` (default: one of the group's own).
     """
 
     def __init__(
@@ -115,17 +113,18 @@ class JobGroup:
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
         watcher: Watcher | None = None,
     ) -> None:
-        self._jobs = jobs
         self.policy = poll or PollPolicy()
         self.pending: dict[str, FineTuningJob | None] = dict.fromkeys(ids)
         if not self.pending:
             raise ValueError("ids must name at least one job")
         self.done: dict[str, FineTuningJob] = {}
-        self._refresher = Refresher(
-            jobs, list_threshold=list_threshold, max_concurrency=max_concurrency
+        self._watcher = watcher or Watcher(
+            jobs,
+            clock=clock,
+            sleep=sleep,
+            list_threshold=list_threshold,
+            max_concurrency=max_concurrency,
         )
-        self._sleep = sleep
-        self._watcher = watcher
         self._pacer = Pacer(
             self.policy,
             PollState.start(self.policy, now=clock()),
@@ -133,6 +132,13 @@ class JobGroup:
             wall_clock=wall_clock,
             rng=rng,
         )
+        self.due = math.inf
+        """When the next tick wants its fresh views (the watcher's clock; ``inf``: the tick is
+        under way, or none is planned)."""
+        self._fresh: dict[str, View] = {}
+        self._ended: dict[str, FineTuningJob] = {}
+        self._arrived = asyncio.Event()
+        self._attached = False
         self.ticks = 0
         """Ticks made so far."""
         self.refreshed = 0
@@ -144,31 +150,58 @@ class JobGroup:
         self._pacer.with_budget(timeout)
         return self
 
-    async def refresh(self) -> list[FineTuningJob]:
-        """One tick: refresh every pending job; return those that became terminal."""
-        finished, error = await self._refresh()
-        if error is not None:
-            raise error
-        return finished
-
-    async def _refresh(self) -> tuple[list[FineTuningJob], Exception | None]:
-        seen = await self._refresher.refresh(self.pending)
-        # What was seen before a failure still counts: nothing is asked for twice.
-        finished = []
-        for job_id, job in seen.jobs.items():
-            if job.is_terminal:
-                self.pending.pop(job_id, None)
-                self._refresher.forget(job_id)
-                self.done[job_id] = job
-                finished.append(job)
-            else:
-                self.pending[job_id] = job
-        return finished, seen.worst_error()
-
     @property
     def requests(self) -> int:
-        """Requests made so far (pages and GETs)."""
-        return self._refresher.requests
+        """Requests its watcher made so far (pages and GETs; with the client's watcher, those
+        of every wait it serves)."""
+        return self._watcher.requests
+
+    # The watcher's side (`Subscriber`).
+
+    def fetching(self, job_id: str) -> None:
+        """The watcher starts a refresh: the due tick is under way."""
+        if self.due <= self._watcher.now():
+            self.due = math.inf
+
+    def deliver(self, job_id: str, view: View) -> None:
+        """Take a fresh view: part of the tick under way, or, between ticks, a job seen to end."""
+        if job_id not in self.pending:
+            return
+        if self.due <= self._watcher.now() or self.due == math.inf:
+            self._fresh[job_id] = view
+            if self._fresh.keys() >= self.pending.keys():
+                self._arrived.set()
+        elif not isinstance(view, Exception):
+            job = view[0]
+            if job.is_terminal:
+                self._ended[job_id] = job
+                self._arrived.set()
+            else:
+                self.pending[job_id] = job
+
+    # The group's side.
+
+    @contextlib.asynccontextmanager
+    async def _watching(self) -> AsyncIterator[None]:
+        if self._attached:
+            yield
+            return
+        self._attached = True
+        try:
+            async with self._watcher.attach(self, list(self.pending)):
+                yield
+        finally:
+            self._attached = False
+
+    def _schedule(self, delay: float) -> None:
+        self.due = self._watcher.now() + delay
+        self._watcher.kick()
+
+    def _finish(self, job: FineTuningJob) -> None:
+        self.pending.pop(job.id, None)
+        self._fresh.pop(job.id, None)
+        self.done[job.id] = job
+        self._watcher.detach(self, job.id)
 
     def _signature(self) -> str:
         # A value that changes whenever any pending job's status does: fed to PollState as the
@@ -180,7 +213,8 @@ class JobGroup:
         return digest.hexdigest()
 
     async def tick(self) -> tuple[list[FineTuningJob], float | None]:
-        """Refresh once; return the newly terminal jobs and the delay before the next tick.
+        """Refresh every pending job now; return the newly terminal jobs and the delay before
+        the next tick.
 
         The delay is ``None`` once every job is terminal. Transient failures are absorbed
         (a longer delay; jobs seen before the failure still count); permanent ones raise.
@@ -188,23 +222,56 @@ class JobGroup:
         Raises:
             WaitTimeout: The group's total budget ran out.
         """
+        async with self._watching():
+            self._schedule(0.0)
+            finished: list[FineTuningJob] = []
+            while True:
+                ended, delay, whole = await self._next()
+                finished += ended
+                if whole or not self.pending:
+                    return finished, delay
+
+    async def _next(self) -> tuple[list[FineTuningJob], float | None, bool]:
+        """Wait for the tick's views (or a job seen to end before it); return the jobs that
+        ended, the delay before the next tick, and whether the tick was whole."""
+        try:
+            await self._pacer.bounded(self._arrived.wait())
+        except APITimeoutError as exc:
+            # The deadline passed while waiting: this counts as the tick, a failed one.
+            self._fresh.update(dict.fromkeys(self.pending.keys() - self._fresh.keys(), exc))
+        self._arrived.clear()
+        ended, self._ended = list(self._ended.values()), {}
+        for job in ended:
+            self._finish(job)
+        if self._fresh.keys() < self.pending.keys() or not self.pending:
+            return ended, None, not self.pending
+        fresh, self._fresh = self._fresh, {}
         self.ticks += 1
         self.refreshed += len(self.pending)
-        try:
-            finished, error = await self._pacer.bounded(self._refresh())
-        except APITimeoutError as exc:
-            finished, error = [], exc
-        if error is not None:
-            self._pacer.failed(error)
+        errors = [view for view in fresh.values() if isinstance(view, Exception)]
+        for view in fresh.values():
+            if not isinstance(view, Exception):
+                job = view[0]
+                if job.is_terminal:
+                    self._finish(job)
+                    ended.append(job)
+                else:
+                    self.pending[job.id] = job
+        if errors:
+            # A permanent error (a wrong id) outranks a hiccup; failed() raises it.
+            self._pacer.failed(min(errors, key=is_transient))
         else:
-            self._jobs.budget.on_success()
             self._pacer.succeeded(self._signature())
         if not self.pending:
-            return finished, None
+            return ended, None, True
         self._pacer.check(self._timeout_error)
         etas = [job.estimated_finish for job in self.pending.values() if job is not None]
         known = [eta for eta in etas if eta is not None and eta > 0]
-        return finished, self._pacer.delay(min(known) if known else None)
+        delay = self._pacer.delay(min(known) if known else None)
+        if self._watcher.webhooks_arriving:
+            left = self._pacer.state.time_left(self._pacer.now())
+            delay = webhook_delay(self.policy, delay, time_left=left)
+        return ended, delay, True
 
     def _timeout_error(self, reason: StopReason) -> WaitTimeout:
         return WaitTimeout(
@@ -218,39 +285,18 @@ class JobGroup:
     async def as_completed(self) -> AsyncIterator[FineTuningJob]:
         """Yield each job as it becomes terminal (in the order they are noticed).
 
-        With the client's watcher, a webhook for a pending job ends the sleep at once, and
-        once webhooks arrive the group sleeps the policy's ``webhook_safety_interval``.
+        A job the watcher sees end between ticks (a webhook it confirmed, another wait's
+        refresh) is yielded at once; once webhooks arrive, the group ticks only every
+        ``webhook_safety_interval`` of its policy.
         """
-        woken = asyncio.Event()
-
-        def wake(job_id: str) -> None:
-            if job_id in self.pending:
-                woken.set()
-
-        with self._watcher.webhooks_for(wake) if self._watcher else contextlib.nullcontext():
-            while True:
-                finished, delay = await self.tick()
-                for job in finished:
+        async with self._watching():
+            self._schedule(0.0)
+            while self.pending:
+                ended, delay, whole = await self._next()
+                if whole and delay is not None:
+                    self._schedule(delay)
+                for job in ended:
                     yield job
-                if delay is None:
-                    return
-                if self._watcher is not None and self._watcher.webhooks_arriving:
-                    left = self._pacer.state.time_left(self._pacer.now())
-                    delay = webhook_delay(self.policy, delay, time_left=left)
-                await self._nap(delay, woken)
-
-    async def _nap(self, seconds: float, woken: asyncio.Event) -> None:
-        if woken.is_set():
-            woken.clear()
-            return
-        sleeper = asyncio.ensure_future(self._sleep(seconds))
-        waker = asyncio.ensure_future(woken.wait())
-        try:
-            await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            sleeper.cancel()
-            waker.cancel()
-            woken.clear()
 
     async def wait(self, return_when: ReturnWhen = ALL_COMPLETED) -> WaitManyResult:
         """Poll until ``return_when`` is met; a timeout returns what was seen (see

@@ -23,9 +23,9 @@ import asyncio
 import contextlib
 import math
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from collections.abc import Set as AbstractSet
-from typing import Any
+from typing import Any, Protocol
 
 import attrs
 
@@ -36,9 +36,10 @@ from .refresh import Refresher, Seen
 from .source import JobSource
 from .waiter import DEADLINE_GRACE, JobWaiter, StepResult
 
-__all__ = ["Plan", "Subscription", "Watcher", "plan"]
+__all__ = ["Plan", "Subscriber", "Subscription", "View", "Watcher", "plan"]
 
-_View = tuple[FineTuningJob, Mapping[str, str]] | Exception
+View = tuple[FineTuningJob, Mapping[str, str]] | Exception
+"""A fresh look at a job: the job and the response headers, or why it could not be seen."""
 
 
 @attrs.frozen
@@ -85,6 +86,23 @@ def plan(
     return Plan(wake_in=max(soonest - now, 0.0))
 
 
+class Subscriber(Protocol):
+    """What the watcher drives: one wait (a `Subscription`), or a group of jobs' wait."""
+
+    @property
+    def due(self) -> float:
+        """When it wants its next fresh view of its jobs (the watcher's clock)."""
+        ...
+
+    def fetching(self, job_id: str) -> None:
+        """A refresh of ``job_id`` is starting (planned from the due times, or a webhook)."""
+        ...
+
+    def deliver(self, job_id: str, view: View) -> None:
+        """Hand over a fresh view of ``job_id``."""
+        ...
+
+
 class Subscription:
     """One wait's place in the watcher (from `Watcher.subscribe`)."""
 
@@ -93,10 +111,14 @@ class Subscription:
         self.waiter = waiter
         self.due = watcher.now()
         """When the wait wants its next fresh view (the watcher's clock)."""
-        self._view: _View | None = None
+        self._view: View | None = None
         self._arrived = asyncio.Event()
 
-    def deliver(self, view: _View) -> None:
+    def fetching(self, job_id: str) -> None:
+        """Not planned again until the wait has taken the view (it then schedules)."""
+        self.due = math.inf
+
+    def deliver(self, job_id: str, view: View) -> None:
         """Hand the wait a fresh view (a newer one replaces one not yet taken)."""
         self._view = view
         self._arrived.set()
@@ -160,13 +182,12 @@ class Watcher:
         self._clock = clock
         self._sleep = sleep
         self._list_threshold = list_threshold
-        self._subscriptions: dict[str, list[Subscription]] = {}
+        self._subscriptions: dict[str, list[Subscriber]] = {}
         self._last: dict[str, FineTuningJob] = {}
         self._confirm: set[str] = set()
         self._in_flight: set[str] = set()
         self._kicked = asyncio.Event()
         self._slept_ahead = 0.0
-        self._woken: list[Callable[[str], None]] = []
         self._task: asyncio.Task[None] | None = None
         self.webhooks_arriving = False
         """True once a webhook reached the watcher: waits then poll at the safety interval."""
@@ -199,25 +220,38 @@ class Watcher:
     async def subscribe(self, waiter: JobWaiter) -> AsyncIterator[Subscription]:
         """Subscribe a wait for the block; its first view is fetched at once."""
         subscription = Subscription(self, waiter)
-        self._subscriptions.setdefault(waiter.job_id, []).append(subscription)
+        async with self.attach(subscription, [waiter.job_id]):
+            yield subscription
+
+    @contextlib.asynccontextmanager
+    async def attach(self, subscriber: Subscriber, job_ids: Iterable[str]) -> AsyncIterator[None]:
+        """Drive ``subscriber`` for the block: refresh ``job_ids`` when it is due, and hand it
+        every fresh view of them (a `JobGroup` attaches its jobs so; `detach` lets one go)."""
+        ids = list(job_ids)
+        for job_id in ids:
+            self._subscriptions.setdefault(job_id, []).append(subscriber)
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._run())
         self.kick()
         try:
-            yield subscription
+            yield
         finally:
-            await self._unsubscribe(subscription)
+            for job_id in ids:
+                self.detach(subscriber, job_id)
+            await self._stop_if_idle()
 
-    async def _unsubscribe(self, subscription: Subscription) -> None:
-        job_id = subscription.waiter.job_id
-        subscriptions = self._subscriptions.get(job_id, [])
-        if subscription in subscriptions:
-            subscriptions.remove(subscription)
-        if not subscriptions:
+    def detach(self, subscriber: Subscriber, job_id: str) -> None:
+        """Stop handing ``subscriber`` views of ``job_id`` (nothing if it had none)."""
+        subscribers = self._subscriptions.get(job_id, [])
+        if subscriber in subscribers:
+            subscribers.remove(subscriber)
+        if not subscribers:
             self._subscriptions.pop(job_id, None)
             self._last.pop(job_id, None)
             self._confirm.discard(job_id)
             self._refresher.forget(job_id)
+
+    async def _stop_if_idle(self) -> None:
         if not self._subscriptions and self._task is not None:
             # Nobody is left to hand a result to: a refresh in flight is abandoned, and the
             # loop has ended when the last wait returns (no task outlives the waits).
@@ -228,21 +262,9 @@ class Watcher:
     def webhook(self, job_id: str) -> None:
         """A webhook spoke of ``job_id``: confirm it at once for the waits on it."""
         self.webhooks_arriving = True
-        for wake in list(self._woken):
-            wake(job_id)
         if job_id in self._subscriptions:
             self._confirm.add(job_id)
             self.kick()
-
-    @contextlib.contextmanager
-    def webhooks_for(self, wake: Callable[[str], None]) -> Iterator[None]:
-        """Call ``wake(job_id)`` on every webhook for the block (a `JobGroup` refreshing its
-        own jobs is woken so)."""
-        self._woken.append(wake)
-        try:
-            yield
-        finally:
-            self._woken.remove(wake)
 
     async def _run(self) -> None:
         # Refreshes fly concurrently: a webhook's confirmation never queues behind a long
@@ -271,9 +293,8 @@ class Watcher:
                 self._confirm -= decision.fetch
                 self._in_flight |= decision.fetch
                 for job_id in decision.fetch:
-                    # Not planned again until the wait has taken the view.
-                    for subscription in self._subscriptions.get(job_id, []):
-                        subscription.due = math.inf
+                    for subscriber in self._subscriptions.get(job_id, []):
+                        subscriber.fetching(job_id)
                 flight = asyncio.create_task(self._fly(decision))
                 flights.add(flight)
                 flight.add_done_callback(flights.discard)
@@ -298,14 +319,14 @@ class Watcher:
     def _hand_out(self, wanted: Mapping[str, object], seen: Seen) -> None:
         for job_id in wanted:
             job = seen.jobs.get(job_id)
-            view: _View
+            view: View
             if job is not None:
                 self._last[job_id] = job
                 view = (job, seen.headers.get(job_id, {}))
             else:
                 view = seen.errors.get(job_id) or APITimeoutError("the job was not refreshed")
-            for subscription in self._subscriptions.get(job_id, []):
-                subscription.deliver(view)
+            for subscriber in list(self._subscriptions.get(job_id, [])):
+                subscriber.deliver(job_id, view)
 
     async def _nap(self, seconds: float) -> None:
         """Sleep ``seconds``, or less if kicked."""

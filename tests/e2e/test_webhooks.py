@@ -186,8 +186,9 @@ async def test_lost_and_repeated_webhooks_cost_lag_not_jobs() -> None:
 
 async def test_webhooks_wake_wait_many_and_as_completed() -> None:
     slow = ftjobs.PollPolicy(initial_interval=300, max_interval=300, jitter=0)
-    async with _receiving() as (client, _handle, clock):
+    async with _receiving() as (client, handle, clock):
         ids = [await _new_job(client) for _ in range(4)]
+        before = handle.stats()["requests"]["total"]
         many = asyncio.ensure_future(client.jobs.wait_many(ids[:2], poll=slow))
         collected: list[str] = []
 
@@ -196,9 +197,16 @@ async def test_webhooks_wake_wait_many_and_as_completed() -> None:
                 collected.append(job.id)
 
         completed = asyncio.ensure_future(collect())
-        await asyncio.sleep(0.2)  # both groups made their first look and sleep 300 s
-        clock.advance(3600)
+        # A single wait on a job of the first group shares its views (one watcher).
+        single = asyncio.ensure_future(client.jobs.wait_until_terminal(ids[0], poll=slow))
+        await eventually(lambda: all(client.jobs.watcher.last_seen(i) for i in ids))
+        clock.advance(3600)  # every job ends; only the webhooks can tell the waits in time
         result = await asyncio.wait_for(many, 10)
         await asyncio.wait_for(completed, 10)
+        assert (await asyncio.wait_for(single, 10)).status == "succeeded"
         assert sorted(result.done) == sorted(ids[:2]) and not result.pending
         assert sorted(collected) == sorted(ids[2:])
+        spent = handle.stats()["requests"]["total"] - before
+        # One list page for everybody's first look, then at most one request per job to
+        # confirm its webhook (one page, when they come in a burst).
+        assert spent <= 1 + len(ids), spent

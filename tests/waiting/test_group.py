@@ -50,14 +50,12 @@ async def test_deep_sparse_jobs_switch_to_gets(
         others = [f"ftjob-o{n}-{i}" for i in range(100)]
         mocked.get(LIST_URL, payload=_page(others, has_more=True))
     mocked.get(LIST_URL, payload=_page(watched, has_more=False))
-    group = ftjobs.waiting.group.JobGroup(client.jobs, watched, poll=POLICY)
-    await group.tick()
-    assert group.requests == 6
     for job_id in watched:
         mocked.get(_get_url(job_id), payload=job_payload(job_id, status="succeeded"))
-    finished, delay = await group.tick()
-    assert group.requests == 10  # four GETs, not six pages
-    assert sorted(j.id for j in finished) == watched and delay is None
+    group = ftjobs.waiting.group.JobGroup(client.jobs, watched, poll=POLICY)
+    finished = [job.id async for job in group.as_completed()]
+    assert group.requests == 10 and group.ticks == 2  # then four GETs, not six pages
+    assert sorted(finished) == watched
 
 
 async def test_failed_get_does_not_lose_what_others_saw(

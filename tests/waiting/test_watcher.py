@@ -199,3 +199,78 @@ async def test_a_wait_on_a_missing_job_raises_and_leaves_the_others_waiting(
     )
     assert isinstance(gone, ftjobs.NotFoundError)
     assert isinstance(ok, ftjobs.FineTuningJob) and ok.status == "succeeded"
+
+
+# -- groups (wait_many, as_completed) on the watcher ------------------------------------------
+
+
+async def test_a_group_and_single_waits_share_each_refresh(
+    client: ftjobs.AsyncClient, mocked: aioresponses
+) -> None:
+    time = FakeTime()
+    watcher = Watcher(client.jobs, clock=time, sleep=time.sleep)
+    ids = [f"ftjob-{i}" for i in range(20)]
+    mocked.get(LIST_URL, payload=_page([job_payload(i, status="running") for i in ids]))
+    mocked.get(LIST_URL, payload=_page([job_payload(i, status="succeeded") for i in ids]))
+    group = ftjobs.waiting.group.JobGroup(client.jobs, ids, clock=time, watcher=watcher)
+    singles = [_waiter(client, watcher, time, i) for i in ids[:10]]
+    result, *done = await asyncio.gather(group.wait(), *(w.wait() for w in singles))
+    assert sorted(result.done) == sorted(ids) and not result.pending
+    assert {str(j.status) for j in done} == {"succeeded"}
+    # Two list pages served the group and the ten waits alike.
+    assert len(sent(mocked, "GET")) == 2 == watcher.requests == group.requests
+    assert watcher.watched == 0
+
+
+async def test_a_webhook_ends_a_group_member_between_ticks(
+    client: ftjobs.AsyncClient, mocked: aioresponses
+) -> None:
+    time = FakeTime()
+    never: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    async def sleep_forever(_seconds: float) -> None:
+        await never  # no tick comes due: only a webhook moves the group
+
+    watcher = Watcher(client.jobs, clock=time, sleep=sleep_forever)
+    mocked.get(_job_url("ftjob-a"), payload=job_payload("ftjob-a", status="running"))
+    mocked.get(_job_url("ftjob-b"), payload=job_payload("ftjob-b", status="running"))
+    mocked.get(_job_url("ftjob-b"), payload=job_payload("ftjob-b", status="failed"))
+    group = ftjobs.waiting.group.JobGroup(
+        client.jobs, ["ftjob-a", "ftjob-b"], clock=time, watcher=watcher
+    )
+    seen: list[str] = []
+
+    async def follow() -> None:
+        async for job in group.as_completed():
+            seen.append(f"{job.id}={job.status}")
+
+    task = asyncio.create_task(follow())
+    await asyncio.sleep(0.05)
+    assert len(sent(mocked, "GET")) == 2 and group.ticks == 1 and not seen
+    watcher.webhook("ftjob-b")
+    for _ in range(100):
+        if seen:
+            break
+        await asyncio.sleep(0.01)
+    # Confirmed with one GET of b alone; a stays pending, its schedule untouched.
+    assert seen == ["ftjob-b=failed"] and len(sent(mocked, "GET")) == 3
+    assert list(group.pending) == ["ftjob-a"] and group.ticks == 1
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    assert watcher.watched == 0  # a cancelled group lets go of its jobs
+
+
+async def test_with_webhooks_arriving_a_group_ticks_at_the_safety_interval(
+    client: ftjobs.AsyncClient, mocked: aioresponses
+) -> None:
+    time = FakeTime()
+    watcher = Watcher(client.jobs, clock=time, sleep=time.sleep)
+    watcher.webhook("ftjob-other")
+    policy = ftjobs.PollPolicy(webhook_safety_interval=90)
+    for status in ("running", "succeeded"):
+        mocked.get(_job_url("ftjob-a"), payload=job_payload("ftjob-a", status=status))
+    group = ftjobs.waiting.group.JobGroup(
+        client.jobs, ["ftjob-a"], poll=policy, clock=time, watcher=watcher
+    )
+    result = await group.wait()
+    assert list(result.done) == ["ftjob-a"] and time.slept == [90.0]
