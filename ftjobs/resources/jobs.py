@@ -628,8 +628,9 @@ class Jobs(Resource):
 
         Jobs are refreshed by the client's watcher, with every other wait of the client:
         through the newest-first list endpoint (one request sees up to 100 jobs), falling back
-        to GETs under a concurrency cap, all through the shared request budget. Like `asyncio.wait()`, a timeout returns what was seen
-        (``result.pending`` non-empty) instead of raising.
+        to GETs under a concurrency cap, all through the shared request budget. Like
+        `asyncio.wait()`, a timeout returns what was seen (``result.pending`` non-empty)
+        instead of raising.
 
         Args:
             jobs_or_ids: The jobs (or ids) to wait on.
