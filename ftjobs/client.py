@@ -26,7 +26,7 @@ from .resources import Checkpoints, Files, Graders, Jobs, Uploads
 from .retry import RetryPolicy
 from .transport import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_POOL_TIMEOUT, AuthHeaders, Transport
 from .waiting.ratelimit import RatePolicy, RequestBudget
-from .webhooks import WebhookEvent, Webhooks
+from .webhooks import SECRET_ENV, WebhookEvent, Webhooks
 
 if TYPE_CHECKING:
     # typing.Unpack from Python 3.11 on; annotations are never evaluated at run time.
@@ -235,7 +235,7 @@ class AsyncClient:
         """Fine-tuned checkpoints: ``permissions`` (share with other projects)."""
         self.graders = Graders(self._transport)
         """Graders: run and validate a grader before a reinforcement job uses it."""
-        secret = options.get("webhook_secret") or os.environ.get("OPENAI_WEBHOOK_SECRET")
+        secret = options.get("webhook_secret") or os.environ.get(SECRET_ENV)
         self.webhooks = Webhooks(secret)
         """Webhooks: verify and unwrap deliveries, and wake the waits they concern."""
         self.webhooks.subscribe(self._wake_waits)

@@ -9,7 +9,7 @@ import os
 from aiohttp import web
 
 from ..errors import ConfigurationError
-from ..webhooks import WebhookEvent, Webhooks
+from ..webhooks import SECRET_ENV, WebhookEvent, Webhooks
 from . import output
 from .app import CLIError, Commands, wants_json
 
@@ -38,7 +38,7 @@ def _line(event: WebhookEvent) -> str:
 async def webhooks_listen(args: argparse.Namespace) -> int:
     """``ftjobs webhooks listen --port P --secret S``: until Ctrl-C. A delivery that fails
     verification is answered 400 and reported on standard error, never printed as an event."""
-    secret = args.secret or os.environ.get("OPENAI_WEBHOOK_SECRET")
+    secret = args.secret or os.environ.get(SECRET_ENV)
     if not secret:
         raise CLIError("no webhook secret: pass --secret whsec_... or set OPENAI_WEBHOOK_SECRET")
     try:

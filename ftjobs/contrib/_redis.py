@@ -7,7 +7,9 @@ Per job ``<id>``:
   follow-up task was enqueued, ``follow_up``;
 - ``ftjobs:events:<id>``: a stream of the job's events, oldest first, each entry holding the
   event ``id`` and the ``event`` as JSON;
-- ``ftjobs:events:<id>:seen``: the set of event ids already in the stream.
+- ``ftjobs:events:<id>:seen``: the set of event ids already in the stream;
+- ``ftjobs:wait:<id>:wake``: set when a webhook spoke of the job (`RedisWaitStore.wake()`),
+  taken by the next step.
 
 One step's outcome is written by one Lua script, which Redis runs atomically: an event lands in
 the stream only if its id was not yet in the seen set, and the token moves on in the same
@@ -26,7 +28,15 @@ from typing import Any
 
 import attrs
 
-__all__ = ["FollowUp", "RedisWaitStore", "StoredWait", "events_key", "seen_key", "state_key"]
+__all__ = [
+    "FollowUp",
+    "RedisWaitStore",
+    "StoredWait",
+    "events_key",
+    "seen_key",
+    "state_key",
+    "wake_key",
+]
 
 _RECORD = """
 local added = 0
@@ -66,6 +76,13 @@ end
 return 0
 """
 
+# The step in progress finds the flag when it ends; a step still scheduled moves to now (only
+# ever earlier: LT; only if it is scheduled at all: XX).
+_WAKE = """
+redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])
+return redis.call('ZADD', KEYS[2], 'XX', 'LT', 'CH', ARGV[2], ARGV[3])
+"""
+
 
 def state_key(job_id: str) -> str:
     """The hash holding a wait's token and last seen job."""
@@ -80,6 +97,11 @@ def events_key(job_id: str) -> str:
 def seen_key(job_id: str) -> str:
     """The set of event ids already in the stream."""
     return f"ftjobs:events:{job_id}:seen"
+
+
+def wake_key(job_id: str) -> str:
+    """The flag a webhook sets for the wait on ``job_id``."""
+    return f"ftjobs:wait:{job_id}:wake"
 
 
 async def _resolve(value: Any) -> Any:
@@ -209,3 +231,22 @@ class RedisWaitStore:
             decoded = {_text(k): _text(v) for k, v in fields.items()}
             found.append((str(decoded["id"]), json.loads(str(decoded["event"]))))
         return found
+
+    async def wake(self, job_id: str, *, queue_key: str, task_id: str) -> bool:
+        """A webhook spoke of ``job_id``: make its wait step now, atomically.
+
+        The wait's task ``task_id``, if scheduled in the engine's sorted set ``queue_key``
+        (scored by due time in ms), is moved to now; a step running at this moment finds the
+        flag when it ends and steps again at once (`take_wake()`). Returns whether a
+        scheduled step was moved.
+        """
+        keys = [wake_key(job_id), queue_key]
+        now_ms = int(time.time() * 1000)
+        moved = await _resolve(
+            self._redis.eval(_WAKE, len(keys), *keys, self._ttl_ms, now_ms, task_id)
+        )
+        return bool(moved)
+
+    async def take_wake(self, job_id: str) -> bool:
+        """Clear the webhook flag of ``job_id``; return whether it was set."""
+        return bool(await _resolve(self._redis.delete(wake_key(job_id))))

@@ -30,7 +30,7 @@ from ..errors import APIStatusError, FTJobsError, InvalidContinuationToken, Wait
 from ..models import FineTuningJob
 from ..retry import exponential_backoff
 from ..waiting import EventReceived, is_transient
-from ..waiting.policy import PollPolicy
+from ..waiting.policy import PollPolicy, webhook_delay
 from ..waiting.token import ID_PATTERN, ContinuationToken, is_token
 
 __all__ = [
@@ -294,12 +294,15 @@ async def wait_once(
     *,
     poll: PollPolicy | None = None,
     timeout: float | NotGiven | None = NOT_GIVEN,
+    webhooks: bool = False,
 ) -> WaitProgress | WaitDone:
     """Take one step of a wait from a job id (first step) or the last stored token.
 
     Never sleeps. Transient failures come back as a `WaitProgress` with a longer delay
     (and the same position in the event stream). ``timeout`` gives the wait a fresh total
-    budget from now (for the first step; later tokens carry what is left of it).
+    budget from now (for the first step; later tokens carry what is left of it). With
+    ``webhooks`` (the job's webhooks wake the wait), the next step is due only after the
+    policy's ``webhook_safety_interval``, never past the budget.
 
     Raises:
         WaitFailed: 401/403/404 or another permanent refusal, the budget spent, a token that
@@ -327,7 +330,11 @@ async def wait_once(
         assert result.job is not None  # a step is only terminal after a successful poll
         return WaitDone(result.job, events)
     assert result.delay is not None
-    return WaitProgress(job_id, result.job, result.token, result.delay, events)
+    delay = result.delay
+    if webhooks:
+        time_left = waiter.state.time_left(waiter.pacer_now())
+        delay = webhook_delay(waiter.policy, delay, time_left=time_left)
+    return WaitProgress(job_id, result.job, result.token, delay, events)
 
 
 def error_backoff(attempt: int, *, initial: float = 1.0, cap: float = 60.0) -> float:

@@ -22,6 +22,7 @@ from ftjobs.emulator.config import DIALECTS, EmulatorConfig
 from ftjobs.emulator.faults import FaultConfig
 from ftjobs.emulator.instance import Emulator, get_emulator
 from ftjobs.emulator.store import StateFileError, Store
+from ftjobs.webhooks import SECRET_ENV
 
 __all__ = [
     "EmulatorHandle",
@@ -220,7 +221,7 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
         admin_key=getattr(args, "admin_key", None),
         webhook_url=args.webhook_url,
         webhook_secret=(
-            (args.webhook_secret or os.environ.get("OPENAI_WEBHOOK_SECRET"))
+            (args.webhook_secret or os.environ.get(SECRET_ENV))
             if args.webhook_url
             else args.webhook_secret
         ),

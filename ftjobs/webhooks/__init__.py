@@ -32,6 +32,7 @@ from ._signature import (
 __all__ = [
     "DEFAULT_TOLERANCE",
     "JOB_EVENT_TYPES",
+    "SECRET_ENV",
     "SECRET_PREFIX",
     "WebhookEvent",
     "WebhookEventData",
@@ -42,6 +43,8 @@ __all__ = [
 ]
 
 _log = logging.getLogger("ftjobs.webhooks")
+#: Where a secret is read from when none is given.
+SECRET_ENV = "OPENAI_WEBHOOK_SECRET"
 #: Ids remembered to ignore a redelivery. A sender retries one delivery for hours, not for
 #: ten thousand deliveries, so a redelivery older than that is not expected.
 _REMEMBERED = 10_000
@@ -158,6 +161,17 @@ class Webhooks:
             listener(event)
         return True
 
+    async def read(self, request: web.Request) -> WebhookEvent:
+        """Verify an aiohttp request (as `unwrap`) and return its typed event.
+
+        For handlers of your own that do more than `handler` does before answering.
+
+        Raises:
+            InvalidWebhookSignatureError: The delivery is not authentic.
+            ResponseValidationError: It is authentic but its body is not an event.
+        """
+        return self.unwrap(await request.read(), request.headers)
+
     async def handler(self, request: web.Request) -> web.Response:
         """An aiohttp handler: ``app.router.add_post("/webhooks", client.webhooks.handler)``.
 
@@ -165,9 +179,8 @@ class Webhooks:
         200 to an authentic one, including a redelivery of a ``webhook-id`` already handled
         (ignored, so the sender stops retrying).
         """
-        body = await request.read()
         try:
-            event = self.unwrap(body, request.headers)
+            event = await self.read(request)
         except (InvalidWebhookSignatureError, ResponseValidationError) as exc:
             _log.warning("webhook rejected: %s", exc)
             return web.Response(status=400, text=f"{exc}\n")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -156,3 +158,68 @@ async def test_a_spent_budget_ends_the_wait_and_a_restart_resumes_it(
     async with ftjobs.AsyncClient(api_key=emu.api_key, base_url=emu.base_url) as client:
         on_server = [e.id async for e in client.jobs.list_events(job.id, limit=100)]
     assert stored == on_server[::-1]  # none lost at the budget's end, none delivered twice
+
+
+class SlowWorker(FastWorker):
+    # Steps 300 s apart: within the test only a webhook can bring the next one.
+    ftjobs_poll = ftjobs.PollPolicy(initial_interval=300, max_interval=300, jitter=0, timeout=3600)
+    ftjobs_webhooks = True
+
+
+async def _stored_steps(store: RedisWaitStore, job_id: str, steps: int) -> None:
+    for _ in range(1000):
+        if (await store.load(job_id)).steps >= steps:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"the wait never made {steps} step(s)")
+
+
+async def _deferred(pool: ArqRedis, task_id: str, *, beyond: float) -> None:
+    for _ in range(1000):
+        score = await pool.zscore(ftarq.QUEUE, task_id)
+        if score is not None and score > (time.time() + beyond) * 1000:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"{task_id} was never deferred by {beyond} s")
+
+
+async def test_a_webhook_runs_the_wait_step_at_once(
+    pool: ArqRedis, redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from aiohttp import web
+
+    from ftjobs.emulator import ManualClock
+    from tests.conftest import serve_app
+    from tests.webhooks.test_verify import SECRET
+
+    app = web.Application()
+    app.router.add_post("/hooks", ftarq.webhook_handler(pool, secret=SECRET))
+    clock = ManualClock()
+    async with serve_app(app) as url:
+        config = EmulatorConfig(webhook_url=url + "/hooks", webhook_secret=SECRET)
+        async with serve_emulator(config, clock=clock) as emu:
+            async with ftjobs.AsyncClient(api_key=emu.api_key, base_url=emu.base_url) as client:
+                training = (await client.files.upload(chat_file(10), filename="t.jsonl")).id
+                job = await client.jobs.create(model=MODEL, training_file=training)
+            assert await ftarq.enqueue_wait(pool, job.id, budget=3600)
+            store = RedisWaitStore(pool)
+            monkeypatch.setenv("OPENAI_API_KEY", emu.api_key)
+            monkeypatch.setenv("OPENAI_BASE_URL", emu.base_url)
+            worker = create_worker(
+                SlowWorker, redis_settings=ftarq.redis_settings(redis_url), handle_signals=False
+            )
+            run = asyncio.ensure_future(worker.async_run())
+            try:
+                # The first step saw the job unfinished and deferred the next by 300 s.
+                await _stored_steps(store, job.id, 1)
+                await _deferred(pool, f"ftjobs:wait:{job.id}", beyond=250)
+                clock.advance(3600)  # the job ends; the emulator's webhook wakes the wait
+                final = await ftarq.wait_result(pool, job.id, timeout=10)
+            finally:
+                run.cancel()
+                await asyncio.gather(run, return_exceptions=True)
+                await worker.close()
+    assert final.status is ftjobs.JobStatus.SUCCEEDED
+    stored = await store.load(job.id)
+    assert stored.done and stored.steps == 2  # the first look, then the webhook's
+    assert not await pool.exists(f"ftjobs:wait:{job.id}:wake")

@@ -23,10 +23,14 @@ Producers::
   [`WaitFailed`][ftjobs.contrib.arq.WaitFailed].
 - arq task ids are stable, so enqueueing twice is refused: ``ftjobs:create:<key>``,
   ``ftjobs:wait:<job id>``, ``ftjobs:then:<job id>``.
+- Webhooks: mount ``webhook_handler(pool)`` in your web app and a webhook for a job runs its
+  wait step at once instead of at its scheduled time; with ``ftjobs_webhooks = True`` on the
+  worker, steps are then deferred by the policy's ``webhook_safety_interval`` (see
+  `ftjobs.contrib.arq.webhooks`).
 
 The parts: `common` (queue, task names, Redis settings), `serialization` (the JSON job
 serializer), `producers` (enqueue and read results), `tasks` (the two arq tasks), `worker`
-(`WorkerSettings`).
+(`WorkerSettings`), `webhooks` (waking waits).
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from .._tasks import CreateFailed, WaitFailed
 from .common import CREATE_TASK, DEFAULT_BUDGET, QUEUE, WAIT_TASK, redis_settings
 from .producers import created_job, enqueue_create, enqueue_wait, wait_result
 from .serialization import dumps, loads
+from .webhooks import wake_wait, webhook_handler
 from .worker import WorkerSettings
 
 __all__ = [
@@ -52,4 +57,6 @@ __all__ = [
     "loads",
     "redis_settings",
     "wait_result",
+    "wake_wait",
+    "webhook_handler",
 ]

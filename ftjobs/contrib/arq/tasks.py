@@ -54,6 +54,7 @@ class TaskRuntime:
     error_backoff_cap: float
     create_deadline: float
     wait_deadline: float
+    webhooks: bool = False
 
 
 def task_deadline(task_timeout: float) -> float:
@@ -116,10 +117,15 @@ async def ftjobs_wait(
     stored = await rt.store.load(job_id)
     if stored.done and stored.job is not None:
         return stored.job  # a re-run after the terminal step was recorded
+    try:
+        # This step is the look a webhook asked for; one arriving from now on asks for another.
+        await rt.store.take_wake(job_id)
+    except Exception as exc:
+        raise _retry_wait(job_id, exc, rt) from exc
     # The first step gives the wait its budget; later tokens carry what is left of it.
     start = stored.token or job_id_or_token
     timeout: float | NotGiven | None = NOT_GIVEN if stored.token else budget
-    step = wait_once(rt.client, start, poll=rt.poll, timeout=timeout)
+    step = wait_once(rt.client, start, poll=rt.poll, timeout=timeout, webhooks=rt.webhooks)
     try:
         async with asyncio.timeout(rt.wait_deadline):
             outcome = await step
@@ -153,7 +159,16 @@ async def ftjobs_wait(
     if isinstance(outcome, WaitDone):
         assert job is not None
         return job
-    raise Retry(defer=timedelta(seconds=outcome.delay))
+    raise Retry(defer=timedelta(seconds=await _next_delay(rt, job_id, outcome.delay)))
+
+
+async def _next_delay(rt: TaskRuntime, job_id: str, delay: float) -> float:
+    # A webhook during the step may bring news newer than what the step saw: look again now.
+    try:
+        woken = await rt.store.take_wake(job_id)
+    except Exception:
+        return delay  # the step is recorded; the scheduled one still comes
+    return 0.0 if woken else delay
 
 
 def _retry_wait(job_id: str, exc: Exception, rt: TaskRuntime) -> Retry:

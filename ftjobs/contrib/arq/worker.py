@@ -48,6 +48,9 @@ class WorkerSettings:
     ftjobs_poll: ClassVar[PollPolicy] = PollPolicy()
     ftjobs_state_ttl: ClassVar[float] = 7 * 86400.0
     ftjobs_error_backoff_cap: ClassVar[float] = 60.0
+    ftjobs_webhooks: ClassVar[bool] = False
+    """Webhooks reach this deployment (`webhook_handler`): a wait then steps only every
+    ``ftjobs_poll.webhook_safety_interval`` between webhooks (events are recorded as often)."""
     extra_functions: ClassVar[tuple[Function | Callable[..., Any], ...]] = ()
 
     # -- arq options
@@ -74,6 +77,7 @@ class WorkerSettings:
             error_backoff_cap=cls.ftjobs_error_backoff_cap,
             create_deadline=task_deadline(cls.ftjobs_create_timeout),
             wait_deadline=task_deadline(cls.ftjobs_wait_timeout),
+            webhooks=cls.ftjobs_webhooks,
         )
 
     @classmethod
