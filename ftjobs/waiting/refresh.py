@@ -2,10 +2,15 @@
 `Watcher`.
 
 One request of the newest-first list endpoint sees up to 100 jobs, so a refresh of several
-jobs lists (stopping once every wanted id was seen, or once the pages are older than the
-oldest wanted job) instead of one GET per job, and falls back to GETs, under a concurrency
-cap, for the jobs the list did not show. A refresh of a few jobs (or of jobs the last scan
-found deep in the list) uses GETs. Every request goes through the shared request budget.
+jobs lists instead of one GET per job, and falls back to GETs, under a concurrency cap, for
+the jobs the list did not show. A refresh of a few jobs (or of jobs spread over more pages than
+they are jobs) uses GETs. Every request goes through the shared request budget.
+
+The first scan reads pages one after another (each page's cursor is the previous page's last
+job), stopping once every wanted id was seen or once the pages are older than the oldest
+wanted job. It remembers on which page (by its ``after`` cursor) each job was. Jobs only ever
+get newer jobs on top of them, so a page read again from the same cursor shows the same jobs:
+later refreshes read just the pages their jobs are on, side by side.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from collections.abc import Mapping
 
 import attrs
 
-from ..models import FineTuningJob
+from ..models import FineTuningJob, Page
 from .source import JobSource
 from .waiter import is_transient
 
@@ -57,29 +62,27 @@ class Refresher:
         self._source = source
         self._list_threshold = list_threshold
         self._semaphore = asyncio.Semaphore(max_concurrency)
-        # Page (0-based) of the last scan on which each job was seen.
-        self._page_of: dict[str, int] = {}
+        # For each job a scan saw: the cursor of the page it was on (None: the first page).
+        self._cursor_of: dict[str, str | None] = {}
         self.requests = 0
         """Requests made so far (pages and GETs)."""
 
     def forget(self, job_id: str) -> None:
         """Stop remembering a job (it is terminal, or no longer watched)."""
-        self._page_of.pop(job_id, None)
+        self._cursor_of.pop(job_id, None)
 
-    def _scan_pages(self, ids: Mapping[str, object]) -> int | None:
-        """Pages the next scan should need, when every job was seen by the last one."""
-        if not self._page_of or any(job_id not in self._page_of for job_id in ids):
+    def _cursors(self, ids: Mapping[str, object]) -> set[str | None] | None:
+        """The pages (by cursor) ``ids`` are on, when a scan has placed every one of them."""
+        if any(job_id not in self._cursor_of for job_id in ids):
             return None
-        return 1 + max(self._page_of[job_id] for job_id in ids)
+        return {self._cursor_of[job_id] for job_id in ids}
 
     def should_scan(self, ids: Mapping[str, object]) -> bool:
         """Whether listing is cheaper than one GET per job for ``ids``."""
         if len(ids) <= self._list_threshold:
             return False
-        pages = self._scan_pages(ids)
-        # Jobs only sink in the newest-first list (newer ones are created above them), so the
-        # last scan's depth is a lower bound on the next scan's cost.
-        return pages is None or pages < len(ids)
+        pages = self._cursors(ids)
+        return pages is None or len(pages) < len(ids)
 
     async def refresh(
         self, wanted: Mapping[str, FineTuningJob | None], *, scan: bool | None = None
@@ -91,13 +94,16 @@ class Refresher:
         """
         seen = Seen({}, {}, {})
         use_list = self.should_scan(wanted) if scan is None else scan
-        if use_list:
+        cursors = self._cursors(wanted)
+        if use_list and cursors is not None:
+            await asyncio.gather(*(self._read_page(cursor, wanted, seen) for cursor in cursors))
+        elif use_list:
             try:
                 await self._scan_list(wanted, seen.jobs)
             except Exception as exc:
                 seen.errors.update((job_id, exc) for job_id in wanted if job_id not in seen.jobs)
                 return seen
-        missing = [job_id for job_id in wanted if job_id not in seen.jobs]
+        missing = [j for j in wanted if j not in seen.jobs and j not in seen.errors]
         if missing:
             await self._get_all(missing, seen)
         return seen
@@ -124,6 +130,31 @@ class Refresher:
             else:
                 raise result
 
+    async def _read_page(
+        self, cursor: str | None, wanted: Mapping[str, FineTuningJob | None], seen: Seen
+    ) -> None:
+        """Read the one page at ``cursor`` for the wanted jobs placed on it."""
+        on_page = [job_id for job_id in wanted if self._cursor_of.get(job_id, "") == cursor]
+        try:
+            async with self._semaphore:
+                await self._request_slot()
+                page: Page[FineTuningJob] = await self._source.list(after=cursor, limit=_PAGE)
+        except Exception as exc:
+            if is_transient(exc):
+                seen.errors.update(dict.fromkeys(on_page, exc))
+            else:  # a cursor the server no longer knows: place these jobs afresh
+                for job_id in on_page:
+                    self.forget(job_id)
+            return
+        for job in page.data:
+            if job.id in wanted:
+                seen.jobs[job.id] = job
+        for job_id in on_page:
+            if job_id not in seen.jobs:
+                # Moved off its page (new jobs on top of the first page): a GET finds it, and
+                # the next scan places it again.
+                self.forget(job_id)
+
     async def _scan_list(
         self, wanted: Mapping[str, FineTuningJob | None], seen: dict[str, FineTuningJob]
     ) -> None:
@@ -131,15 +162,15 @@ class Refresher:
         # Only when every wanted job has been seen once is its creation time a safe floor.
         oldest = min(known) if len(known) == len(wanted) else None
         await self._request_slot()
-        index = 0
+        cursor: str | None = None
         async for page in self._source.list(limit=_PAGE).pages():
             for job in page.data:
                 if job.id in wanted:
                     seen[job.id] = job
-                    self._page_of[job.id] = index
+                    self._cursor_of[job.id] = cursor
             if len(seen) == len(wanted) or not page.has_more or not page.data:
                 return
             if oldest is not None and page.data[-1].created_at < oldest:
                 return
-            index += 1
+            cursor = page.next_cursor
             await self._request_slot()

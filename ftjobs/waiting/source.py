@@ -34,8 +34,10 @@ class JobSource(Protocol):
         """One job, and the response headers (they may carry a pacing hint)."""
         ...
 
-    def list(self, *, limit: int | None = None) -> AsyncPaginator[FineTuningJob]:
-        """Jobs, newest first."""
+    def list(
+        self, *, after: str | None = None, limit: int | None = None
+    ) -> AsyncPaginator[FineTuningJob]:
+        """Jobs, newest first (older than the job ``after``, when given)."""
         ...
 
     def list_events(

@@ -40,22 +40,38 @@ async def test_scan_stops_once_every_watched_job_was_seen(
     assert group.refreshed == 5 and group.ticks == 1
 
 
-async def test_deep_sparse_jobs_switch_to_gets(
+async def test_deep_jobs_are_read_again_from_their_own_page(
     mocked: aioresponses, client: ftjobs.AsyncClient
 ) -> None:
-    # Four watched jobs sit below 500 newer unrelated ones: a scan costs 6 pages, 4 GETs
-    # are cheaper, and the group notices after its first scan.
+    # Four watched jobs sit below 500 newer unrelated ones: the first scan reads 6 pages and
+    # remembers the cursor of the page they are on; the next tick reads that page alone.
     watched = [f"ftjob-w{i}" for i in range(4)]
     for n in range(5):
         others = [f"ftjob-o{n}-{i}" for i in range(100)]
         mocked.get(LIST_URL, payload=_page(others, has_more=True))
     mocked.get(LIST_URL, payload=_page(watched, has_more=False))
+    mocked.get(LIST_URL, payload=_page(watched, has_more=False, status="succeeded"))
+    group = ftjobs.waiting.group.JobGroup(client.jobs, watched, poll=POLICY)
+    finished = [job.id async for job in group.as_completed()]
+    assert group.requests == 7 and group.ticks == 2  # one page, not six, nor four GETs
+    assert sorted(finished) == watched
+    last = sent(mocked, "GET")[-1][0]
+    assert last.query["after"] == "ftjob-o4-99" and last.query["limit"] == "100"
+
+
+async def test_a_few_jobs_on_many_pages_switch_to_gets(
+    mocked: aioresponses, client: ftjobs.AsyncClient
+) -> None:
+    # Four jobs, one per page: four GETs beat four page reads by nothing, and fetch only them.
+    watched = [f"ftjob-w{i}" for i in range(4)]
+    for n, job_id in enumerate(watched):
+        others = [f"ftjob-o{n}-{i}" for i in range(99)]
+        mocked.get(LIST_URL, payload=_page([job_id, *others], has_more=n < 3))
     for job_id in watched:
         mocked.get(_get_url(job_id), payload=job_payload(job_id, status="succeeded"))
     group = ftjobs.waiting.group.JobGroup(client.jobs, watched, poll=POLICY)
     finished = [job.id async for job in group.as_completed()]
-    assert group.requests == 10 and group.ticks == 2  # then four GETs, not six pages
-    assert sorted(finished) == watched
+    assert group.requests == 8 and sorted(finished) == watched
 
 
 async def test_failed_get_does_not_lose_what_others_saw(
