@@ -117,40 +117,13 @@ class BrokenRedis:
         return 0  # no webhook flag
 
 
-async def test_a_failed_write_re_runs_the_step_instead_of_ending_the_wait(
-    emulator: Any, live_client: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from arq.worker import Retry
+class WokenRedis(BrokenRedis):
+    """A Redis in which a webhook's flag is set while the step runs (``woken``), or never."""
 
-    from tests.emulator.helpers import chat_file
-
-    training = (await live_client.files.upload(chat_file(10), filename="t.jsonl")).id
-    job = await live_client.jobs.create(model="gpt-4o-mini-2024-07-18", training_file=training)
-
-    class Settings(ftarq.WorkerSettings):
-        ftjobs_poll = PollPolicy(max_interval=3.0)
-
-    monkeypatch.setenv("OPENAI_API_KEY", emulator.api_key)
-    monkeypatch.setenv("OPENAI_BASE_URL", emulator.base_url)
-    ctx: dict[str, Any] = {"redis": BrokenRedis(), "job_try": 1}
-    await Settings.startup(ctx)
-    try:
-        with pytest.raises(Retry) as info:
-            await ftjobs_wait(ctx, job.id, 60.0)
-    finally:
-        await Settings.shutdown(ctx)
-    assert info.value.defer_score == 3000
-
-
-class WokenRedis:
-    """A Redis in which a webhook's flag is set while the step runs."""
-
-    def __init__(self) -> None:
-        self.flag = False
+    def __init__(self, *, woken: bool) -> None:
+        self.flag = True  # an old webhook: the step is its look, and clears it first
+        self.woken = woken
         self.recorded = 0
-
-    async def hmget(self, key: str, fields: list[str]) -> list[None]:
-        return [None] * len(fields)
 
     async def delete(self, key: str) -> int:
         assert key.endswith(":wake")
@@ -159,49 +132,65 @@ class WokenRedis:
 
     async def eval(self, *args: Any) -> Any:
         self.recorded += 1
-        self.flag = True  # the webhook came while the step was being recorded
+        self.flag = self.woken  # the webhook came while the step was being recorded
         return [0, 0]
 
 
-async def test_a_webhook_during_a_step_makes_the_next_step_at_once(
-    emulator: Any, live_client: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def _one_step(
+    settings: type[ftarq.WorkerSettings], redis: Any, emulator: Any, live_client: Any
+) -> Any:
+    """Run one wait step on a new running job, as a worker with ``settings`` would; return
+    the arq ``Retry`` it ended with."""
     from arq.worker import Retry
 
     from tests.emulator.helpers import chat_file
 
     training = (await live_client.files.upload(chat_file(10), filename="t.jsonl")).id
     job = await live_client.jobs.create(model="gpt-4o-mini-2024-07-18", training_file=training)
+    ctx: dict[str, Any] = {"redis": redis, "job_try": 1}
+    await settings.startup(ctx)
+    try:
+        with pytest.raises(Retry) as info:
+            await ftjobs_wait(ctx, job.id, 3600.0)
+    finally:
+        await settings.shutdown(ctx)
+    return info.value
 
+
+@pytest.fixture
+def worker_env(emulator: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", emulator.api_key)
+    monkeypatch.setenv("OPENAI_BASE_URL", emulator.base_url)
+
+
+@pytest.mark.usefixtures("worker_env")
+async def test_a_failed_write_re_runs_the_step_instead_of_ending_the_wait(
+    emulator: Any, live_client: Any
+) -> None:
+    class Settings(ftarq.WorkerSettings):
+        ftjobs_poll = PollPolicy(max_interval=3.0)
+
+    retry = await _one_step(Settings, BrokenRedis(), emulator, live_client)
+    assert retry.defer_score == 3000
+
+
+@pytest.mark.usefixtures("worker_env")
+async def test_a_webhook_during_a_step_makes_the_next_step_at_once(
+    emulator: Any, live_client: Any
+) -> None:
     class Settings(ftarq.WorkerSettings):
         ftjobs_poll = PollPolicy(initial_interval=30, max_interval=30, jitter=0)
         ftjobs_webhooks = True
 
-    monkeypatch.setenv("OPENAI_API_KEY", emulator.api_key)
-    monkeypatch.setenv("OPENAI_BASE_URL", emulator.base_url)
-    redis = WokenRedis()
-    redis.flag = True  # an old webhook: this step is its look, and clears it
-    ctx: dict[str, Any] = {"redis": redis, "job_try": 1}
-    await Settings.startup(ctx)
-    try:
-        with pytest.raises(Retry) as woken:
-            await ftjobs_wait(ctx, job.id, 3600.0)
-    finally:
-        await Settings.shutdown(ctx)
-    assert redis.recorded == 1 and woken.value.defer_score == 0
+    redis = WokenRedis(woken=True)
+    retry = await _one_step(Settings, redis, emulator, live_client)
+    assert redis.recorded == 1 and retry.defer_score == 0
 
 
+@pytest.mark.usefixtures("worker_env")
 async def test_with_webhooks_a_wait_step_defers_by_the_safety_interval(
-    emulator: Any, live_client: Any, monkeypatch: pytest.MonkeyPatch
+    emulator: Any, live_client: Any
 ) -> None:
-    from arq.worker import Retry
-
-    from tests.emulator.helpers import chat_file
-
-    training = (await live_client.files.upload(chat_file(10), filename="t.jsonl")).id
-    job = await live_client.jobs.create(model="gpt-4o-mini-2024-07-18", training_file=training)
-    monkeypatch.setenv("OPENAI_API_KEY", emulator.api_key)
-    monkeypatch.setenv("OPENAI_BASE_URL", emulator.base_url)
     deferred = {}
     for webhooks in (False, True):
 
@@ -209,18 +198,8 @@ async def test_with_webhooks_a_wait_step_defers_by_the_safety_interval(
             ftjobs_poll = PollPolicy(initial_interval=5, max_interval=5, jitter=0)
             ftjobs_webhooks = webhooks
 
-        class Quiet(WokenRedis):
-            async def eval(self, *args: Any) -> Any:
-                return [0, 0]
-
-        ctx: dict[str, Any] = {"redis": Quiet(), "job_try": 1}
-        await Settings.startup(ctx)
-        try:
-            with pytest.raises(Retry) as info:
-                await ftjobs_wait(ctx, job.id, 3600.0)
-        finally:
-            await Settings.shutdown(ctx)
-        deferred[webhooks] = info.value.defer_score
+        retry = await _one_step(Settings, WokenRedis(woken=False), emulator, live_client)
+        deferred[webhooks] = retry.defer_score
     assert deferred == {False: 5000, True: 300_000}  # the default safety interval, 300 s
 
 
