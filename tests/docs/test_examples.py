@@ -48,7 +48,7 @@ SPEED = 200.0
 SLEEP_SCALE = 1 / 50
 PAGE_TIMEOUT = 120.0
 # Packages of optional extras (``ftjobs[arq]``): a page needing one is skipped without it.
-OPTIONAL_PACKAGES = frozenset({"arq", "redis"})
+OPTIONAL_PACKAGES = frozenset({"arq", "redis", "fastapi"})
 
 _FENCE_OPEN = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})\s*(?P<lang>[\w+-]*)[^`]*$")
 _MARKER = re.compile(r"^\s*<!--\s*test:\s*(?P<verb>\w+)\s*(?P<arg>.*?)\s*-->\s*$")

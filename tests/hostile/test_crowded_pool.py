@@ -16,18 +16,21 @@ from ftjobs.errors import PoolTimeoutError
 from tests.conftest import job_payload
 from tests.hostile.conftest import StartServer
 
-CALLS = 300
-CONNECTIONS = 10
+CALLS = 400
+CONNECTIONS = 8
 ANSWER_DELAY = 0.05
+TIMEOUT = 1.5
 
 
 async def test_a_crowd_queues_for_connections_without_timing_out(
     scripted_server: StartServer,
 ) -> None:
-    # 300 calls over 10 connections at 50 ms each queue for about 1.5 s, longer than the 1 s
-    # timeout: counted from the queue (the old rule), 168 of them failed. The issue's
+    # 400 calls over 8 connections at 50 ms each queue for about 2.5 s, longer than the 1.5 s
+    # timeout: counted from the queue (the old rule), a third of them would fail. The issue's
     # 3,000 calls over 100 connections pass too (nox -s chaos runs 8,000); the suite keeps few
-    # in flight, so that a loaded CI machine cannot starve one attempt of a whole second.
+    # in flight, and gives each 50 ms answer 30 times its time, so that a loaded CI machine
+    # cannot starve one attempt of its whole timeout.
+    assert CALLS / CONNECTIONS * ANSWER_DELAY > TIMEOUT
     body = job_payload()
 
     async def slow(request: web.BaseRequest) -> web.StreamResponse:
@@ -38,7 +41,7 @@ async def test_a_crowd_queues_for_connections_without_timing_out(
     async with ftjobs.AsyncClient(
         api_key="k",
         base_url=server.base_url,
-        timeout=1.0,
+        timeout=TIMEOUT,
         max_retries=0,
         connection_limit=CONNECTIONS,
     ) as client:
