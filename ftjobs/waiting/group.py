@@ -24,7 +24,7 @@ import attrs
 
 from ..errors import APITimeoutError, WaitTimeout
 from ..models import FineTuningJob, JobStatus
-from .policy import PollPolicy, PollState, StopReason, webhook_delay
+from .policy import PollPolicy, PollState, StopReason, safety_look_due, webhook_delay
 from .source import JobSource
 from .waiter import Pacer, is_transient
 from .watcher import View, Watcher
@@ -139,6 +139,7 @@ class JobGroup:
         self._ended: dict[str, FineTuningJob] = {}
         self._arrived = asyncio.Event()
         self._attached = False
+        self._asked_at: float | None = None
         self.ticks = 0
         """Ticks made so far."""
         self.refreshed = 0
@@ -160,8 +161,10 @@ class JobGroup:
 
     def fetching(self, job_id: str) -> None:
         """The watcher starts a refresh: the due tick is under way."""
-        if self.due <= self._watcher.now():
+        now = self._watcher.now()
+        if self.due <= now:
             self.due = math.inf
+            self._asked_at = now
 
     def deliver(self, job_id: str, view: View) -> None:
         """Take a fresh view: part of the tick under way, or, between ticks, a job seen to end."""
@@ -193,8 +196,11 @@ class JobGroup:
         finally:
             self._attached = False
 
-    def _schedule(self, delay: float) -> None:
-        self.due = self._watcher.now() + delay
+    def _schedule(self, delay: float, *, safety: bool = False) -> None:
+        now = self._watcher.now()
+        self.due = (
+            safety_look_due(delay, asked_at=self._asked_at, now=now) if safety else now + delay
+        )
         self._watcher.kick()
 
     def _finish(self, job: FineTuningJob) -> None:
@@ -233,7 +239,9 @@ class JobGroup:
 
     async def _next(self) -> tuple[list[FineTuningJob], float | None, bool]:
         """Wait for the tick's views (or a job seen to end before it); return the jobs that
-        ended, the delay before the next tick, and whether the tick was whole."""
+        ended, the delay before the next tick, and whether the tick was whole.
+
+        With webhooks arriving, the delay is the safety one, counted from the tick's start."""
         try:
             await self._pacer.bounded(self._arrived.wait())
         except APITimeoutError as exc:
@@ -294,7 +302,7 @@ class JobGroup:
             while self.pending:
                 ended, delay, whole = await self._next()
                 if whole and delay is not None:
-                    self._schedule(delay)
+                    self._schedule(delay, safety=self._watcher.webhooks_arriving)
                 for job in ended:
                     yield job
 

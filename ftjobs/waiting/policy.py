@@ -58,6 +58,7 @@ __all__ = [
     "eta_seconds",
     "next_delay",
     "poll_hint",
+    "safety_look_due",
     "status_key",
     "webhook_delay",
 ]
@@ -425,6 +426,21 @@ def next_delay(
     if policy.queued_timeout is not None and state.last_status in QUEUED_STATUSES:
         delay = min(delay, policy.queued_timeout - state.queued_used_at(now))
     return max(delay, 0.0)
+
+
+def safety_look_due(delay: float, *, asked_at: float | None, now: float) -> float:
+    """When a wait that webhooks wake takes its next look, ``delay`` being its safety delay.
+
+    A job that ends just after the server answered the last look, and whose webhook is lost,
+    must be seen within ``delay``: so the next look is due ``delay`` after the last one was
+    asked for, less the round trip the last one took (the next will take about as long).
+    ``asked_at`` is when the last look's request started (``None``: unknown, count from
+    ``now``, when it was answered). Never earlier than ``now``.
+    """
+    if asked_at is None:
+        return now + delay
+    round_trip = max(now - asked_at, 0.0)
+    return max(asked_at + delay - round_trip, now)
 
 
 def webhook_delay(policy: PollPolicy, delay: float, *, time_left: float | None) -> float:

@@ -31,7 +31,7 @@ import attrs
 
 from ..errors import APITimeoutError
 from ..models import FineTuningJob
-from .policy import webhook_delay
+from .policy import safety_look_due, webhook_delay
 from .refresh import Refresher, Seen
 from .source import JobSource
 from .waiter import DEADLINE_GRACE, JobWaiter, StepResult
@@ -113,10 +113,12 @@ class Subscription:
         """When the wait wants its next fresh view (the watcher's clock)."""
         self._view: View | None = None
         self._arrived = asyncio.Event()
+        self._asked_at: float | None = None
 
     def fetching(self, job_id: str) -> None:
         """Not planned again until the wait has taken the view (it then schedules)."""
         self.due = math.inf
+        self._asked_at = self._watcher.now()
 
     def deliver(self, job_id: str, view: View) -> None:
         """Hand the wait a fresh view (a newer one replaces one not yet taken)."""
@@ -147,11 +149,13 @@ class Subscription:
 
     def schedule(self, delay: float) -> None:
         """The wait wants its next view ``delay`` seconds from now (its policy's delay)."""
-        waiter = self.waiter
+        waiter, now = self.waiter, self._watcher.now()
         if self._watcher.webhooks_arriving and not waiter.follow:
-            now = waiter.pacer_now()
-            delay = webhook_delay(waiter.policy, delay, time_left=waiter.state.time_left(now))
-        self.due = self._watcher.now() + delay
+            left = waiter.state.time_left(waiter.pacer_now())
+            delay = webhook_delay(waiter.policy, delay, time_left=left)
+            self.due = safety_look_due(delay, asked_at=self._asked_at, now=now)
+        else:
+            self.due = now + delay
         self._watcher.kick()
 
 

@@ -14,7 +14,11 @@ from aioresponses import aioresponses
 
 import ftjobs
 from ftjobs.waiting import JobWaiter
-from ftjobs.waiting.policy import DEFAULT_WEBHOOK_SAFETY_INTERVAL, webhook_delay
+from ftjobs.waiting.policy import (
+    DEFAULT_WEBHOOK_SAFETY_INTERVAL,
+    safety_look_due,
+    webhook_delay,
+)
 from ftjobs.waiting.watcher import Plan, Watcher, plan
 from tests.conftest import BASE_URL, job_payload, sent
 
@@ -69,6 +73,15 @@ def test_webhook_delay_is_the_safety_interval_but_never_past_the_deadline() -> N
     assert webhook_delay(policy, 2.0, time_left=50.0) == 50.0
     off = ftjobs.PollPolicy(webhook_safety_interval=None)
     assert webhook_delay(off, 2.0, time_left=None) == 2.0
+
+
+def test_the_safety_look_counts_from_the_last_request_less_its_round_trip() -> None:
+    # Asked at 100, answered at 103: a job ending at 103 must be seen by 403, so the next
+    # look starts at 400 (and takes about 3 s too).
+    assert safety_look_due(300.0, asked_at=100.0, now=103.0) == 397.0
+    assert safety_look_due(300.0, asked_at=None, now=103.0) == 403.0
+    # A round trip longer than the delay: at once, never in the past.
+    assert safety_look_due(5.0, asked_at=100.0, now=110.0) == 110.0
 
 
 def test_the_safety_interval_must_be_positive() -> None:
@@ -182,6 +195,28 @@ async def test_with_webhooks_arriving_a_plain_wait_polls_at_the_safety_interval(
     mocked.get(_job_url("ftjob-1"), payload=job_payload("ftjob-1", status="succeeded"))
     await _waiter(client, watcher, time, "ftjob-1", poll=policy).wait()
     assert time.slept == [120.0]
+
+
+async def test_with_webhooks_lost_a_job_is_seen_within_the_safety_interval(
+    client: ftjobs.AsyncClient,
+    mocked: aioresponses,
+) -> None:
+    time = FakeTime()
+
+    async def slow_server(url: Any, **kwargs: Any) -> None:
+        time.now += 4.0  # each request takes 4 s
+
+    watcher = Watcher(client.jobs, clock=time, sleep=time.sleep)
+    watcher.webhook("ftjob-other")
+    policy = ftjobs.PollPolicy(webhook_safety_interval=120)
+    for status in ("running", "succeeded"):
+        payload = job_payload("ftjob-1", status=status)
+        mocked.get(_job_url("ftjob-1"), payload=payload, callback=slow_server)
+    await _waiter(client, watcher, time, "ftjob-1", poll=policy).wait()
+    # The first look was asked at 1000 and answered at 1004. The next one is asked at 1116 and
+    # answered at 1120: a job that ended right after the first answer is seen 116 s later,
+    # within the 120 s interval (counting from the answer, 120 + 4 s would have been late).
+    assert time.slept == [112.0]
 
 
 async def test_a_wait_on_a_missing_job_raises_and_leaves_the_others_waiting(
