@@ -201,6 +201,8 @@ class JobGroup:
         self.due = (
             safety_look_due(delay, asked_at=self._asked_at, now=now) if safety else now + delay
         )
+        # A tick whose views all came from refreshes started for others has no start of its own.
+        self._asked_at = None
         self._watcher.kick()
 
     def _finish(self, job: FineTuningJob) -> None:

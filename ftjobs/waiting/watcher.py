@@ -156,6 +156,7 @@ class Subscription:
             self.due = safety_look_due(delay, asked_at=self._asked_at, now=now)
         else:
             self.due = now + delay
+        self._asked_at = None
         self._watcher.kick()
 
 
