@@ -29,14 +29,20 @@ def _fastapi_example() -> str:
     return block.source
 
 
+Receiver = tuple[httpx.AsyncClient, list[ftjobs.WebhookEvent]]
+
+
 @pytest.fixture
-async def receiver() -> AsyncIterator[tuple[ftjobs.AsyncClient, httpx.AsyncClient]]:
+async def receiver() -> AsyncIterator[Receiver]:
+    """An HTTP client to the guide's app, and the events its ftjobs client was handed."""
     async with ftjobs.AsyncClient(api_key="sk-x", webhook_secret=SECRET) as client:
+        received: list[ftjobs.WebhookEvent] = []
+        client.webhooks.subscribe(received.append)
         namespace: dict[str, Any] = {"client": client, "ftjobs": ftjobs}
         exec(compile(_fastapi_example(), GUIDE, "exec"), namespace)
         transport = httpx.ASGITransport(app=namespace["api"])
         async with httpx.AsyncClient(transport=transport, base_url="http://receiver") as http:
-            yield client, http
+            yield http, received
 
 
 def _signed(body: bytes, webhook_id: str) -> dict[str, str]:
@@ -52,11 +58,9 @@ def _signed(body: bytes, webhook_id: str) -> dict[str, str]:
 
 
 async def test_the_fastapi_receiver_verifies_and_hands_each_event_on_once(
-    receiver: tuple[ftjobs.AsyncClient, httpx.AsyncClient],
+    receiver: Receiver,
 ) -> None:
-    client, http = receiver
-    received: list[ftjobs.WebhookEvent] = []
-    client.webhooks.subscribe(received.append)
+    http, received = receiver
     body = orjson.dumps(EVENT)
     first = await http.post("/webhooks", content=body, headers=_signed(body, "wh_1"))
     again = await http.post("/webhooks", content=body, headers=_signed(body, "wh_1"))
@@ -64,12 +68,8 @@ async def test_the_fastapi_receiver_verifies_and_hands_each_event_on_once(
     assert [e.job_id for e in received] == ["ftjob_abc123"]  # the repeat is ignored
 
 
-async def test_the_fastapi_receiver_refuses_a_forged_delivery(
-    receiver: tuple[ftjobs.AsyncClient, httpx.AsyncClient],
-) -> None:
-    client, http = receiver
-    received: list[ftjobs.WebhookEvent] = []
-    client.webhooks.subscribe(received.append)
+async def test_the_fastapi_receiver_refuses_a_forged_delivery(receiver: Receiver) -> None:
+    http, received = receiver
     body = orjson.dumps(EVENT)
     headers = _signed(body, "wh_2")
     tampered = body.replace(b"succeeded", b"cancelled")
