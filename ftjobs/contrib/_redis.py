@@ -82,6 +82,14 @@ _WAKE = """
 redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])
 return redis.call('ZADD', KEYS[2], 'XX', 'LT', 'CH', ARGV[2], ARGV[3])
 """
+# After the engine re-scheduled a step that had already read the flag: a webhook that came in
+# between still moves the step to now.
+_WAKE_IF_FLAGGED = """
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  return redis.call('ZADD', KEYS[2], 'XX', 'LT', 'CH', ARGV[1], ARGV[2])
+end
+return 0
+"""
 
 
 def state_key(job_id: str) -> str:
@@ -244,6 +252,16 @@ class RedisWaitStore:
         now_ms = int(time.time() * 1000)
         moved = await _resolve(
             self._redis.eval(_WAKE, len(keys), *keys, self._ttl_ms, now_ms, task_id)
+        )
+        return bool(moved)
+
+    async def wake_if_flagged(self, job_id: str, *, queue_key: str, task_id: str) -> bool:
+        """After a step was re-scheduled: if a webhook flagged ``job_id`` meanwhile (after the
+        step read the flag), move the step to now. Returns whether it was moved."""
+        keys = [wake_key(job_id), queue_key]
+        now_ms = int(time.time() * 1000)
+        moved = await _resolve(
+            self._redis.eval(_WAKE_IF_FLAGGED, len(keys), *keys, now_ms, task_id)
         )
         return bool(moved)
 

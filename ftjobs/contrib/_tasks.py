@@ -36,6 +36,7 @@ from ..waiting.token import ID_PATTERN, ContinuationToken, is_token
 __all__ = [
     "KEY_METADATA",
     "MAX_KEY_LENGTH",
+    "WAIT_TASK_PREFIX",
     "CreateFailed",
     "WaitDone",
     "WaitFailed",
@@ -184,9 +185,13 @@ def create_task_id(key: str) -> str:
     return f"ftjobs:create:{check_key(key)}"
 
 
+#: Prefix of the wait tasks' ids.
+WAIT_TASK_PREFIX = "ftjobs:wait:"
+
+
 def wait_task_id(job_id: str) -> str:
     """The stable task id of the wait on ``job_id``: ``ftjobs:wait:<job id>``."""
-    return f"ftjobs:wait:{_check_job_id(job_id)}"
+    return WAIT_TASK_PREFIX + _check_job_id(job_id)
 
 
 def follow_up_task_id(job_id: str) -> str:

@@ -208,10 +208,24 @@ def test_every_arq_worker_option_set_on_a_base_class_reaches_arq() -> None:
 
     from arq.worker import Worker
 
-    settled = {"functions", "job_timeout", "on_startup", "on_shutdown"}
+    settled = {"functions", "job_timeout", "on_startup", "on_shutdown", "after_job_end"}
     names = [name for name in inspect.signature(Worker).parameters if name not in settled]
     marker = object()
     Base = type("Base", (ftarq.WorkerSettings,), dict.fromkeys(names, marker))
     Child = type("Child", (Base,), {})
     kwargs = get_kwargs(Child)
     assert [name for name in names if kwargs.get(name) is not marker] == []
+
+
+@pytest.mark.parametrize(
+    ("hook", "method"),
+    [("on_startup", "startup"), ("on_shutdown", "shutdown"), ("after_job_end", "after_job")],
+)
+def test_setting_an_arq_hook_directly_is_refused_naming_the_method_to_override(
+    hook: str, method: str
+) -> None:
+    async def mine(ctx: dict[str, Any]) -> None:
+        pass
+
+    with pytest.raises(TypeError, match=rf"sets {hook}.*override the class method {method}\(ctx\)"):
+        type("Mine", (ftarq.WorkerSettings,), {hook: mine})

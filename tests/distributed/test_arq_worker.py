@@ -223,3 +223,26 @@ async def test_a_webhook_runs_the_wait_step_at_once(
     stored = await store.load(job.id)
     assert stored.done and stored.steps == 2  # the first look, then the webhook's
     assert not await pool.exists(f"ftjobs:wait:{job.id}:wake")
+
+
+async def test_a_webhook_landing_while_arq_reschedules_still_moves_the_step(
+    pool: ArqRedis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The step read its (empty) flag and asked for a 300 s defer; the webhook came before arq
+    # moved the task: after_job, which arq runs once the task is re-scheduled, moves it back.
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-unused")
+    task_id = "ftjobs:wait:ftjob-1"
+    later = (time.time() + 300) * 1000
+    ctx: dict[str, Any] = {"redis": pool, "job_id": task_id}
+    await SlowWorker.startup(ctx)
+    try:
+        await pool.zadd(ftarq.QUEUE, {task_id: later})
+        await SlowWorker.after_job(ctx)  # no webhook: the step stays where arq put it
+        assert await pool.zscore(ftarq.QUEUE, task_id) == later
+        await pool.set("ftjobs:wait:ftjob-1:wake", b"1")  # the webhook's flag, too late to read
+        await SlowWorker.after_job(ctx)
+        score = await pool.zscore(ftarq.QUEUE, task_id)
+        assert score is not None and score <= time.time() * 1000
+        await SlowWorker.after_job({**ctx, "job_id": "ftjobs:create:k1"})  # not a wait: no-op
+    finally:
+        await SlowWorker.shutdown(ctx)

@@ -20,6 +20,7 @@ from ...converter import unstructure
 from ...waiting.policy import PollPolicy
 from .._redis import FollowUp, RedisWaitStore
 from .._tasks import (
+    WAIT_TASK_PREFIX,
     CreateFailed,
     WaitDone,
     WaitFailed,
@@ -34,7 +35,14 @@ from .._tasks import (
 from .producers import enqueue_wait
 from .serialization import dumps
 
-__all__ = ["RUNTIME_KEY", "TaskRuntime", "ftjobs_create", "ftjobs_wait", "task_deadline"]
+__all__ = [
+    "RUNTIME_KEY",
+    "TaskRuntime",
+    "after_wait_step",
+    "ftjobs_create",
+    "ftjobs_wait",
+    "task_deadline",
+]
 
 RUNTIME_KEY = "ftjobs"
 """Where the worker's start-up puts the `TaskRuntime` in arq's ``ctx``."""
@@ -169,6 +177,21 @@ async def _next_delay(rt: TaskRuntime, job_id: str, delay: float) -> float:
     except Exception:
         return delay  # the step is recorded; the scheduled one still comes
     return 0.0 if woken else delay
+
+
+async def after_wait_step(ctx: Mapping[str, Any]) -> None:
+    """After arq re-scheduled a wait step: a webhook that came after the step read its flag
+    (`_next_delay`), and before arq moved the task, still brings the next step to now."""
+    task_id, runtime = ctx.get("job_id"), ctx.get(RUNTIME_KEY)
+    if not isinstance(runtime, TaskRuntime) or not isinstance(task_id, str):
+        return
+    if not task_id.startswith(WAIT_TASK_PREFIX):
+        return
+    job_id = task_id.removeprefix(WAIT_TASK_PREFIX)
+    try:
+        await runtime.store.wake_if_flagged(job_id, queue_key=runtime.queue, task_id=task_id)
+    except Exception as exc:  # the scheduled step still comes
+        _log.warning("%s: webhook flag not checked: %r", task_id, exc)
 
 
 def _retry_wait(job_id: str, exc: Exception, rt: TaskRuntime) -> Retry:

@@ -13,13 +13,22 @@ from ...waiting.policy import PollPolicy
 from .._redis import RedisWaitStore
 from .common import CREATE_TASK, QUEUE, WAIT_TASK, redis_settings
 from .serialization import dumps, loads
-from .tasks import RUNTIME_KEY, TaskRuntime, ftjobs_create, ftjobs_wait, task_deadline
+from .tasks import (
+    RUNTIME_KEY,
+    TaskRuntime,
+    after_wait_step,
+    ftjobs_create,
+    ftjobs_wait,
+    task_deadline,
+)
 
 __all__ = ["WorkerSettings"]
 
 # arq builds its Worker from the settings class's attributes named like Worker's parameters
 # (arq.worker.get_kwargs), so those names are the options.
 _WORKER_OPTIONS = tuple(inspect.signature(Worker).parameters)
+# arq's hooks the base class wires, and the class method each runs.
+_HOOKS = {"on_startup": "startup", "on_shutdown": "shutdown", "after_job_end": "after_job"}
 
 
 class WorkerSettings:
@@ -88,7 +97,21 @@ class WorkerSettings:
             await runtime.client.close()
 
     @classmethod
+    async def after_job(cls, ctx: dict[str, Any]) -> None:
+        """Run after each task is finished or re-scheduled; extend with ``super()``.
+
+        After a wait step, a webhook that came while arq was re-scheduling it moves the next
+        step to now."""
+        await after_wait_step(ctx)
+
+    @classmethod
     def _settle(cls) -> None:
+        for hook, method in _HOOKS.items():
+            if hook in cls.__dict__ and not getattr(cls.__dict__[hook], "_ftjobs_wired", False):
+                raise TypeError(
+                    f"{cls.__name__} sets {hook}, which would replace the ftjobs tasks' own: "
+                    f"override the class method {method}(ctx) instead (and call super())"
+                )
         # Read the environment unless this class or a base of it below WorkerSettings chose.
         below = cls.__mro__[: cls.__mro__.index(WorkerSettings)]
         if not any("redis_settings" in klass.__dict__ for klass in below):
@@ -127,8 +150,15 @@ class WorkerSettings:
             this)."""
             await cls.shutdown(ctx)
 
-        cls.on_startup = on_startup  # type: ignore[attr-defined]
-        cls.on_shutdown = on_shutdown  # type: ignore[attr-defined]
+        async def after_job_end(ctx: dict[str, Any]) -> None:
+            """arq's after-job hook: runs
+            [`after_job()`][ftjobs.contrib.arq.worker.WorkerSettings.after_job] (override that,
+            not this)."""
+            await cls.after_job(ctx)
+
+        for wired in (on_startup, on_shutdown, after_job_end):
+            wired._ftjobs_wired = True  # type: ignore[attr-defined]
+            setattr(cls, wired.__name__, wired)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
