@@ -54,8 +54,11 @@ class Resource:
         model of it. Not a coroutine itself: the checks run at the call, and every request
         reaches the transport without a frame of its own here."""
         check.call_options(extra_headers, extra_query, timeout)
-        if idempotency_key is not None:  # most calls (every GET) have none: skip the call
+        if idempotency_key is not None:  # most calls (every GET) have none: skip the calls
+            check.require_str("idempotency_key", idempotency_key)
             check.header_values(idempotency_key=idempotency_key)
+        if extra_body is not None:
+            check.plain_mapping("extra_body", extra_body)
         if extra_body:
             body = {**(body or {}), **extra_body}
         if extra_query:

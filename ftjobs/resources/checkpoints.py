@@ -68,10 +68,10 @@ class CheckpointPermissions(Resource):
                 "POST",
                 _checkpoint_path(checkpoint),
                 body={"project_ids": _project_ids(project_ids)},
-                idempotency_key=check.optional_str("idempotency_key", idempotency_key),
+                idempotency_key=idempotency_key,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
-                extra_body=check.plain_mapping("extra_body", extra_body),
+                extra_body=extra_body,
                 timeout=timeout,
             ),
         )

@@ -250,7 +250,7 @@ class Files(Resource):
                 _FILES,
                 multipart=multipart,
                 max_retries=max_retries,
-                idempotency_key=_validation.optional_str("idempotency_key", idempotency_key),
+                idempotency_key=idempotency_key,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 timeout=timeout,

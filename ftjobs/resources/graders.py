@@ -67,7 +67,7 @@ class Graders(Resource):
                 body=body,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
-                extra_body=check.plain_mapping("extra_body", extra_body),
+                extra_body=extra_body,
                 timeout=timeout,
             ),
         )
@@ -91,7 +91,7 @@ class Graders(Resource):
                 body={"grader": grader_body(grader)},
                 extra_headers=extra_headers,
                 extra_query=extra_query,
-                extra_body=check.plain_mapping("extra_body", extra_body),
+                extra_body=extra_body,
                 timeout=timeout,
             ),
         )

@@ -198,10 +198,10 @@ class Jobs(Resource):
                 "POST",
                 _JOBS,
                 body=body,
-                idempotency_key=check.optional_str("idempotency_key", idempotency_key),
+                idempotency_key=idempotency_key,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
-                extra_body=check.plain_mapping("extra_body", extra_body),
+                extra_body=extra_body,
                 timeout=timeout,
             ),
         )
@@ -345,10 +345,10 @@ class Jobs(Resource):
             self._send(
                 "POST",
                 f"{_JOBS}/{_job_id(job_id)}/{action}",
-                idempotency_key=check.optional_str("idempotency_key", idempotency_key),
+                idempotency_key=idempotency_key,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
-                extra_body=check.plain_mapping("extra_body", extra_body),
+                extra_body=extra_body,
                 timeout=timeout,
             ),
         )

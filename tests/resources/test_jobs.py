@@ -435,3 +435,31 @@ async def test_best_checkpoint_checks_the_metric_before_any_request(
     with pytest.raises(ValueError, match="metric must be one of"):
         await client.jobs.best_checkpoint("ftjob-1", "loss")
     assert not mocked.requests
+
+
+_MIN = {"model": "gpt-4o-mini-2024-07-18", "training_file": "file-abc"}
+_GRADER = {
+    "type": "string_check",
+    "name": "g",
+    "input": "{{a}}",
+    "reference": "b",
+    "operation": "eq",
+}
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda c: c.jobs.cancel("ftjob-1", idempotency_key=""), ValueError, "idempotency_key"),
+        (lambda c: c.jobs.create(**_MIN, idempotency_key=7), TypeError, "idempotency_key"),
+        (lambda c: c.jobs.create(**_MIN, extra_body=[("a", 1)]), TypeError, "extra_body"),
+        (lambda c: c.uploads.complete("u_1", part_ids=[], extra_body="x"), TypeError, "extra_body"),
+        (lambda c: c.graders.validate(grader=_GRADER, extra_body=1), TypeError, "extra_body"),
+    ],
+)
+async def test_every_call_checks_its_idempotency_key_and_extra_body_before_sending(
+    mocked: aioresponses, client: ftjobs.AsyncClient, call: Any, error: type, message: str
+) -> None:
+    with pytest.raises(error, match=f"^{message} must"):
+        await call(client)
+    assert not mocked.requests
