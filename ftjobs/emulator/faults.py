@@ -33,12 +33,19 @@ malformed=0.02,html=0.02,seed=7``.
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import attrs
 
-__all__ = ["FAULT_KINDS", "FaultConfig", "FaultDecision", "FaultInjector", "decide"]
+__all__ = [
+    "FAULT_KINDS",
+    "FaultConfig",
+    "FaultDecision",
+    "FaultInjector",
+    "decide",
+    "spec_items",
+]
 
 FAULT_KINDS: tuple[str, ...] = (
     "429",
@@ -67,6 +74,23 @@ _RATE_FIELDS: dict[str, str] = {
 def _check_rate(name: str, value: float) -> None:
     if not 0.0 <= value <= 1.0:
         raise ValueError(f"fault rate {name} must be within [0, 1], got {value!r}")
+
+
+def spec_items(spec: str | None, what: str) -> Iterator[tuple[str, str, str]]:
+    """The ``key=value`` items of a comma-separated spec, as ``(item, key, value)``; none for
+    ``None``, ``""``, ``"off"`` or ``"none"``. Raises ``ValueError`` for an item that is not
+    ``key=value`` (``what`` names the spec in the message)."""
+    if spec is None or spec.strip().lower() in ("", "off", "none"):
+        return
+    for raw in spec.split(","):
+        item = raw.strip()
+        if not item:
+            continue
+        key, sep, value = item.partition("=")
+        key, value = key.strip(), value.strip()
+        if not sep or not value:
+            raise ValueError(f"{what} item {item!r} is not key=value")
+        yield item, key, value
 
 
 @attrs.frozen
@@ -128,17 +152,8 @@ class FaultConfig:
     @classmethod
     def parse(cls, spec: str | None) -> FaultConfig:
         """Parse a spec string (see the module docstring). Raises ``ValueError``."""
-        if spec is None or spec.strip().lower() in ("", "off", "none"):
-            return cls()
         values: dict[str, Any] = {}
-        for raw in spec.split(","):
-            item = raw.strip()
-            if not item:
-                continue
-            key, sep, value = item.partition("=")
-            key, value = key.strip(), value.strip()
-            if not sep or not value:
-                raise ValueError(f"fault spec item {item!r} is not key=value")
+        for item, key, value in spec_items(spec, "fault spec"):
             try:
                 if key in _RATE_FIELDS:
                     values[_RATE_FIELDS[key]] = float(value)

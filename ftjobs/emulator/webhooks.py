@@ -37,6 +37,7 @@ import attrs
 import orjson
 from aiohttp import web
 
+from ftjobs.emulator.faults import spec_items
 from ftjobs.emulator.ids import derived_id
 from ftjobs.webhooks import signed_headers
 
@@ -96,14 +97,8 @@ class WebhookFaults:
     @classmethod
     def parse(cls, spec: str | None) -> WebhookFaults:
         """Parse a spec string. Raises ``ValueError`` naming the bad item."""
-        if spec is None or spec.strip().lower() in ("", "off", "none"):
-            return cls()
         values: dict[str, Any] = {}
-        for raw in spec.split(","):
-            item = raw.strip()
-            if not item:
-                continue
-            key, _, value = (part.strip() for part in item.partition("="))
+        for item, key, value in spec_items(spec, "webhook fault spec"):
             try:
                 if key in ("drop", "duplicate", "bad_signature"):
                     values[key] = float(value)

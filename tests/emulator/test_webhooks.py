@@ -24,6 +24,7 @@ def test_the_spec_parses_every_kind() -> None:
     [
         ("lose=0.1", "unknown webhook fault 'lose'"),
         ("drop=x", "bad value"),
+        ("drop", "item 'drop' is not key=value"),
         ("drop=1.5", "within"),
         ("drop=0.6,duplicate=0.6", "more than 1"),
         ("delay=0.5:-1", ">= 0"),
