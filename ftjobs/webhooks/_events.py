@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from types import MappingProxyType
 from typing import Any
 
 import attrs
 
-__all__ = ["JOB_EVENT_TYPES", "WebhookEvent", "WebhookEventData"]
+from .._types import NO_EXTRA
 
-_NO_EXTRA: Mapping[str, Any] = MappingProxyType({})
+__all__ = ["JOB_EVENT_TYPES", "WebhookEvent", "WebhookEventData"]
 
 #: The event types OpenAI sends for fine-tuning jobs; each means the job is terminal.
 JOB_EVENT_TYPES = frozenset(
@@ -24,7 +23,7 @@ class WebhookEventData:
     """An event's ``data``: the id of the object it is about (the job, for job events)."""
 
     id: str | None = None
-    extra: Mapping[str, Any] = attrs.field(default=_NO_EXTRA, repr=False, kw_only=True)
+    extra: Mapping[str, Any] = attrs.field(default=NO_EXTRA, repr=False, kw_only=True)
 
 
 @attrs.frozen
@@ -47,7 +46,7 @@ class WebhookEvent:
     created_at: int
     data: WebhookEventData
     object: str = "event"
-    extra: Mapping[str, Any] = attrs.field(default=_NO_EXTRA, repr=False, kw_only=True)
+    extra: Mapping[str, Any] = attrs.field(default=NO_EXTRA, repr=False, kw_only=True)
 
     @property
     def job_id(self) -> str | None:
