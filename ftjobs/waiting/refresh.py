@@ -71,17 +71,25 @@ class Refresher:
         """Stop remembering a job (it is terminal, or no longer watched)."""
         self._cursor_of.pop(job_id, None)
 
-    def _cursors(self, ids: Mapping[str, object]) -> set[str | None] | None:
-        """The pages (by cursor) ``ids`` are on, when a scan has placed every one of them."""
-        if any(job_id not in self._cursor_of for job_id in ids):
-            return None
-        return {self._cursor_of[job_id] for job_id in ids}
+    def _pages(self, ids: Mapping[str, object]) -> dict[str | None, list[str]] | None:
+        """The jobs of ``ids`` by the page (its cursor) they are on, when a scan has placed
+        every one of them."""
+        pages: dict[str | None, list[str]] = {}
+        for job_id in ids:
+            if job_id not in self._cursor_of:
+                return None
+            pages.setdefault(self._cursor_of[job_id], []).append(job_id)
+        return pages
 
     def should_scan(self, ids: Mapping[str, object]) -> bool:
         """Whether listing is cheaper than one GET per job for ``ids``."""
+        return self._should_scan(ids, self._pages(ids))
+
+    def _should_scan(
+        self, ids: Mapping[str, object], pages: dict[str | None, list[str]] | None
+    ) -> bool:
         if len(ids) <= self._list_threshold:
             return False
-        pages = self._cursors(ids)
         return pages is None or len(pages) < len(ids)
 
     async def refresh(
@@ -93,10 +101,15 @@ class Refresher:
         Failures do not raise: they are in the result, beside what was seen before them.
         """
         seen = Seen({}, {}, {})
-        use_list = self.should_scan(wanted) if scan is None else scan
-        cursors = self._cursors(wanted)
-        if use_list and cursors is not None:
-            await asyncio.gather(*(self._read_page(cursor, wanted, seen) for cursor in cursors))
+        pages = self._pages(wanted)
+        use_list = self._should_scan(wanted, pages) if scan is None else scan
+        if use_list and pages is not None:
+            await asyncio.gather(
+                *(
+                    self._read_page(cursor, on_page, wanted, seen)
+                    for cursor, on_page in pages.items()
+                )
+            )
         elif use_list:
             try:
                 await self._scan_list(wanted, seen.jobs)
@@ -131,10 +144,13 @@ class Refresher:
                 raise result
 
     async def _read_page(
-        self, cursor: str | None, wanted: Mapping[str, FineTuningJob | None], seen: Seen
+        self,
+        cursor: str | None,
+        on_page: list[str],
+        wanted: Mapping[str, FineTuningJob | None],
+        seen: Seen,
     ) -> None:
-        """Read the one page at ``cursor`` for the wanted jobs placed on it."""
-        on_page = [job_id for job_id in wanted if self._cursor_of.get(job_id, "") == cursor]
+        """Read the one page at ``cursor`` for ``on_page``, the wanted jobs placed on it."""
         try:
             async with self._semaphore:
                 await self._request_slot()
