@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import ftjobs
-from ftjobs.resources.files import DEFAULT_MULTIPART_THRESHOLD
+from ftjobs.resources._files import DEFAULT_MULTIPART_THRESHOLD
 
 API_KEY = "sk-bench-upload"
 TARGET_MB = 50.0

@@ -17,7 +17,7 @@ job, and the naive loop sleeps one *emulated* second (``1 / speed`` real seconds
                break
            await asyncio.sleep(1)
 
-2. **Many jobs at once** (1,000 and 10,000) through a `ftjobs.waiting.group.JobGroup` (what
+2. **Many jobs at once** (1,000 and 10,000) through a `ftjobs.waiting._group.JobGroup` (what
    ``client.jobs.wait_many`` runs, with the emulated clock injected). The emulator runs in a
    separate process, so the peak memory measured (``ru_maxrss``, the peak resident set size
    of the waiting process) is the SDK's alone. Reported: total requests, peak requests per
@@ -60,8 +60,8 @@ from ftjobs.emulator import (
     Timings,
     serve_emulator,
 )
-from ftjobs.emulator.params import parse_job_request
-from ftjobs.waiting.watcher import Watcher
+from ftjobs.emulator._params import parse_job_request
+from ftjobs.waiting._watcher import Watcher
 
 MODEL = "gpt-4o-mini-2024-07-18"
 SINGLE_TIMINGS = Timings(
@@ -392,7 +392,7 @@ async def _measure_group(ids: list[str], info: dict[str, Any]) -> dict[str, Any]
     ):
         log = RequestLog(client, clock.now)
         baseline = _rss_mb()
-        group = ftjobs.waiting.group.JobGroup(
+        group = ftjobs.waiting._group.JobGroup(
             client.jobs,
             ids,
             clock=clock.now,

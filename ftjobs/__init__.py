@@ -11,9 +11,8 @@ delivers. Every other model and type of the public API is in `ftjobs.types`.
 """
 
 from . import types as types
-from ._version import __version__
-from .client import AsyncClient
-from .errors import (
+from ._client import AsyncClient
+from ._errors import (
     APIConnectionError,
     APIError,
     APIStatusError,
@@ -41,7 +40,7 @@ from .errors import (
     UnprocessableEntityError,
     WaitTimeout,
 )
-from .models import (
+from ._models import (
     DpoHyperparameters,
     FineTuneMethod,
     FineTuningJob,
@@ -49,11 +48,12 @@ from .models import (
     ReinforcementHyperparameters,
     SupervisedHyperparameters,
 )
-from .providers import AsyncAzureClient, AsyncPortkeyClient
-from .retry import RetryPolicy
+from ._providers import AsyncAzureClient, AsyncPortkeyClient
+from ._retry import RetryPolicy
+from ._version import __version__
 from .training_data import check_training_file
 from .waiting import CheckpointReceived, EtaChanged, EventReceived, JobUpdate, StatusChanged
-from .waiting.policy import PollPolicy
+from .waiting._policy import PollPolicy
 from .webhooks import WebhookEvent
 
 __all__ = [

@@ -12,7 +12,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from .models import CheckpointMetrics, FineTuningJob, FineTuningJobCheckpoint, FineTuningJobEvent
+from ._models import CheckpointMetrics, FineTuningJob, FineTuningJobCheckpoint, FineTuningJobEvent
 
 __all__ = [
     "MAX_MESSAGE",

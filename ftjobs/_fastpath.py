@@ -1,4 +1,4 @@
-"""The fast path of `ftjobs.converter.structure`: one generated function per model type.
+"""The fast path of `ftjobs._converter.structure`: one generated function per model type.
 
 Why it exists: measured speed. The validating cattrs hooks report every problem of a payload
 with its path, at the price of a try/except, a notes list and a kwargs dict per field; listing
@@ -33,7 +33,7 @@ from typing import Any, TypeVar, get_args, get_origin, get_type_hints
 import attrs
 
 from . import _shapes as shapes
-from .models import JobError
+from ._models import JobError
 
 __all__ = ["Fallback", "fast_hook"]
 

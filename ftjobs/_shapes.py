@@ -1,6 +1,6 @@
 """What the two structuring paths share: the JSON shapes the models accept.
 
-`ftjobs.converter` (the validating cattrs hooks, which report every problem) and
+`ftjobs._converter` (the validating cattrs hooks, which report every problem) and
 `ftjobs._fastpath` (the generated functions that run first) must accept exactly the same
 JSON. Both read it from here: the strict scalar hooks, the type predicates that pick a hook
 for a field's type, the open enums' tables, the lenient timestamp, and the two small hooks
@@ -19,7 +19,7 @@ from typing import Any, Literal, Union, get_args, get_origin
 
 import attrs
 
-from .models import OPEN_ENUMS, JobError, Timestamp
+from ._models import OPEN_ENUMS, JobError, Timestamp
 
 __all__ = [
     "AUTO",

@@ -16,7 +16,7 @@ from typing import Any
 
 import attrs
 
-from .models import FineTuningJobCheckpoint, FineTuningJobEvent
+from ._models import FineTuningJobCheckpoint, FineTuningJobEvent
 
 __all__ = [
     "METRIC_NAMES",

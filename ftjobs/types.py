@@ -7,23 +7,8 @@ types). Everything else that appears in a public signature or result is here, un
     from ftjobs.types import FileObject, FineTuningJobEvent, Page, RatePolicy
 """
 
-from ._types import NOT_GIVEN, NotGiven
-from .client import ClientOptions
-from .graders import (
-    Grader,
-    GraderRunMetadata,
-    GraderRunResult,
-    GraderValidation,
-    LabelModelGrader,
-    MultiGrader,
-    PythonGrader,
-    ScoreModelGrader,
-    StringCheckGrader,
-    SubGrader,
-    TextSimilarityGrader,
-)
-from .metrics import StepMetrics
-from .models import (
+from ._client import ClientOptions
+from ._models import (
     LEVEL_ALIASES,
     STATUS_ALIASES,
     TERMINAL_STATUSES,
@@ -56,13 +41,34 @@ from .models import (
     WandbConfig,
     WandbIntegration,
 )
-from .pagination import AsyncPaginator
-from .providers import AzureTokenProvider
+from ._pagination import AsyncPaginator
+from ._providers import AzureTokenProvider
+from ._types import NOT_GIVEN, NotGiven
+from .graders import (
+    Grader,
+    GraderRunMetadata,
+    GraderRunResult,
+    GraderValidation,
+    LabelModelGrader,
+    MultiGrader,
+    PythonGrader,
+    ScoreModelGrader,
+    StringCheckGrader,
+    SubGrader,
+    TextSimilarityGrader,
+)
+from .metrics import StepMetrics
 from .training_data import TrainingFileIssue, TrainingFileReport
 from .waiting import StepResult
-from .waiting.group import ALL_COMPLETED, FIRST_COMPLETED, FIRST_FAILURE, ReturnWhen, WaitManyResult
-from .waiting.ratelimit import RatePolicy
-from .waiting.token import ContinuationToken
+from .waiting._group import (
+    ALL_COMPLETED,
+    FIRST_COMPLETED,
+    FIRST_FAILURE,
+    ReturnWhen,
+    WaitManyResult,
+)
+from .waiting._ratelimit import RatePolicy
+from .waiting._token import ContinuationToken
 from .webhooks import WebhookEventData, Webhooks
 
 __all__ = [

@@ -12,8 +12,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ftjobs.graders import GraderRunResult, GraderValidation
-from ftjobs.models import (
+from ftjobs._models import (
     CheckpointPermission,
     CheckpointPermissionDeleted,
     FileDeleted,
@@ -25,6 +24,7 @@ from ftjobs.models import (
     Upload,
     UploadPart,
 )
+from ftjobs.graders import GraderRunResult, GraderValidation
 
 REPO = Path(__file__).resolve().parents[1]
 

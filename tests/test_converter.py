@@ -10,10 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ftjobs.converter import structure, unstructure
-from ftjobs.errors import ResponseValidationError
-from ftjobs.graders import MultiGrader, ScoreModelGrader, StringCheckGrader
-from ftjobs.models import (
+from ftjobs._converter import structure, unstructure
+from ftjobs._errors import ResponseValidationError
+from ftjobs._models import (
     CheckpointMetrics,
     DpoHyperparameters,
     FileDeleted,
@@ -31,6 +30,7 @@ from ftjobs.models import (
     WandbConfig,
     WandbIntegration,
 )
+from ftjobs.graders import MultiGrader, ScoreModelGrader, StringCheckGrader
 from tests.conftest import azure_job_payload, drop_nulls
 
 FULL_JOB: dict[str, Any] = {
@@ -786,7 +786,7 @@ def _corrupt(body: Any, path: list[Any], value: Any) -> None:
 
 def _both_paths(body: Any, cl: Any) -> tuple[Any, Any]:
     from ftjobs import _fastpath
-    from ftjobs import converter as conv
+    from ftjobs import _converter as conv
 
     try:
         fast = _fastpath.fast_hook(cl)(copy.deepcopy(body))

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from ftjobs import (
     ResponseValidationError,
 )
-from ftjobs.converter import structure, unstructure
+from ftjobs._converter import structure, unstructure
 from tests.conftest import drop_nulls
 from tests.spec import RESPONSE_MODELS, load_spec
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import ftjobs
+from ftjobs._converter import structure
 from ftjobs._describe import MAX_MESSAGE, format_duration, format_eta
-from ftjobs.converter import structure
-from ftjobs.models import FineTuningJob, FineTuningJobCheckpoint, FineTuningJobEvent
+from ftjobs._models import FineTuningJob, FineTuningJobCheckpoint, FineTuningJobEvent
 
 from .conftest import FAST_POLL, event_payload, job_payload
 from .emulator.helpers import chat_file

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ftjobs.converter import structure
+from ftjobs._converter import structure
 from ftjobs.metrics import (
     RESULTS_COLUMNS,
     StepMetrics,

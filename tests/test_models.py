@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import attrs
 import pytest
 
-from ftjobs.models import (
+from ftjobs._models import (
     TERMINAL_STATUSES,
     DpoHyperparameters,
     FileObject,

@@ -14,7 +14,7 @@ from aioresponses import aioresponses
 from yarl import URL
 
 import ftjobs
-from ftjobs.models import JobStatus
+from ftjobs._models import JobStatus
 
 from .conftest import azure_job_payload, job_payload, sent
 
@@ -313,7 +313,7 @@ def _portkey(**kw: Any) -> ftjobs.AsyncPortkeyClient:
     return ftjobs.AsyncPortkeyClient(**kw)
 
 
-PK_JOB = f"{ftjobs.providers.PORTKEY_BASE_URL}/fine_tuning/jobs/ftjob-1"
+PK_JOB = f"{ftjobs._providers.PORTKEY_BASE_URL}/fine_tuning/jobs/ftjob-1"
 
 
 async def test_portkey_virtual_key_headers(mocked: aioresponses) -> None:

@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from ftjobs.retry import (
+from ftjobs._retry import (
     RetryPolicy,
     exponential_backoff,
     gateway_exhausted,

@@ -16,20 +16,9 @@ from typing import Any, Literal, Union, get_args, get_origin
 import attrs
 import pytest
 
-from ftjobs.converter import structure, unstructure
-from ftjobs.errors import APIStatusError
-from ftjobs.graders import (
-    STRING_CHECK_OPERATIONS,
-    TEXT_SIMILARITY_METRICS,
-    GraderRunMetadata,
-    LabelModelGrader,
-    MultiGrader,
-    PythonGrader,
-    ScoreModelGrader,
-    StringCheckGrader,
-    TextSimilarityGrader,
-)
-from ftjobs.models import (
+from ftjobs._converter import structure, unstructure
+from ftjobs._errors import APIStatusError
+from ftjobs._models import (
     CheckpointMetrics,
     DpoHyperparameters,
     DpoMethod,
@@ -46,12 +35,23 @@ from ftjobs.models import (
     WandbConfig,
     WandbIntegration,
 )
-from ftjobs.resources.checkpoints import CheckpointPermissions
-from ftjobs.resources.files import UPLOAD_PURPOSES, Files
-from ftjobs.resources.graders import Graders
-from ftjobs.resources.jobs import Jobs
-from ftjobs.resources.uploads import UPLOAD_PURPOSES as PART_PURPOSES
-from ftjobs.resources.uploads import Uploads
+from ftjobs.graders import (
+    STRING_CHECK_OPERATIONS,
+    TEXT_SIMILARITY_METRICS,
+    GraderRunMetadata,
+    LabelModelGrader,
+    MultiGrader,
+    PythonGrader,
+    ScoreModelGrader,
+    StringCheckGrader,
+    TextSimilarityGrader,
+)
+from ftjobs.resources._checkpoints import CheckpointPermissions
+from ftjobs.resources._files import UPLOAD_PURPOSES, Files
+from ftjobs.resources._graders import Graders
+from ftjobs.resources._jobs import Jobs
+from ftjobs.resources._uploads import UPLOAD_PURPOSES as PART_PURPOSES
+from ftjobs.resources._uploads import Uploads
 from tests.spec import RESPONSE_MODELS, load_spec, repair, response_examples
 
 pytest.importorskip("yaml")

@@ -11,8 +11,8 @@ import pytest
 from aioresponses import aioresponses
 
 import ftjobs
-from ftjobs.retry import RetryPolicy
-from ftjobs.transport import Transport
+from ftjobs._retry import RetryPolicy
+from ftjobs._transport import Transport
 
 from .conftest import API_KEY, BASE_URL, job_payload
 

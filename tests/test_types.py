@@ -47,9 +47,9 @@ def test_internals_are_not_top_level() -> None:
 
 
 def test_every_model_is_in_types() -> None:
-    import ftjobs.models
+    import ftjobs._models
 
-    missing = set(ftjobs.models.__all__) - set(ftjobs.types.__all__)
+    missing = set(ftjobs._models.__all__) - set(ftjobs.types.__all__)
     assert not missing
     for name in ftjobs.types.__all__:
         assert getattr(ftjobs.types, name) is not None

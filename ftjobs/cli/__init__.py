@@ -17,8 +17,8 @@ import os
 import sys
 from collections.abc import Sequence
 
+from .._errors import FTJobsError
 from .._version import __version__
-from ..errors import FTJobsError
 from . import checkpoints, demo, files, graders, jobs, serve, webhooks
 from .app import (
     EXIT_ERROR,

@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from ..client import DEFAULT_TIMEOUT, AsyncClient
+from .._client import DEFAULT_TIMEOUT, AsyncClient
 
 __all__ = [
     "EXIT_ERROR",

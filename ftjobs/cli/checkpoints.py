@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..models import CheckpointPermission
+from .._models import CheckpointPermission
 from . import output
 from .app import Commands, connect, wants_json
 

@@ -18,9 +18,9 @@ import attrs
 from rich.console import Console
 from rich.live import Live
 
-from ..client import AsyncClient
-from ..errors import BadRequestError, ConflictError
-from ..models import (
+from .._client import AsyncClient
+from .._errors import BadRequestError, ConflictError
+from .._models import (
     Auto,
     DpoHyperparameters,
     FineTuneMethod,
@@ -29,7 +29,7 @@ from ..models import (
     SupervisedHyperparameters,
 )
 from ..waiting import JobUpdate, StatusChanged
-from ..waiting.policy import PollPolicy
+from ..waiting._policy import PollPolicy
 from . import output
 from .app import Commands
 from .progress import JobProgress, fits_live, live_view, print_line

@@ -11,10 +11,10 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
-from ..errors import TrainingFileError
-from ..models import FileObject
-from ..resources.files import DEFAULT_MULTIPART_THRESHOLD
-from ..resources.uploads import OnProgress
+from .._errors import TrainingFileError
+from .._models import FileObject
+from ..resources._files import DEFAULT_MULTIPART_THRESHOLD
+from ..resources._uploads import OnProgress
 from . import output, results
 from .app import CLIError, Commands, connect, local_file, wants_json
 from .samples import chat_examples

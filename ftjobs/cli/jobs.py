@@ -12,13 +12,13 @@ from typing import Any, TypeVar
 from rich.console import Console
 from rich.live import Live
 
-from ..client import AsyncClient
-from ..errors import WaitTimeout
+from .._client import AsyncClient
+from .._errors import WaitTimeout
+from .._models import FineTuningJob, FineTuningJobCheckpoint, FineTuningJobEvent, JobStatus
+from .._pagination import AsyncPaginator
 from ..metrics import metrics_from_events
-from ..models import FineTuningJob, FineTuningJobCheckpoint, FineTuningJobEvent, JobStatus
-from ..pagination import AsyncPaginator
 from ..waiting import EventReceived, JobUpdate, StatusChanged
-from ..waiting.policy import PollPolicy
+from ..waiting._policy import PollPolicy
 from . import output, results
 from .app import (
     EXIT_JOB_FAILED,

@@ -16,7 +16,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from ..converter import unstructure
+from .._converter import unstructure
 
 __all__ = [
     "GAP",

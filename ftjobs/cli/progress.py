@@ -18,7 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .._describe import format_eta
-from ..models import FineTuningJob
+from .._models import FineTuningJob
 from ..waiting import EventReceived, JobUpdate
 from .output import GAP, fit_widths
 

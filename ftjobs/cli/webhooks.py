@@ -8,7 +8,7 @@ import os
 
 from aiohttp import web
 
-from ..errors import ConfigurationError
+from .._errors import ConfigurationError
 from ..webhooks import SECRET_ENV, WebhookEvent, Webhooks
 from . import output
 from .app import CLIError, Commands, wants_json

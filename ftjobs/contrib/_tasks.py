@@ -23,15 +23,15 @@ from typing import Any
 
 import attrs
 
+from .._client import AsyncClient
+from .._converter import unstructure
+from .._errors import APIStatusError, FTJobsError, InvalidContinuationToken, WaitTimeout
+from .._models import FineTuningJob
+from .._retry import exponential_backoff
 from .._types import NOT_GIVEN, NotGiven
-from ..client import AsyncClient
-from ..converter import unstructure
-from ..errors import APIStatusError, FTJobsError, InvalidContinuationToken, WaitTimeout
-from ..models import FineTuningJob
-from ..retry import exponential_backoff
 from ..waiting import EventReceived, is_transient
-from ..waiting.policy import PollPolicy, webhook_delay
-from ..waiting.token import ID_PATTERN, ContinuationToken, is_token
+from ..waiting._policy import PollPolicy, webhook_delay
+from ..waiting._token import ID_PATTERN, ContinuationToken, is_token
 
 __all__ = [
     "KEY_METADATA",

@@ -18,7 +18,7 @@ line) -> ``queued`` at least 2 s and until one of ``max_running_jobs`` slots is 
 then 2 s to ``succeeded`` with a results CSV file. ``pause``/``resume``/``cancel`` work.
 
 ``EmulatorConfig(dialect="azure")`` (``--dialect azure``) speaks Azure OpenAI's dialect
-instead; see `ftjobs.emulator.azure`.
+instead; see `ftjobs.emulator._azure`.
 
 Admin endpoints (never faulted; the admin key, by default the API key, and JSON bodies):
 ``GET /_emulator/stats``, ``POST /_emulator/stats/reset``, ``GET|POST /_emulator/faults``,
@@ -30,16 +30,16 @@ This package imports nothing from the rest of ``ftjobs``.
 
 from __future__ import annotations
 
-from ftjobs.emulator.app import create_app
-from ftjobs.emulator.clock import Clock, ManualClock, SystemClock
-from ftjobs.emulator.config import DIALECTS, EmulatorConfig, Timings
-from ftjobs.emulator.errors import ApiError
-from ftjobs.emulator.faults import FAULT_KINDS, FaultConfig, FaultInjector
-from ftjobs.emulator.fleet import Fleet
-from ftjobs.emulator.instance import EMULATOR_KEY, Emulator, get_emulator
-from ftjobs.emulator.lifecycle import JobState, Outcome, TransitionError
-from ftjobs.emulator.paths import API_PREFIXES
-from ftjobs.emulator.server import (
+from ftjobs.emulator._app import create_app
+from ftjobs.emulator._clock import Clock, ManualClock, SystemClock
+from ftjobs.emulator._config import DIALECTS, EmulatorConfig, Timings
+from ftjobs.emulator._errors import ApiError
+from ftjobs.emulator._faults import FAULT_KINDS, FaultConfig, FaultInjector
+from ftjobs.emulator._fleet import Fleet
+from ftjobs.emulator._instance import EMULATOR_KEY, Emulator, get_emulator
+from ftjobs.emulator._lifecycle import JobState, Outcome, TransitionError
+from ftjobs.emulator._paths import API_PREFIXES
+from ftjobs.emulator._server import (
     EmulatorHandle,
     add_serve_arguments,
     config_from_args,
@@ -48,8 +48,8 @@ from ftjobs.emulator.server import (
     serve_emulator,
     serve_from_args,
 )
-from ftjobs.emulator.store import StateFileError, StateNotSaved, Store, open_store
-from ftjobs.emulator.validation import DatasetReport, validate_dataset
+from ftjobs.emulator._store import StateFileError, StateNotSaved, Store, open_store
+from ftjobs.emulator._validation import DatasetReport, validate_dataset
 
 __all__ = [
     "API_PREFIXES",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from ftjobs.emulator.server import main
+from ftjobs.emulator._server import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,11 +1,11 @@
 """API resources: ``client.jobs``, ``client.files``, ``client.uploads``, ``client.checkpoints``
 and ``client.graders``."""
 
-from .checkpoints import CheckpointPermissions, Checkpoints
-from .files import Files
-from .graders import Graders
-from .jobs import AzureJobs, Jobs
-from .uploads import Uploads
+from ._checkpoints import CheckpointPermissions, Checkpoints
+from ._files import Files
+from ._graders import Graders
+from ._jobs import AzureJobs, Jobs
+from ._uploads import Uploads
 
 __all__ = [
     "AzureJobs",

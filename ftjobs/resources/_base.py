@@ -9,11 +9,11 @@ from typing import Any, TypeVar
 import aiohttp
 
 from .. import _validation as check
+from .._converter import structure
+from .._models import Page
+from .._pagination import AsyncPaginator
+from .._transport import APIResponse, QueryParams, Transport
 from .._types import NOT_GIVEN, NotGiven
-from ..converter import structure
-from ..models import Page
-from ..pagination import AsyncPaginator
-from ..transport import APIResponse, QueryParams, Transport
 
 T = TypeVar("T")
 #: Bytes per chunk of a streamed body unless the caller asks otherwise.

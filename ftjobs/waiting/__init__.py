@@ -4,16 +4,16 @@ watcher a client's waits share, continuation tokens and the shared request budge
 The package depends on `JobSource` (fetch a job, a page of jobs, a job's events), never on
 ``client.jobs`` itself, which builds its waits from it.
 
-- `ftjobs.waiting.policy`: `PollPolicy` and the pure pacing decisions.
-- `ftjobs.waiting.waiter`: `JobWaiter` (one job; `JobWaiter.step` is one poll) and the updates.
-- `ftjobs.waiting.watcher`: `Watcher`, the scheduler every wait of one client subscribes to.
-- `ftjobs.waiting.group`: `JobGroup` (``wait_many``, ``as_completed``).
-- `ftjobs.waiting.token`: `ContinuationToken`.
-- `ftjobs.waiting.ratelimit`: `RequestBudget`, the client's shared token bucket.
+- `ftjobs.waiting._policy`: `PollPolicy` and the pure pacing decisions.
+- `ftjobs.waiting._waiter`: `JobWaiter` (one job; `JobWaiter.step` is one poll) and the updates.
+- `ftjobs.waiting._watcher`: `Watcher`, the scheduler every wait of one client subscribes to.
+- `ftjobs.waiting._group`: `JobGroup` (``wait_many``, ``as_completed``).
+- `ftjobs.waiting._token`: `ContinuationToken`.
+- `ftjobs.waiting._ratelimit`: `RequestBudget`, the client's shared token bucket.
 """
 
-from .source import JobSource
-from .waiter import (
+from ._source import JobSource
+from ._waiter import (
     DEADLINE_GRACE,
     CheckpointReceived,
     EtaChanged,

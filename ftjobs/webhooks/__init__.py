@@ -17,8 +17,8 @@ from collections.abc import Callable, Mapping
 import orjson
 from aiohttp import web
 
-from ..converter import structure
-from ..errors import ConfigurationError, InvalidWebhookSignatureError, ResponseValidationError
+from .._converter import structure
+from .._errors import ConfigurationError, InvalidWebhookSignatureError, ResponseValidationError
 from ._events import JOB_EVENT_TYPES, WebhookEvent, WebhookEventData
 from ._signature import (
     DEFAULT_TOLERANCE,

@@ -1,4 +1,4 @@
-"""The typed webhook event (plain data, like the models of `ftjobs.models`)."""
+"""The typed webhook event (plain data, like the models of `ftjobs._models`)."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ import hmac
 import math
 from collections.abc import Mapping
 
-from ..errors import ConfigurationError, InvalidWebhookSignatureError
+from .._errors import ConfigurationError, InvalidWebhookSignatureError
 
 __all__ = [
     "DEFAULT_TOLERANCE",

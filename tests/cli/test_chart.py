@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from ftjobs.cli.chart import sparkline, svg_chart, text_chart
-from ftjobs.emulator.training import step_metrics
+from ftjobs.emulator._training import step_metrics
 from ftjobs.metrics import StepMetrics
 
 

@@ -8,9 +8,9 @@ from typing import Any
 from rich.console import Console
 
 import ftjobs
+from ftjobs._converter import structure
+from ftjobs._models import FineTuningJob, FineTuningJobEvent
 from ftjobs.cli.progress import JobProgress, fits_live, live_view
-from ftjobs.converter import structure
-from ftjobs.models import FineTuningJob, FineTuningJobEvent
 from tests.conftest import event_payload, job_payload
 
 NOW = 1_800_000_000.0

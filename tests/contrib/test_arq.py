@@ -14,7 +14,7 @@ from arq.worker import JobExecutionFailed, get_kwargs
 from ftjobs import PollPolicy
 from ftjobs.contrib import arq as ftarq
 from ftjobs.contrib._tasks import CreateFailed, WaitFailed
-from ftjobs.contrib.arq.tasks import ftjobs_wait
+from ftjobs.contrib.arq._tasks import ftjobs_wait
 
 
 class FakePool:

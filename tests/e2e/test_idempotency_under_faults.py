@@ -11,7 +11,7 @@ import pytest
 
 import ftjobs
 from ftjobs.emulator import EmulatorHandle, FaultConfig
-from ftjobs.emulator.faults import decide
+from ftjobs.emulator._faults import decide
 from tests.conftest import FAST_RETRIES
 from tests.emulator.helpers import chat_file
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 import ftjobs
+from ftjobs._models import FileExpiration
 from ftjobs.emulator import EmulatorHandle, get_emulator
-from ftjobs.models import FileExpiration
-from ftjobs.resources.uploads import UPLOAD_PART_BYTES
+from ftjobs.resources._uploads import UPLOAD_PART_BYTES
 from tests.emulator.helpers import chat_file
 
 

@@ -491,7 +491,7 @@ async def test_as_completed_over_many_jobs_scans_the_list() -> None:
         steady = ftjobs.PollPolicy(
             initial_interval=0.02, max_interval=0.04, steer_to_eta=False, timeout=30
         )
-        group = ftjobs.waiting.group.JobGroup(client.jobs, ids, poll=steady)
+        group = ftjobs.waiting._group.JobGroup(client.jobs, ids, poll=steady)
         finished = [job.id async for job in group.as_completed()]
         spent = _requests(handle) - before
         assert sorted(finished) == sorted(ids)  # each job exactly once

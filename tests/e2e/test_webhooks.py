@@ -11,7 +11,7 @@ from aiohttp import web
 
 import ftjobs
 from ftjobs.emulator import EmulatorConfig, EmulatorHandle, ManualClock, Outcome, serve_emulator
-from ftjobs.emulator.webhooks import WEBHOOKS_KEY, WebhookSender
+from ftjobs.emulator._webhooks import WEBHOOKS_KEY, WebhookSender
 from tests.conftest import FAST_RETRIES, eventually, serve_app
 from tests.e2e.test_waiting import _new_job
 from tests.webhooks.test_verify import SECRET

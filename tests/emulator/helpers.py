@@ -9,7 +9,7 @@ from typing import Any
 
 import aiohttp
 
-from ftjobs.emulator.params import JobRequest, parse_job_request
+from ftjobs.emulator._params import JobRequest, parse_job_request
 
 
 def chat_line(i: int = 0) -> str:

@@ -8,10 +8,10 @@ import attrs
 import pytest
 
 from ftjobs.emulator import EmulatorConfig, add_serve_arguments, config_from_args
-from ftjobs.emulator.azure import azure_job, pop_azure_fields, require_api_version
-from ftjobs.emulator.errors import ApiError
-from ftjobs.emulator.lifecycle import JobState
-from ftjobs.emulator.validation import DatasetReport
+from ftjobs.emulator._azure import azure_job, pop_azure_fields, require_api_version
+from ftjobs.emulator._errors import ApiError
+from ftjobs.emulator._lifecycle import JobState
+from ftjobs.emulator._validation import DatasetReport
 
 
 def _state(status: str, finished_at: float | None = None) -> JobState:

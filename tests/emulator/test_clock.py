@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from ftjobs.emulator.clock import Clock, ManualClock, SystemClock
+from ftjobs.emulator._clock import Clock, ManualClock, SystemClock
 
 
 def test_manual_clock_moves_only_when_told() -> None:

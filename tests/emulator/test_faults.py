@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from ftjobs.emulator.faults import FAULT_KINDS, FaultConfig, FaultInjector, decide
+from ftjobs.emulator._faults import FAULT_KINDS, FaultConfig, FaultInjector, decide
 
 EXAMPLE = (
     "429=0.1,500=0.05,503=0.05,latency=0.2:0.5,drop=0.02,drop_after=0.02,"

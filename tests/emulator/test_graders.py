@@ -9,9 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ftjobs.converter import unstructure
-from ftjobs.emulator.errors import ApiError
-from ftjobs.emulator.graders import (
+from ftjobs._converter import unstructure
+from ftjobs.emulator._errors import ApiError
+from ftjobs.emulator._graders import (
     AUDIO_FORMATS,
     CONTENT_PARTS,
     GRADER_SHAPES,

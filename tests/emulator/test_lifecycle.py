@@ -10,9 +10,9 @@ from typing import Any
 import attrs
 import pytest
 
-from ftjobs.emulator.config import Timings
-from ftjobs.emulator.fleet import Fleet
-from ftjobs.emulator.lifecycle import (
+from ftjobs.emulator._config import Timings
+from ftjobs.emulator._fleet import Fleet
+from ftjobs.emulator._lifecycle import (
     CheckpointRecord,
     EventRecord,
     JobState,
@@ -22,7 +22,7 @@ from ftjobs.emulator.lifecycle import (
     estimated_finish,
     new_job,
 )
-from ftjobs.emulator.validation import DatasetReport
+from ftjobs.emulator._validation import DatasetReport
 from tests.emulator.helpers import job_request
 
 T0 = 1_000_000.0

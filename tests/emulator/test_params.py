@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ftjobs.emulator.errors import ApiError
-from ftjobs.emulator.params import (
+from ftjobs.emulator._errors import ApiError
+from ftjobs.emulator._params import (
     parse_job_request,
     parse_limit,
     parse_metadata_filter,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from ftjobs.emulator.validation import validate_dataset
+from ftjobs.emulator._validation import validate_dataset
 from ftjobs.training_data import check_training_file
 from tests.emulator.helpers import chat_file, chat_line, dpo_file
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ftjobs.emulator import EmulatorConfig
-from ftjobs.emulator.webhooks import WebhookFaults
+from ftjobs.emulator._webhooks import WebhookFaults
 
 
 def test_the_spec_parses_every_kind() -> None:

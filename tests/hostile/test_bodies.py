@@ -18,8 +18,8 @@ import pytest
 from aiohttp import web
 
 import ftjobs
-from ftjobs.errors import InternalServerError, ResponseTooLargeError
-from ftjobs.transport import ERROR_BODY_LIMIT
+from ftjobs._errors import InternalServerError, ResponseTooLargeError
+from ftjobs._transport import ERROR_BODY_LIMIT
 from tests.conftest import job_payload
 from tests.hostile.conftest import StartServer
 

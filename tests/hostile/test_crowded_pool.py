@@ -12,7 +12,7 @@ import pytest
 from aiohttp import web
 
 import ftjobs
-from ftjobs.errors import PoolTimeoutError
+from ftjobs._errors import PoolTimeoutError
 from tests.conftest import job_payload
 from tests.hostile.conftest import StartServer
 

@@ -15,7 +15,7 @@ import pytest
 from aiohttp import web
 
 import ftjobs
-from ftjobs.errors import PaginationError
+from ftjobs._errors import PaginationError
 from tests.conftest import FAST_POLL, event_payload, job_payload
 from tests.hostile.conftest import ScriptedServer, StartServer
 

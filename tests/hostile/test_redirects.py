@@ -14,7 +14,7 @@ import pytest
 from aiohttp import web
 
 import ftjobs
-from ftjobs.errors import APIStatusError, RedirectError
+from ftjobs._errors import APIStatusError, RedirectError
 from tests.conftest import job_payload
 from tests.hostile.conftest import ScriptedServer, StartServer
 

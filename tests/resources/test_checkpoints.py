@@ -10,7 +10,7 @@ import pytest
 from aioresponses import aioresponses
 
 import ftjobs
-from ftjobs.models import CheckpointPermission, CheckpointPermissionDeleted
+from ftjobs._models import CheckpointPermission, CheckpointPermissionDeleted
 
 from ..conftest import BASE_URL, sent
 

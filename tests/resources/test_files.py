@@ -11,7 +11,7 @@ import pytest
 from aioresponses import aioresponses
 
 import ftjobs
-from ftjobs.models import FileExpiration
+from ftjobs._models import FileExpiration
 
 from ..conftest import BASE_URL, file_payload, sent
 

@@ -15,7 +15,7 @@ import pytest
 from aioresponses import CallbackResult, aioresponses
 
 import ftjobs
-from ftjobs.models import FileExpiration, Upload, UploadPart
+from ftjobs._models import FileExpiration, Upload, UploadPart
 
 from ..conftest import BASE_URL, file_payload, sent
 

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ftjobs.models import JobStatus
-from ftjobs.waiting.policy import (
+from ftjobs._models import JobStatus
+from ftjobs.waiting._policy import (
     DEFAULT_TIMEOUT,
     QUEUED,
     PollPolicy,

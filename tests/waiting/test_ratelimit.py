@@ -5,7 +5,7 @@ import math
 
 import pytest
 
-from ftjobs.waiting.ratelimit import RatePolicy, RequestBudget, TokenBucket
+from ftjobs.waiting._ratelimit import RatePolicy, RequestBudget, TokenBucket
 
 
 class FakeTime:

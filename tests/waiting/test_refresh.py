@@ -1,4 +1,4 @@
-"""ftjobs.waiting.refresh: a first scan places jobs on pages; later refreshes read just those
+"""ftjobs.waiting._refresh: a first scan places jobs on pages; later refreshes read just those
 pages, side by side, and fall back to GETs when a page no longer shows its jobs."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pytest
 from aioresponses import aioresponses
 
 import ftjobs
-from ftjobs.waiting.refresh import Refresher
+from ftjobs.waiting._refresh import Refresher
 from tests.conftest import BASE_URL, job_payload, sent
 
 LIST_URL = re.compile(rf"{re.escape(BASE_URL)}/fine_tuning/jobs\?.*limit=100.*")

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ftjobs.errors import FTJobsError, InvalidContinuationToken
-from ftjobs.waiting.policy import PollPolicy, PollState
-from ftjobs.waiting.token import (
+from ftjobs._errors import FTJobsError, InvalidContinuationToken
+from ftjobs.waiting._policy import PollPolicy, PollState
+from ftjobs.waiting._token import (
     MAX_TOKEN_LENGTH,
     ContinuationToken,
     base_url_fingerprint,

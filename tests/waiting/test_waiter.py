@@ -13,7 +13,7 @@ from multidict import CIMultiDict, CIMultiDictProxy
 
 import ftjobs
 from ftjobs.waiting import Pacer, is_transient
-from ftjobs.waiting.policy import PollState, StopReason
+from ftjobs.waiting._policy import PollState, StopReason
 from tests.conftest import BASE_URL, job_payload
 
 JOB_URL = re.compile(rf"{re.escape(BASE_URL)}/fine_tuning/jobs/ftjob-1$")

@@ -26,7 +26,7 @@ Producers::
 - Webhooks: mount ``webhook_handler(pool)`` in your web app and a webhook for a job runs its
   wait step at once instead of at its scheduled time; with ``ftjobs_webhooks = True`` on the
   worker, steps are then deferred by the policy's ``webhook_safety_interval`` (see
-  `ftjobs.contrib.arq.webhooks`).
+  `ftjobs.contrib.arq._webhooks`).
 
 The parts: `common` (queue, task names, Redis settings), `serialization` (the JSON job
 serializer), `producers` (enqueue and read results), `tasks` (the two arq tasks), `worker`
@@ -36,11 +36,11 @@ serializer), `producers` (enqueue and read results), `tasks` (the two arq tasks)
 from __future__ import annotations
 
 from .._tasks import CreateFailed, WaitFailed
-from .common import CREATE_TASK, DEFAULT_BUDGET, QUEUE, WAIT_TASK, redis_settings
-from .producers import created_job, enqueue_create, enqueue_wait, wait_result
-from .serialization import dumps, loads
-from .webhooks import wake_wait, webhook_handler
-from .worker import WorkerSettings
+from ._common import CREATE_TASK, DEFAULT_BUDGET, QUEUE, WAIT_TASK, redis_settings
+from ._producers import created_job, enqueue_create, enqueue_wait, wait_result
+from ._serialization import dumps, loads
+from ._webhooks import wake_wait, webhook_handler
+from ._worker import WorkerSettings
 
 __all__ = [
     "CREATE_TASK",

@@ -1,0 +1,94 @@
+"""Cursor pagination over the API's list endpoints.
+
+A list call returns an `AsyncPaginator`. Await it for the first `Page`, or iterate it with
+``async for`` for every item, pages being fetched lazily as the loop goes on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator
+from typing import Any, Generic, TypeVar
+
+from ._errors import PaginationError
+from ._models import HasId, Page
+
+__all__ = ["AsyncPaginator"]
+
+
+T = TypeVar("T", bound=HasId)
+
+FetchPage = Callable[[str | None], Awaitable[Page[T]]]
+
+
+class AsyncPaginator(Generic[T]):
+    """A lazily fetched, cursor-paginated list.
+
+    ``await paginator`` gives the first page; ``async for item in paginator`` yields every item
+    across pages; ``async for page in paginator.pages()`` yields pages. The cursor of the next
+    page is the id of the last item of the previous one; iteration stops when the server says
+    ``has_more`` is false. Filters given to the list call are sent with every page.
+
+    Iteration always ends: a server that hands back a cursor already used, says ``has_more``
+    on a page with no items, or sends more items than the ``limit`` asked for raises
+    [PaginationError][ftjobs._errors.PaginationError] (naming the endpoint and the cursor)
+    instead of looping or growing without bound.
+    """
+
+    __slots__ = ("_after", "_endpoint", "_fetch", "_limit")
+
+    def __init__(
+        self,
+        fetch: FetchPage[T],
+        after: str | None = None,
+        *,
+        endpoint: str = "",
+        limit: int | None = None,
+    ) -> None:
+        self._fetch = fetch
+        self._after = after
+        self._endpoint = endpoint
+        self._limit = limit
+
+    def __await__(self) -> Generator[Any, None, Page[T]]:
+        return self._page(self._after).__await__()
+
+    async def _page(self, cursor: str | None) -> Page[T]:
+        page = await self._fetch(cursor)
+        if self._limit is not None and len(page.data) > self._limit:
+            raise self._error(
+                f"a page of {len(page.data)} items came back for limit={self._limit}",
+                cursor,
+                page,
+            )
+        return page
+
+    def _error(self, problem: str, cursor: str | None, page: Page[T]) -> PaginationError:
+        return PaginationError(
+            f"GET {self._endpoint}: {problem} (after={cursor!r}); stopped rather than "
+            "paginate without end",
+            endpoint=self._endpoint,
+            cursor=cursor,
+            request_id=page.request_id,
+        )
+
+    async def pages(self) -> AsyncIterator[Page[T]]:
+        """Yield each page in turn, starting from the cursor given to the list call."""
+        after = self._after
+        used = {after}
+        while True:
+            page = await self._page(after)
+            yield page
+            if page.has_more and not page.data:
+                raise self._error("has_more with an empty page", after, page)
+            cursor = page.next_cursor
+            if cursor is None:
+                return
+            if cursor in used:
+                raise self._error(f"the cursor {cursor!r} came back", after, page)
+            used.add(cursor)
+            after = cursor
+
+    async def __aiter__(self) -> AsyncIterator[T]:
+        async for page in self.pages():
+            for item in page.data:
+                yield item

@@ -1,0 +1,101 @@
+"""One emulator: its config, store, fault injector and request statistics."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from aiohttp import web
+
+from ftjobs.emulator._azure import azure_job
+from ftjobs.emulator._config import EmulatorConfig
+from ftjobs.emulator._faults import FaultConfig, FaultInjector
+from ftjobs.emulator._lifecycle import JobState
+from ftjobs.emulator._permissions import PermissionBook
+from ftjobs.emulator._stats import RequestStats
+from ftjobs.emulator._store import StateNotSaved, Store
+from ftjobs.emulator._uploads import UploadBook
+
+__all__ = ["EMULATOR_KEY", "Emulator", "emulator_of", "get_emulator"]
+
+
+class Emulator:
+    """One emulator instance: config, store, fault injector and request statistics."""
+
+    def __init__(self, config: EmulatorConfig, store: Store) -> None:
+        self.config = config
+        self.store = store
+        self.faults = FaultInjector(config.faults)
+        self.requests = RequestStats()
+        self.uploads = UploadBook(store)
+        self.permissions = PermissionBook()
+        # Azure-only create fields per job (not persisted: a restart forgets them).
+        self.azure_extra: dict[str, dict[str, Any]] = {}
+
+    @property
+    def azure(self) -> bool:
+        """True when speaking the Azure OpenAI dialect."""
+        return self.config.dialect == "azure"
+
+    def render_job(self, job: JobState) -> dict[str, Any]:
+        """The job's JSON object in this emulator's dialect."""
+        body = self.store.render_job(job)
+        if not self.azure:
+            return body
+        return azure_job(
+            body,
+            job,
+            self.store.fleet.now,
+            self.config.canceling_seconds,
+            self.azure_extra.get(job.id),
+        )
+
+    def commit(self) -> None:
+        """Save what the current request changed.
+
+        Raises:
+            StateNotSaved: The state file refused it; memory is back at the last save.
+        """
+        try:
+            self.store.flush()
+        except StateNotSaved:
+            jobs = self.store.fleet.jobs
+            self.azure_extra = {k: v for k, v in self.azure_extra.items() if k in jobs}
+            raise
+
+    def set_faults(self, config: FaultConfig) -> None:
+        """Replace the fault config at runtime (reseeds the decision RNG)."""
+        self.faults.configure(config)
+
+    def reset_stats(self) -> None:
+        """Zero request and fault counters."""
+        self.requests.reset()
+        self.faults.reset_counts()
+
+    def stats(self) -> dict[str, Any]:
+        """Counters of API requests served, responses by status and faults injected by kind."""
+        by_status: Counter[str] = Counter(job.status for job in self.store.jobs())
+        return {
+            "requests": self.requests.to_dict(),
+            "faults": dict(self.faults.counts),
+            "faults_config": self.faults.config.to_dict(),
+            "jobs": {"total": sum(by_status.values()), "by_status": dict(by_status)},
+            "files": self.store.file_count,
+            "uploads": self.uploads.by_status(),
+            "now": self.store.now(),
+            "speed": self.config.speed,
+        }
+
+
+EMULATOR_KEY = web.AppKey("ftjobs_emulator", Emulator)
+"""Application key under which the [Emulator][ftjobs.emulator.Emulator] is stored."""
+
+
+def get_emulator(app: web.Application) -> Emulator:
+    """Return the `Emulator` behind an application made by `create_app`."""
+    return app[EMULATOR_KEY]
+
+
+def emulator_of(request: web.Request) -> Emulator:
+    """The `Emulator` serving ``request``."""
+    return request.app[EMULATOR_KEY]
