@@ -52,8 +52,14 @@ from ._providers import AsyncAzureClient, AsyncPortkeyClient
 from ._retry import RetryPolicy
 from ._version import __version__
 from .training_data import check_training_file
-from .waiting import CheckpointReceived, EtaChanged, EventReceived, JobUpdate, StatusChanged
-from .waiting._policy import PollPolicy
+from .waiting import (
+    CheckpointReceived,
+    EtaChanged,
+    EventReceived,
+    JobUpdate,
+    PollPolicy,
+    StatusChanged,
+)
 from .webhooks import WebhookEvent
 
 __all__ = [

@@ -785,8 +785,8 @@ def _corrupt(body: Any, path: list[Any], value: Any) -> None:
 
 
 def _both_paths(body: Any, cl: Any) -> tuple[Any, Any]:
-    from ftjobs import _fastpath
     from ftjobs import _converter as conv
+    from ftjobs import _fastpath
 
     try:
         fast = _fastpath.fast_hook(cl)(copy.deepcopy(body))

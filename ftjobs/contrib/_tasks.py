@@ -29,7 +29,8 @@ from .._errors import APIStatusError, FTJobsError, InvalidContinuationToken, Wai
 from .._models import FineTuningJob
 from .._retry import exponential_backoff
 from .._types import NOT_GIVEN, NotGiven
-from ..waiting import EventReceived, is_transient
+from ..waiting import EventReceived
+from ..waiting._pacer import is_transient
 from ..waiting._policy import PollPolicy, webhook_delay
 from ..waiting._token import ID_PATTERN, ContinuationToken, is_token
 

@@ -20,7 +20,7 @@ from .._pagination import AsyncPaginator
 from .._transport import Transport
 from .._types import NOT_GIVEN, NotGiven
 from ..training_data import check_training_file
-from ..waiting import Pacer
+from ..waiting._pacer import Pacer
 from ..waiting._policy import PollPolicy, PollState
 from ._base import Resource
 from ._uploads import UPLOAD_PURPOSES as _PART_PURPOSES

@@ -1,45 +1,57 @@
-"""Waiting on fine-tuning jobs: the pure poll policy, one job's waiter, a group, the one
-watcher a client's waits share, continuation tokens and the shared request budget.
+"""Waiting on fine-tuning jobs: one job's waiter, a group of jobs, the watcher a client's waits
+share, the updates a wait delivers, the poll policy, continuation tokens and the shared request
+budget.
 
-The package depends on `JobSource` (fetch a job, a page of jobs, a job's events), never on
-``client.jobs`` itself, which builds its waits from it.
-
-- `ftjobs.waiting._policy`: `PollPolicy` and the pure pacing decisions.
-- `ftjobs.waiting._waiter`: `JobWaiter` (one job; `JobWaiter.step` is one poll) and the updates.
-- `ftjobs.waiting._watcher`: `Watcher`, the scheduler every wait of one client subscribes to.
-- `ftjobs.waiting._group`: `JobGroup` (``wait_many``, ``as_completed``).
-- `ftjobs.waiting._token`: `ContinuationToken`.
-- `ftjobs.waiting._ratelimit`: `RequestBudget`, the client's shared token bucket.
+``client.jobs`` builds its waits from these (``client.jobs.waiter()``, ``wait_until_terminal``,
+``watch``, ``wait_many``, ``as_completed``); build them yourself to run a wait's steps from an
+external scheduler. The package depends on a `JobSource` (fetch a job, a page of jobs, a job's
+events), never on ``client.jobs`` itself.
 """
 
+from ._group import (
+    ALL_COMPLETED,
+    FIRST_COMPLETED,
+    FIRST_FAILURE,
+    JobGroup,
+    ReturnWhen,
+    WaitManyResult,
+)
+from ._policy import PollPolicy
+from ._ratelimit import RatePolicy, RequestBudget
 from ._source import JobSource
-from ._waiter import (
-    DEADLINE_GRACE,
+from ._token import ContinuationToken
+from ._updates import (
     CheckpointReceived,
     EtaChanged,
     EventReceived,
     JobUpdate,
-    JobWaiter,
-    OnPaused,
     OnUpdate,
-    Pacer,
     StatusChanged,
     StepResult,
-    is_transient,
 )
+from ._waiter import JobWaiter, OnPaused
+from ._watcher import Watcher
 
 __all__ = [
-    "DEADLINE_GRACE",
+    "ALL_COMPLETED",
+    "FIRST_COMPLETED",
+    "FIRST_FAILURE",
     "CheckpointReceived",
+    "ContinuationToken",
     "EtaChanged",
     "EventReceived",
+    "JobGroup",
     "JobSource",
     "JobUpdate",
     "JobWaiter",
     "OnPaused",
     "OnUpdate",
-    "Pacer",
+    "PollPolicy",
+    "RatePolicy",
+    "RequestBudget",
+    "ReturnWhen",
     "StatusChanged",
     "StepResult",
-    "is_transient",
+    "WaitManyResult",
+    "Watcher",
 ]

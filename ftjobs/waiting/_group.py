@@ -24,9 +24,9 @@ import attrs
 
 from .._errors import APITimeoutError, WaitTimeout
 from .._models import FineTuningJob, JobStatus
+from ._pacer import Pacer, is_transient
 from ._policy import PollPolicy, PollState, StopReason, safety_look_due, webhook_delay
 from ._source import JobSource
-from ._waiter import Pacer, is_transient
 from ._watcher import View, Watcher
 
 __all__ = [

@@ -21,8 +21,8 @@ from collections.abc import Mapping
 import attrs
 
 from .._models import FineTuningJob, Page
+from ._pacer import is_transient
 from ._source import JobSource
-from ._waiter import is_transient
 
 __all__ = ["Refresher", "Seen"]
 

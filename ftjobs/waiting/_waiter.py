@@ -1,5 +1,4 @@
-"""Waiting on one job: [`JobWaiter`][ftjobs.waiting._waiter.JobWaiter], its typed updates, and
-one-step polling.
+"""Waiting on one job: [`JobWaiter`][ftjobs.waiting.JobWaiter] and one-step polling.
 
 Everything is built on [`JobWaiter.step()`][ftjobs.waiting._waiter.JobWaiter.step], which makes one
 poll (the job, and when asked its new events and checkpoints) and never sleeps.
@@ -14,270 +13,37 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import enum
 import inspect
+import math
 import random
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any, Literal, TypeAlias, TypeVar
+from typing import Any, Literal
 
-import attrs
-
-from .._describe import checkpoint_line, eta_line, event_line, status_line
-from .._errors import (
-    APIConnectionError,
-    APIStatusError,
-    APITimeoutError,
-    JobFailed,
-    JobPaused,
-    RateLimitError,
-    ResponseValidationError,
-    WaitTimeout,
-)
-from .._models import FineTuningJob, FineTuningJobCheckpoint, FineTuningJobEvent, JobStatus
-from .._retry import should_retry
-from ._policy import PollPolicy, PollState, StopReason, eta_seconds, next_delay, poll_hint
+from .._errors import APITimeoutError, JobFailed, JobPaused, WaitTimeout
+from .._models import FineTuningJob, JobStatus
+from ._pacer import DEADLINE_GRACE, Pacer
+from ._policy import PollPolicy, PollState, StopReason, safety_look_due, webhook_delay
 from ._ratelimit import RequestBudget
 from ._source import JobSource
 from ._token import ContinuationToken
+from ._updates import (
+    CheckpointReceived,
+    EventReceived,
+    JobUpdate,
+    OnUpdate,
+    StepResult,
+    job_changes,
+    newest_ids,
+)
+from ._watcher import View, Watcher
 
-if TYPE_CHECKING:
-    # The watcher drives waiters; a waiter only hands itself to it.
-    from ._watcher import Watcher
-
-__all__ = [
-    "DEADLINE_GRACE",
-    "CheckpointReceived",
-    "EtaChanged",
-    "EventReceived",
-    "JobUpdate",
-    "JobWaiter",
-    "OnPaused",
-    "Pacer",
-    "StatusChanged",
-    "StepResult",
-]
+__all__ = ["JobWaiter", "OnPaused", "Subscription"]
 
 OnPaused = Literal["wait", "return", "raise"]
+"""What a wait does when the job is paused: keep waiting, return it, or raise
+[`JobPaused`][ftjobs.JobPaused]."""
 _EVENT_PAGE = 100
-#: Seconds a poll may run past the wait's deadline (the final look) before it is abandoned.
-DEADLINE_GRACE = 1.0
-_T = TypeVar("_T")
-
-
-@attrs.frozen
-class StatusChanged:
-    """The job's status changed (the first poll reports the status it found)."""
-
-    job: FineTuningJob
-    previous: str | None
-
-    def describe(self, wall_now: float) -> str:
-        """One line: ``running (was queued), ETA 3m05s``; a failure gives its reason."""
-        return status_line(self.job, self.previous, wall_now)
-
-    def __str__(self) -> str:
-        return self.describe(time.time())
-
-
-@attrs.frozen
-class EventReceived:
-    """A new job event, delivered in chronological order, each exactly once."""
-
-    job: FineTuningJob
-    event: FineTuningJobEvent
-
-    def describe(self, wall_now: float) -> str:
-        """One line: ``running, step 12/40, loss 0.841, ETA 3m05s``, or the message."""
-        return event_line(self.job, self.event, wall_now)
-
-    def __str__(self) -> str:
-        return self.describe(time.time())
-
-
-@attrs.frozen
-class CheckpointReceived:
-    """A new checkpoint, delivered in step order, each exactly once."""
-
-    job: FineTuningJob
-    checkpoint: FineTuningJobCheckpoint
-
-    def describe(self, wall_now: float) -> str:
-        """One line: ``running, checkpoint at step 12, loss 0.841``."""
-        return checkpoint_line(self.job, self.checkpoint, wall_now)
-
-    def __str__(self) -> str:
-        return self.describe(time.time())
-
-
-@attrs.frozen
-class EtaChanged:
-    """The server's ``estimated_finish`` changed (unix seconds; ``None`` when unknown)."""
-
-    job: FineTuningJob
-    previous: int | None
-
-    def describe(self, wall_now: float) -> str:
-        """One line: ``running, ETA 3m05s (was 5m00s)``."""
-        return eta_line(self.job, self.previous, wall_now)
-
-    def __str__(self) -> str:
-        return self.describe(time.time())
-
-
-JobUpdate: TypeAlias = StatusChanged | EventReceived | CheckpointReceived | EtaChanged
-"""Any update yielded by [`JobWaiter.updates()`][ftjobs.waiting._waiter.JobWaiter.updates] /
-``client.jobs.watch()``.
-
-``str(update)`` is one short line (``running, step 12/40, loss 0.841, ETA 3m05s``), so
-``on_update=print`` reads like a log; ``update.describe(wall_now)`` is the same with the clock
-given."""
-
-OnUpdate: TypeAlias = Callable[[JobUpdate], Awaitable[None] | None]
-
-
-@attrs.frozen
-class StepResult:
-    """The outcome of one [`JobWaiter.step()`][ftjobs.waiting._waiter.JobWaiter.step].
-
-    Attributes:
-        job: The job as last seen (``None`` only when the very first poll failed).
-        updates: What changed since the previous step, in order.
-        token: Continuation token to take the next step from; ``None`` once terminal.
-        delay: Seconds the poll policy wants slept before the next step; ``None`` once
-            terminal.
-        error: The transient error this step hit (the wait goes on), if any.
-    """
-
-    job: FineTuningJob | None
-    updates: tuple[JobUpdate, ...]
-    token: str | None
-    delay: float | None
-    error: Exception | None = None
-
-    @property
-    def done(self) -> bool:
-        """True once the job is terminal."""
-        return self.token is None
-
-
-def is_transient(exc: BaseException) -> bool:
-    """A poll failure that should not end a wait (the server may answer next time)."""
-    if isinstance(exc, APIStatusError):
-        return should_retry(exc.status_code, exc.headers, gateway_retries=False)
-    if isinstance(exc, ResponseValidationError):
-        return exc.model == "JSON"  # a truncated body, not a schema mismatch
-    return isinstance(exc, APIConnectionError)
-
-
-class Pacer:
-    """The bookkeeping every poll loop shares (one job's waiter, a group's ticks).
-
-    It wraps the pure `PollState` with the clocks, the server's hint
-    and the failure rules: a permanent failure raises at once, a transient one is absorbed
-    (with a 429 counted as "too fast" rather than as a failure), and a spent budget raises
-    [`WaitTimeout`][ftjobs.WaitTimeout] (or, for the failure budget, the last error itself).
-
-    Args:
-        policy: Pacing and budgets.
-        state: Where to start (a fresh `PollState.start()` or a resumed token's state).
-        clock, wall_clock, rng: Monotonic seconds, unix seconds, jitter source.
-    """
-
-    def __init__(
-        self,
-        policy: PollPolicy,
-        state: PollState,
-        *,
-        clock: Callable[[], float] = time.monotonic,
-        wall_clock: Callable[[], float] = time.time,
-        rng: random.Random | None = None,
-    ) -> None:
-        self.policy = policy
-        self.state = state
-        self._clock = clock
-        self._wall_clock = wall_clock
-        self._rng = rng
-        self._hint: float | None = None
-        self._error: Exception | None = None
-
-    def now(self) -> float:
-        """The pacer's monotonic clock."""
-        return self._clock()
-
-    def wall_now(self) -> float:
-        """The pacer's wall clock (unix seconds)."""
-        return self._wall_clock()
-
-    def with_budget(self, budget_left: float | None) -> None:
-        """Reset the total budget to ``budget_left`` seconds from now (``None``: none)."""
-        self.state = self.state.with_budget(budget_left, now=self._clock())
-
-    def succeeded(
-        self,
-        status: str | enum.Enum,
-        *,
-        headers: Mapping[str, str] | None = None,
-        last_event_id: str | None = None,
-        last_checkpoint_id: str | None = None,
-    ) -> None:
-        """Record a successful poll that saw ``status`` (``headers`` may carry a hint)."""
-        self._hint = poll_hint(headers, self._wall_clock)
-        self._error = None
-        self.state = self.state.after_poll(
-            status,
-            now=self._clock(),
-            last_event_id=last_event_id,
-            last_checkpoint_id=last_checkpoint_id,
-        )
-
-    async def bounded(self, poll: Awaitable[_T]) -> _T:
-        """Await ``poll``, abandoning it `DEADLINE_GRACE` seconds after the deadline.
-
-        A stalled server (a per-attempt timeout of a minute, times the retries) cannot hold
-        a wait long past its budget; the abandoned poll raises
-        [`APITimeoutError`][ftjobs.APITimeoutError] (transient, so the budget check that follows
-        reports the timeout).
-        """
-        left = self.state.time_left(self._clock())
-        if left is None:
-            return await poll
-        try:
-            async with asyncio.timeout(max(left, 0.0) + DEADLINE_GRACE):
-                return await poll
-        except TimeoutError:
-            raise APITimeoutError("the poll outlived the wait's deadline") from None
-
-    def failed(self, exc: Exception) -> None:
-        """Record a failed poll; re-raise ``exc`` unless it is transient."""
-        if not is_transient(exc):
-            raise exc
-        headers = exc.headers if isinstance(exc, APIStatusError) else None
-        self._hint = poll_hint(headers, self._wall_clock)
-        self._error = exc
-        limited = isinstance(exc, RateLimitError)
-        self.state = self.state.after_failure(now=self._clock(), rate_limited=limited)
-
-    def check(self, describe: Callable[[StopReason], WaitTimeout]) -> None:
-        """Raise if a budget ran out: the last error for the failure budget, else the
-        [`WaitTimeout`][ftjobs.WaitTimeout] built by ``describe``."""
-        reason = self.state.exhausted(self.policy, now=self._clock())
-        if reason is None:
-            return
-        if reason is StopReason.FAILURES and self._error is not None:
-            raise self._error
-        raise describe(reason)
-
-    def delay(self, estimated_finish: float | None = None) -> float:
-        """Seconds to sleep before the next poll, given the job's ``estimated_finish``."""
-        return next_delay(
-            self.policy,
-            self.state,
-            now=self._clock(),
-            eta=eta_seconds(estimated_finish, wall_now=self._wall_clock()),
-            server_hint=self._hint,
-            rng=self._rng,
-        )
 
 
 class JobWaiter:
@@ -416,15 +182,9 @@ class JobWaiter:
         error: Exception | None = None,
     ) -> StepResult:
         if job is not None:
-            updates[:0] = self._job_updates(job)
+            updates[:0] = job_changes(job, self._pacer.state.last_status, self.job)
             self.job = job
-            newest_event = next(
-                (u.event.id for u in reversed(updates) if isinstance(u, EventReceived)), None
-            )
-            newest_checkpoint = next(
-                (u.checkpoint.id for u in reversed(updates) if isinstance(u, CheckpointReceived)),
-                None,
-            )
+            newest_event, newest_checkpoint = newest_ids(updates)
             self._pacer.succeeded(
                 job.status,
                 headers=headers,
@@ -448,15 +208,6 @@ class JobWaiter:
             token=token,
             reason=reason.value,
         )
-
-    def _job_updates(self, job: FineTuningJob) -> list[JobUpdate]:
-        updates: list[JobUpdate] = []
-        previous = self._pacer.state.last_status
-        if str(job.status) != previous:
-            updates.append(StatusChanged(job, previous))
-        if self.job is not None and job.estimated_finish != self.job.estimated_finish:
-            updates.append(EtaChanged(job, self.job.estimated_finish))
-        return updates
 
     async def _new_events(self, job: FineTuningJob) -> list[JobUpdate]:
         # The API lists newest first: page back to the last event delivered, then deliver in
@@ -494,7 +245,8 @@ class JobWaiter:
                 if result.delay is None:
                     return
                 await self._sleep(result.delay)
-        async with self._watcher.subscribe(self) as subscription:
+        subscription = Subscription(self._watcher, self)
+        async with self._watcher.attach(subscription, [self.job_id]):
             while True:
                 result = await subscription.next_step()
                 yield result
@@ -553,3 +305,61 @@ class JobWaiter:
                     raise JobPaused(job)
                 return job
         return None
+
+
+class Subscription:
+    """One wait's place in the client's `Watcher`: the `Subscriber` a `JobWaiter` attaches
+    while it waits through the watcher (the watcher knows subscribers, never waiters)."""
+
+    def __init__(self, watcher: Watcher, waiter: JobWaiter) -> None:
+        self._watcher = watcher
+        self.waiter = waiter
+        self.due = watcher.now()
+        """When the wait wants its next fresh view (the watcher's clock)."""
+        self._view: View | None = None
+        self._arrived = asyncio.Event()
+        self._asked_at: float | None = None
+
+    def fetching(self, job_id: str) -> None:
+        """Not planned again until the wait has taken the view (it then schedules)."""
+        self.due = math.inf
+        self._asked_at = self._watcher.now()
+
+    def deliver(self, job_id: str, view: View) -> None:
+        """Hand the wait a fresh view (a newer one replaces one not yet taken)."""
+        self._view = view
+        self._arrived.set()
+
+    async def next_step(self) -> StepResult:
+        """Wait for the next view of the job and take it as the wait's poll."""
+        left = self.waiter.state.time_left(self.waiter.pacer_now())
+        if left is None:
+            await self._arrived.wait()
+        elif not self._arrived.is_set():
+            try:
+                async with asyncio.timeout(max(left, 0.0) + DEADLINE_GRACE):
+                    await self._arrived.wait()
+            except TimeoutError:
+                # The refresh outlived the wait's deadline (a stalled server): the final look
+                # failed, and the budget check reports the timeout.
+                return self.waiter.observe_failure(
+                    APITimeoutError("the poll outlived the wait's deadline")
+                )
+        view, self._view = self._view, None
+        self._arrived.clear()
+        assert view is not None
+        if isinstance(view, Exception):
+            return self.waiter.observe_failure(view)
+        return await self.waiter.observe(*view)
+
+    def schedule(self, delay: float) -> None:
+        """The wait wants its next view ``delay`` seconds from now (its policy's delay)."""
+        waiter, now = self.waiter, self._watcher.now()
+        if self._watcher.webhooks_arriving and not waiter.follow:
+            left = waiter.state.time_left(waiter.pacer_now())
+            delay = webhook_delay(waiter.policy, delay, time_left=left)
+            self.due = safety_look_due(delay, asked_at=self._asked_at, now=now)
+        else:
+            self.due = now + delay
+        self._asked_at = None
+        self._watcher.kick()

@@ -8,6 +8,10 @@ costs. Each wait then takes the view as its poll (`JobWaiter.observe`): its budg
 continuation token and its updates are its own; it fetches events and checkpoints only if it
 asked for updates.
 
+The watcher drives `Subscriber`s and knows nothing of waiters: a `JobWaiter` attaches its
+`Subscription`, a `JobGroup` attaches itself, so waiting layers as policy, pacer and updates,
+then refresher, then watcher, then waiter and group.
+
 A webhook for a job (`Watcher.webhook`) makes the watcher confirm the job at once with one GET
 (a webhook alone is never trusted) and hand the result to the job's waits. Once webhooks
 arrive, waits that do not follow events poll only every ``webhook_safety_interval``, so a lost
@@ -31,12 +35,10 @@ import attrs
 
 from .._errors import APITimeoutError
 from .._models import FineTuningJob
-from ._policy import safety_look_due, webhook_delay
 from ._refresh import Refresher, Seen
 from ._source import JobSource
-from ._waiter import DEADLINE_GRACE, JobWaiter, StepResult
 
-__all__ = ["Plan", "Subscriber", "Subscription", "View", "Watcher", "plan"]
+__all__ = ["Plan", "Subscriber", "View", "Watcher", "plan"]
 
 View = tuple[FineTuningJob, Mapping[str, str]] | Exception
 """A fresh look at a job: the job and the response headers, or why it could not be seen."""
@@ -103,63 +105,6 @@ class Subscriber(Protocol):
         ...
 
 
-class Subscription:
-    """One wait's place in the watcher (from `Watcher.subscribe`)."""
-
-    def __init__(self, watcher: Watcher, waiter: JobWaiter) -> None:
-        self._watcher = watcher
-        self.waiter = waiter
-        self.due = watcher.now()
-        """When the wait wants its next fresh view (the watcher's clock)."""
-        self._view: View | None = None
-        self._arrived = asyncio.Event()
-        self._asked_at: float | None = None
-
-    def fetching(self, job_id: str) -> None:
-        """Not planned again until the wait has taken the view (it then schedules)."""
-        self.due = math.inf
-        self._asked_at = self._watcher.now()
-
-    def deliver(self, job_id: str, view: View) -> None:
-        """Hand the wait a fresh view (a newer one replaces one not yet taken)."""
-        self._view = view
-        self._arrived.set()
-
-    async def next_step(self) -> StepResult:
-        """Wait for the next view of the job and take it as the wait's poll."""
-        left = self.waiter.state.time_left(self.waiter.pacer_now())
-        if left is None:
-            await self._arrived.wait()
-        elif not self._arrived.is_set():
-            try:
-                async with asyncio.timeout(max(left, 0.0) + DEADLINE_GRACE):
-                    await self._arrived.wait()
-            except TimeoutError:
-                # The refresh outlived the wait's deadline (a stalled server): the final look
-                # failed, and the budget check reports the timeout.
-                return self.waiter.observe_failure(
-                    APITimeoutError("the poll outlived the wait's deadline")
-                )
-        view, self._view = self._view, None
-        self._arrived.clear()
-        assert view is not None
-        if isinstance(view, Exception):
-            return self.waiter.observe_failure(view)
-        return await self.waiter.observe(*view)
-
-    def schedule(self, delay: float) -> None:
-        """The wait wants its next view ``delay`` seconds from now (its policy's delay)."""
-        waiter, now = self.waiter, self._watcher.now()
-        if self._watcher.webhooks_arriving and not waiter.follow:
-            left = waiter.state.time_left(waiter.pacer_now())
-            delay = webhook_delay(waiter.policy, delay, time_left=left)
-            self.due = safety_look_due(delay, asked_at=self._asked_at, now=now)
-        else:
-            self.due = now + delay
-        self._asked_at = None
-        self._watcher.kick()
-
-
 class Watcher:
     """The scheduler every wait of one client subscribes to (see the module docstring).
 
@@ -220,13 +165,6 @@ class Watcher:
     def kick(self) -> None:
         """Make the loop re-plan now (a due time moved, a webhook came)."""
         self._kicked.set()
-
-    @contextlib.asynccontextmanager
-    async def subscribe(self, waiter: JobWaiter) -> AsyncIterator[Subscription]:
-        """Subscribe a wait for the block; its first view is fetched at once."""
-        subscription = Subscription(self, waiter)
-        async with self.attach(subscription, [waiter.job_id]):
-            yield subscription
 
     @contextlib.asynccontextmanager
     async def attach(self, subscriber: Subscriber, job_ids: Iterable[str]) -> AsyncIterator[None]:

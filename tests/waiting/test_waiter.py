@@ -12,7 +12,7 @@ from aioresponses import aioresponses
 from multidict import CIMultiDict, CIMultiDictProxy
 
 import ftjobs
-from ftjobs.waiting import Pacer, is_transient
+from ftjobs.waiting._pacer import Pacer, is_transient
 from ftjobs.waiting._policy import PollState, StopReason
 from tests.conftest import BASE_URL, job_payload
 
