@@ -9,9 +9,12 @@ headers, the attempt number, an injected random number generator and an injected
 from __future__ import annotations
 
 import email.utils
+import math
 import random
+import re
 import time
 from collections.abc import Callable, Mapping
+from datetime import UTC
 
 import attrs
 
@@ -21,7 +24,9 @@ __all__ = [
     "RetryPolicy",
     "exponential_backoff",
     "gateway_exhausted",
+    "parse_http_date",
     "parse_retry_after",
+    "parse_seconds",
     "retry_delay",
     "should_retry",
 ]
@@ -116,32 +121,70 @@ def should_retry(
     return status in RETRYABLE_STATUSES or status >= 500
 
 
-def parse_retry_after(headers: Mapping[str, str] | None, now: Callable[[], float]) -> float | None:
-    """Return the wait the server asked for, in seconds, or ``None``.
+#: A server-sent number of seconds (or milliseconds): ASCII digits with an optional fraction.
+#: No sign, exponent, underscore, ``inf``/``nan`` or non-ASCII digit, all of which ``float()``
+#: would accept; the length bound keeps a hostile header from costing more than a glance.
+_NUMBER = re.compile(r"[0-9]{1,20}(?:\.[0-9]{0,9})?", re.ASCII)
 
-    ``retry-after-ms`` wins over ``Retry-After``; ``Retry-After`` may be a number of seconds or
-    an HTTP date (resolved against ``now()``, a unix timestamp).
+#: The headers a server uses to ask for a wait, in order of precedence, with their unit.
+_WAIT_HEADERS = (("retry-after-ms", 0.001), ("retry-after", 1.0))
+_POLL_HEADERS = (("openai-poll-after-ms", 0.001), *_WAIT_HEADERS)
+
+
+def parse_seconds(raw: str | None, unit: float = 1.0) -> float | None:
+    """A non-negative finite number of ``unit`` seconds from a header value, or ``None``.
+
+    The one reader of server-sent numbers of seconds: it never raises, whatever the value.
     """
-    if not headers:
+    if raw is None:
         return None
-    raw_ms = headers.get("retry-after-ms")
-    if raw_ms is not None:
-        try:
-            return max(float(raw_ms) / 1000.0, 0.0)
-        except ValueError:
-            pass
-    raw = headers.get("retry-after")
+    text = raw.strip(" \t")
+    if not _NUMBER.fullmatch(text):
+        return None
+    return float(text) * unit
+
+
+def parse_http_date(raw: str | None, now: Callable[[], float]) -> float | None:
+    """Seconds from ``now()`` (unix time) until the HTTP date ``raw`` (``0.0`` if it has
+    passed), or ``None`` if ``raw`` is not a date that can be represented.
+
+    Never raises: a zone offset of thirteen digits (``OverflowError`` inside the standard
+    library) is simply not a date.
+    """
     if raw is None:
         return None
     try:
-        return max(float(raw), 0.0)
-    except ValueError:
-        pass
-    try:
         when = email.utils.parsedate_to_datetime(raw)
-    except (TypeError, ValueError, IndexError):
+        if when.tzinfo is None:  # "-0000": the zone is unknown; HTTP dates are GMT
+            when = when.replace(tzinfo=UTC)
+        left = when.timestamp() - now()
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    return max(when.timestamp() - now(), 0.0)
+    return max(left, 0.0) if math.isfinite(left) else None
+
+
+def parse_retry_after(
+    headers: Mapping[str, str] | None, now: Callable[[], float], *, poll: bool = False
+) -> float | None:
+    """Return the wait the server asked for, in seconds, or ``None``.
+
+    ``retry-after-ms`` wins over ``Retry-After``; ``Retry-After`` may be a number of seconds or
+    an HTTP date (resolved against ``now()``, a unix timestamp). With ``poll``, OpenAI's
+    ``openai-poll-after-ms`` wins over both. Header names match case-insensitively even in a
+    plain ``dict``. A value that is not a plain non-negative number (or, for ``Retry-After``,
+    a representable date) is ignored, and the next header is read: this never raises.
+    """
+    if not headers:
+        return None
+    lowered = {key.lower(): value for key, value in headers.items()}
+    for name, unit in _POLL_HEADERS if poll else _WAIT_HEADERS:
+        raw = lowered.get(name)
+        wait = parse_seconds(raw, unit)
+        if wait is None and name == "retry-after":
+            wait = parse_http_date(raw, now)
+        if wait is not None:
+            return wait
+    return None
 
 
 def retry_delay(

@@ -11,7 +11,9 @@ from ftjobs._retry import (
     RetryPolicy,
     exponential_backoff,
     gateway_exhausted,
+    parse_http_date,
     parse_retry_after,
+    parse_seconds,
     retry_delay,
     should_retry,
 )
@@ -107,3 +109,44 @@ def test_gateway_verdict_can_be_ignored_for_transience() -> None:
 def test_exponential_backoff_grows_then_caps_and_never_overflows() -> None:
     assert [exponential_backoff(0.5, 2.0, n, 3.0) for n in range(5)] == [0.5, 1.0, 2.0, 3.0, 3.0]
     assert exponential_backoff(1.0, 3.0, 10_000, 60.0) == 60.0
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["1e3", "-5", "+5", "1_000", "inf", "nan", "\u0663", "9" * 400, "", "5 s", "0x10"],
+)
+def test_only_plain_ascii_numbers_are_seconds(raw: str) -> None:
+    assert parse_seconds(raw) is None
+    assert parse_retry_after({"retry-after": raw}, clock) is None
+
+
+def test_plain_numbers_are_seconds_in_their_unit() -> None:
+    assert parse_seconds(" 7 ") == 7.0
+    assert parse_seconds("2.5") == 2.5
+    assert parse_seconds("2500", 0.001) == 2.5
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "Mon, 01 Jan 2024 00:00:00 +9999999999999",
+        "Sat, 01 Jan 10000 00:00:00 GMT",
+        "Mon, 99 Jan 2024 00:00:00 GMT",
+        "tomorrow",
+    ],
+)
+def test_an_unrepresentable_date_is_no_date(raw: str) -> None:
+    assert parse_http_date(raw, clock) is None
+    assert parse_retry_after({"Retry-After": raw}, clock) is None
+
+
+def test_a_date_without_a_zone_is_gmt_and_a_past_date_is_now() -> None:
+    date = email.utils.formatdate(NOW + 7, usegmt=True).replace("GMT", "-0000")
+    assert parse_http_date(date, clock) == pytest.approx(7.0)
+    assert parse_http_date(email.utils.formatdate(NOW - 60, usegmt=True), clock) == 0.0
+
+
+def test_a_bad_first_header_falls_back_to_the_next() -> None:
+    headers = {"retry-after-ms": "soon", "Retry-After": "4"}
+    assert parse_retry_after(headers, clock) == 4.0
+    assert parse_retry_after({"OpenAI-Poll-After-Ms": "nan", **headers}, clock, poll=True) == 4.0

@@ -333,12 +333,6 @@ def eta_seconds(estimated_finish: float | None, *, wall_now: float) -> float | N
     return float(estimated_finish) - wall_now
 
 
-def _finite_non_negative(value: float | None) -> float | None:
-    if value is None or not math.isfinite(value):
-        return None
-    return max(value, 0.0)
-
-
 def poll_hint(
     headers: Mapping[str, str] | None, now: Callable[[], float] = time.time
 ) -> float | None:
@@ -346,20 +340,10 @@ def poll_hint(
 
     ``openai-poll-after-ms`` wins; otherwise ``retry-after-ms`` / ``Retry-After`` (seconds or
     an HTTP date resolved against ``now()``, a unix timestamp). Header names are matched
-    case-insensitively even in a plain ``dict``; unparsable or negative values are ignored.
+    case-insensitively even in a plain ``dict``; a value that is not a plain non-negative
+    number (or date) is ignored, never raised on.
     """
-    if not headers:
-        return None
-    lowered = {key.lower(): value for key, value in headers.items()}
-    raw = lowered.get("openai-poll-after-ms")
-    if raw is not None:
-        try:
-            hinted = _finite_non_negative(float(raw) / 1000.0)
-        except ValueError:
-            hinted = None
-        if hinted is not None:
-            return hinted
-    return _finite_non_negative(parse_retry_after(lowered, now))
+    return parse_retry_after(headers, now, poll=True)
 
 
 def _base_delay(policy: PollPolicy, state: PollState, eta: float | None) -> float:
