@@ -243,6 +243,18 @@ def _model_unstructure_factory(tp: Any, conv: cattrs.Converter) -> _UnHook:
     return unstructure_model
 
 
+def _tagged_union_unstructure_factory(tp: Any, conv: cattrs.Converter) -> _UnHook:
+    def unstructure_tagged(value: Any) -> Any:
+        # A grader of a type the SDK does not know is kept as its free-form mapping: JSON-ready
+        # already, and walking it would hit the recursion limit on deep nesting (a 663-level
+        # grader came back from structure() and broke unstructure()).
+        if isinstance(value, Mapping):
+            return dict(value)
+        return conv.unstructure(value)
+
+    return unstructure_tagged
+
+
 def _unstructure_status(value: Any) -> Any:
     return value.value if isinstance(value, enum.Enum) else value
 
@@ -269,6 +281,7 @@ def _configure(conv: cattrs.Converter) -> None:
 
     conv.register_unstructure_hook_factory(is_model, _model_unstructure_factory)
     conv.register_unstructure_hook_func(is_auto_union, _identity)
+    conv.register_unstructure_hook_factory(is_tagged_union, _tagged_union_unstructure_factory)
     # Free-form JSON (event data, graders) is JSON-ready already; walking it would cost time
     # and, on deeply nested input, the recursion limit.
     conv.register_unstructure_hook_func(is_free_form_mapping, dict)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+import os
 from typing import Any
 
 import attrs
@@ -145,8 +146,11 @@ def valid(name: str) -> st.SearchStrategy[Any]:
 # -- properties ----------------------------------------------------------------------------
 
 NAMES = sorted(RESPONSE_MODELS)
+#: ``FTJOBS_PROPERTY_EXAMPLES=2000 pytest --hypothesis-seed=1 tests/test_converter_properties.py``
+#: runs the long form (a rare shape, such as deep nesting in a free-form field, shows up there).
+EXAMPLES = int(os.environ.get("FTJOBS_PROPERTY_EXAMPLES", "25"))
 SETTINGS = settings(
-    max_examples=25,
+    max_examples=EXAMPLES,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
