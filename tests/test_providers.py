@@ -362,7 +362,9 @@ def test_portkey_bad_config_type() -> None:
 async def test_portkey_environment(mocked: aioresponses, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PORTKEY_API_KEY", PORTKEY_KEY)
     monkeypatch.setenv("PORTKEY_BASE_URL", "http://gateway.local:8787/v1")
-    mocked.get("http://gateway.local:8787/v1/fine_tuning/jobs/ftjob-1", payload=job_payload())
+    mocked.get(
+        "http://gateway.local:8787/v1/fine_tuning/jobs/ftjob-1", payload=job_payload("ftjob-1")
+    )
     async with ftjobs.AsyncPortkeyClient(virtual_key=VIRTUAL_KEY) as client:
         await client.jobs.retrieve("ftjob-1")
     assert _headers(sent(mocked, "GET")[0])["x-portkey-api-key"] == PORTKEY_KEY

@@ -9,6 +9,7 @@ from typing import Any
 from .. import _validation as check
 from .. import metrics as curve
 from .._converter import structure, unstructure
+from .._errors import ResponseValidationError
 from .._models import (
     FineTuneMethod,
     FineTuningJob,
@@ -19,6 +20,7 @@ from .._models import (
     WandbIntegration,
 )
 from .._pagination import AsyncPaginator
+from .._shapes import show
 from .._transport import Transport
 from .._types import NOT_GIVEN, NotGiven
 from ..waiting import JobUpdate, JobWaiter, OnPaused, OnUpdate, StepResult
@@ -45,6 +47,19 @@ def _job_id(job_or_id: str | FineTuningJob) -> str:
     if isinstance(job_or_id, FineTuningJob):
         return check.path_id("job_id", job_or_id.id)
     return check.path_id("job_id", job_or_id)
+
+
+def _asked_for(job: FineTuningJob, job_id: str, body: Any) -> FineTuningJob:
+    """``job`` if it is the one asked for; another job's answer (a confused proxy or cache)
+    would otherwise be taken for this one's, and end a wait on it."""
+    if job.id != job_id:
+        raise ResponseValidationError(
+            "FineTuningJob",
+            [f"$.id: asked for {show(job_id)}, the answer is for {show(job.id)}"],
+            body=body,
+            request_id=job.request_id,
+        )
+    return job
 
 
 def _job_ref(name: str, value: object) -> None:
@@ -214,17 +229,15 @@ class Jobs(Resource):
         extra_query: Mapping[str, str] | None = None,
         timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> FineTuningJob:
-        """Fetch one job by id."""
-        return await self._decoded(
-            FineTuningJob,
-            self._send(
-                "GET",
-                f"{_JOBS}/{_job_id(job_id)}",
-                extra_headers=extra_headers,
-                extra_query=extra_query,
-                timeout=timeout,
-            ),
+        """Fetch one job by id.
+
+        Raises:
+            ResponseValidationError: The answer does not fit, or is another job's.
+        """
+        job, _ = await self.retrieve_with_headers(
+            job_id, extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
         )
+        return job
 
     async def retrieve_with_headers(
         self,
@@ -247,7 +260,8 @@ class Jobs(Resource):
             timeout=timeout,
         )
         job = structure(response.data, FineTuningJob, request_id=response.request_id)
-        return job, response.headers
+        asked = job_id.id if isinstance(job_id, FineTuningJob) else job_id
+        return _asked_for(job, asked, response.data), response.headers
 
     def list(
         self,

@@ -34,12 +34,15 @@ _T = TypeVar("_T")
 
 
 def is_transient(exc: BaseException) -> bool:
-    """A poll failure that should not end a wait (the server may answer next time)."""
+    """A poll failure that should not end a wait (the server may answer next time).
+
+    A 2xx answer that does not fit (a truncated body, ``status: 3``, another job's id) is
+    one, like a 5xx: one odd answer from a proxy or a deploy in progress must not end a wait
+    of hours, and one that keeps coming ends it after ``failure_timeout``.
+    """
     if isinstance(exc, APIStatusError):
         return should_retry(exc.status_code, exc.headers, gateway_retries=False)
-    if isinstance(exc, ResponseValidationError):
-        return exc.model == "JSON"  # a truncated body, not a schema mismatch
-    return isinstance(exc, APIConnectionError)
+    return isinstance(exc, (APIConnectionError, ResponseValidationError))
 
 
 class Pacer:

@@ -62,7 +62,7 @@ async def test_a_json_answer_over_max_response_bytes_is_refused(
         assert caught.value.limit == LIMIT and "max_response_bytes" in str(caught.value)
         # The same answer under the limit is fine.
     async with _client(server.base_url, max_response_bytes=len(big)) as client:
-        assert (await client.jobs.retrieve("ftjob-1")).id == "ftjob-abc123"
+        assert (await client.jobs.retrieve("ftjob-abc123")).id == "ftjob-abc123"
 
 
 async def test_a_body_that_never_ends_is_refused_while_reading(

@@ -61,7 +61,7 @@ async def test_a_pool_that_never_frees_up_raises_pool_timeout_without_sending(
     async def stuck(request: web.BaseRequest) -> web.StreamResponse:
         arrived.set()
         await release.wait()
-        return web.json_response(job_payload())
+        return web.json_response(job_payload(request.path.rsplit("/", 1)[-1]))
 
     server = await scripted_server(stuck)
     async with ftjobs.AsyncClient(

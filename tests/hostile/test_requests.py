@@ -25,7 +25,7 @@ from tests.conftest import file_payload, job_payload
 from tests.hostile.conftest import ScriptedServer, StartServer
 
 
-async def _answering(scripted_server: StartServer) -> ScriptedServer:
+async def _answering(scripted_server: StartServer, job_id: str = "ftjob-abc123") -> ScriptedServer:
     async def handler(request: web.BaseRequest) -> web.StreamResponse:
         if request.path.startswith("/v1/files"):
             if request.path.endswith("/content"):
@@ -35,7 +35,7 @@ async def _answering(scripted_server: StartServer) -> ScriptedServer:
             return web.json_response(file_payload())
         if request.path.endswith(("/events", "/checkpoints")):
             return web.json_response({"object": "list", "data": [], "has_more": False})
-        return web.json_response(job_payload(status="succeeded"))
+        return web.json_response(job_payload(job_id, status="succeeded"))
 
     return await scripted_server(handler)
 
@@ -92,7 +92,7 @@ async def test_a_path_step_as_an_id_is_refused_before_any_request(
 async def test_any_other_id_stays_one_segment(
     scripted_server: StartServer, value: str, segment: str, param: str, make: IdCall
 ) -> None:
-    server = await _answering(scripted_server)
+    server = await _answering(scripted_server, value)
     async with _client(server) as client:
         await _call(make, client, value)
     assert server.received, "the call reached the server"
