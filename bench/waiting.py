@@ -17,7 +17,7 @@ job, and the naive loop sleeps one *emulated* second (``1 / speed`` real seconds
                break
            await asyncio.sleep(1)
 
-2. **Many jobs at once** (1,000 and 10,000) through a `ftjobs.waiting._group.JobGroup` (what
+2. **Many jobs at once** (1,000 and 10,000) through a `ftjobs.waiting.JobGroup` (what
    ``client.jobs.wait_many`` runs, with the emulated clock injected). The emulator runs in a
    separate process, so the peak memory measured (``ru_maxrss``, the peak resident set size
    of the waiting process) is the SDK's alone. Reported: total requests, peak requests per
@@ -61,7 +61,7 @@ from ftjobs.emulator import (
     serve_emulator,
 )
 from ftjobs.emulator._params import parse_job_request
-from ftjobs.waiting._watcher import Watcher
+from ftjobs.waiting import Watcher
 
 MODEL = "gpt-4o-mini-2024-07-18"
 SINGLE_TIMINGS = Timings(
@@ -75,7 +75,7 @@ WEBHOOK_SECRET = "whsec_" + "YmVuY2ggd2ViaG9vayBzZWNyZXQ="
 #: The webhook faults of the lossy run: 30% dropped, 10% delivered twice.
 WEBHOOK_FAULTS = "drop=0.3,duplicate=0.1,seed=11"
 #: The shared request budget's default rate (requests per emulated second).
-BUDGET_RATE = ftjobs.types.RatePolicy().rate
+BUDGET_RATE = ftjobs.waiting.RatePolicy().rate
 
 
 class EmulatedTimeClock(SystemClock):
@@ -203,7 +203,7 @@ async def bench_single(*, jobs: int, speed: float) -> dict[str, Any]:
         ftjobs.AsyncClient(
             api_key=handle.api_key,
             base_url=handle.base_url,
-            request_budget=ftjobs.types.RatePolicy(rate=BUDGET_RATE * speed, burst=10),
+            request_budget=ftjobs.waiting.RatePolicy(rate=BUDGET_RATE * speed, burst=10),
         ) as client,
     ):
         log = RequestLog(client, clock.now)
@@ -387,12 +387,12 @@ async def _measure_group(ids: list[str], info: dict[str, Any]) -> dict[str, Any]
         ftjobs.AsyncClient(
             api_key="sk-emulator",
             base_url=root + "/v1",
-            request_budget=ftjobs.types.RatePolicy(rate=BUDGET_RATE * clock.speed, burst=10),
+            request_budget=ftjobs.waiting.RatePolicy(rate=BUDGET_RATE * clock.speed, burst=10),
         ) as client,
     ):
         log = RequestLog(client, clock.now)
         baseline = _rss_mb()
-        group = ftjobs.waiting._group.JobGroup(
+        group = ftjobs.waiting.JobGroup(
             client.jobs,
             ids,
             clock=clock.now,
@@ -401,7 +401,7 @@ async def _measure_group(ids: list[str], info: dict[str, Any]) -> dict[str, Any]
         )
         started = time.perf_counter()
         emulated_start = clock.now()
-        result = await group.wait(ftjobs.types.ALL_COMPLETED)
+        result = await group.wait(ftjobs.waiting.ALL_COMPLETED)
         wall = time.perf_counter() - started
         emulated = clock.now() - emulated_start
         async with admin.get(
@@ -450,7 +450,7 @@ async def _measure_waits(
     async with ftjobs.AsyncClient(
         api_key="sk-emulator",
         base_url=root + "/v1",
-        request_budget=ftjobs.types.RatePolicy(rate=BUDGET_RATE * clock.speed, burst=10),
+        request_budget=ftjobs.waiting.RatePolicy(rate=BUDGET_RATE * clock.speed, burst=10),
         webhook_secret=WEBHOOK_SECRET,
     ) as client:
         log = RequestLog(client, clock.now)

@@ -32,12 +32,13 @@ if TYPE_CHECKING:
     # typing.Unpack from Python 3.11 on; annotations are never evaluated at run time.
     from typing_extensions import Unpack
 
-__all__ = ["DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "AsyncClient", "ClientOptions", "Route"]
+__all__ = ["DEFAULT_BASE_URL", "DEFAULT_REQUEST_TIMEOUT", "AsyncClient", "ClientOptions", "Route"]
 
+#: The API a client talks to when neither ``base_url=`` nor ``OPENAI_BASE_URL`` says otherwise.
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 #: Seconds allowed for one attempt of one request. Fine-tuning calls answer in well under a
 #: second; the bound exists so a stalled connection is retried rather than awaited forever.
-DEFAULT_TIMEOUT = 60.0
+DEFAULT_REQUEST_TIMEOUT = 60.0
 
 USER_AGENT = (
     f"ftjobs/{__version__} (python {platform.python_version()}; aiohttp {aiohttp.__version__})"
@@ -174,7 +175,7 @@ class AsyncClient:
             raise TypeError(
                 f"{type(self).__name__}() got an unexpected keyword argument {unknown[0]!r}"
             )
-        timeout = options.get("timeout", DEFAULT_TIMEOUT)
+        timeout = options.get("timeout", DEFAULT_REQUEST_TIMEOUT)
         check.timeout("timeout", timeout)
         # 0 is aiohttp's "no limit".
         connection_limit = check.require_int(

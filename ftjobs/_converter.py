@@ -1,7 +1,7 @@
 """JSON <-> model conversion: the one cattrs converter and every hook it uses.
 
 `structure()` turns a decoded JSON body into a model and raises only
-[`ResponseValidationError`][ftjobs._errors.ResponseValidationError] when the body does not fit (each
+[`ResponseValidationError`][ftjobs.ResponseValidationError] when the body does not fit (each
 error line names the field path, e.g. ``$.data[3].created_at: expected int, got 'abc'``).
 `unstructure()` turns a model back into JSON-ready data: None-valued optional fields are
 left out, unknown keys kept in ``extra`` are written back, ``request_id`` is never written.

@@ -1,10 +1,10 @@
 """Typed errors raised by ftjobs.
 
-Every failure the SDK raises derives from [`FTJobsError`][ftjobs._errors.FTJobsError]. HTTP failures
-are [`APIStatusError`][ftjobs._errors.APIStatusError] subclasses chosen by status code; transport
-failures are [`APIConnectionError`][ftjobs._errors.APIConnectionError] /
-[`APITimeoutError`][ftjobs._errors.APITimeoutError]; a 2xx body that does not fit the model is a
-[`ResponseValidationError`][ftjobs._errors.ResponseValidationError].
+Every failure the SDK raises derives from [`FTJobsError`][ftjobs.FTJobsError]. HTTP failures
+are [`APIStatusError`][ftjobs.APIStatusError] subclasses chosen by status code; transport
+failures are [`APIConnectionError`][ftjobs.APIConnectionError] /
+[`APITimeoutError`][ftjobs.APITimeoutError]; a 2xx body that does not fit the model is a
+[`ResponseValidationError`][ftjobs.ResponseValidationError].
 """
 
 from __future__ import annotations
@@ -257,7 +257,7 @@ _BY_STATUS: dict[int, type[APIStatusError]] = {
 
 
 def status_error_class(status: int) -> type[APIStatusError]:
-    """Return the [`APIStatusError`][ftjobs._errors.APIStatusError] subclass for an HTTP status."""
+    """Return the [`APIStatusError`][ftjobs.APIStatusError] subclass for an HTTP status."""
     if status >= 500:
         return InternalServerError
     if 300 <= status < 400:
@@ -298,7 +298,7 @@ class TrainingFileError(FTJobsError, ValueError):
     """``files.upload(..., check=True)`` found errors in the file; nothing was uploaded.
 
     Attributes:
-        report: The whole [TrainingFileReport][ftjobs.types.TrainingFileReport]: every error
+        report: The whole [TrainingFileReport][ftjobs.training_data.TrainingFileReport]: every error
             and warning, with its line.
     """
 

@@ -75,7 +75,7 @@ class JobStatus(enum.StrEnum):
     The set is open: a status the SDK does not know (Azure's ``pending``, ``notRunning`` and
     ``canceling``, a future state) is kept on `FineTuningJob.status` as the plain string
     received. Azure's spelling ``canceled`` is `CANCELLED` (see
-    [`STATUS_ALIASES`][ftjobs._models.STATUS_ALIASES]).
+    [`STATUS_ALIASES`][ftjobs.types.STATUS_ALIASES]).
     """
 
     VALIDATING_FILES = "validating_files"
@@ -231,9 +231,9 @@ class ReinforcementMethod:
 class FineTuneMethod:
     """The fine-tuning method: ``type`` names which of the three sub-objects applies.
 
-    Build one with [`supervised_method()`][ftjobs._models.FineTuneMethod.supervised_method],
-    [`dpo_method()`][ftjobs._models.FineTuneMethod.dpo_method] or
-    [`reinforcement_method()`][ftjobs._models.FineTuneMethod.reinforcement_method].
+    Build one with [`supervised_method()`][ftjobs.FineTuneMethod.supervised_method],
+    [`dpo_method()`][ftjobs.FineTuneMethod.dpo_method] or
+    [`reinforcement_method()`][ftjobs.FineTuneMethod.reinforcement_method].
     """
 
     type: str
@@ -294,7 +294,7 @@ class FineTuningJob:
     Timestamps are Unix seconds; the ``*_datetime`` properties give UTC datetimes.
 
     Attributes:
-        status: A [`JobStatus`][ftjobs._models.JobStatus], or the raw string for a status the SDK
+        status: A [`JobStatus`][ftjobs.JobStatus], or the raw string for a status the SDK
             does not know.
         error: Why the job failed; None when the server sent no (or an all-null) error.
         result_files: Result file ids; an empty tuple when none (or null).
@@ -492,7 +492,7 @@ class Upload:
 
 @attrs.frozen
 class UploadPart:
-    """An ``upload.part`` object: one chunk of an [Upload][ftjobs._models.Upload]."""
+    """An ``upload.part`` object: one chunk of an [Upload][ftjobs.types.Upload]."""
 
     id: str
     created_at: Timestamp

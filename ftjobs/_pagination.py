@@ -30,7 +30,7 @@ class AsyncPaginator(Generic[T]):
 
     Iteration always ends: a server that hands back a cursor already used, says ``has_more``
     on a page with no items, or sends more items than the ``limit`` asked for raises
-    [PaginationError][ftjobs._errors.PaginationError] (naming the endpoint and the cursor)
+    [PaginationError][ftjobs.PaginationError] (naming the endpoint and the cursor)
     instead of looping or growing without bound.
     """
 

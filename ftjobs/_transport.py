@@ -237,7 +237,7 @@ class Transport:
     Every attempt first takes a slot of the connection pool (waiting at most
     ``pool_timeout``); its ``timeout`` starts only then, so a crowd of calls queues instead of
     timing itself out. No redirect is followed (a 3xx raises
-    [RedirectError][ftjobs._errors.RedirectError]): credentials go to ``base_url`` only.
+    [RedirectError][ftjobs.RedirectError]): credentials go to ``base_url`` only.
 
     Args:
         base_url: Root of the API, for example ``https://api.openai.com/v1``.

@@ -1,13 +1,17 @@
-"""The types of the public API beyond the first hour: every model, and what signatures name.
+"""The long tail of the public API: the models and types beyond the first hour that have no
+public module of their own.
 
-`ftjobs` itself keeps what a user types first (the clients, the errors, `PollPolicy`,
-`RetryPolicy`, `FineTuningJob`, `JobStatus`, the method and hyperparameter helpers, the update
-types). Everything else that appears in a public signature or result is here, under one name:
+Every public name has one home. `ftjobs` itself keeps what a user types first (the clients, the
+errors, `PollPolicy`, `RetryPolicy`, `FineTuningJob`, `JobStatus`, the method and
+hyperparameter helpers, the update types). The topic packages keep their own names
+(`ftjobs.waiting`, `ftjobs.webhooks`, `ftjobs.graders`, `ftjobs.metrics`,
+`ftjobs.training_data`, `ftjobs.resources`). Everything else that appears in a public
+signature or result is here:
 
-    from ftjobs.types import FileObject, FineTuningJobEvent, Page, RatePolicy
+    from ftjobs.types import FileObject, FineTuningJobEvent, Page
 """
 
-from ._client import ClientOptions
+from ._client import DEFAULT_BASE_URL, DEFAULT_REQUEST_TIMEOUT, ClientOptions
 from ._models import (
     LEVEL_ALIASES,
     STATUS_ALIASES,
@@ -16,24 +20,18 @@ from ._models import (
     CheckpointMetrics,
     CheckpointPermission,
     CheckpointPermissionDeleted,
-    DpoHyperparameters,
     DpoMethod,
     EventLevel,
     FileDeleted,
     FileExpiration,
     FileObject,
-    FineTuneMethod,
-    FineTuningJob,
     FineTuningJobCheckpoint,
     FineTuningJobEvent,
     HasId,
     Hyperparameters,
     JobError,
-    JobStatus,
     Page,
-    ReinforcementHyperparameters,
     ReinforcementMethod,
-    SupervisedHyperparameters,
     SupervisedMethod,
     Timestamp,
     Upload,
@@ -42,41 +40,15 @@ from ._models import (
     WandbIntegration,
 )
 from ._pagination import AsyncPaginator
-from ._providers import AzureTokenProvider
+from ._providers import PORTKEY_BASE_URL, AzureTokenProvider
 from ._types import NOT_GIVEN, NotGiven
-from .graders import (
-    Grader,
-    GraderRunMetadata,
-    GraderRunResult,
-    GraderValidation,
-    LabelModelGrader,
-    MultiGrader,
-    PythonGrader,
-    ScoreModelGrader,
-    StringCheckGrader,
-    SubGrader,
-    TextSimilarityGrader,
-)
-from .metrics import StepMetrics
-from .training_data import TrainingFileIssue, TrainingFileReport
-from .waiting import StepResult
-from .waiting._group import (
-    ALL_COMPLETED,
-    FIRST_COMPLETED,
-    FIRST_FAILURE,
-    ReturnWhen,
-    WaitManyResult,
-)
-from .waiting._ratelimit import RatePolicy
-from .waiting._token import ContinuationToken
-from .webhooks import WebhookEventData, Webhooks
 
 __all__ = [
-    "ALL_COMPLETED",
-    "FIRST_COMPLETED",
-    "FIRST_FAILURE",
+    "DEFAULT_BASE_URL",
+    "DEFAULT_REQUEST_TIMEOUT",
     "LEVEL_ALIASES",
     "NOT_GIVEN",
+    "PORTKEY_BASE_URL",
     "STATUS_ALIASES",
     "TERMINAL_STATUSES",
     "AsyncPaginator",
@@ -86,50 +58,23 @@ __all__ = [
     "CheckpointPermission",
     "CheckpointPermissionDeleted",
     "ClientOptions",
-    "ContinuationToken",
-    "DpoHyperparameters",
     "DpoMethod",
     "EventLevel",
     "FileDeleted",
     "FileExpiration",
     "FileObject",
-    "FineTuneMethod",
-    "FineTuningJob",
     "FineTuningJobCheckpoint",
     "FineTuningJobEvent",
-    "Grader",
-    "GraderRunMetadata",
-    "GraderRunResult",
-    "GraderValidation",
     "HasId",
     "Hyperparameters",
     "JobError",
-    "JobStatus",
-    "LabelModelGrader",
-    "MultiGrader",
     "NotGiven",
     "Page",
-    "PythonGrader",
-    "RatePolicy",
-    "ReinforcementHyperparameters",
     "ReinforcementMethod",
-    "ReturnWhen",
-    "ScoreModelGrader",
-    "StepMetrics",
-    "StepResult",
-    "StringCheckGrader",
-    "SubGrader",
-    "SupervisedHyperparameters",
     "SupervisedMethod",
-    "TextSimilarityGrader",
     "Timestamp",
-    "TrainingFileIssue",
-    "TrainingFileReport",
     "Upload",
     "UploadPart",
-    "WaitManyResult",
     "WandbConfig",
     "WandbIntegration",
-    "WebhookEventData",
-    "Webhooks",
 ]

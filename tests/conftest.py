@@ -209,7 +209,7 @@ async def fast_client(fast_emulator: EmulatorHandle) -> AsyncIterator[ftjobs.Asy
         api_key=fast_emulator.api_key,
         base_url=fast_emulator.base_url,
         retry_policy=FAST_RETRIES,
-        request_budget=ftjobs.types.RatePolicy(rate=1000, burst=100),
+        request_budget=ftjobs.waiting.RatePolicy(rate=1000, burst=100),
     ) as c:
         yield c
 

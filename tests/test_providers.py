@@ -313,7 +313,7 @@ def _portkey(**kw: Any) -> ftjobs.AsyncPortkeyClient:
     return ftjobs.AsyncPortkeyClient(**kw)
 
 
-PK_JOB = f"{ftjobs._providers.PORTKEY_BASE_URL}/fine_tuning/jobs/ftjob-1"
+PK_JOB = f"{ftjobs.types.PORTKEY_BASE_URL}/fine_tuning/jobs/ftjob-1"
 
 
 async def test_portkey_virtual_key_headers(mocked: aioresponses) -> None:
@@ -512,7 +512,7 @@ _CLIENTS: list[Callable[..., ftjobs.AsyncClient]] = [
 def test_every_client_option_reaches_every_client(make: Callable[..., ftjobs.AsyncClient]) -> None:
     # One construction path: an option given to any client lands in the same place.
     policy = ftjobs.RetryPolicy(max_retries=7)
-    rate = ftjobs.types.RatePolicy(rate=3.0, burst=3.0)
+    rate = ftjobs.waiting.RatePolicy(rate=3.0, burst=3.0)
     client = make(timeout=12.5, retry_policy=policy, request_budget=rate)
     assert client.timeout == 12.5
     assert client.retry_policy is policy

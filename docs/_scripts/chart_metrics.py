@@ -19,7 +19,7 @@ import ftjobs
 from ftjobs.cli.chart import svg_chart
 from ftjobs.cli.samples import chat_examples
 from ftjobs.emulator import EmulatorConfig, ManualClock, serve_emulator
-from ftjobs.types import StepMetrics
+from ftjobs.metrics import StepMetrics
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_OUTPUT = ROOT / "docs" / "assets" / "generated" / "metrics.svg"

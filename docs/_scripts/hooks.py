@@ -64,17 +64,28 @@ def referenced_names(reference: Path = _REFERENCE) -> set[str]:
     return names
 
 
+#: The public homes of the library's names (the CLI and the arq helpers have their own pages).
+PUBLIC_MODULES = (
+    "ftjobs",
+    "ftjobs.types",
+    "ftjobs.waiting",
+    "ftjobs.webhooks",
+    "ftjobs.graders",
+    "ftjobs.metrics",
+    "ftjobs.training_data",
+    "ftjobs.resources",
+    "ftjobs.emulator",
+)
+
+
 def unlisted_names(reference: Path = _REFERENCE) -> list[str]:
-    """Dotted public names (``__all__`` of ftjobs, ftjobs.types and ftjobs.emulator) no page
-    renders yet."""
-    import ftjobs
-    import ftjobs.emulator
-    import ftjobs.types
+    """Dotted public names (``__all__`` of each of `PUBLIC_MODULES`) no page renders yet."""
+    import importlib
 
     listed = referenced_names(reference)
     return [
         f"{module.__name__}.{name}"
-        for module in (ftjobs, ftjobs.types, ftjobs.emulator)
+        for module in map(importlib.import_module, PUBLIC_MODULES)
         for name in module.__all__
         if not name.startswith("__") and name not in listed
     ]

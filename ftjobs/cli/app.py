@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from .._client import DEFAULT_TIMEOUT, AsyncClient
+from .._client import DEFAULT_REQUEST_TIMEOUT, AsyncClient
 
 __all__ = [
     "EXIT_ERROR",
@@ -95,7 +95,9 @@ def connection_options(without: Sequence[str] = ()) -> argparse.ArgumentParser:
     if "project" not in without:
         group.add_argument("--project", help="OpenAI-Project (default: $OPENAI_PROJECT_ID)")
     group.add_argument(
-        "--timeout", type=float, help=f"seconds per request attempt (default: {DEFAULT_TIMEOUT:g})"
+        "--timeout",
+        type=float,
+        help=f"seconds per request attempt (default: {DEFAULT_REQUEST_TIMEOUT:g})",
     )
     group.add_argument("--max-retries", type=int, help="retries of transient failures (default: 2)")
     group.add_argument("--json", action="store_true", help="print JSON instead of tables")

@@ -5,3 +5,5 @@
 The engine-neutral core (one create attempt, one wait step, typed failures) is in
 ``ftjobs.contrib._tasks``; nothing in the SDK imports this package.
 """
+
+__all__: list[str] = []

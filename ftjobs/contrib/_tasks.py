@@ -8,7 +8,7 @@ de-duplication. Everything else lives here and knows nothing about any engine:
   idempotent create carrying the key as ``Idempotency-Key`` and in the job's metadata);
 - `wait_once()`: one step of a wait, turned into a `WaitProgress` (re-schedule
   after ``delay``), a `WaitDone` (terminal) or a raised
-  [`WaitFailed`][ftjobs.contrib._tasks.WaitFailed] (a typed
+  [`WaitFailed`][ftjobs.contrib.arq.WaitFailed] (a typed
   end: 401/403/404, budget spent, a rejected token);
 - the pure helpers: task ids, key checks, the metadata the key is recorded under, the backoff
   after an unexpected error.
@@ -83,7 +83,7 @@ class CreateFailed(FTJobsError):
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CreateFailed:
-        """Inverse of [`to_dict()`][ftjobs.contrib._tasks.CreateFailed.to_dict]."""
+        """Inverse of [`to_dict()`][ftjobs.contrib.arq.CreateFailed.to_dict]."""
         return cls(str(data["key"]), int(data["status_code"]), str(data["message"]))
 
 
@@ -128,7 +128,7 @@ class WaitFailed(FTJobsError):
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> WaitFailed:
-        """Inverse of [`to_dict()`][ftjobs.contrib._tasks.WaitFailed.to_dict]."""
+        """Inverse of [`to_dict()`][ftjobs.contrib.arq.WaitFailed.to_dict]."""
         status = data.get("status_code")
         token = data.get("token")
         return cls(

@@ -50,6 +50,7 @@ from ftjobs.emulator._server import (
 )
 from ftjobs.emulator._store import StateFileError, StateNotSaved, Store, open_store
 from ftjobs.emulator._validation import DatasetReport, validate_dataset
+from ftjobs.emulator._webhooks import WebhookFaults
 
 __all__ = [
     "API_PREFIXES",
@@ -74,6 +75,7 @@ __all__ = [
     "SystemClock",
     "Timings",
     "TransitionError",
+    "WebhookFaults",
     "add_serve_arguments",
     "config_from_args",
     "create_app",

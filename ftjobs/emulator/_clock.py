@@ -34,7 +34,7 @@ class SystemClock:
     """Wall-clock based emulated time running ``speed`` times faster than real time.
 
     ``now() = origin_emulated + (time.time() - origin_wall) * speed``;
-    [`advance()`][ftjobs.emulator._clock.SystemClock.advance] moves ``origin_emulated``. Passing the
+    [`advance()`][ftjobs.emulator.SystemClock.advance] moves ``origin_emulated``. Passing the
     origin of a previous run lets a restarted emulator continue the same timeline.
     """
 

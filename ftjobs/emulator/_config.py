@@ -1,5 +1,5 @@
-"""Configuration of the emulator: [`EmulatorConfig`][ftjobs.emulator._config.EmulatorConfig] and
-lifecycle [`Timings`][ftjobs.emulator._config.Timings]."""
+"""Configuration of the emulator: [`EmulatorConfig`][ftjobs.emulator.EmulatorConfig] and
+lifecycle [`Timings`][ftjobs.emulator.Timings]."""
 
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ class EmulatorConfig:
         api_key: The only accepted key (``Authorization: Bearer <key>`` or ``api-key: <key>``).
         speed: Emulated seconds per real second (``100`` runs the lifecycle 100x faster).
         max_running_jobs: Jobs that may be ``running`` at once; the rest wait in ``queued``.
-        faults: Fault injection (a [`FaultConfig`][ftjobs.emulator._config.FaultConfig] or a spec
+        faults: Fault injection (a [`FaultConfig`][ftjobs.emulator.FaultConfig] or a spec
             string); off by default.
         state_path: SQLite file that persists everything; ``None`` keeps state in memory.
         honor_idempotency: ``False`` makes the emulator ignore ``Idempotency-Key``.

@@ -140,7 +140,7 @@ class FaultConfig:
             raise ValueError("retry_after must be >= 0")
 
     def rate(self, kind: str) -> float:
-        """Return the rate of one of [`FAULT_KINDS`][ftjobs.emulator._faults.FAULT_KINDS]."""
+        """Return the rate of one of [`FAULT_KINDS`][ftjobs.emulator.FAULT_KINDS]."""
         value: float = getattr(self, _RATE_FIELDS[kind])
         return value
 

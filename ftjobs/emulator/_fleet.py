@@ -36,9 +36,9 @@ __all__ = ["Fleet"]
 class Fleet:
     """Runs the lifecycle of many jobs in time order under a limit of running jobs.
 
-    No clock and no I/O: [`advance()`][ftjobs.emulator._fleet.Fleet.advance] is told the time. Jobs
+    No clock and no I/O: [`advance()`][ftjobs.emulator.Fleet.advance] is told the time. Jobs
     are held by id; the records produced since the last
-    [`drain()`][ftjobs.emulator._fleet.Fleet.drain] are collected for the store to apply.
+    [`drain()`][ftjobs.emulator.Fleet.drain] are collected for the store to apply.
     """
 
     def __init__(self, timings: Timings, max_running: int) -> None:

@@ -1,7 +1,7 @@
-"""The job lifecycle: pure transitions of a [`JobState`][ftjobs.emulator._lifecycle.JobState] at a
+"""The job lifecycle: pure transitions of a [`JobState`][ftjobs.emulator.JobState] at a
 given emulated time.
 
-States and what moves them (durations from [`Timings`][ftjobs.emulator._config.Timings])::
+States and what moves them (durations from [`Timings`][ftjobs.emulator.Timings])::
 
     validating_files --validate_seconds--> queued            (or failed: bad file / scripted)
     queued   --queue_seconds, then a free slot (max_running_jobs)--> running
@@ -12,7 +12,7 @@ States and what moves them (durations from [`Timings`][ftjobs.emulator._config.T
 
 Every function here takes the time it acts at and returns a `Transition` (the new
 state plus the records it produced); nothing reads a clock or does I/O. The scheduler that
-runs them for many jobs is `ftjobs.emulator._fleet.Fleet`.
+runs them for many jobs is `ftjobs.emulator.Fleet`.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Pure validation of request parameters: JSON bodies, the create-job body, uploads' form
 fields and list query parameters.
 
-Every problem raises [`ApiError`][ftjobs.emulator._errors.ApiError] (400
+Every problem raises [`ApiError`][ftjobs.emulator.ApiError] (400
 ``invalid_request_error``) naming the offending ``param`` with a dotted path.
 """
 
@@ -275,7 +275,7 @@ def _integrations(value: Any) -> list[dict[str, Any]] | None:
 
 
 def parse_job_request(body: Any) -> JobRequest:
-    """Validate a create-job JSON body. Raises [`ApiError`][ftjobs.emulator._params.ApiError] (400)
+    """Validate a create-job JSON body. Raises [`ApiError`][ftjobs.emulator.ApiError] (400)
     with ``param``."""
     if not isinstance(body, dict):
         raise _fail("The request body must be a JSON object.", "body")
@@ -314,7 +314,7 @@ def parse_job_request(body: Any) -> JobRequest:
 
 def parse_limit(raw: str | None, *, default: int, maximum: int, param: str = "limit") -> int:
     """Parse a ``limit`` query value within ``1..maximum``. Raises
-    [`ApiError`][ftjobs.emulator._params.ApiError] (400)."""
+    [`ApiError`][ftjobs.emulator.ApiError] (400)."""
     if raw is None:
         return default
     try:

@@ -1,6 +1,6 @@
-"""Starting the emulator: in-process ([`serve_emulator()`][ftjobs.emulator._server.serve_emulator])
+"""Starting the emulator: in-process ([`serve_emulator()`][ftjobs.emulator.serve_emulator])
 or as a server ([`run()`][ftjobs.emulator.run], [`main()`][ftjobs.emulator.main], and
-[`add_serve_arguments()`][ftjobs.emulator._server.add_serve_arguments] for a CLI's ``serve``
+[`add_serve_arguments()`][ftjobs.emulator.add_serve_arguments] for a CLI's ``serve``
 command)."""
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ def _root_url(host: str, port: int) -> str:
 
 class EmulatorHandle:
     """A running emulator, as yielded by
-    [`serve_emulator()`][ftjobs.emulator._server.serve_emulator].
+    [`serve_emulator()`][ftjobs.emulator.serve_emulator].
 
     Attributes:
         app: The aiohttp application.
@@ -204,8 +204,8 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
-    """Build an [`EmulatorConfig`][ftjobs.emulator._server.EmulatorConfig] from options added by
-    [`add_serve_arguments()`][ftjobs.emulator._server.add_serve_arguments].
+    """Build an [`EmulatorConfig`][ftjobs.emulator.EmulatorConfig] from options added by
+    [`add_serve_arguments()`][ftjobs.emulator.add_serve_arguments].
 
     Raises ``ValueError`` for a bad value (e.g. a malformed fault spec).
     """

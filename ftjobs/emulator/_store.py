@@ -1,12 +1,12 @@
-"""The emulator's state: files, jobs (through a [`Fleet`][ftjobs.emulator._fleet.Fleet]),
+"""The emulator's state: files, jobs (through a [`Fleet`][ftjobs.emulator.Fleet]),
 events, checkpoints and idempotency records, optionally persisted to SQLite.
 
 Time only moves here: every public operation first advances the fleet to the clock's
 ``now`` (lazily; there is no background task), then acts at that same instant. The store is
 also the scripting surface for tests
-([`Store.script_next_jobs()`][ftjobs.emulator._store.Store.script_next_jobs],
-[`Store.script_job()`][ftjobs.emulator._store.Store.script_job],
-[`Store.advance_clock()`][ftjobs.emulator._store.Store.advance_clock]).
+([`Store.script_next_jobs()`][ftjobs.emulator.Store.script_next_jobs],
+[`Store.script_job()`][ftjobs.emulator.Store.script_job],
+[`Store.advance_clock()`][ftjobs.emulator.Store.advance_clock]).
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def _listing_order(
     positions: Mapping[str, int], count: int, after: str | None, what: str, *, newest_first: bool
 ) -> range:
     """Positions (of ``count`` in creation order) strictly after the cursor ``after``, in
-    listing order; a 400 [`ApiError`][ftjobs.emulator._store.ApiError] for an unknown cursor."""
+    listing order; a 400 [`ApiError`][ftjobs.emulator.ApiError] for an unknown cursor."""
     step = -1 if newest_first else 1
     start = count - 1 if newest_first else 0
     if after is not None:
@@ -105,8 +105,8 @@ class StateNotSaved(Exception):
 class Store:
     """In-memory state with optional SQLite persistence; see the module docstring.
 
-    Create one with [`open_store()`][ftjobs.emulator._store.open_store]. With a state file, memory
-    never runs ahead of disk for long: [`flush()`][ftjobs.emulator._store.Store.flush] commits
+    Create one with [`open_store()`][ftjobs.emulator.open_store]. With a state file, memory
+    never runs ahead of disk for long: [`flush()`][ftjobs.emulator.Store.flush] commits
     what changed, and when it cannot, the store reloads the file, so that nothing a client was
     told about exists only in memory.
     """
@@ -289,7 +289,7 @@ class Store:
         return record
 
     def get_file(self, file_id: str) -> FileRecord:
-        """Return a file's metadata or raise a 404 [`ApiError`][ftjobs.emulator._store.ApiError]."""
+        """Return a file's metadata or raise a 404 [`ApiError`][ftjobs.emulator.ApiError]."""
         self.now()
         record = self._files.get(file_id)
         if record is None:
@@ -297,7 +297,7 @@ class Store:
         return record
 
     def file_content(self, file_id: str) -> bytes:
-        """Return a file's bytes or raise a 404 [`ApiError`][ftjobs.emulator._store.ApiError]."""
+        """Return a file's bytes or raise a 404 [`ApiError`][ftjobs.emulator.ApiError]."""
         self.get_file(file_id)
         return self._contents[file_id]
 
@@ -367,7 +367,7 @@ class Store:
             )
 
     def create_job(self, request: JobRequest, *, outcome: Outcome | None = None) -> JobState:
-        """Create a job (400 [`ApiError`][ftjobs.emulator._store.ApiError] when a file is missing or
+        """Create a job (400 [`ApiError`][ftjobs.emulator.ApiError] when a file is missing or
         has the wrong purpose).
 
         ``outcome`` (else the next scripted one, else none) forces how the job ends.
@@ -402,7 +402,7 @@ class Store:
 
     def get_job(self, job_id: str) -> JobState:
         """Return a job (advanced to now) or raise a 404
-        [`ApiError`][ftjobs.emulator._store.ApiError]."""
+        [`ApiError`][ftjobs.emulator.ApiError]."""
         self.now()
         job = self.fleet.jobs.get(job_id)
         if job is None:
@@ -520,7 +520,7 @@ def open_store(config: EmulatorConfig, clock: Clock | None = None) -> Store:
     Raises `StateFileError` (naming the file and the problem) for a state file that cannot be
     used; the file is then left as it was.
 
-    Without an explicit ``clock``, a [`SystemClock`][ftjobs.emulator._store.SystemClock] at
+    Without an explicit ``clock``, a [`SystemClock`][ftjobs.emulator.SystemClock] at
     ``config.speed`` is used; with a state file it continues the stored timeline (re-anchored if the
     speed changed).
     """

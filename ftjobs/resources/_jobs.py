@@ -462,7 +462,7 @@ class Jobs(Resource):
         *,
         timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> tuple[curve.StepMetrics, ...]:
-        """The job's training curve, one [StepMetrics][ftjobs.types.StepMetrics] per step.
+        """The job's training curve, one [StepMetrics][ftjobs.metrics.StepMetrics] per step.
 
         Read from the job's result file once it has one (base64 or plain CSV, either spelling
         of the training accuracy), else from its ``metrics`` events (so it works while the
@@ -638,7 +638,7 @@ class Jobs(Resource):
         timeout: float | NotGiven | None = NOT_GIVEN,
         poll: PollPolicy | None = None,
     ) -> Awaitable[WaitManyResult]:
-        """Wait on many jobs at once; returns a [`WaitManyResult`][ftjobs.types.WaitManyResult].
+        """Wait on many jobs at once; returns a [`WaitManyResult`][ftjobs.waiting.WaitManyResult].
 
         Jobs are refreshed by the client's watcher, with every other wait of the client:
         through the newest-first list endpoint (one request sees up to 100 jobs), falling back

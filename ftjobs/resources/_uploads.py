@@ -50,7 +50,7 @@ _cancelling: set[asyncio.Task[Any]] = set()
 
 
 def expires_after_body(value: object) -> dict[str, Any] | None:
-    """The JSON of ``expires_after`` (a [FileExpiration][ftjobs._models.FileExpiration] or a
+    """The JSON of ``expires_after`` (a [FileExpiration][ftjobs.types.FileExpiration] or a
     mapping), checked."""
     if value is None:
         return None

@@ -16,7 +16,7 @@ from ._group import (
     ReturnWhen,
     WaitManyResult,
 )
-from ._policy import PollPolicy
+from ._policy import DEFAULT_WAIT_TIMEOUT, DEFAULT_WEBHOOK_SAFETY_INTERVAL, PollPolicy
 from ._ratelimit import RatePolicy, RequestBudget
 from ._source import JobSource
 from ._token import ContinuationToken
@@ -34,6 +34,8 @@ from ._watcher import Watcher
 
 __all__ = [
     "ALL_COMPLETED",
+    "DEFAULT_WAIT_TIMEOUT",
+    "DEFAULT_WEBHOOK_SAFETY_INTERVAL",
     "FIRST_COMPLETED",
     "FIRST_FAILURE",
     "CheckpointReceived",

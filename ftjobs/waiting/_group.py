@@ -310,7 +310,7 @@ class JobGroup:
 
     async def wait(self, return_when: ReturnWhen = ALL_COMPLETED) -> WaitManyResult:
         """Poll until ``return_when`` is met; a timeout returns what was seen (see
-        [`WaitManyResult`][ftjobs.waiting._group.WaitManyResult]) rather than raising, like
+        [`WaitManyResult`][ftjobs.waiting.WaitManyResult]) rather than raising, like
         `asyncio.wait()`."""
         when = ReturnWhen(return_when)
         try:

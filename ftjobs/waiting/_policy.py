@@ -8,7 +8,7 @@ on one monotonic clock (``time.monotonic()``) chosen by the caller; the server's
 ``estimated_finish`` is a wall-clock timestamp, so it enters as seconds-from-now
 (`eta_seconds()`).
 
-The delay, in order (every constant is a [`PollPolicy`][ftjobs.waiting._policy.PollPolicy] field):
+The delay, in order (every constant is a [`PollPolicy`][ftjobs.PollPolicy] field):
 
 1. **Base.** With a usable ETA and ``steer_to_eta``: far from the ETA we sleep
    ``eta_fraction`` of the time left (at most ``max_interval``); once that fraction would be
@@ -48,7 +48,7 @@ from .. import _validation as check
 from .._retry import exponential_backoff, parse_retry_after
 
 __all__ = [
-    "DEFAULT_TIMEOUT",
+    "DEFAULT_WAIT_TIMEOUT",
     "DEFAULT_WEBHOOK_SAFETY_INTERVAL",
     "QUEUED",
     "QUEUED_STATUSES",
@@ -64,7 +64,7 @@ __all__ = [
 ]
 
 #: Default total budget of one wait: 24 hours. ``timeout=None`` waits forever (explicit opt-in).
-DEFAULT_TIMEOUT = 24 * 3600.0
+DEFAULT_WAIT_TIMEOUT = 24 * 3600.0
 
 #: Default `PollPolicy.webhook_safety_interval`: with webhooks arriving, a wait polls every
 #: 5 minutes, so a lost webhook delays the wait's return by at most that.
@@ -111,7 +111,9 @@ class PollPolicy:
     multiplier: float = attrs.field(default=1.5)
     max_interval: float = attrs.field(default=60.0, validator=check.positive)
     jitter: float = attrs.field(default=0.25)
-    timeout: float | None = attrs.field(default=DEFAULT_TIMEOUT, validator=check.positive_or_none)
+    timeout: float | None = attrs.field(
+        default=DEFAULT_WAIT_TIMEOUT, validator=check.positive_or_none
+    )
     queued_timeout: float | None = attrs.field(default=None, validator=check.positive_or_none)
     max_consecutive_failures: int | None = attrs.field(default=None)
     failure_timeout: float | None = attrs.field(default=600.0, validator=check.positive_or_none)

@@ -3,9 +3,9 @@ stampede the API.
 
 The decisions live in `TokenBucket`, a frozen value whose methods take the clock
 reading ``now`` and return a new bucket (plus, for `TokenBucket.try_acquire()`, how long to
-wait). [`RequestBudget`][ftjobs.waiting._ratelimit.RequestBudget] is the thin async shell around it:
+wait). [`RequestBudget`][ftjobs.waiting.RequestBudget] is the thin async shell around it:
 one ``asyncio.Lock`` queues the callers of
-[`RequestBudget.acquire()`][ftjobs.waiting._ratelimit.RequestBudget.acquire] in FIFO order, and only
+[`RequestBudget.acquire()`][ftjobs.waiting.RequestBudget.acquire] in FIFO order, and only
 the caller at the head of the queue sleeps until the bucket has a token.
 
 The rate adapts AIMD-style: a 429 multiplies it by ``decrease_factor`` (at most once per
@@ -153,12 +153,12 @@ class RequestBudget:
     """The async, shared face of a `TokenBucket`.
 
     One instance per client; every waiter calls
-    [`acquire()`][ftjobs.waiting._ratelimit.RequestBudget.acquire] before each poll and reports the
-    outcome with [`on_success()`][ftjobs.waiting._ratelimit.RequestBudget.on_success] or
-    [`on_rate_limited()`][ftjobs.waiting._ratelimit.RequestBudget.on_rate_limited].
+    [`acquire()`][ftjobs.waiting.RequestBudget.acquire] before each poll and reports the
+    outcome with [`on_success()`][ftjobs.waiting.RequestBudget.on_success] or
+    [`on_rate_limited()`][ftjobs.waiting.RequestBudget.on_rate_limited].
 
     Callers are served first come, first served. Cancelling
-    [`acquire()`][ftjobs.waiting._ratelimit.RequestBudget.acquire] (directly or through
+    [`acquire()`][ftjobs.waiting.RequestBudget.acquire] (directly or through
     ``asyncio.wait_for``) is safe: a token is only taken at the moment it is handed out, so a
     cancelled caller leaves nothing reserved and the next one moves up.
 

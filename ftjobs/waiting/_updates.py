@@ -88,7 +88,7 @@ class EtaChanged:
 
 
 JobUpdate: TypeAlias = StatusChanged | EventReceived | CheckpointReceived | EtaChanged
-"""Any update yielded by [`JobWaiter.updates()`][ftjobs.waiting._waiter.JobWaiter.updates] /
+"""Any update yielded by [`JobWaiter.updates()`][ftjobs.waiting.JobWaiter.updates] /
 ``client.jobs.watch()``.
 
 ``str(update)`` is one short line (``running, step 12/40, loss 0.841, ETA 3m05s``), so
@@ -96,6 +96,8 @@ JobUpdate: TypeAlias = StatusChanged | EventReceived | CheckpointReceived | EtaC
 given."""
 
 OnUpdate: TypeAlias = Callable[[JobUpdate], Awaitable[None] | None]
+"""A wait's ``on_update=`` callback: called with each update, in order (awaited when it
+returns an awaitable)."""
 
 
 def job_changes(
@@ -125,7 +127,7 @@ def newest_ids(updates: list[JobUpdate]) -> tuple[str | None, str | None]:
 
 @attrs.frozen
 class StepResult:
-    """The outcome of one [`JobWaiter.step()`][ftjobs.waiting._waiter.JobWaiter.step].
+    """The outcome of one [`JobWaiter.step()`][ftjobs.waiting.JobWaiter.step].
 
     Attributes:
         job: The job as last seen (``None`` only when the very first poll failed).

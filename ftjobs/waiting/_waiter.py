@@ -1,8 +1,8 @@
 """Waiting on one job: [`JobWaiter`][ftjobs.waiting.JobWaiter] and one-step polling.
 
-Everything is built on [`JobWaiter.step()`][ftjobs.waiting._waiter.JobWaiter.step], which makes one
+Everything is built on [`JobWaiter.step()`][ftjobs.waiting.JobWaiter.step], which makes one
 poll (the job, and when asked its new events and checkpoints) and never sleeps.
-[`JobWaiter.wait()`][ftjobs.waiting._waiter.JobWaiter.wait] and
+[`JobWaiter.wait()`][ftjobs.waiting.JobWaiter.wait] and
 [`JobWaiter.updates()`][ftjobs.waiting.JobWaiter.updates] are ``step`` plus ``asyncio.sleep``
 in a loop; an external scheduler can run the same steps with its own sleeping, carrying a
 continuation token between them. The pacing decisions are the pure functions of
@@ -51,7 +51,7 @@ class JobWaiter:
 
     Get one from ``client.jobs.waiter(job_or_id_or_token)``. Its state (poll pacing, budgets,
     last event and checkpoint delivered) can be saved at any moment as a continuation token
-    ([`continuation_token()`][ftjobs.waiting._waiter.JobWaiter.continuation_token]) and resumed
+    ([`continuation_token()`][ftjobs.waiting.JobWaiter.continuation_token]) and resumed
     elsewhere with ``client.jobs.waiter(token)``.
 
     Args:
@@ -64,8 +64,8 @@ class JobWaiter:
         clock: Injected for tests: monotonic seconds.
         wall_clock: Injected for tests: unix seconds.
         rng: Injected for tests: source of jitter.
-        sleep: Coroutine function [`wait()`][ftjobs.waiting._waiter.JobWaiter.wait] and
-            [`updates()`][ftjobs.waiting._waiter.JobWaiter.updates] sleep with (an external
+        sleep: Coroutine function [`wait()`][ftjobs.waiting.JobWaiter.wait] and
+            [`updates()`][ftjobs.waiting.JobWaiter.updates] sleep with (an external
             scheduler, or a benchmark running on emulated time, injects its own).
         watcher: The client's shared `Watcher`: `wait` and `updates` then take their polls
             from it (one refresh serves every wait of the client) instead of polling and

@@ -26,6 +26,7 @@ __all__ = [
     "verify",
 ]
 
+#: The prefix of a Standard Webhooks secret (``whsec_`` then base64); stripped before decoding.
 SECRET_PREFIX = "whsec_"
 #: Seconds a webhook's timestamp may differ from the receiver's clock, either way (the
 #: scheme's five minutes): old enough to absorb clock skew, short enough that a captured

@@ -271,7 +271,7 @@ def _client(config: ChaosConfig, emu: EmulatorHandle) -> ftjobs.AsyncClient:
             max_retries=config.max_retries, initial_delay=0.01, max_delay=0.5, max_retry_after=0.1
         ),
         "timeout": config.read_timeout,
-        "request_budget": ftjobs.types.RatePolicy(rate=300, burst=50, max_pause=0.2),
+        "request_budget": ftjobs.waiting.RatePolicy(rate=300, burst=50, max_pause=0.2),
     }
     if config.connection_limit is not None:
         # Otherwise the client's default: queueing for a connection no longer counts

@@ -23,8 +23,8 @@ from ftjobs.contrib._tasks import (
     wait_task_id,
 )
 from ftjobs.emulator import EmulatorConfig, ManualClock, serve_emulator
+from ftjobs.waiting import ContinuationToken
 from ftjobs.waiting._policy import PollState
-from ftjobs.waiting._token import ContinuationToken
 from tests.conftest import FAST_RETRIES
 from tests.emulator.helpers import chat_file
 

@@ -6,7 +6,7 @@ import pytest
 
 import ftjobs
 from ftjobs.emulator import ManualClock
-from ftjobs.types import StepMetrics
+from ftjobs.metrics import StepMetrics
 from tests.emulator.helpers import chat_file
 
 MODEL = "gpt-4o-mini-2024-07-18"

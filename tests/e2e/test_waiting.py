@@ -451,13 +451,13 @@ async def test_wait_many_return_when(
     ids = [quick, slow, failing]
 
     first = await fast_client.jobs.wait_many(
-        ids, return_when=ftjobs.types.FIRST_COMPLETED, poll=FAST_POLL
+        ids, return_when=ftjobs.waiting.FIRST_COMPLETED, poll=FAST_POLL
     )
     assert first.done and first.pending and set(first.done) | set(first.pending) == set(ids)
     assert all(job.is_terminal for job in first.done.values())
 
     failure = await fast_client.jobs.wait_many(
-        ids, return_when=ftjobs.types.FIRST_FAILURE, poll=FAST_POLL
+        ids, return_when=ftjobs.waiting.FIRST_FAILURE, poll=FAST_POLL
     )
     assert failing in failure.done and [j.id for j in failure.failed] == [failing]
     assert slow in failure.pending
@@ -491,7 +491,7 @@ async def test_as_completed_over_many_jobs_scans_the_list() -> None:
         steady = ftjobs.PollPolicy(
             initial_interval=0.02, max_interval=0.04, steer_to_eta=False, timeout=30
         )
-        group = ftjobs.waiting._group.JobGroup(client.jobs, ids, poll=steady)
+        group = ftjobs.waiting.JobGroup(client.jobs, ids, poll=steady)
         finished = [job.id async for job in group.as_completed()]
         spent = _requests(handle) - before
         assert sorted(finished) == sorted(ids)  # each job exactly once
@@ -506,7 +506,7 @@ async def test_many_waiters_of_one_client_share_one_budget(
     fast_emulator: EmulatorHandle,
 ) -> None:
     async with _client(
-        fast_emulator, request_budget=ftjobs.types.RatePolicy(rate=200, burst=5)
+        fast_emulator, request_budget=ftjobs.waiting.RatePolicy(rate=200, burst=5)
     ) as client:
         ids = [await _new_job(client) for _ in range(6)]
         # The waits share one watcher, whose few requests must meet a 429 (seed 4: the first).

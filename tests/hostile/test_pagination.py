@@ -42,7 +42,7 @@ def _client(server: ScriptedServer) -> ftjobs.AsyncClient:
         api_key="k",
         base_url=server.base_url,
         max_retries=0,
-        request_budget=ftjobs.types.RatePolicy(rate=1000, burst=1000),
+        request_budget=ftjobs.waiting.RatePolicy(rate=1000, burst=1000),
     )
 
 

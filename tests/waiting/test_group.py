@@ -33,7 +33,7 @@ async def test_scan_stops_once_every_watched_job_was_seen(
 ) -> None:
     watched = [f"ftjob-w{i}" for i in range(5)]
     mocked.get(LIST_URL, payload=_page([*watched, "ftjob-other"], has_more=True))
-    group = ftjobs.waiting._group.JobGroup(client.jobs, watched, poll=POLICY)
+    group = ftjobs.waiting.JobGroup(client.jobs, watched, poll=POLICY)
     finished, delay = await group.tick()
     assert finished == [] and delay is not None
     assert group.requests == 1 and len(sent(mocked, "GET")) == 1  # no second page
@@ -51,7 +51,7 @@ async def test_deep_jobs_are_read_again_from_their_own_page(
         mocked.get(LIST_URL, payload=_page(others, has_more=True))
     mocked.get(LIST_URL, payload=_page(watched, has_more=False))
     mocked.get(LIST_URL, payload=_page(watched, has_more=False, status="succeeded"))
-    group = ftjobs.waiting._group.JobGroup(client.jobs, watched, poll=POLICY)
+    group = ftjobs.waiting.JobGroup(client.jobs, watched, poll=POLICY)
     finished = [job.id async for job in group.as_completed()]
     assert group.requests == 7 and group.ticks == 2  # one page, not six, nor four GETs
     assert sorted(finished) == watched
@@ -69,7 +69,7 @@ async def test_a_few_jobs_on_many_pages_switch_to_gets(
         mocked.get(LIST_URL, payload=_page([job_id, *others], has_more=n < 3))
     for job_id in watched:
         mocked.get(_get_url(job_id), payload=job_payload(job_id, status="succeeded"))
-    group = ftjobs.waiting._group.JobGroup(client.jobs, watched, poll=POLICY)
+    group = ftjobs.waiting.JobGroup(client.jobs, watched, poll=POLICY)
     finished = [job.id async for job in group.as_completed()]
     assert group.requests == 8 and sorted(finished) == watched
 
@@ -80,7 +80,7 @@ async def test_failed_get_does_not_lose_what_others_saw(
     ids = ["ftjob-a", "ftjob-b"]
     mocked.get(_get_url("ftjob-a"), payload=job_payload("ftjob-a", status="succeeded"))
     mocked.get(_get_url("ftjob-b"), status=503, repeat=True)
-    group = ftjobs.waiting._group.JobGroup(client.jobs, ids, poll=POLICY)
+    group = ftjobs.waiting.JobGroup(client.jobs, ids, poll=POLICY)
     finished, delay = await group.tick()
     assert [j.id for j in finished] == ["ftjob-a"] and delay is not None
     assert list(group.pending) == ["ftjob-b"]
@@ -89,7 +89,7 @@ async def test_failed_get_does_not_lose_what_others_saw(
 async def test_a_wrong_id_raises(mocked: aioresponses, client: ftjobs.AsyncClient) -> None:
     mocked.get(_get_url("ftjob-a"), payload=job_payload("ftjob-a"))
     mocked.get(_get_url("ftjob-nope"), status=404, payload={"error": {"message": "no such job"}})
-    group = ftjobs.waiting._group.JobGroup(client.jobs, ["ftjob-a", "ftjob-nope"], poll=POLICY)
+    group = ftjobs.waiting.JobGroup(client.jobs, ["ftjob-a", "ftjob-nope"], poll=POLICY)
     try:
         await group.tick()
     except ftjobs.NotFoundError:

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from ftjobs._models import JobStatus
 from ftjobs.waiting._policy import (
-    DEFAULT_TIMEOUT,
+    DEFAULT_WAIT_TIMEOUT,
     QUEUED,
     PollPolicy,
     PollState,
@@ -47,7 +47,7 @@ def polled(policy: PollPolicy, statuses: list[str], *, start: float = 0.0) -> Po
 
 def test_policy_defaults() -> None:
     policy = PollPolicy()
-    assert policy.timeout == DEFAULT_TIMEOUT == 86400.0
+    assert policy.timeout == DEFAULT_WAIT_TIMEOUT == 86400.0
     assert policy.queued_timeout is None
     assert (policy.initial_interval, policy.multiplier, policy.max_interval) == (2.0, 1.5, 60.0)
     assert policy.jitter == 0.25

@@ -29,7 +29,7 @@ def _get_url(job_id: str) -> str:
 @pytest.fixture
 async def client() -> Any:
     # A budget that never makes these tests wait for a token.
-    budget = ftjobs.types.RatePolicy(rate=10_000, burst=1_000)
+    budget = ftjobs.waiting.RatePolicy(rate=10_000, burst=1_000)
     async with ftjobs.AsyncClient(
         api_key="sk-test", base_url=BASE_URL, max_retries=0, request_budget=budget
     ) as c:

@@ -247,7 +247,7 @@ async def test_a_group_and_single_waits_share_each_refresh(
     ids = [f"ftjob-{i}" for i in range(20)]
     mocked.get(LIST_URL, payload=_page([job_payload(i, status="running") for i in ids]))
     mocked.get(LIST_URL, payload=_page([job_payload(i, status="succeeded") for i in ids]))
-    group = ftjobs.waiting._group.JobGroup(client.jobs, ids, clock=time, watcher=watcher)
+    group = ftjobs.waiting.JobGroup(client.jobs, ids, clock=time, watcher=watcher)
     singles = [_waiter(client, watcher, time, i) for i in ids[:10]]
     result, *done = await asyncio.gather(group.wait(), *(w.wait() for w in singles))
     assert sorted(result.done) == sorted(ids) and not result.pending
@@ -270,7 +270,7 @@ async def test_a_webhook_ends_a_group_member_between_ticks(
     mocked.get(_job_url("ftjob-a"), payload=job_payload("ftjob-a", status="running"))
     mocked.get(_job_url("ftjob-b"), payload=job_payload("ftjob-b", status="running"))
     mocked.get(_job_url("ftjob-b"), payload=job_payload("ftjob-b", status="failed"))
-    group = ftjobs.waiting._group.JobGroup(
+    group = ftjobs.waiting.JobGroup(
         client.jobs, ["ftjob-a", "ftjob-b"], clock=time, watcher=watcher
     )
     seen: list[str] = []
@@ -304,7 +304,7 @@ async def test_with_webhooks_arriving_a_group_ticks_at_the_safety_interval(
     policy = ftjobs.PollPolicy(webhook_safety_interval=90)
     for status in ("running", "succeeded"):
         mocked.get(_job_url("ftjob-a"), payload=job_payload("ftjob-a", status=status))
-    group = ftjobs.waiting._group.JobGroup(
+    group = ftjobs.waiting.JobGroup(
         client.jobs, ["ftjob-a"], poll=policy, clock=time, watcher=watcher
     )
     result = await group.wait()

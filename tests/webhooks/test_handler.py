@@ -90,7 +90,7 @@ def test_notify_hands_each_event_on_once_and_says_so() -> None:
         id="evt_1",
         type="fine_tuning.job.failed",
         created_at=1,
-        data=ftjobs.types.WebhookEventData(id="ftjob_1"),
+        data=ftjobs.webhooks.WebhookEventData(id="ftjob_1"),
     )
     assert client.webhooks.notify(event) is True
     assert client.webhooks.notify(event) is False

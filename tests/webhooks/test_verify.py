@@ -16,8 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import ftjobs
-from ftjobs.types import Webhooks
-from ftjobs.webhooks import sign, signed_headers
+from ftjobs.webhooks import Webhooks, sign, signed_headers
 
 # The reference library's test vector (standard-webhooks, libraries/python/tests).
 REF_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -109,7 +108,7 @@ def test_unwrap_gives_the_typed_event() -> None:
         id="evt_abc123",
         type="fine_tuning.job.succeeded",
         created_at=1719168000,
-        data=ftjobs.types.WebhookEventData(id="ftjob_abc123"),
+        data=ftjobs.webhooks.WebhookEventData(id="ftjob_abc123"),
     )
     assert event.job_id == "ftjob_abc123"
 

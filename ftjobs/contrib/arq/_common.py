@@ -6,7 +6,7 @@ import os
 
 from arq.connections import RedisSettings
 
-from ...waiting._policy import DEFAULT_TIMEOUT
+from ...waiting._policy import DEFAULT_WAIT_TIMEOUT
 
 __all__ = ["CREATE_TASK", "DEFAULT_BUDGET", "QUEUE", "WAIT_TASK", "redis_settings"]
 
@@ -17,7 +17,7 @@ CREATE_TASK = "ftjobs_create"
 #: arq function name of the wait task (one step per run).
 WAIT_TASK = "ftjobs_wait"
 #: Budget of a wait when none is given (seconds): the SDK's default, 24 h.
-DEFAULT_BUDGET = DEFAULT_TIMEOUT
+DEFAULT_BUDGET = DEFAULT_WAIT_TIMEOUT
 
 
 def redis_settings(url: str | None = None) -> RedisSettings:

@@ -37,7 +37,7 @@ class WorkerSettings:
     arq reads settings from the class's own ``__dict__`` only (not inherited attributes), so
     every subclass gets the merged settings copied into its ``__dict__`` when it is defined.
     Override the ``ftjobs_*`` attributes,
-    [`make_client()`][ftjobs.contrib.arq._worker.WorkerSettings.make_client], or any arq option; add
+    [`make_client()`][ftjobs.contrib.arq.WorkerSettings.make_client], or any arq option; add
     your own tasks with ``extra_functions`` (they inherit the short timeout unless given theirs;
     better to run long ones on another queue).
 
@@ -140,19 +140,19 @@ class WorkerSettings:
 
         async def on_startup(ctx: dict[str, Any]) -> None:
             """arq's start-up hook: runs
-            [`startup()`][ftjobs.contrib.arq._worker.WorkerSettings.startup] (override that, not
+            [`startup()`][ftjobs.contrib.arq.WorkerSettings.startup] (override that, not
             this)."""
             await cls.startup(ctx)
 
         async def on_shutdown(ctx: dict[str, Any]) -> None:
             """arq's shut-down hook: runs
-            [`shutdown()`][ftjobs.contrib.arq._worker.WorkerSettings.shutdown] (override that, not
+            [`shutdown()`][ftjobs.contrib.arq.WorkerSettings.shutdown] (override that, not
             this)."""
             await cls.shutdown(ctx)
 
         async def after_job_end(ctx: dict[str, Any]) -> None:
             """arq's after-job hook: runs
-            [`after_job()`][ftjobs.contrib.arq._worker.WorkerSettings.after_job] (override that,
+            [`after_job()`][ftjobs.contrib.arq.WorkerSettings.after_job] (override that,
             not this)."""
             await cls.after_job(ctx)
 
