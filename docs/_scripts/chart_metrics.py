@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import ftjobs
-from ftjobs.cli.chart import svg_chart
-from ftjobs.cli.samples import chat_examples
+from ftjobs.cli._chart import svg_chart
+from ftjobs.cli._samples import chat_examples
 from ftjobs.emulator import EmulatorConfig, ManualClock, serve_emulator
 from ftjobs.metrics import StepMetrics
 

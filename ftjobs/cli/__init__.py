@@ -6,7 +6,7 @@ by default (fitted to the terminal), ``--json`` for scripts. A user mistake is o
 stderr and a non-zero exit code, never a traceback.
 
 Each command module has a ``register(commands)`` function; to add a command group, write a
-module like ``files.py`` and add it to ``MODULES``.
+module like ``_files.py`` and add it to ``MODULES``.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from collections.abc import Sequence
 
 from .._errors import FTJobsError
 from .._version import __version__
-from . import checkpoints, demo, files, graders, jobs, serve, webhooks
-from .app import (
+from . import _checkpoints, _demo, _files, _graders, _jobs, _serve, _webhooks
+from ._app import (
     EXIT_ERROR,
     EXIT_INTERRUPTED,
     CLIError,
@@ -30,12 +30,12 @@ from .app import (
     Interrupted,
     connection_options,
 )
-from .output import say, stderr
+from ._output import say, stderr
 
 __all__ = ["MODULES", "build_parser", "main"]
 
 #: The command modules, in the order ``ftjobs --help`` lists them.
-MODULES = (jobs, files, checkpoints, graders, serve, webhooks, demo)
+MODULES = (_jobs, _files, _checkpoints, _graders, _serve, _webhooks, _demo)
 
 #: 128 + SIGPIPE, what a Unix tool exits with when its reader went away (``| head``).
 _EXIT_BROKEN_PIPE = 141

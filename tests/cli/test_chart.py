@@ -1,4 +1,4 @@
-"""ftjobs.cli.chart: the sparkline, the terminal chart (fits the width) and the SVG (pure)."""
+"""ftjobs.cli._chart: the sparkline, the terminal chart (fits the width) and the SVG (pure)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from ftjobs.cli.chart import sparkline, svg_chart, text_chart
+from ftjobs.cli._chart import sparkline, svg_chart, text_chart
 from ftjobs.emulator._training import step_metrics
 from ftjobs.metrics import StepMetrics
 

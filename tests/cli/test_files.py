@@ -9,7 +9,7 @@ from pathlib import Path
 from rich.console import Console
 
 import ftjobs
-from ftjobs.cli.files import upload_bar
+from ftjobs.cli._files import upload_bar
 from ftjobs.emulator import EmulatorHandle, ManualClock, get_emulator
 from tests.cli.helpers import emulator_env, run_cli
 from tests.emulator.helpers import chat_file

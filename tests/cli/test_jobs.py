@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 import ftjobs
-from ftjobs.cli.app import CLIError
-from ftjobs.cli.jobs import since
+from ftjobs.cli._app import CLIError
+from ftjobs.cli._jobs import since
 from ftjobs.emulator import EmulatorHandle, ManualClock
 from tests.cli.helpers import emulator_env, run_cli
 from tests.emulator.helpers import chat_file

@@ -1,4 +1,4 @@
-"""ftjobs.cli.output: tables fitted to the terminal, plain when piped (pure: no terminal)."""
+"""ftjobs.cli._output: tables fitted to the terminal, plain when piped (pure: no terminal)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import io
 
 from rich.console import Console
 
-from ftjobs.cli.output import fit_widths, table
+from ftjobs.cli._output import fit_widths, table
 
 JOB_ID = "ftjob-LsWKVS6DXcuU33brnYmWt6FM"
 HEADERS = ("id", "status", "fine_tuned_model", "model", "created")

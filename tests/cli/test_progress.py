@@ -1,4 +1,4 @@
-"""ftjobs.cli.progress: a job's progress folded from its updates, and the live table (pure)."""
+"""ftjobs.cli._progress: a job's progress folded from its updates, and the live table (pure)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from rich.console import Console
 import ftjobs
 from ftjobs._converter import structure
 from ftjobs._models import FineTuningJob, FineTuningJobEvent
-from ftjobs.cli.progress import JobProgress, fits_live, live_view
+from ftjobs.cli._progress import JobProgress, fits_live, live_view
 from tests.conftest import event_payload, job_payload
 
 NOW = 1_800_000_000.0

@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 import ftjobs
-from ftjobs.cli.samples import chat_examples
+from ftjobs.cli._samples import chat_examples
 from ftjobs.emulator import EmulatorConfig, EmulatorHandle, serve_emulator
 
 from .helpers import emulator_env

@@ -15,9 +15,10 @@ from .._errors import TrainingFileError
 from .._models import FileObject
 from ..resources._files import DEFAULT_MULTIPART_THRESHOLD
 from ..resources._uploads import OnProgress
-from . import output, results
-from .app import CLIError, Commands, connect, local_file, wants_json
-from .samples import chat_examples
+from . import _output as output
+from . import _results as results
+from ._app import CLIError, Commands, connect, local_file, wants_json
+from ._samples import chat_examples
 
 __all__ = ["FILE_COLUMNS", "register"]
 

@@ -12,9 +12,9 @@ from rich.console import Console
 
 from ..metrics import StepMetrics, decode_results_file, metrics_csv
 from ..training_data import DEFAULT_MAX_ERRORS, TrainingFileReport, check_training_file
-from . import output
-from .app import EXIT_ERROR, CLIError, Group, connect, local_file, wants_json
-from .chart import svg_chart, text_chart
+from . import _output as output
+from ._app import EXIT_ERROR, CLIError, Group, connect, local_file, wants_json
+from ._chart import svg_chart, text_chart
 
 __all__ = ["register_files", "register_jobs", "show_report"]
 

@@ -6,8 +6,8 @@ import argparse
 import json
 from typing import Any
 
-from . import output
-from .app import CLIError, Commands, connect, local_file, wants_json
+from . import _output as output
+from ._app import CLIError, Commands, connect, local_file, wants_json
 
 __all__ = ["register"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from .app import Commands
+from ._app import Commands
 
 __all__ = ["register"]
 

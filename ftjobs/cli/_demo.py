@@ -30,10 +30,10 @@ from .._models import (
 )
 from ..waiting import JobUpdate, StatusChanged
 from ..waiting._policy import PollPolicy
-from . import output
-from .app import Commands
-from .progress import JobProgress, fits_live, live_view, print_line
-from .samples import chat_examples, preference_examples
+from . import _output as output
+from ._app import Commands
+from ._progress import JobProgress, fits_live, live_view, print_line
+from ._samples import chat_examples, preference_examples
 
 __all__ = ["PLANS", "Plan", "register", "run_demo"]
 

@@ -19,8 +19,9 @@ from .._pagination import AsyncPaginator
 from ..metrics import metrics_from_events
 from ..waiting import EventReceived, JobUpdate, StatusChanged
 from ..waiting._policy import PollPolicy
-from . import output, results
-from .app import (
+from . import _output as output
+from . import _results as results
+from ._app import (
     EXIT_JOB_FAILED,
     EXIT_WAIT_TIMEOUT,
     CLIError,
@@ -33,8 +34,8 @@ from .app import (
     local_file,
     wants_json,
 )
-from .chart import sparkline
-from .progress import JobProgress, fits_live, live_view, print_line
+from ._chart import sparkline
+from ._progress import JobProgress, fits_live, live_view, print_line
 
 __all__ = ["register", "since"]
 

@@ -20,7 +20,7 @@ from rich.text import Text
 from .._describe import format_eta
 from .._models import FineTuningJob
 from ..waiting import EventReceived, JobUpdate
-from .output import GAP, fit_widths
+from ._output import GAP, fit_widths
 
 __all__ = ["MIN_LIVE_WIDTH", "JobProgress", "fits_live", "live_view", "print_line"]
 

@@ -10,8 +10,8 @@ from aiohttp import web
 
 from .._errors import ConfigurationError
 from ..webhooks import SECRET_ENV, WebhookEvent, Webhooks
-from . import output
-from .app import CLIError, Commands, wants_json
+from . import _output as output
+from ._app import CLIError, Commands, wants_json
 
 __all__ = ["register"]
 

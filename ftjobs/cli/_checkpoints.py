@@ -6,8 +6,8 @@ import argparse
 from typing import Any
 
 from .._models import CheckpointPermission
-from . import output
-from .app import Commands, connect, wants_json
+from . import _output as output
+from ._app import Commands, connect, wants_json
 
 __all__ = ["PERMISSION_COLUMNS", "register"]
 

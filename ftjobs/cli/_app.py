@@ -1,7 +1,7 @@
 """What every command shares: registration, connection options, the client, errors, exit codes.
 
-A command module (``jobs.py``, ``files.py``...) has one ``register(commands)`` function that
-adds its parsers through [Commands][ftjobs.cli.app.Commands]; ``ftjobs/cli/__init__.py`` lists
+A command module (``_jobs.py``, ``_files.py``...) has one ``register(commands)`` function that
+adds its parsers through `Commands`; ``ftjobs/cli/__init__.py`` lists
 the modules. A handler takes the parsed arguments and returns the exit code.
 """
 
