@@ -52,6 +52,7 @@ import aiohttp
 from aiohttp import web
 
 import ftjobs
+from ftjobs._request import Request
 from ftjobs.emulator import (
     EmulatorConfig,
     EmulatorHandle,
@@ -133,19 +134,23 @@ class RequestLog:
         transport = client.transport
         inner = transport.request
 
-        async def request(method: str, path: str, **kwargs: Any) -> Any:
-            response = await inner(method, path, **kwargs)
+        async def recorded(request: Request) -> Any:
+            response = await inner(request)
             self.total += 1
             self.per_second[int(time.monotonic())] += 1
-            parts = path.split("/")
-            if method == "GET" and len(parts) == 4 and parts[1:3] == ["fine_tuning", "jobs"]:
+            parts = request.path.split("/")
+            if (
+                request.method == "GET"
+                and len(parts) == 4
+                and parts[1:3] == ["fine_tuning", "jobs"]
+            ):
                 self.job_gets[parts[3]] += 1
                 status = response.data.get("status") if isinstance(response.data, dict) else None
                 if status is not None:
                     self.first_seen.setdefault((parts[3], status), now())
             return response
 
-        transport.request = request  # type: ignore[method-assign]
+        transport.request = recorded  # type: ignore[method-assign]
 
     @property
     def peak_per_second(self) -> int:

@@ -7,13 +7,10 @@ statuses. Retry *decisions* live in `ftjobs._retry`; tenacity runs the loop.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import random
 import time
-import uuid
-from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mapping
-from contextlib import AbstractContextManager
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -32,8 +29,8 @@ from ._errors import (
     ResponseValidationError,
     status_error_class,
 )
+from ._request import Headers, Preparer, Request, Wire
 from ._retry import RetryPolicy, parse_retry_after, retry_delay, should_retry
-from ._types import NOT_GIVEN, NotGiven
 
 if TYPE_CHECKING:
     import tenacity
@@ -68,7 +65,6 @@ _READ_CHUNK = 64 * 1024
 
 _R = TypeVar("_R")
 
-QueryParams = Iterable[tuple[str, str]] | Mapping[str, str]
 AuthHeaders = Callable[[], Awaitable[Mapping[str, str]]]
 
 
@@ -277,16 +273,11 @@ class Transport:
         rng: random.Random | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
-        self._headers = CIMultiDict(headers)
-        # Shared, never mutated: a plain GET sends these as they are, with no per-request copy.
-        self._headers_proxy = CIMultiDictProxy(self._headers)
-        self._timeout = timeout
-        self._client_timeout = aiohttp.ClientTimeout(total=timeout)
+        self._prepare = Preparer(base_url, headers, default_query, timeout)
+        self.base_url = self._prepare.base_url
         self.retry_policy = retry_policy
         self._session = session
         self._owns_session = session is None
-        self._default_query = dict(default_query or {})
         self._auth_headers = auth_headers
         self._connection_limit = connection_limit
         self._pool_timeout = pool_timeout
@@ -334,41 +325,19 @@ class Transport:
             await self._session.close()
         self._session = None
 
-    def _query(self, params: QueryParams | None) -> list[tuple[str, str]] | None:
-        if not (self._default_query or params):
-            return None
-        query = list(self._default_query.items())
-        if params:
-            query.extend(params.items() if isinstance(params, Mapping) else params)
-        return query
-
-    async def _attempt_headers(
-        self, headers: CIMultiDict[str] | CIMultiDictProxy[str]
-    ) -> CIMultiDict[str] | CIMultiDictProxy[str]:
+    async def _attempt_headers(self, headers: Headers) -> Headers:
         if self._auth_headers is None:
             return headers
         attempt_headers = CIMultiDict(headers)
         attempt_headers.update(await self._auth_headers())
         return attempt_headers
 
-    async def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: QueryParams | None = None,
-        json_body: Any = None,
-        multipart: Callable[[], AbstractContextManager[aiohttp.FormData]] | None = None,
-        headers: Mapping[str, str] | None = None,
-        timeout: float | NotGiven | None = NOT_GIVEN,
-        idempotency_key: str | None = None,
-        max_retries: int | None = None,
-        decode_json: bool = True,
-    ) -> APIResponse:
+    async def request(self, request: Request) -> APIResponse:
         """Send one logical request, retrying transient failures, and return a 2xx response.
 
-        Every POST carries an ``Idempotency-Key`` (``idempotency_key`` or a fresh one), the same
-        on every retry of this call, so a server that honours it cannot act twice.
+        Every POST carries an ``Idempotency-Key`` (the call's ``idempotency_key`` or a fresh
+        one), the same on every retry of this call, so a server that honours it cannot act
+        twice.
 
         Raises:
             APIStatusError: (a subclass of) for a non-2xx status, after retries.
@@ -378,114 +347,57 @@ class Transport:
             ResponseValidationError: when a 2xx body is not valid JSON, after retries.
         """
         session = self._get_session()
-        url = self.base_url + path
-        send_headers: CIMultiDict[str] | CIMultiDictProxy[str] = self._headers_proxy
-        data: bytes | None = None
-        if method == "POST" or headers or json_body is not None:
-            own_headers = CIMultiDict(self._headers)
-            if method == "POST":
-                own_headers["Idempotency-Key"] = idempotency_key or f"ftjobs-{uuid.uuid4()}"
-            if headers:
-                own_headers.update(headers)
-            if json_body is not None:
-                data = json.dumps(json_body, separators=(",", ":")).encode()
-                own_headers["Content-Type"] = "application/json"
-            send_headers = own_headers
-        query = self._query(params)
-        if timeout is NOT_GIVEN or timeout == self._timeout:
-            client_timeout = self._client_timeout
-        else:
-            client_timeout = aiohttp.ClientTimeout(total=timeout)
+        wire = self._prepare.wire(request)
+        multipart = request.multipart
         attempt = 0
 
         async def send_once() -> APIResponse:
             nonlocal attempt
             attempt += 1
-            attempt_headers = await self._attempt_headers(send_headers)
-            if multipart is not None:
-                with multipart() as form:
-                    return await self._send(
-                        session,
-                        method,
-                        url,
-                        query,
-                        form,
-                        attempt_headers,
-                        client_timeout,
-                        decode_json,
-                        attempt,
-                    )
-            return await self._send(
-                session,
-                method,
-                url,
-                query,
-                data,
-                attempt_headers,
-                client_timeout,
-                decode_json,
-                attempt,
-            )
+            if multipart is None:
+                return await self._send(session, wire, attempt, wire.data)
+            with multipart() as form:
+                return await self._send(session, wire, attempt, form)
 
         try:
-            return await self._retrying(method, path, max_retries, send_once)
+            return await self._retrying(request, send_once)
         except _UnreadableBody as exc:
             raise _body_error(exc) from None
 
     async def stream(
-        self,
-        path: str,
-        *,
-        params: QueryParams | None = None,
-        headers: Mapping[str, str] | None = None,
-        timeout: float | NotGiven | None = NOT_GIVEN,
-        chunk_size: int = _READ_CHUNK,
+        self, request: Request, chunk_size: int = _READ_CHUNK
     ) -> AsyncGenerator[bytes, None]:
-        """GET ``path`` and yield its body in chunks, never holding more than one in memory.
+        """Send ``request`` (a GET) and yield its body in chunks, never holding more than one
+        in memory.
 
         Reaching the server (up to the response headers) is retried like any request; the
-        body, once it flows, is not. ``timeout`` bounds each wait for data rather than the
-        whole transfer, so a large download is not cut off by the per-request default.
+        body, once it flows, is not. The call's ``timeout`` bounds each wait for data rather
+        than the whole transfer, so a large download is not cut off by the per-request default.
         """
         session = self._get_session()
-        url = self.base_url + path
-        query = self._query(params)
-        send_headers: CIMultiDict[str] | CIMultiDictProxy[str] = self._headers_proxy
-        if headers:
-            send_headers = CIMultiDict(self._headers)
-            send_headers.update(headers)
-        seconds = self._timeout if timeout is NOT_GIVEN else timeout
-        client_timeout = aiohttp.ClientTimeout(total=None, sock_connect=seconds, sock_read=seconds)
+        wire = self._prepare.stream_wire(request)
         attempt = 0
 
         async def open_once() -> aiohttp.ClientResponse:
             nonlocal attempt
             attempt += 1
-            attempt_headers = await self._attempt_headers(send_headers)
-            resp, started = await self._open(
-                session, "GET", url, query, None, attempt_headers, client_timeout, attempt
-            )
-            _log_attempt("GET", url, resp.status, _request_id(resp.headers), attempt, started)
+            resp, started = await self._open(session, wire, attempt, None)
+            _log_attempt("GET", wire.url, resp.status, _request_id(resp.headers), attempt, started)
             return resp
 
-        resp = await self._retrying("GET", path, None, open_once)
+        resp = await self._retrying(request, open_once)
         started = time.perf_counter()
         try:
             async for chunk in resp.content.iter_chunked(chunk_size):
                 yield chunk
         except (TimeoutError, aiohttp.ClientError) as exc:
-            raise _transport_failure(exc, "GET", url, attempt, started) from exc
+            raise _transport_failure(exc, "GET", wire.url, attempt, started) from exc
         finally:
             resp.release()
             self._release_slot()
 
-    async def _retrying(
-        self,
-        method: str,
-        path: str,
-        max_retries: int | None,
-        send_once: Callable[[], Awaitable[_R]],
-    ) -> _R:
+    async def _retrying(self, request: Request, send_once: Callable[[], Awaitable[_R]]) -> _R:
+        method, path, max_retries = request.method, request.path, request.max_retries
         policy = self.retry_policy
         retries = policy.max_retries if max_retries is None else max_retries
         # Fast path: the first attempt runs outside tenacity, whose per-call machinery (retry
@@ -558,19 +470,13 @@ class Transport:
             self._gate.release()
 
     async def _open(
-        self,
-        session: aiohttp.ClientSession,
-        method: str,
-        url: str,
-        query: list[tuple[str, str]] | None,
-        data: Any,
-        headers: CIMultiDict[str] | CIMultiDictProxy[str],
-        timeout: aiohttp.ClientTimeout,
-        attempt: int,
+        self, session: aiohttp.ClientSession, wire: Wire, attempt: int, data: Any
     ) -> tuple[aiohttp.ClientResponse, float]:
-        """Send one attempt; return its 2xx response unread, still holding its pool slot (the
-        caller releases both), and when the attempt got its slot; or raise the mapped failure
-        having released them."""
+        """Send one attempt of ``wire`` with ``data`` (its JSON bytes, or this attempt's form);
+        return its 2xx response unread, still holding its pool slot (the caller releases both),
+        and when the attempt got its slot; or raise the mapped failure having released them."""
+        headers = await self._attempt_headers(wire.headers)
+        method, url = wire.method, wire.url
         await self._acquire_slot(method, url)
         started = time.perf_counter()
         unsendable: str | None = None
@@ -582,10 +488,10 @@ class Transport:
             resp = await session.request(
                 method,
                 url,
-                params=query,
+                params=wire.query,
                 data=data,
                 headers=headers,
-                timeout=timeout,
+                timeout=wire.timeout,
                 allow_redirects=False,
             )
         except (TimeoutError, aiohttp.ClientError) as exc:
@@ -623,20 +529,10 @@ class Transport:
         raise _status_error(status, resp_headers, content, truncated, method, url)
 
     async def _send(
-        self,
-        session: aiohttp.ClientSession,
-        method: str,
-        url: str,
-        query: list[tuple[str, str]] | None,
-        data: Any,
-        headers: CIMultiDict[str] | CIMultiDictProxy[str],
-        timeout: aiohttp.ClientTimeout,
-        decode_json: bool,
-        attempt: int = 1,
+        self, session: aiohttp.ClientSession, wire: Wire, attempt: int, data: Any
     ) -> APIResponse:
-        resp, started = await self._open(
-            session, method, url, query, data, headers, timeout, attempt
-        )
+        resp, started = await self._open(session, wire, attempt, data)
+        method, url = wire.method, wire.url
         limit = self._max_response_bytes
         try:
             content, too_large = await _read_capped(resp, limit)
@@ -658,7 +554,7 @@ class Transport:
                 method=method,
                 url=url,
             )
-        if not decode_json:
+        if not wire.decode_json:
             return APIResponse(status, resp_headers, content, request_id)
         # Decoded inside the retry loop: a truncated body is a dropped connection in disguise,
         # and the request is safe to repeat (GETs; POSTs carry an idempotency key).

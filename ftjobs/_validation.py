@@ -202,14 +202,6 @@ def non_negative(_instance: object, attribute: attrs.Attribute[Any], value: obje
         raise ValueError(f"{attribute.name} must be a finite number >= 0, got {value!r}")
 
 
-def call_options(headers: object, query: object, seconds: object) -> None:
-    """The per-call options every resource method takes: ``extra_headers``, ``extra_query``
-    and ``timeout``."""
-    header_mapping("extra_headers", str_mapping("extra_headers", headers))
-    str_mapping("extra_query", query)
-    timeout("timeout", seconds)
-
-
 def str_mapping(name: str, value: object) -> Mapping[str, str] | None:
     """``None`` or a mapping of str to str (extra headers, extra query parameters)."""
     if value is None:

@@ -10,6 +10,7 @@ import pytest
 from aioresponses import aioresponses
 
 import ftjobs
+from ftjobs._request import Request
 from ftjobs._retry import RetryPolicy
 from ftjobs._transport import Transport
 
@@ -39,7 +40,7 @@ async def test_retry_after_is_honoured(mocked: aioresponses) -> None:
     mocked.get(JOB_URL, status=503, headers={"retry-after-ms": "250"})
     mocked.get(JOB_URL, payload=job_payload())
     try:
-        response = await transport.request("GET", "/fine_tuning/jobs/ftjob-abc123")
+        response = await transport.request(Request("GET", "/fine_tuning/jobs/ftjob-abc123"))
     finally:
         await transport.close()
     assert response.data["id"] == "ftjob-abc123"
@@ -53,7 +54,7 @@ async def test_backoff_without_retry_after(mocked: aioresponses) -> None:
     mocked.get(JOB_URL, status=502)
     mocked.get(JOB_URL, payload=job_payload())
     try:
-        await transport.request("GET", "/fine_tuning/jobs/ftjob-abc123")
+        await transport.request(Request("GET", "/fine_tuning/jobs/ftjob-abc123"))
     finally:
         await transport.close()
     assert sleeps == [0.5, 1.0]
@@ -66,7 +67,7 @@ async def test_gives_up_after_max_retries(mocked: aioresponses) -> None:
         mocked.get(JOB_URL, status=503, payload={"error": {"message": "busy", "type": "server"}})
     try:
         with pytest.raises(ftjobs.InternalServerError) as info:
-            await transport.request("GET", "/fine_tuning/jobs/ftjob-abc123")
+            await transport.request(Request("GET", "/fine_tuning/jobs/ftjob-abc123"))
     finally:
         await transport.close()
     assert info.value.status_code == 503
@@ -271,7 +272,7 @@ async def test_retry_log_names_each_failed_attempt(
     mocked.get(JOB_URL, payload=job_payload())
     caplog.set_level("INFO", logger="ftjobs")
     try:
-        await transport.request("GET", "/fine_tuning/jobs/ftjob-abc123")
+        await transport.request(Request("GET", "/fine_tuning/jobs/ftjob-abc123"))
     finally:
         await transport.close()
     retries = [r.getMessage() for r in caplog.records if r.getMessage().startswith("retrying")]
@@ -290,9 +291,9 @@ async def test_no_retries_means_one_attempt_and_typed_errors(mocked: aioresponse
     mocked.get(JOB_URL, body="{not json", content_type="application/json")
     try:
         with pytest.raises(ftjobs.InternalServerError):
-            await transport.request("GET", "/fine_tuning/jobs/ftjob-abc123")
+            await transport.request(Request("GET", "/fine_tuning/jobs/ftjob-abc123"))
         with pytest.raises(ftjobs.ResponseValidationError, match="not valid JSON"):
-            await transport.request("GET", "/fine_tuning/jobs/ftjob-abc123")
+            await transport.request(Request("GET", "/fine_tuning/jobs/ftjob-abc123"))
     finally:
         await transport.close()
     assert sleeps == []

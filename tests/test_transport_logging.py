@@ -11,6 +11,7 @@ import pytest
 from aioresponses import aioresponses
 
 import ftjobs
+from ftjobs._request import Request
 from ftjobs._retry import RetryPolicy
 from ftjobs._transport import Transport
 
@@ -46,7 +47,7 @@ async def test_one_debug_record_per_attempt_with_every_field(
     mocked.get(url, payload=job_payload(), headers={"x-request-id": "req_3"})
     transport = _transport()
     try:
-        await transport.request("GET", JOB_PATH)
+        await transport.request(Request("GET", JOB_PATH))
     finally:
         await transport.close()
 
@@ -83,7 +84,7 @@ async def test_timeouts_are_logged_as_such(
     transport = _transport()
     try:
         with pytest.raises(ftjobs.APITimeoutError):
-            await transport.request("GET", JOB_PATH)
+            await transport.request(Request("GET", JOB_PATH))
     finally:
         await transport.close()
     records = _attempts(caplog)
@@ -97,7 +98,7 @@ async def test_nothing_is_formatted_when_debug_is_off(
     mocked.get(BASE_URL + JOB_PATH, payload=job_payload())
     transport = _transport()
     try:
-        await transport.request("GET", JOB_PATH)
+        await transport.request(Request("GET", JOB_PATH))
     finally:
         await transport.close()
     assert _attempts(caplog) == []

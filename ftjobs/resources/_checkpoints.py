@@ -12,6 +12,7 @@ from .._models import (
     FineTuningJobCheckpoint,
     Page,
 )
+from .._options import call_options
 from .._pagination import AsyncPaginator
 from .._transport import Transport
 from .._types import NOT_GIVEN, NotGiven
@@ -61,18 +62,15 @@ class CheckpointPermissions(Resource):
         timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> Page[CheckpointPermission]:
         """Share ``checkpoint`` with ``project_ids``; returns the permissions created."""
+        options = call_options(extra_headers, extra_query, extra_body, timeout, idempotency_key)
         page_cls: type[Page[CheckpointPermission]] = Page[CheckpointPermission]
         return await self._decoded(
             page_cls,
             self._send(
                 "POST",
                 _checkpoint_path(checkpoint),
+                options,
                 body={"project_ids": _project_ids(project_ids)},
-                idempotency_key=idempotency_key,
-                extra_headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
             ),
         )
 
@@ -96,6 +94,7 @@ class CheckpointPermissions(Resource):
             after: Cursor: a permission id.
             order: ``"ascending"`` or ``"descending"`` (the server's default) by creation.
         """
+        options = call_options(extra_headers, extra_query, timeout=timeout)
         path = _checkpoint_path(checkpoint)
         params: list[tuple[str, str]] = []
         if project_id is not None:
@@ -111,10 +110,8 @@ class CheckpointPermissions(Resource):
             CheckpointPermission,
             path,
             params,
+            options,
             after=check.optional_str("after", after),
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            timeout=timeout,
         )
 
     async def delete(
@@ -127,15 +124,12 @@ class CheckpointPermissions(Resource):
         timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> CheckpointPermissionDeleted:
         """Stop sharing: delete one permission of ``checkpoint``."""
+        options = call_options(extra_headers, extra_query, timeout=timeout)
         path = _checkpoint_path(checkpoint)
         return await self._decoded(
             CheckpointPermissionDeleted,
             self._send(
-                "DELETE",
-                f"{path}/{check.path_id('permission_id', permission_id)}",
-                extra_headers=extra_headers,
-                extra_query=extra_query,
-                timeout=timeout,
+                "DELETE", f"{path}/{check.path_id('permission_id', permission_id)}", options
             ),
         )
 

@@ -16,6 +16,7 @@ import aiohttp
 from .. import _validation
 from .._errors import TrainingFileError, WaitTimeout
 from .._models import FileDeleted, FileExpiration, FileObject
+from .._options import call_options
 from .._pagination import AsyncPaginator
 from .._transport import Transport
 from .._types import NOT_GIVEN, NotGiven
@@ -153,6 +154,7 @@ class Files(Resource):
         Raises:
             TrainingFileError: ``check=True`` and the file has errors (nothing was sent).
         """
+        options = call_options(extra_headers, extra_query, None, timeout, idempotency_key)
         if purpose not in UPLOAD_PURPOSES:
             raise ValueError(
                 f"purpose must be one of {', '.join(UPLOAD_PURPOSES)}; got {purpose!r}"
@@ -248,12 +250,9 @@ class Files(Resource):
             self._send(
                 "POST",
                 _FILES,
+                options,
                 multipart=multipart,
                 max_retries=max_retries,
-                idempotency_key=idempotency_key,
-                extra_headers=extra_headers,
-                extra_query=extra_query,
-                timeout=timeout,
             ),
         )
         if on_progress is not None:
@@ -320,15 +319,10 @@ class Files(Resource):
         timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> FileObject:
         """Fetch a file's metadata."""
+        options = call_options(extra_headers, extra_query, timeout=timeout)
         return await self._decoded(
             FileObject,
-            self._send(
-                "GET",
-                f"{_FILES}/{_validation.path_id('file_id', file_id)}",
-                extra_headers=extra_headers,
-                extra_query=extra_query,
-                timeout=timeout,
-            ),
+            self._send("GET", f"{_FILES}/{_validation.path_id('file_id', file_id)}", options),
         )
 
     def list(
@@ -350,6 +344,7 @@ class Files(Resource):
             order: ``"asc"`` or ``"desc"`` by creation time (server default ``desc``).
             after: Cursor: a file id.
         """
+        options = call_options(extra_headers, extra_query, timeout=timeout)
         params: list[tuple[str, str]] = []
         if purpose is not None:
             params.append(("purpose", _validation.require_str("purpose", purpose)))
@@ -364,10 +359,8 @@ class Files(Resource):
             FileObject,
             _FILES,
             params,
+            options,
             after=_validation.optional_str("after", after),
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            timeout=timeout,
         )
 
     async def delete(
@@ -379,15 +372,10 @@ class Files(Resource):
         timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> FileDeleted:
         """Delete a file."""
+        options = call_options(extra_headers, extra_query, timeout=timeout)
         return await self._decoded(
             FileDeleted,
-            self._send(
-                "DELETE",
-                f"{_FILES}/{_validation.path_id('file_id', file_id)}",
-                extra_headers=extra_headers,
-                extra_query=extra_query,
-                timeout=timeout,
-            ),
+            self._send("DELETE", f"{_FILES}/{_validation.path_id('file_id', file_id)}", options),
         )
 
     @overload
@@ -430,22 +418,19 @@ class Files(Resource):
         the whole file or untouched (a pipe or device is written in place). ``timeout`` then
         bounds each wait for data, not the whole download.
         """
+        options = call_options(extra_headers, extra_query, timeout=timeout)
         path = _content_path(file_id)
         if to is None:
             response = await self._send(
                 "GET",
                 path,
-                extra_headers=extra_headers,
-                extra_query=extra_query,
-                timeout=timeout,
+                options,
                 decode_json=False,
             )
             return response.content
         if not isinstance(to, (str, os.PathLike)):
             raise TypeError(f"to must be a path, got {type(to).__name__}")
-        chunks = self._stream(
-            path, extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
-        )
+        chunks = self._stream(path, options)
         return await _save(chunks, os.fspath(to))
 
     def stream_content(
@@ -467,15 +452,10 @@ class Files(Resource):
         is not. Close the iterator (``aclosing``, or iterate to the end) to free the
         connection at once. ``timeout`` bounds each wait for data, not the whole transfer.
         """
+        options = call_options(extra_headers, extra_query, timeout=timeout)
         path = _content_path(file_id)
         _validation.require_int("chunk_size", chunk_size, 1)
-        return self._stream(
-            path,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            timeout=timeout,
-            chunk_size=chunk_size,
-        )
+        return self._stream(path, options, chunk_size)
 
 
 def _content_path(file_id: str) -> str:

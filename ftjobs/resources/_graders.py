@@ -9,6 +9,7 @@ import attrs
 
 from .. import _validation as check
 from .._converter import unstructure
+from .._options import call_options
 from .._types import NOT_GIVEN, NotGiven
 from ..graders import Grader, GraderRunResult, GraderValidation
 from ._base import Resource
@@ -54,6 +55,7 @@ class Graders(Resource):
                 ``{{sample.output_json}}`` when it is valid JSON).
             item: The dataset item (``{{item.*}}``).
         """
+        options = call_options(extra_headers, extra_query, extra_body, timeout)
         if not isinstance(model_sample, str):
             raise TypeError(f"model_sample must be a str, got {type(model_sample).__name__}")
         body: dict[str, Any] = {"grader": grader_body(grader), "model_sample": model_sample}
@@ -64,11 +66,8 @@ class Graders(Resource):
             self._send(
                 "POST",
                 f"{_GRADERS}/run",
+                options,
                 body=body,
-                extra_headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
             ),
         )
 
@@ -83,15 +82,13 @@ class Graders(Resource):
     ) -> GraderValidation:
         """Have the server check ``grader``; a bad one raises `BadRequestError` naming the
         field."""
+        options = call_options(extra_headers, extra_query, extra_body, timeout)
         return await self._decoded(
             GraderValidation,
             self._send(
                 "POST",
                 f"{_GRADERS}/validate",
+                options,
                 body={"grader": grader_body(grader)},
-                extra_headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
             ),
         )

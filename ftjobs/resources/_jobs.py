@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Iterable, Mapping, Sequence
+import functools
+import inspect
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 
 from .. import _validation as check
 from .. import metrics as curve
-from .._converter import structure, unstructure
+from .._converter import structure
 from .._errors import ResponseValidationError
 from .._models import (
     FineTuneMethod,
@@ -19,24 +21,30 @@ from .._models import (
     JobStatus,
     WandbIntegration,
 )
+from .._options import CallOptions, call_options
 from .._pagination import AsyncPaginator
 from .._shapes import show
 from .._transport import Transport
 from .._types import NOT_GIVEN, NotGiven
-from ..waiting import JobUpdate, JobWaiter, OnPaused, OnUpdate, StepResult
-from ..waiting._group import ALL_COMPLETED, JobGroup, ReturnWhen, WaitManyResult
-from ..waiting._policy import PollPolicy, status_key
+from ..waiting import JobWaits
+from ..waiting._policy import status_key
 from ..waiting._ratelimit import RequestBudget
-from ..waiting._token import ContinuationToken, is_token
 from ..waiting._watcher import Watcher
-from ._base import Resource
+from ._base import Resource, named_action
 from ._files import Files
-from ._graders import grader_body
+from ._job_params import (
+    hyperparameters_body,
+    instant,
+    integrations_body,
+    method_body,
+    page_params,
+    statuses,
+    suffix_of,
+)
 
 __all__ = ["AzureJobs", "Jobs"]
 
 _JOBS = "/fine_tuning/jobs"
-_MAX_INTEGRATIONS = 5
 # The largest page the jobs list serves: find() reads as few pages as it can.
 _FIND_PAGE = 100
 _EVENTS_PAGE = 100
@@ -62,68 +70,26 @@ def _asked_for(job: FineTuningJob, job_id: str, body: Any) -> FineTuningJob:
     return job
 
 
-def _job_ref(name: str, value: object) -> None:
-    """A job, or a job id or continuation token (a non-empty string), named ``name``."""
-    if not isinstance(value, FineTuningJob):
-        check.require_str(name, value)
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 
-def _poll(value: object) -> PollPolicy | None:
-    if value is not None and not isinstance(value, PollPolicy):
-        raise TypeError(f"poll must be a PollPolicy or None, got {type(value).__name__}")
-    return value
+def _delegated(
+    wait: Callable[Concatenate[JobWaits, _P], _R],
+) -> Callable[Concatenate[Jobs, _P], _R]:
+    """The ``JobWaits`` method ``wait`` as a method of ``client.jobs``: handed to the client's
+    one `JobWaits`, with its name, signature and docstring (for type checkers, ``help`` and
+    ``inspect`` alike; a coroutine function stays one)."""
+    name = wait.__name__
 
+    def method(self: Jobs, /, *args: Any, **kwargs: Any) -> Any:
+        return getattr(self._waits, name)(*args, **kwargs)
 
-def _method_body(method: FineTuneMethod | Mapping[str, Any] | None) -> dict[str, Any] | None:
-    if method is None:
-        return None
-    if isinstance(method, FineTuneMethod):
-        body = dict(unstructure(method))
-    elif isinstance(method, Mapping):
-        body = dict(method)
-        inner = body.get("reinforcement")
-        if isinstance(inner, Mapping) and "grader" in inner:
-            body["reinforcement"] = {**inner, "grader": grader_body(inner["grader"])}
-    else:
-        raise TypeError(
-            f"method must be a FineTuneMethod or a mapping, got {type(method).__name__}"
-        )
-    check.method_type(body)
-    return body
+    async def awaited(self: Jobs, /, *args: Any, **kwargs: Any) -> Any:
+        return await getattr(self._waits, name)(*args, **kwargs)
 
-
-def _integrations_body(
-    integrations: Sequence[WandbIntegration | Mapping[str, Any]] | None,
-) -> list[Any] | None:
-    if integrations is None:
-        return None
-    if isinstance(integrations, (str, bytes, Mapping)) or not isinstance(integrations, Sequence):
-        raise TypeError("integrations must be a sequence of WandbIntegration or mappings")
-    if len(integrations) > _MAX_INTEGRATIONS:
-        raise ValueError(f"integrations: at most {_MAX_INTEGRATIONS} are allowed")
-    body: list[Any] = []
-    for i, item in enumerate(integrations):
-        if isinstance(item, WandbIntegration):
-            body.append(unstructure(item))
-        elif isinstance(item, Mapping):
-            if not isinstance(item.get("type"), str):
-                raise ValueError(f"integrations[{i}].type must be a string such as 'wandb'")
-            body.append(dict(item))
-        else:
-            raise TypeError(f"integrations[{i}] must be a WandbIntegration or a mapping")
-    return body
-
-
-def _hyperparameters_body(
-    hyperparameters: Hyperparameters | Mapping[str, Any] | None,
-) -> dict[str, Any] | None:
-    if hyperparameters is None:
-        return None
-    if isinstance(hyperparameters, Hyperparameters):
-        return dict(unstructure(hyperparameters))
-    if isinstance(hyperparameters, Mapping):
-        return dict(hyperparameters)
-    raise TypeError("hyperparameters must be a Hyperparameters or a mapping")
+    chosen = awaited if inspect.iscoroutinefunction(wait) else method
+    return cast("Callable[Concatenate[Jobs, _P], _R]", functools.update_wrapper(chosen, wait))
 
 
 class Jobs(Resource):
@@ -134,12 +100,12 @@ class Jobs(Resource):
     ``idempotency_key``.
     """
 
-    __slots__ = ("_budget", "_watcher")
+    __slots__ = ("_budget", "_waits")
 
     def __init__(self, transport: Transport, budget: RequestBudget | None = None) -> None:
         super().__init__(transport)
         self._budget = budget or RequestBudget()
-        self._watcher = Watcher(self)
+        self._waits = JobWaits(self)
 
     @property
     def budget(self) -> RequestBudget:
@@ -150,7 +116,7 @@ class Jobs(Resource):
     def watcher(self) -> Watcher:
         """The watcher every wait of this client subscribes to (one refresh serves them all;
         the client's webhooks wake it)."""
-        return self._watcher
+        return self._waits.watcher
 
     def _suffix(self, value: object) -> str | None:
         """The ``suffix`` rule of this API (OpenAI: 1 to 64 characters)."""
@@ -193,6 +159,7 @@ class Jobs(Resource):
         Raises:
             TypeError, ValueError: Bad input, before any request.
         """
+        options = call_options(extra_headers, extra_query, extra_body, timeout, idempotency_key)
         body: dict[str, Any] = {
             "model": check.require_str("model", model),
             "training_file": check.require_str("training_file", training_file),
@@ -202,9 +169,9 @@ class Jobs(Resource):
             "suffix": self._suffix(suffix),
             "seed": check.seed(seed),
             "metadata": check.metadata("metadata", metadata),
-            "integrations": _integrations_body(integrations),
-            "method": _method_body(method),
-            "hyperparameters": _hyperparameters_body(hyperparameters),
+            "integrations": integrations_body(integrations),
+            "method": method_body(method),
+            "hyperparameters": hyperparameters_body(hyperparameters),
         }
         body.update((k, v) for k, v in optional.items() if v is not None)
         return await self._decoded(
@@ -212,12 +179,8 @@ class Jobs(Resource):
             self._send(
                 "POST",
                 _JOBS,
+                options,
                 body=body,
-                idempotency_key=idempotency_key,
-                extra_headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
             ),
         )
 
@@ -234,9 +197,8 @@ class Jobs(Resource):
         Raises:
             ResponseValidationError: The answer does not fit, or is another job's.
         """
-        job, _ = await self.retrieve_with_headers(
-            job_id, extra_headers=extra_headers, extra_query=extra_query, timeout=timeout
-        )
+        options = call_options(extra_headers, extra_query, timeout=timeout)
+        job, _ = await self._retrieve(job_id, options)
         return job
 
     async def retrieve_with_headers(
@@ -252,13 +214,13 @@ class Jobs(Resource):
         For pollers: the headers may carry the server's pacing hint
         (``openai-poll-after-ms``), which the waiters honour.
         """
-        response = await self._send(
-            "GET",
-            f"{_JOBS}/{_job_id(job_id)}",
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            timeout=timeout,
-        )
+        options = call_options(extra_headers, extra_query, timeout=timeout)
+        return await self._retrieve(job_id, options)
+
+    async def _retrieve(
+        self, job_id: str | FineTuningJob, options: CallOptions
+    ) -> tuple[FineTuningJob, Mapping[str, str]]:
+        response = await self._send("GET", f"{_JOBS}/{_job_id(job_id)}", options)
         job = structure(response.data, FineTuningJob, request_id=response.request_id)
         asked = job_id.id if isinstance(job_id, FineTuningJob) else job_id
         return _asked_for(job, asked, response.data), response.headers
@@ -279,17 +241,16 @@ class Jobs(Resource):
         client.jobs.list()`` gives every job. ``metadata`` filters on exact key/value pairs
         (sent as ``metadata[key]=value``).
         """
-        params = _page_params(after, limit)
+        options = call_options(extra_headers, extra_query, timeout=timeout)
+        params = page_params(after, limit)
         for key, value in (check.metadata("metadata", metadata) or {}).items():
             params.append((f"metadata[{key}]", value))
         return self._paginate(
             FineTuningJob,
             _JOBS,
             params,
+            options,
             after=check.optional_str("after", after),
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            timeout=timeout,
         )
 
     def find(
@@ -319,18 +280,18 @@ class Jobs(Resource):
             created_before: Only jobs created before this instant.
             metadata: Exact key/value pairs the job's metadata must hold.
         """
-        wanted = _statuses(status)
+        wanted = statuses(status)
         check.optional_str("model", model)
         check.suffix(suffix)
-        after = _instant("created_after", created_after)
-        before = _instant("created_before", created_before)
+        after = instant("created_after", created_after)
+        before = instant("created_before", created_before)
         pages = self.list(limit=_FIND_PAGE, metadata=metadata).pages()
 
         def matches(job: FineTuningJob) -> bool:
             return (
                 (wanted is None or status_key(job.status) in wanted)
                 and (model is None or model in (job.model, job.fine_tuned_model))
-                and (suffix is None or _suffix_of(job) == suffix)
+                and (suffix is None or suffix_of(job) == suffix)
                 and (before is None or job.created_at < before)
             )
 
@@ -346,29 +307,7 @@ class Jobs(Resource):
 
     async def _action(
         self,
-        job_id: str | FineTuningJob,
         action: str,
-        idempotency_key: str | None,
-        extra_headers: Mapping[str, str] | None,
-        extra_query: Mapping[str, str] | None,
-        extra_body: Mapping[str, Any] | None,
-        timeout: float | NotGiven | None,
-    ) -> FineTuningJob:
-        return await self._decoded(
-            FineTuningJob,
-            self._send(
-                "POST",
-                f"{_JOBS}/{_job_id(job_id)}/{action}",
-                idempotency_key=idempotency_key,
-                extra_headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-            ),
-        )
-
-    async def cancel(
-        self,
         job_id: str | FineTuningJob,
         *,
         idempotency_key: str | None = None,
@@ -377,40 +316,18 @@ class Jobs(Resource):
         extra_body: Mapping[str, Any] | None = None,
         timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> FineTuningJob:
-        """Cancel a job; returns the job as the server reports it after the request."""
-        return await self._action(
-            job_id, "cancel", idempotency_key, extra_headers, extra_query, extra_body, timeout
-        )
+        """POST ``action`` on the job: `cancel`, `pause` and `resume` are this, named."""
+        options = call_options(extra_headers, extra_query, extra_body, timeout, idempotency_key)
+        path = f"{_JOBS}/{_job_id(job_id)}/{action}"
+        return await self._decoded(FineTuningJob, self._send("POST", path, options))
 
-    async def pause(
-        self,
-        job_id: str | FineTuningJob,
-        *,
-        idempotency_key: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-        timeout: float | NotGiven | None = NOT_GIVEN,
-    ) -> FineTuningJob:
-        """Pause a running job."""
-        return await self._action(
-            job_id, "pause", idempotency_key, extra_headers, extra_query, extra_body, timeout
-        )
-
-    async def resume(
-        self,
-        job_id: str | FineTuningJob,
-        *,
-        idempotency_key: str | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-        timeout: float | NotGiven | None = NOT_GIVEN,
-    ) -> FineTuningJob:
-        """Resume a paused job."""
-        return await self._action(
-            job_id, "resume", idempotency_key, extra_headers, extra_query, extra_body, timeout
-        )
+    cancel = named_action(
+        _action,
+        "cancel",
+        "Cancel a job; returns the job as the server reports it after the request.",
+    )
+    pause = named_action(_action, "pause", "Pause a running job.")
+    resume = named_action(_action, "resume", "Resume a paused job.")
 
     def list_events(
         self,
@@ -423,14 +340,13 @@ class Jobs(Resource):
         timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> AsyncPaginator[FineTuningJobEvent]:
         """List a job's events, newest first (await for a page, ``async for`` for all)."""
+        options = call_options(extra_headers, extra_query, timeout=timeout)
         return self._paginate(
             FineTuningJobEvent,
             f"{_JOBS}/{_job_id(job_id)}/events",
-            _page_params(after, limit),
+            page_params(after, limit),
+            options,
             after=check.optional_str("after", after),
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            timeout=timeout,
         )
 
     def list_checkpoints(
@@ -444,14 +360,13 @@ class Jobs(Resource):
         timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> AsyncPaginator[FineTuningJobCheckpoint]:
         """List a job's checkpoints, newest first (await for a page, ``async for`` for all)."""
+        options = call_options(extra_headers, extra_query, timeout=timeout)
         return self._paginate(
             FineTuningJobCheckpoint,
             f"{_JOBS}/{_job_id(job_id)}/checkpoints",
-            _page_params(after, limit),
+            page_params(after, limit),
+            options,
             after=check.optional_str("after", after),
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            timeout=timeout,
         )
 
     # -- results ----------------------------------------------------------------------------
@@ -505,236 +420,14 @@ class Jobs(Resource):
         pages = self.list_checkpoints(job_or_id, limit=_CHECKPOINTS_PAGE, timeout=timeout)
         return curve.best_checkpoint([checkpoint async for checkpoint in pages], metric)
 
-    # -- waiting ----------------------------------------------------------------------------
+    # -- waiting: the waiting package's JobWaits does and documents these ------------------
 
-    def waiter(
-        self,
-        job_or_token: str | FineTuningJob,
-        *,
-        poll: PollPolicy | None = None,
-        timeout: float | NotGiven | None = NOT_GIVEN,
-        follow: bool = False,
-    ) -> JobWaiter:
-        """A [`JobWaiter`][ftjobs.waiting.JobWaiter] for a job (by id or object) or a continuation
-        token.
-
-        Args:
-            job_or_token: Job id, job, or a token from ``continuation_token()`` /
-                [`WaitTimeout`][ftjobs.WaitTimeout].
-            poll: Pacing and budgets (default [`PollPolicy`][ftjobs.PollPolicy]).
-            timeout: Total seconds to wait, overriding ``poll.timeout`` (and a token's
-                remaining budget); ``None`` waits forever.
-            follow: Also fetch new events and checkpoints at each step.
-
-        Raises:
-            InvalidContinuationToken: A token that is malformed, tampered with, or from
-                another base URL.
-        """
-        _job_ref("job_or_token", job_or_token)
-        _poll(poll)
-        check.timeout("timeout", timeout)
-        token: ContinuationToken | None = None
-        if isinstance(job_or_token, str) and is_token(job_or_token):
-            token = ContinuationToken.decode(job_or_token, base_url=self.base_url)
-            job_id = token.job_id
-        else:
-            # The id as it is: the waiter's calls build their paths from it (encoding it here
-            # too would encode it twice), and tokens and messages show it.
-            job_id = job_or_token.id if isinstance(job_or_token, FineTuningJob) else job_or_token
-            _job_id(job_id)
-        waiter = JobWaiter(
-            self,
-            job_id,
-            poll=poll,
-            follow=follow,
-            budget=self._budget,
-            token=token,
-            watcher=self._watcher,
-        )
-        if timeout is not NOT_GIVEN:
-            waiter.with_timeout(timeout)
-        return waiter
-
-    async def step(
-        self, token_or_job_id: str | FineTuningJob, *, poll: PollPolicy | None = None
-    ) -> StepResult:
-        """Make one poll of a job (and fetch its new events and checkpoints); never sleeps.
-
-        Returns the job, its updates since the token was issued, the next token (``None``
-        once terminal) and the delay the poll policy wants before the next step. An external
-        scheduler (a task queue) can drive a wait with it: store the token, sleep the delay,
-        step again.
-        """
-        _job_ref("token_or_job_id", token_or_job_id)
-        return await self.waiter(token_or_job_id, poll=poll, follow=True).step()
-
-    async def wait_until_terminal(
-        self,
-        job_or_id: str | FineTuningJob,
-        *,
-        timeout: float | NotGiven | None = NOT_GIVEN,
-        poll: PollPolicy | None = None,
-        on_update: OnUpdate | None = None,
-        on_paused: OnPaused = "wait",
-        raise_on_failure: bool = False,
-    ) -> FineTuningJob:
-        """Wait until the job succeeded, failed or was cancelled, and return it.
-
-        Polls while the job is not terminal (unknown statuses keep it waiting), paced by
-        ``poll`` (backoff, ``estimated_finish``, server hints, 429s), sharing the client's
-        request budget with every other waiter. Transient poll failures never end the wait;
-        permanent ones (401, 404) raise at once. Cancelling the awaiting task stops the wait
-        and leaves the job alone.
-
-        Given a continuation token (from ``continuation_token()`` or a
-        [`WaitTimeout`][ftjobs.WaitTimeout], in this process or another one after a restart),
-        the wait continues where the token left off: events and checkpoints delivered before
-        it was issued are not delivered again, and none after it is skipped.
-
-        Args:
-            job_or_id: The job, its id, or a continuation token.
-            timeout: Total seconds (default ``poll.timeout``, 24 h, or what a token has left);
-                ``None`` waits forever.
-            poll: Pacing and budgets.
-            on_update: Called (or awaited) with every [`JobUpdate`][ftjobs.JobUpdate]; when given,
-                events and checkpoints are fetched too.
-            on_paused: ``"wait"`` (keep waiting), ``"return"`` the paused job, or
-                ``"raise"`` [`JobPaused`][ftjobs.JobPaused].
-            raise_on_failure: Raise [`JobFailed`][ftjobs.JobFailed] when the job failed.
-
-        Raises:
-            WaitTimeout: A budget ran out; carries the last job and a continuation token.
-            InvalidContinuationToken: A token that is malformed, tampered with, or from
-                another base URL (before any request).
-        """
-        _job_ref("job_or_id", job_or_id)
-        if on_paused not in ("wait", "return", "raise"):
-            raise ValueError(f"on_paused must be 'wait', 'return' or 'raise', got {on_paused!r}")
-        waiter = self.waiter(job_or_id, poll=poll, timeout=timeout, follow=on_update is not None)
-        return await waiter.wait(
-            on_update=on_update, on_paused=on_paused, raise_on_failure=raise_on_failure
-        )
-
-    def watch(
-        self,
-        job_or_token: str | FineTuningJob,
-        *,
-        timeout: float | NotGiven | None = NOT_GIVEN,
-        poll: PollPolicy | None = None,
-    ) -> AsyncIterator[JobUpdate]:
-        """Iterate over a job's updates until it is terminal.
-
-        Yields [`StatusChanged`][ftjobs.StatusChanged], [`EventReceived`][ftjobs.EventReceived] (in
-        chronological order, each once), [`CheckpointReceived`][ftjobs.CheckpointReceived] and
-        [`EtaChanged`][ftjobs.EtaChanged].
-        """
-        return self.waiter(job_or_token, poll=poll, timeout=timeout, follow=True).updates()
-
-    def wait_many(
-        self,
-        jobs_or_ids: Iterable[str | FineTuningJob],
-        *,
-        return_when: ReturnWhen = ALL_COMPLETED,
-        timeout: float | NotGiven | None = NOT_GIVEN,
-        poll: PollPolicy | None = None,
-    ) -> Awaitable[WaitManyResult]:
-        """Wait on many jobs at once; returns a [`WaitManyResult`][ftjobs.waiting.WaitManyResult].
-
-        Jobs are refreshed by the client's watcher, with every other wait of the client:
-        through the newest-first list endpoint (one request sees up to 100 jobs), falling back
-        to GETs under a concurrency cap, all through the shared request budget. Like
-        `asyncio.wait()`, a timeout returns what was seen (``result.pending`` non-empty)
-        instead of raising.
-
-        Args:
-            jobs_or_ids: The jobs (or ids) to wait on.
-            return_when: ``ALL_COMPLETED``, ``FIRST_COMPLETED`` or ``FIRST_FAILURE`` (a job
-                failed or was cancelled).
-            timeout: Total seconds (default ``poll.timeout``); ``None`` waits forever.
-        """
-        try:
-            when = ReturnWhen(return_when)
-        except ValueError:
-            choices = ", ".join(repr(w.value) for w in ReturnWhen)
-            raise ValueError(f"return_when must be one of {choices}, got {return_when!r}") from None
-        return self._group(jobs_or_ids, timeout, poll).wait(when)
-
-    def as_completed(
-        self,
-        jobs_or_ids: Iterable[str | FineTuningJob],
-        *,
-        timeout: float | NotGiven | None = NOT_GIVEN,
-        poll: PollPolicy | None = None,
-    ) -> AsyncIterator[FineTuningJob]:
-        """Yield each job as it becomes terminal (``async for job in ...``).
-
-        Raises:
-            WaitTimeout: The total budget ran out before every job was terminal.
-        """
-        return self._group(jobs_or_ids, timeout, poll).as_completed()
-
-    def _group(
-        self,
-        jobs_or_ids: Iterable[str | FineTuningJob],
-        timeout: float | NotGiven | None,
-        poll: PollPolicy | None,
-    ) -> JobGroup:
-        if isinstance(jobs_or_ids, (str, FineTuningJob)):
-            raise TypeError("jobs_or_ids must be an iterable of job ids or jobs, not one job")
-        if not isinstance(jobs_or_ids, Iterable):
-            raise TypeError(
-                f"jobs_or_ids must be an iterable of job ids or jobs, "
-                f"got {type(jobs_or_ids).__name__}"
-            )
-        ids = [job.id if isinstance(job, FineTuningJob) else job for job in jobs_or_ids]
-        for i, job_id in enumerate(ids):
-            check.require_str(f"jobs_or_ids[{i}]", job_id)
-        if not ids:
-            raise ValueError("jobs_or_ids must name at least one job")
-        check.timeout("timeout", timeout)
-        group = JobGroup(self, ids, poll=_poll(poll), watcher=self._watcher)
-        if timeout is not NOT_GIVEN:
-            group.with_timeout(timeout)
-        return group
-
-
-def _statuses(value: object) -> frozenset[str] | None:
-    if value is None:
-        return None
-    items = [value] if isinstance(value, (str, JobStatus)) else value
-    if not isinstance(items, Iterable):
-        raise TypeError(f"status must be a status or several, got {type(value).__name__}")
-    found = frozenset(status_key(check.require_str("status", str(s))) for s in items)
-    if not found:
-        raise ValueError("status must name at least one status")
-    return found
-
-
-def _instant(name: str, value: object) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            raise ValueError(f"{name} must be timezone-aware (a naive datetime is ambiguous)")
-        return value.timestamp()
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"{name} must be a datetime or Unix seconds, got {type(value).__name__}")
-    return float(value)
-
-
-def _suffix_of(job: FineTuningJob) -> str | None:
-    echoed = job.extra.get("user_provided_suffix")
-    if isinstance(echoed, str):
-        return echoed
-    # ft:<base>:<org>:<suffix>:<id>, the suffix part empty when none was given.
-    parts = (job.fine_tuned_model or "").split(":")
-    return parts[3] or None if len(parts) == 5 and parts[0] == "ft" else None
-
-
-def _page_params(after: str | None, limit: int | None) -> list[tuple[str, str]]:
-    check.optional_str("after", after)
-    size = check.limit(limit)
-    return [] if size is None else [("limit", str(size))]
+    waiter = _delegated(JobWaits.waiter)
+    step = _delegated(JobWaits.step)
+    wait_until_terminal = _delegated(JobWaits.wait_until_terminal)
+    watch = _delegated(JobWaits.watch)
+    wait_many = _delegated(JobWaits.wait_many)
+    as_completed = _delegated(JobWaits.as_completed)
 
 
 class AzureJobs(Jobs):
@@ -758,12 +451,5 @@ class AzureJobs(Jobs):
         timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> None:
         """Delete a job (Azure answers ``204 No Content``)."""
-        check.call_options(extra_headers, extra_query, timeout)
-        await self._transport.request(
-            "DELETE",
-            f"{_JOBS}/{_job_id(job_id)}",
-            params=list((extra_query or {}).items()),
-            headers=extra_headers,
-            timeout=timeout,
-            decode_json=False,
-        )
+        options = call_options(extra_headers, extra_query, timeout=timeout)
+        await self._send("DELETE", f"{_JOBS}/{_job_id(job_id)}", options, decode_json=False)

@@ -15,6 +15,7 @@ import aiohttp
 from .. import _validation as check
 from .._converter import unstructure
 from .._models import FileExpiration, FileObject, Upload, UploadPart
+from .._options import call_options
 from .._types import NOT_GIVEN, NotGiven
 from ._base import Resource
 
@@ -117,6 +118,7 @@ class Uploads(Resource):
             mime_type: Its MIME type (``text/jsonl`` for training data).
             expires_after: When the resulting File expires.
         """
+        options = call_options(extra_headers, extra_query, extra_body, timeout, idempotency_key)
         if purpose not in UPLOAD_PURPOSES:
             raise ValueError(
                 f"purpose must be one of {', '.join(UPLOAD_PURPOSES)}; got {purpose!r}"
@@ -135,12 +137,8 @@ class Uploads(Resource):
             self._send(
                 "POST",
                 _UPLOADS,
+                options,
                 body=body,
-                idempotency_key=idempotency_key,
-                extra_headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
             ),
         )
 
@@ -159,6 +157,7 @@ class Uploads(Resource):
         The part is retried on its own on a transient failure (the same bytes, the same
         idempotency key).
         """
+        options = call_options(extra_headers, extra_query, None, timeout, idempotency_key)
         if not isinstance(data, (bytes, bytearray, memoryview)):
             raise TypeError(f"data must be bytes, got {type(data).__name__}")
         if len(data) > MAX_PART_BYTES:
@@ -169,11 +168,8 @@ class Uploads(Resource):
             self._send(
                 "POST",
                 f"{_UPLOADS}/{check.path_id('upload_id', upload_id)}/parts",
+                options,
                 multipart=lambda: _part_form(payload),
-                idempotency_key=idempotency_key,
-                extra_headers=extra_headers,
-                extra_query=extra_query,
-                timeout=timeout,
             ),
         )
 
@@ -195,6 +191,7 @@ class Uploads(Resource):
             part_ids: Every part's id, in file order.
             md5: Hex MD5 of the whole file; the server refuses the upload if it differs.
         """
+        options = call_options(extra_headers, extra_query, extra_body, timeout, idempotency_key)
         if isinstance(part_ids, (str, bytes)) or not isinstance(part_ids, Sequence):
             raise TypeError("part_ids must be a sequence of part ids")
         body: dict[str, Any] = {
@@ -207,12 +204,8 @@ class Uploads(Resource):
             self._send(
                 "POST",
                 f"{_UPLOADS}/{check.path_id('upload_id', upload_id)}/complete",
+                options,
                 body=body,
-                idempotency_key=idempotency_key,
-                extra_headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
             ),
         )
 
@@ -226,15 +219,11 @@ class Uploads(Resource):
         timeout: float | NotGiven | None = NOT_GIVEN,
     ) -> Upload:
         """Cancel an upload; no part may be added afterwards."""
+        options = call_options(extra_headers, extra_query, None, timeout, idempotency_key)
         return await self._decoded(
             Upload,
             self._send(
-                "POST",
-                f"{_UPLOADS}/{check.path_id('upload_id', upload_id)}/cancel",
-                idempotency_key=idempotency_key,
-                extra_headers=extra_headers,
-                extra_query=extra_query,
-                timeout=timeout,
+                "POST", f"{_UPLOADS}/{check.path_id('upload_id', upload_id)}/cancel", options
             ),
         )
 

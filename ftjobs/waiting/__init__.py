@@ -2,10 +2,11 @@
 share, the updates a wait delivers, the poll policy, continuation tokens and the shared request
 budget.
 
-``client.jobs`` builds its waits from these (``client.jobs.waiter()``, ``wait_until_terminal``,
-``watch``, ``wait_many``, ``as_completed``); build them yourself to run a wait's steps from an
-external scheduler. The package depends on a `JobSource` (fetch a job, a page of jobs, a job's
-events), never on ``client.jobs`` itself.
+``client.jobs``' wait methods (``client.jobs.waiter()``, ``wait_until_terminal``, ``watch``,
+``wait_many``, ``as_completed``, ``step``) are those of its `JobWaits`, which builds them from
+these; build them yourself to run a wait's steps from an external scheduler. The package
+depends on a `JobSource` (fetch a job, a page of jobs, a job's events), never on
+``client.jobs`` itself.
 """
 
 from ._group import (
@@ -30,6 +31,7 @@ from ._updates import (
     StepResult,
 )
 from ._waiter import JobWaiter, OnPaused
+from ._waits import JobWaits
 from ._watcher import Watcher
 
 __all__ = [
@@ -46,6 +48,7 @@ __all__ = [
     "JobSource",
     "JobUpdate",
     "JobWaiter",
+    "JobWaits",
     "OnPaused",
     "OnUpdate",
     "PollPolicy",

@@ -20,6 +20,7 @@ import pytest
 from aiohttp import web
 
 import ftjobs
+from ftjobs._request import Request
 from ftjobs.cli import main
 from tests.conftest import file_payload, job_payload
 from tests.hostile.conftest import ScriptedServer, StartServer
@@ -146,7 +147,7 @@ async def test_an_unencodable_payload_is_never_quoted(scripted_server: StartServ
     server = await _answering(scripted_server)
     async with _client(server) as client:
         with pytest.raises(TypeError, match="could not be encoded") as caught:
-            await client.transport.request("POST", "/files", multipart=multipart)
+            await client.transport.request(Request("POST", "/files", multipart=multipart))
     chain: BaseException | None = caught.value
     while chain is not None:
         assert "SECRET-PAYLOAD" not in str(chain)

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import Callable, Iterator
+import os
+import tempfile
+from collections.abc import AsyncGenerator, Callable, Iterator
 from typing import Any
 
 import pytest
@@ -20,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import ftjobs
+from ftjobs._request import Request
 
 from ..conftest import API_KEY, BASE_URL
 
@@ -34,11 +37,16 @@ def offline_client() -> tuple[ftjobs.AsyncClient, list[tuple[Any, ...]]]:
     client = ftjobs.AsyncClient(api_key=API_KEY, base_url=BASE_URL, max_retries=0)
     calls: list[tuple[Any, ...]] = []
 
-    async def record(method: str, path: str, **kwargs: Any) -> Any:
-        calls.append((method, path, kwargs))
-        raise RequestMade(f"{method} {path} was sent")
+    async def record(request: Request) -> Any:
+        calls.append(tuple(request))
+        raise RequestMade(f"{request.method} {request.path} was sent")
+
+    async def record_stream(request: Request, chunk_size: int = 1) -> AsyncGenerator[bytes, None]:
+        await record(request)
+        yield b""
 
     client.transport.request = record  # type: ignore[method-assign]
+    client.transport.stream = record_stream  # type: ignore[method-assign]
     return client, calls
 
 
@@ -177,6 +185,29 @@ def _files(name: str) -> Callable[..., Any]:
     return lambda client, *args, **kwargs: getattr(client.files, name)(*args, **kwargs)
 
 
+def _on(path: str) -> Callable[..., Any]:
+    """The method at ``path`` below the client (``"checkpoints.permissions.create"``)."""
+
+    def call(client: Any, *args: Any, **kwargs: Any) -> Any:
+        target = client
+        for name in path.split("."):
+            target = getattr(target, name)
+        return target(*args, **kwargs)
+
+    return call
+
+
+def _azure_delete(client: ftjobs.AsyncClient, *args: Any, **kwargs: Any) -> Any:
+    # The Azure jobs resource on this client's transport: its DELETE takes the same options.
+    from ftjobs.resources._jobs import AzureJobs
+
+    return AzureJobs(client.transport).delete(*args, **kwargs)
+
+
+_GRADER = {"type": "string_check", "name": "g", "input": "a", "reference": "b", "operation": "eq"}
+_CKPT = "ft:gpt-4o-mini:org::ckpt-step-1"
+
+
 # (label, call, valid positional args (by name), valid keyword args, bad kinds by parameter)
 CASES: list[tuple[str, Callable[..., Any], dict[str, Any], dict[str, Any], dict[str, str]]] = [
     (
@@ -300,6 +331,84 @@ CASES: list[tuple[str, Callable[..., Any], dict[str, Any], dict[str, Any], dict[
     ),
     ("files.delete", _files("delete"), {"file_id": "file-1"}, {}, {"file_id": "str", **_COMMON}),
     ("files.content", _files("content"), {"file_id": "file-1"}, {}, {"file_id": "str", **_COMMON}),
+    (
+        "files.content(to=)",
+        _files("content"),
+        {"file_id": "file-1"},
+        {"to": os.path.join(tempfile.gettempdir(), "ftjobs-never-written.bin")},
+        {"file_id": "str", **_COMMON},
+    ),
+    (
+        "files.stream_content",
+        _files("stream_content"),
+        {"file_id": "file-1"},
+        {},
+        {"file_id": "str", **_COMMON},
+    ),
+    ("jobs.delete (Azure)", _azure_delete, {"job_id": "ftjob-1"}, {}, {"job_id": "str", **_COMMON}),
+    (
+        "uploads.create",
+        _on("uploads.create"),
+        {},
+        {"filename": "t.jsonl", "purpose": "fine-tune", "bytes": 10, "mime_type": "text/jsonl"},
+        {"filename": "str", "mime_type": "str", **_POST},
+    ),
+    (
+        "uploads.add_part",
+        _on("uploads.add_part"),
+        {"upload_id": "upload_1", "data": b"x"},
+        {},
+        {"upload_id": "str", "idempotency_key": "opt_str", **_COMMON},
+    ),
+    (
+        "uploads.complete",
+        _on("uploads.complete"),
+        {"upload_id": "upload_1"},
+        {"part_ids": ["part_1"]},
+        {"upload_id": "str", "md5": "opt_str", **_POST},
+    ),
+    (
+        "uploads.cancel",
+        _on("uploads.cancel"),
+        {"upload_id": "upload_1"},
+        {},
+        {"upload_id": "str", "idempotency_key": "opt_str", **_COMMON},
+    ),
+    (
+        "checkpoints.permissions.create",
+        _on("checkpoints.permissions.create"),
+        {"checkpoint": _CKPT},
+        {"project_ids": ["proj_1"]},
+        {"checkpoint": "str", **_POST},
+    ),
+    (
+        "checkpoints.permissions.list",
+        _on("checkpoints.permissions.list"),
+        {"checkpoint": _CKPT},
+        {},
+        {"checkpoint": "str", "project_id": "opt_str", **_PAGE, "limit": "limit10000"},
+    ),
+    (
+        "checkpoints.permissions.delete",
+        _on("checkpoints.permissions.delete"),
+        {"checkpoint": _CKPT, "permission_id": "cp_1"},
+        {},
+        {"checkpoint": "str", "permission_id": "str", **_COMMON},
+    ),
+    (
+        "graders.run",
+        _on("graders.run"),
+        {},
+        {"grader": _GRADER, "model_sample": "a"},
+        {"item": "mapping", **_COMMON, "extra_body": "mapping"},
+    ),
+    (
+        "graders.validate",
+        _on("graders.validate"),
+        {},
+        {"grader": _GRADER},
+        {**_COMMON, "extra_body": "mapping"},
+    ),
 ]
 
 
@@ -335,6 +444,33 @@ def test_bad_argument_is_rejected_naming_it_before_any_request(
     message = str(exc)
     named = param in message or (param == "job_or_id" and "job_id" in message)
     assert named, f"{label}({param}={value!r}) raised {exc!r}, which does not name {param!r}"
+
+
+_OPTION_CASES = [case for case in CASES if "extra_headers" in case[4]]
+
+
+@pytest.mark.parametrize("case", _OPTION_CASES, ids=[case[0] for case in _OPTION_CASES])
+def test_valid_options_reach_the_request_as_one_record(
+    case: tuple[str, Callable[..., Any], dict[str, Any], dict[str, Any], dict[str, str]],
+    loop: asyncio.AbstractEventLoop,
+) -> None:
+    """The other side of the test above: with every argument valid, the call sends one request,
+    and the options given travel in it as one record (the transport applies them)."""
+    label, call, positional, keywords, kinds = case
+    client, calls = offline_client()
+    given: dict[str, Any] = {
+        "extra_headers": {"X-Trace": "t"},
+        "extra_query": {"q": "1"},
+        "extra_body": {"b": "2"},
+        "timeout": 7.5,
+        "idempotency_key": "key-1",
+    }
+    given = {name: value for name, value in given.items() if name in kinds}
+    with pytest.raises(RequestMade):
+        loop.run_until_complete(_drive(call(client, *positional.values(), **keywords, **given)))
+    assert len(calls) == 1, label
+    options = Request(*calls[0]).options
+    assert {name: getattr(options, name) for name in given} == given
 
 
 _NOT_STR = st.integers() | st.lists(st.integers(), max_size=1) | st.binary(max_size=3)

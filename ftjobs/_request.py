@@ -1,0 +1,142 @@
+"""Where a request is built: what a resource asks for (`Request`) and what goes out (`Wire`).
+
+A resource builds one `Request` per call (method, path, query, body, its `CallOptions`);
+`Preparer` turns it, once per call, into the `Wire` every attempt sends: the URL, the client's
+headers and query with the call's options over them, the body as JSON bytes, the timeout.
+Pure: no I/O, so every attempt of a call sends the same bytes (one ``Idempotency-Key``); the
+transport (`ftjobs._transport`) sends it.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from contextlib import AbstractContextManager
+from typing import Any, NamedTuple
+
+import aiohttp
+from multidict import CIMultiDict, CIMultiDictProxy
+
+from ._options import NO_OPTIONS, CallOptions
+from ._types import NOT_GIVEN
+
+__all__ = ["Headers", "Multipart", "Preparer", "QueryParams", "Request", "Wire"]
+
+QueryParams = Iterable[tuple[str, str]] | Mapping[str, str]
+#: Builds a fresh multipart form for each attempt (a file is reopened or rewound).
+Multipart = Callable[[], AbstractContextManager[aiohttp.FormData]]
+Headers = CIMultiDict[str] | CIMultiDictProxy[str]
+
+
+# Both records are NamedTuples: immutable and the cheapest to build (every call builds both;
+# attrs' frozen __init__ costs about twice as much, measurable on a plain retrieve).
+class Request(NamedTuple):
+    """One logical request, as a resource asks the transport for it.
+
+    Attributes:
+        method: ``GET``, ``POST``, ``DELETE``.
+        path: Below the base URL, e.g. ``/fine_tuning/jobs``.
+        params: Query parameters (the client's default query goes before them, the call's
+            ``extra_query`` after).
+        json_body: Sent as JSON (the call's ``extra_body`` is merged over it).
+        multipart: Or a multipart form, built afresh for each attempt.
+        options: The call's per-call options.
+        max_retries: Overrides the client's retry count (0 for a body that can be sent once).
+        decode_json: Decode the body as JSON (``False``: keep the bytes).
+    """
+
+    method: str
+    path: str
+    params: QueryParams | None = None
+    json_body: Any = None
+    multipart: Multipart | None = None
+    options: CallOptions = NO_OPTIONS
+    max_retries: int | None = None
+    decode_json: bool = True
+
+
+class Wire(NamedTuple):
+    """A request as it goes out: prepared once per call, the same on every attempt."""
+
+    method: str
+    url: str
+    query: list[tuple[str, str]] | None
+    data: bytes | None
+    headers: Headers
+    timeout: aiohttp.ClientTimeout
+    decode_json: bool
+
+
+class Preparer:
+    """The client's side of every request (base URL, headers, query, timeout), applied to
+    each `Request` with the call's options over it."""
+
+    __slots__ = ("_client_timeout", "_default_query", "_headers", "_headers_proxy", "base_url")
+
+    def __init__(
+        self,
+        base_url: str,
+        headers: Mapping[str, str],
+        default_query: Mapping[str, str] | None,
+        timeout: float | None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._headers = CIMultiDict(headers)
+        # Shared, never mutated: a plain GET sends these as they are, with no per-request copy.
+        self._headers_proxy = CIMultiDictProxy(self._headers)
+        self._default_query = dict(default_query or {})
+        self._client_timeout = aiohttp.ClientTimeout(total=timeout)
+
+    @property
+    def timeout(self) -> float | None:
+        """The client's per-attempt timeout (``None``: no limit)."""
+        return self._client_timeout.total
+
+    def wire(self, request: Request) -> Wire:
+        """``request`` as it goes out. A POST gets its ``Idempotency-Key`` here, once: the
+        call's own or a fresh one, the same on every retry."""
+        method, options = request.method, request.options
+        body = request.json_body
+        if options.extra_body:
+            body = {**(body or {}), **options.extra_body}
+        headers: Headers = self._headers_proxy
+        data: bytes | None = None
+        if method == "POST" or options.extra_headers or body is not None:
+            own_headers = CIMultiDict(self._headers)
+            if method == "POST":
+                own_headers["Idempotency-Key"] = options.idempotency_key or f"ftjobs-{uuid.uuid4()}"
+            if options.extra_headers:
+                own_headers.update(options.extra_headers)
+            if body is not None:
+                data = json.dumps(body, separators=(",", ":")).encode()
+                own_headers["Content-Type"] = "application/json"
+            headers = own_headers
+        timeout = options.timeout
+        if timeout is NOT_GIVEN or timeout == self._client_timeout.total:
+            client_timeout = self._client_timeout
+        else:
+            client_timeout = aiohttp.ClientTimeout(total=timeout)
+        query = self._query(request.params, options.extra_query)
+        url = self.base_url + request.path
+        return Wire(method, url, query, data, headers, client_timeout, request.decode_json)
+
+    def stream_wire(self, request: Request) -> Wire:
+        """`wire` for a body read in chunks: the timeout bounds each wait for data, not the
+        whole transfer, so a large download is not cut off by the per-request default."""
+        given = request.options.timeout
+        seconds = self._client_timeout.total if given is NOT_GIVEN else given
+        chunked = aiohttp.ClientTimeout(total=None, sock_connect=seconds, sock_read=seconds)
+        return self.wire(request)._replace(timeout=chunked)
+
+    def _query(
+        self, params: QueryParams | None, extra: Mapping[str, str] | None
+    ) -> list[tuple[str, str]] | None:
+        if not (self._default_query or params or extra):
+            return None
+        query = list(self._default_query.items())
+        if params:
+            query.extend(params.items() if isinstance(params, Mapping) else params)
+        if extra:
+            query.extend(extra.items())
+        return query
