@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 import ftjobs
+from ftjobs import FineTuningJob
 from ftjobs._converter import structure
 from ftjobs.resources import Jobs
-from ftjobs.types import FineTuningJob
 from ftjobs.waiting import JobWaiter
 from ftjobs.waiting._waits import JobWaits
 
