@@ -55,10 +55,15 @@ def call_options(
         and idempotency_key is None
     ):
         return NO_OPTIONS
-    check.header_mapping("extra_headers", check.str_mapping("extra_headers", extra_headers))
-    check.str_mapping("extra_query", extra_query)
-    check.plain_mapping("extra_body", extra_body)
-    check.timeout("timeout", timeout)
+    # Each check only for an option given: a call usually gives one or two.
+    if extra_headers is not None:
+        check.header_mapping("extra_headers", check.str_mapping("extra_headers", extra_headers))
+    if extra_query is not None:
+        check.str_mapping("extra_query", extra_query)
+    if extra_body is not None:
+        check.plain_mapping("extra_body", extra_body)
+    if timeout is not NOT_GIVEN:
+        check.timeout("timeout", timeout)
     if idempotency_key is not None:
         check.require_str("idempotency_key", idempotency_key)
         check.header_values(idempotency_key=idempotency_key)

@@ -72,7 +72,14 @@ class Preparer:
     """The client's side of every request (base URL, headers, query, timeout), applied to
     each `Request` with the call's options over it."""
 
-    __slots__ = ("_client_timeout", "_default_query", "_headers", "_headers_proxy", "base_url")
+    __slots__ = (
+        "_client_timeout",
+        "_default_query",
+        "_headers",
+        "_headers_proxy",
+        "base_url",
+        "timeout",
+    )
 
     def __init__(
         self,
@@ -86,12 +93,9 @@ class Preparer:
         # Shared, never mutated: a plain GET sends these as they are, with no per-request copy.
         self._headers_proxy = CIMultiDictProxy(self._headers)
         self._default_query = dict(default_query or {})
-        self._client_timeout = aiohttp.ClientTimeout(total=timeout)
-
-    @property
-    def timeout(self) -> float | None:
+        self.timeout = timeout
         """The client's per-attempt timeout (``None``: no limit)."""
-        return self._client_timeout.total
+        self._client_timeout = aiohttp.ClientTimeout(total=timeout)
 
     def wire(self, request: Request) -> Wire:
         """``request`` as it goes out. A POST gets its ``Idempotency-Key`` here, once: the
@@ -113,7 +117,7 @@ class Preparer:
                 own_headers["Content-Type"] = "application/json"
             headers = own_headers
         timeout = options.timeout
-        if timeout is NOT_GIVEN or timeout == self._client_timeout.total:
+        if timeout is NOT_GIVEN or timeout == self.timeout:
             client_timeout = self._client_timeout
         else:
             client_timeout = aiohttp.ClientTimeout(total=timeout)
@@ -125,7 +129,7 @@ class Preparer:
         """`wire` for a body read in chunks: the timeout bounds each wait for data, not the
         whole transfer, so a large download is not cut off by the per-request default."""
         given = request.options.timeout
-        seconds = self._client_timeout.total if given is NOT_GIVEN else given
+        seconds = self.timeout if given is NOT_GIVEN else given
         chunked = aiohttp.ClientTimeout(total=None, sock_connect=seconds, sock_read=seconds)
         return self.wire(request)._replace(timeout=chunked)
 
