@@ -28,13 +28,15 @@ class AsyncPaginator(Generic[T]):
     page is the id of the last item of the previous one; iteration stops when the server says
     ``has_more`` is false. Filters given to the list call are sent with every page.
 
-    Iteration always ends: a server that hands back a cursor already used, says ``has_more``
-    on a page with no items, or sends more items than the ``limit`` asked for raises
+    Iteration always ends: a server that hands back a cursor already used, or says
+    ``has_more`` on a page with no items, raises
     [PaginationError][ftjobs.PaginationError] (naming the endpoint and the cursor)
-    instead of looping or growing without bound.
+    instead of looping. A page may hold more items than the ``limit`` asked for: the spec
+    does not promise otherwise, some servers ignore ``limit``, and a page's size is bounded
+    by ``max_response_bytes`` anyway.
     """
 
-    __slots__ = ("_after", "_endpoint", "_fetch", "_limit")
+    __slots__ = ("_after", "_endpoint", "_fetch")
 
     def __init__(
         self,
@@ -42,25 +44,13 @@ class AsyncPaginator(Generic[T]):
         after: str | None = None,
         *,
         endpoint: str = "",
-        limit: int | None = None,
     ) -> None:
         self._fetch = fetch
         self._after = after
         self._endpoint = endpoint
-        self._limit = limit
 
     def __await__(self) -> Generator[Any, None, Page[T]]:
-        return self._page(self._after).__await__()
-
-    async def _page(self, cursor: str | None) -> Page[T]:
-        page = await self._fetch(cursor)
-        if self._limit is not None and len(page.data) > self._limit:
-            raise self._error(
-                f"a page of {len(page.data)} items came back for limit={self._limit}",
-                cursor,
-                page,
-            )
-        return page
+        return self._fetch(self._after).__await__()
 
     def _error(self, problem: str, cursor: str | None, page: Page[T]) -> PaginationError:
         return PaginationError(
@@ -76,7 +66,7 @@ class AsyncPaginator(Generic[T]):
         after = self._after
         used = {after}
         while True:
-            page = await self._page(after)
+            page = await self._fetch(after)
             yield page
             if page.has_more and not page.data:
                 raise self._error("has_more with an empty page", after, page)

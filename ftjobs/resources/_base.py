@@ -83,9 +83,7 @@ class Resource:
             query = params if cursor is None else [*params, ("after", cursor)]
             return await self._decoded(page_cls, self._send("GET", path, options, params=query))
 
-        # The limit sent is the most a page may hold (a larger one is refused, not kept).
-        limit = next((int(value) for name, value in params if name == "limit"), None)
-        return AsyncPaginator(fetch, after, endpoint=path, limit=limit)
+        return AsyncPaginator(fetch, after, endpoint=path)
 
 
 def named_action(
