@@ -116,3 +116,11 @@ def docs(session: nox.Session) -> None:
     """Build the documentation site with warnings as errors (charts are drawn by a hook)."""
     session.install("-e", ".[docs]")
     session.run("mkdocs", "build", "--strict", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def bench_capped_read(session: nox.Session) -> None:
+    """Peak memory of refusing a 100 MiB answer at the 64 MiB max_response_bytes (target:
+    growth under 100 MiB); writes bench/results/capped_read.{json,md}."""
+    session.install("-e", ".")
+    session.run("python", "-m", "bench.capped_read", *session.posargs)

@@ -155,23 +155,32 @@ def _status_error(
     )
 
 
-async def _read_capped(resp: aiohttp.ClientResponse, limit: int | None) -> tuple[bytes, bool]:
-    """At most ``limit`` bytes of the body, and whether the body went on past them.
+async def _read_capped(
+    resp: aiohttp.ClientResponse, limit: int | None, *, head: bool = False
+) -> tuple[bytes, bool]:
+    """The body if it is at most ``limit`` bytes, and whether it went on past them.
 
     Reading stops at the limit, so a huge (or endless, or decompressing) body costs at most
-    ``limit`` bytes of memory.
+    ``limit`` bytes of memory, in one buffer. Past the limit, the bytes read are dropped at
+    once, unless ``head`` asks for the first ``limit`` of them (an error body's start, for its
+    message); a declared ``Content-Length`` over the limit is refused before reading a byte.
     """
     length = resp.content_length
-    if limit is None or (
-        length is not None and length <= limit and "Content-Encoding" not in resp.headers
-    ):
+    plain = "Content-Encoding" not in resp.headers
+    if limit is None or (length is not None and length <= limit and plain):
         # The common case: a declared length under the limit is read in one call.
         return await resp.read(), False
+    if length is not None and length > limit and plain and not head:
+        return b"", True
     buffer = bytearray()
     while chunk := await resp.content.read(min(_READ_CHUNK, limit + 1 - len(buffer))):
         buffer += chunk
+        del chunk  # the bytes object would outlive this turn of the loop otherwise
         if len(buffer) > limit:
-            return bytes(buffer[:limit]), True
+            if not head:
+                return b"", True
+            del buffer[limit:]
+            return bytes(buffer), True
     return bytes(buffer), False
 
 
@@ -515,7 +524,7 @@ class Transport:
         if status < 300:
             return resp, started
         try:
-            content, truncated = await _read_capped(resp, ERROR_BODY_LIMIT)
+            content, truncated = await _read_capped(resp, ERROR_BODY_LIMIT, head=True)
         except (TimeoutError, aiohttp.ClientError):
             # The status is what matters; an error body cut short is reported as empty.
             content, truncated = b"", False
