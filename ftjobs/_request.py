@@ -56,16 +56,29 @@ class Request(NamedTuple):
     decode_json: bool = True
 
 
-class Wire(NamedTuple):
-    """A request as it goes out: prepared once per call, the same on every attempt."""
+class Wire:
+    """A request as it goes out: prepared once per call, the same on every attempt (not
+    changed once sent; a slotted class, the cheapest record to build and read)."""
 
-    method: str
-    url: str
-    query: list[tuple[str, str]] | None
-    data: bytes | None
-    headers: Headers
-    timeout: aiohttp.ClientTimeout
-    decode_json: bool
+    __slots__ = ("data", "decode_json", "headers", "method", "query", "timeout", "url")
+
+    def __init__(
+        self,
+        method: str,
+        url: str,
+        query: list[tuple[str, str]] | None,
+        data: bytes | None,
+        headers: Headers,
+        timeout: aiohttp.ClientTimeout,
+        decode_json: bool,
+    ) -> None:
+        self.method = method
+        self.url = url
+        self.query = query
+        self.data = data
+        self.headers = headers
+        self.timeout = timeout
+        self.decode_json = decode_json
 
 
 class Preparer:
@@ -100,8 +113,13 @@ class Preparer:
     def wire(self, request: Request) -> Wire:
         """``request`` as it goes out. A POST gets its ``Idempotency-Key`` here, once: the
         call's own or a fresh one, the same on every retry."""
-        method, options = request.method, request.options
-        body = request.json_body
+        method, options, body = request.method, request.options, request.json_body
+        url = self.base_url + request.path
+        if options is NO_OPTIONS and body is None and method != "POST":
+            # The common call, a plain GET: the client's own headers, query and timeout.
+            query = self._query(request.params, None)
+            shared = self._headers_proxy
+            return Wire(method, url, query, None, shared, self._client_timeout, request.decode_json)
         if options.extra_body:
             body = {**(body or {}), **options.extra_body}
         headers: Headers = self._headers_proxy
@@ -122,7 +140,6 @@ class Preparer:
         else:
             client_timeout = aiohttp.ClientTimeout(total=timeout)
         query = self._query(request.params, options.extra_query)
-        url = self.base_url + request.path
         return Wire(method, url, query, data, headers, client_timeout, request.decode_json)
 
     def stream_wire(self, request: Request) -> Wire:
@@ -131,7 +148,9 @@ class Preparer:
         given = request.options.timeout
         seconds = self.timeout if given is NOT_GIVEN else given
         chunked = aiohttp.ClientTimeout(total=None, sock_connect=seconds, sock_read=seconds)
-        return self.wire(request)._replace(timeout=chunked)
+        wire = self.wire(request)
+        wire.timeout = chunked
+        return wire
 
     def _query(
         self, params: QueryParams | None, extra: Mapping[str, str] | None

@@ -21,6 +21,8 @@ def test_a_plain_get_shares_the_client_headers_and_timeout() -> None:
     assert first.timeout is second.timeout
     assert first.data is None and "Idempotency-Key" not in first.headers
     assert first.query == [("api-version", "2")]
+    assert first.decode_json
+    assert not preparer.wire(Request("GET", "/files/f/content", decode_json=False)).decode_json
 
 
 def test_options_go_over_the_request() -> None:
