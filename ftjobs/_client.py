@@ -22,11 +22,12 @@ import attrs
 from . import _validation as check
 from ._errors import ConfigurationError
 from ._retry import RetryPolicy
+from ._signing import resolve_secret
 from ._transport import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_POOL_TIMEOUT, AuthHeaders, Transport
 from ._version import __version__
 from .resources import Checkpoints, Files, Graders, Jobs, Uploads
 from .waiting._ratelimit import RatePolicy, RequestBudget
-from .webhooks import SECRET_ENV, WebhookEvent, Webhooks
+from .webhooks import WebhookEvent, Webhooks
 
 if TYPE_CHECKING:
     # typing.Unpack from Python 3.11 on; annotations are never evaluated at run time.
@@ -236,8 +237,7 @@ class AsyncClient:
         """Fine-tuned checkpoints: ``permissions`` (share with other projects)."""
         self.graders = Graders(self._transport)
         """Graders: run and validate a grader before a reinforcement job uses it."""
-        secret = options.get("webhook_secret") or os.environ.get(SECRET_ENV)
-        self.webhooks = Webhooks(secret)
+        self.webhooks = Webhooks(resolve_secret(options.get("webhook_secret")))
         """Webhooks: verify and unwrap deliveries, and wake the waits they concern."""
         self.webhooks.subscribe(self._wake_waits)
 

@@ -18,6 +18,7 @@ import pytest
 
 from ftjobs._converter import structure, unstructure
 from ftjobs._errors import APIStatusError
+from ftjobs._limits import FILE_PURPOSES, UPLOAD_PURPOSES
 from ftjobs._models import (
     CheckpointMetrics,
     DpoHyperparameters,
@@ -47,10 +48,9 @@ from ftjobs.graders import (
     TextSimilarityGrader,
 )
 from ftjobs.resources._checkpoints import CheckpointPermissions
-from ftjobs.resources._files import UPLOAD_PURPOSES, Files
+from ftjobs.resources._files import Files
 from ftjobs.resources._graders import Graders
 from ftjobs.resources._jobs import Jobs
-from ftjobs.resources._uploads import UPLOAD_PURPOSES as PART_PURPOSES
 from ftjobs.resources._uploads import Uploads
 from tests.spec import RESPONSE_MODELS, load_spec, repair, response_examples
 
@@ -295,7 +295,7 @@ def test_upload_takes_every_request_property() -> None:
     params = set(inspect.signature(Files.upload).parameters)
     assert _request_properties("CreateFileRequest") <= params
     purposes = _enums(_resolve(SCHEMAS["CreateFileRequest"])["properties"]["purpose"])
-    assert set(purposes) == set(UPLOAD_PURPOSES)
+    assert set(purposes) == set(FILE_PURPOSES)
 
 
 @pytest.mark.parametrize(
@@ -315,7 +315,7 @@ def test_new_operations_take_every_request_property(schema: str, method: Any) ->
 
 def test_upload_purposes_are_the_spec_s() -> None:
     purposes = _enums(_resolve(SCHEMAS["CreateUploadRequest"])["properties"]["purpose"])
-    assert set(purposes) == set(PART_PURPOSES)
+    assert set(purposes) == set(UPLOAD_PURPOSES)
 
 
 def test_every_operation_has_a_method() -> None:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 
 from aiohttp import web
 
 from .._errors import ConfigurationError
-from ..webhooks import SECRET_ENV, WebhookEvent, Webhooks
+from .._signing import resolve_secret
+from ..webhooks import WebhookEvent, Webhooks
 from . import _output as output
 from ._app import CLIError, Commands, wants_json
 
@@ -38,9 +38,7 @@ def _line(event: WebhookEvent) -> str:
 async def webhooks_listen(args: argparse.Namespace) -> int:
     """``ftjobs webhooks listen --port P --secret S``: until Ctrl-C. A delivery that fails
     verification is answered 400 and reported on standard error, never printed as an event."""
-    secret = args.secret or os.environ.get(SECRET_ENV)
-    if not secret:
-        raise CLIError("no webhook secret: pass --secret whsec_... or set OPENAI_WEBHOOK_SECRET")
+    secret = resolve_secret(args.secret, option="--secret whsec_...")
     try:
         receiver = Webhooks(secret)
     except ConfigurationError:

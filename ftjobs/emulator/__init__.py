@@ -34,7 +34,7 @@ from ftjobs.emulator._app import create_app
 from ftjobs.emulator._clock import Clock, ManualClock, SystemClock
 from ftjobs.emulator._config import DIALECTS, EmulatorConfig, Timings
 from ftjobs.emulator._errors import ApiError
-from ftjobs.emulator._faults import FAULT_KINDS, FaultConfig, FaultInjector
+from ftjobs.emulator._faults import FAULT_KINDS, FaultConfig, FaultInjector, WebhookFaults
 from ftjobs.emulator._fleet import Fleet
 from ftjobs.emulator._instance import EMULATOR_KEY, Emulator, get_emulator
 from ftjobs.emulator._lifecycle import JobState, Outcome, TransitionError
@@ -50,7 +50,6 @@ from ftjobs.emulator._server import (
 )
 from ftjobs.emulator._store import StateFileError, StateNotSaved, Store, open_store
 from ftjobs.emulator._validation import DatasetReport, validate_dataset
-from ftjobs.emulator._webhooks import WebhookFaults
 
 __all__ = [
     "API_PREFIXES",

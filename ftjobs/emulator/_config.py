@@ -7,9 +7,8 @@ import os
 
 import attrs
 
-from ftjobs.emulator._faults import FaultConfig
-from ftjobs.emulator._webhooks import WebhookFaults, to_webhook_faults
-from ftjobs.webhooks import decode_secret
+from ftjobs._signing import decode_secret
+from ftjobs.emulator._faults import FaultConfig, WebhookFaults, to_faults, to_webhook_faults
 
 __all__ = ["DIALECTS", "EmulatorConfig", "Timings"]
 
@@ -45,12 +44,6 @@ class Timings:
             raise ValueError("durations must be >= 0 and step_seconds > 0")
         if self.default_epochs < 1 or self.max_auto_steps_per_epoch < 1:
             raise ValueError("default_epochs and max_auto_steps_per_epoch must be >= 1")
-
-
-def _to_faults(value: FaultConfig | str | None) -> FaultConfig:
-    if isinstance(value, FaultConfig):
-        return value
-    return FaultConfig.parse(value)
 
 
 def _to_path(value: str | os.PathLike[str] | None) -> str | None:
@@ -97,7 +90,7 @@ class EmulatorConfig:
     api_key: str = "sk-emulator"
     speed: float = attrs.field(default=1.0, converter=float)
     max_running_jobs: int = 4
-    faults: FaultConfig = attrs.field(default=None, converter=_to_faults)
+    faults: FaultConfig = attrs.field(default=None, converter=to_faults)
     state_path: str | None = attrs.field(default=None, converter=_to_path)
     honor_idempotency: bool = True
     organization: str = "org-emulator"

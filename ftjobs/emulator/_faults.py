@@ -1,6 +1,7 @@
-"""Deterministic fault injection for the emulator.
+"""Deterministic fault injection for the emulator: faults of its API answers
+(`FaultConfig`, `FaultInjector`) and of the webhooks it sends (`WebhookFaults`).
 
-Spec grammar (``--faults``): comma-separated ``key=value`` items, whitespace ignored::
+Request fault spec grammar (``--faults``): comma-separated ``key=value`` items, whitespace ignored::
 
     spec     := "" | "off" | "none" | item ("," item)*
     item     := kind "=" RATE | "latency=" [RATE ":"] SECONDS ["-" SECONDS]
@@ -28,6 +29,18 @@ prefix some proxies add).
 
 Example: ``429=0.1,500=0.05,503=0.05,latency=0.2:0.5,drop=0.02,drop_after=0.02,
 malformed=0.02,html=0.02,seed=7``.
+
+Webhook fault spec grammar (``--webhook-faults``, seeded like the request faults)::
+
+    spec := "" | "off" | "none" | item ("," item)*
+    item := "drop=" RATE | "duplicate=" RATE | "bad_signature=" RATE
+          | "delay=" [RATE ":"] SECONDS | "seed=" INT
+
+``drop`` never sends a delivery; ``duplicate`` sends it twice (the same ``webhook-id`` and
+event: a receiver must ignore the second); the two are exclusive per delivery. ``bad_signature``
+signs one attempt with another secret (the receiver answers 400, and the retry is signed
+correctly); ``delay`` holds a delivery back for ``SECONDS`` real seconds. The sender that
+applies them is `ftjobs.emulator._webhooks`.
 """
 
 from __future__ import annotations
@@ -43,8 +56,11 @@ __all__ = [
     "FaultConfig",
     "FaultDecision",
     "FaultInjector",
+    "WebhookFaults",
     "decide",
     "spec_items",
+    "to_faults",
+    "to_webhook_faults",
 ]
 
 FAULT_KINDS: tuple[str, ...] = (
@@ -71,9 +87,9 @@ _RATE_FIELDS: dict[str, str] = {
 }
 
 
-def _check_rate(name: str, value: float) -> None:
+def _check_rate(name: str, value: float, what: str = "fault") -> None:
     if not 0.0 <= value <= 1.0:
-        raise ValueError(f"fault rate {name} must be within [0, 1], got {value!r}")
+        raise ValueError(f"{what} rate {name} must be within [0, 1], got {value!r}")
 
 
 def spec_items(spec: str | None, what: str) -> Iterator[tuple[str, str, str]]:
@@ -273,3 +289,58 @@ class FaultInjector:
         """Zero the per-kind counters."""
         for key in self.counts:
             self.counts[key] = 0
+
+
+def to_faults(value: FaultConfig | str | None) -> FaultConfig:
+    """`EmulatorConfig.faults` accepts a spec string too."""
+    return value if isinstance(value, FaultConfig) else FaultConfig.parse(value)
+
+
+@attrs.frozen
+class WebhookFaults:
+    """Webhook fault rates (all off by default); see the module docstring for the grammar."""
+
+    drop: float = 0.0
+    duplicate: float = 0.0
+    bad_signature: float = 0.0
+    delay_rate: float = 0.0
+    delay_seconds: float = 0.0
+    seed: int = 0
+
+    def __attrs_post_init__(self) -> None:
+        for name in ("drop", "duplicate", "bad_signature", "delay_rate"):
+            _check_rate(name, getattr(self, name), "webhook fault")
+        if self.drop + self.duplicate > 1.0 + 1e-9:
+            raise ValueError("webhook fault rates drop + duplicate add up to more than 1")
+        if self.delay_seconds < 0:
+            raise ValueError("webhook fault delay must be >= 0 seconds")
+
+    @classmethod
+    def parse(cls, spec: str | None) -> WebhookFaults:
+        """Parse a spec string. Raises ``ValueError`` naming the bad item."""
+        values: dict[str, Any] = {}
+        for item, key, value in spec_items(spec, "webhook fault spec"):
+            try:
+                if key in ("drop", "duplicate", "bad_signature"):
+                    values[key] = float(value)
+                elif key == "delay":
+                    rate, sep, seconds = value.partition(":")
+                    values["delay_rate"] = float(rate) if sep else 1.0
+                    values["delay_seconds"] = float(seconds if sep else rate)
+                elif key == "seed":
+                    values["seed"] = int(value)
+                else:
+                    raise KeyError(key)
+            except KeyError:
+                raise ValueError(
+                    f"unknown webhook fault {key!r} (known: drop, duplicate, bad_signature, "
+                    "delay, seed)"
+                ) from None
+            except ValueError:
+                raise ValueError(f"bad value in webhook fault item {item!r}") from None
+        return cls(**values)
+
+
+def to_webhook_faults(value: WebhookFaults | str | None) -> WebhookFaults:
+    """`EmulatorConfig.webhook_faults` accepts a spec string too."""
+    return value if isinstance(value, WebhookFaults) else WebhookFaults.parse(value)

@@ -22,6 +22,7 @@ from typing import Any, TypeAlias
 
 import attrs
 
+from ftjobs._models import TERMINAL_STATUSES, JobError
 from ftjobs.emulator._config import Timings
 from ftjobs.emulator._ids import derived_id, short_code
 from ftjobs.emulator._params import JobRequest
@@ -30,10 +31,8 @@ from ftjobs.emulator._validation import DatasetReport
 
 __all__ = [
     "ACTIVE_STATUSES",
-    "TERMINAL_STATUSES",
     "CheckpointRecord",
     "EventRecord",
-    "JobError",
     "JobState",
     "Outcome",
     "Record",
@@ -51,21 +50,11 @@ __all__ = [
     "terminal_time",
 ]
 
-TERMINAL_STATUSES = frozenset({"succeeded", "failed", "cancelled"})
 ACTIVE_STATUSES = frozenset({"validating_files", "queued", "running", "paused"})
 
 _AUTO_LR = 1.8
 _AUTO_BETA = 0.1
 _KEPT_CHECKPOINT_EPOCHS = 3
-
-
-@attrs.frozen
-class JobError:
-    """The ``error`` object of a failed job."""
-
-    code: str
-    message: str
-    param: str | None = None
 
 
 @attrs.frozen
@@ -333,8 +322,11 @@ def _resolve(job: JobState, timings: Timings) -> JobState:
     )
 
 
-def _failed(job: JobState, at: float, error: JobError, emit: _Emitter) -> Transition:
-    emit.event(at, error.message, level="error")
+def _failed(
+    job: JobState, at: float, emit: _Emitter, code: str, message: str, param: str | None
+) -> Transition:
+    emit.event(at, message, level="error")
+    error = JobError(code, message, param)
     return emit.done(attrs.evolve(job, status="failed", finished_at=at, error=error))
 
 
@@ -342,23 +334,23 @@ def finish_validation(job: JobState, at: float, timings: Timings) -> Transition:
     """End ``validating_files`` at ``at``: to ``queued``, or ``failed`` on a bad file."""
     _require(job, "finish validation", {"validating_files"})
     emit = _Emitter(job)
-    problem: JobError | None = None
+    problem: tuple[str, str, str | None] | None = None
     if job.outcome.fail and job.outcome.at_step is None:
-        problem = JobError(job.outcome.code, job.outcome.message, job.outcome.param)
+        problem = (job.outcome.code, job.outcome.message, job.outcome.param)
     elif not job.training.ok:
-        problem = JobError(
+        problem = (
             job.training.error_code or "invalid_training_file",
             job.training.error_message or "invalid training file",
             "training_file",
         )
     elif job.validation is not None and not job.validation.ok:
-        problem = JobError(
+        problem = (
             job.validation.error_code or "invalid_validation_file",
             job.validation.error_message or "invalid validation file",
             "validation_file",
         )
     if problem is not None:
-        return _failed(job, at, problem, emit)
+        return _failed(job, at, emit, *problem)
     resolved = _resolve(job, timings)
     emit.event(at, "Files validated, moving job to queued state")
     queued = attrs.evolve(
@@ -498,7 +490,7 @@ def finish_running(job: JobState, at: float, timings: Timings) -> Transition:
     job, emit = _caught_up(job, at, timings)
     if _fail_step(job) is not None:
         outcome = job.outcome
-        return _failed(job, at, JobError(outcome.code, outcome.message, outcome.param), emit)
+        return _failed(job, at, emit, outcome.code, outcome.message, outcome.param)
     rows = [_metrics(job, step) for step in range(1, job.total_steps + 1)]
     result = ResultFile(
         id=derived_id("file-", job.id, "results"),

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
-import os
 import shlex
 import sys
 from collections.abc import AsyncIterator, Sequence
@@ -16,13 +15,13 @@ from typing import Any
 
 from aiohttp import web
 
+from ftjobs._signing import resolve_secret
 from ftjobs.emulator._app import create_app
 from ftjobs.emulator._clock import Clock
 from ftjobs.emulator._config import DIALECTS, EmulatorConfig
 from ftjobs.emulator._faults import FaultConfig
 from ftjobs.emulator._instance import Emulator, get_emulator
 from ftjobs.emulator._store import StateFileError, Store
-from ftjobs.webhooks import SECRET_ENV
 
 __all__ = [
     "EmulatorHandle",
@@ -220,10 +219,10 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
         dialect=getattr(args, "dialect", "openai"),
         admin_key=getattr(args, "admin_key", None),
         webhook_url=args.webhook_url,
+        # The environment's secret is only for a sender: without a URL it is not read, and a
+        # secret given alone is refused by the config.
         webhook_secret=(
-            (args.webhook_secret or os.environ.get(SECRET_ENV))
-            if args.webhook_url
-            else args.webhook_secret
+            resolve_secret(args.webhook_secret) if args.webhook_url else args.webhook_secret
         ),
         webhook_faults=args.webhook_faults,
     )

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 import orjson
 
+from ftjobs._limits import FILE_PURPOSES
 from ftjobs.emulator._clock import Clock, SystemClock
 from ftjobs.emulator._config import EmulatorConfig
 from ftjobs.emulator._errors import ApiError
@@ -45,10 +46,7 @@ from ftjobs.emulator._persistence import (
 from ftjobs.emulator._render import FileRecord, render_job
 from ftjobs.emulator._validation import DatasetReport, validate_dataset
 
-__all__ = ["FILE_PURPOSES", "StateFileError", "StateNotSaved", "Store", "open_store"]
-
-FILE_PURPOSES = ("assistants", "batch", "fine-tune", "vision", "user_data", "evals")
-"""Purposes accepted on upload (``fine-tune-results`` files are only made by jobs)."""
+__all__ = ["StateFileError", "StateNotSaved", "Store", "open_store"]
 
 _SEED_BOUND = 2_147_483_647
 _T = TypeVar("_T")

@@ -15,14 +15,13 @@ from typing import Any
 
 import attrs
 
+from ftjobs._limits import MAX_PART_BYTES, MAX_UPLOAD_BYTES, UPLOAD_PURPOSES
 from ftjobs.emulator._errors import ApiError
 from ftjobs.emulator._ids import random_id
 from ftjobs.emulator._render import ToWall, render_file
 from ftjobs.emulator._store import Store
 
 __all__ = [
-    "MAX_PART_BYTES",
-    "MAX_UPLOAD_BYTES",
     "UPLOAD_LIFETIME",
     "UploadBook",
     "UploadRecord",
@@ -31,9 +30,6 @@ __all__ = [
 
 UPLOAD_LIFETIME = 3600.0
 """Seconds (of emulated time) an upload stays open."""
-MAX_PART_BYTES = 64 * 1024 * 1024
-MAX_UPLOAD_BYTES = 8 * 1024**3
-_PURPOSES = ("assistants", "batch", "fine-tune", "vision")
 _CREATE_FIELDS = frozenset({"filename", "purpose", "bytes", "mime_type", "expires_after"})
 
 
@@ -64,8 +60,8 @@ def parse_create_upload(body: Any) -> CreateUpload:
     for key in ("filename", "mime_type"):
         if not isinstance(body[key], str) or not body[key]:
             raise _fail(f"Invalid '{key}': expected a non-empty string.", key)
-    if body["purpose"] not in _PURPOSES:
-        raise _fail(f"Invalid 'purpose': expected one of {', '.join(_PURPOSES)}.", "purpose")
+    if body["purpose"] not in UPLOAD_PURPOSES:
+        raise _fail(f"Invalid 'purpose': expected one of {', '.join(UPLOAD_PURPOSES)}.", "purpose")
     size = body["bytes"]
     if isinstance(size, bool) or not isinstance(size, int) or not 0 <= size <= MAX_UPLOAD_BYTES:
         raise _fail(

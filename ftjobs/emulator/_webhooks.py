@@ -2,23 +2,16 @@
 
 When a job reaches ``succeeded``, ``failed`` or ``cancelled``, a ``fine_tuning.job.<status>``
 event is POSTed, signed with ``webhook_secret`` under the Standard Webhooks scheme (the same
-``ftjobs.webhooks.signed_headers`` a receiver's tests would use). A delivery answered with
-anything but a 2xx (or not answered) is retried with exponential backoff, up to
+[`signed_headers`][ftjobs.webhooks.signed_headers] a receiver's tests would use). A delivery
+answered with anything but a 2xx (or not answered) is retried with exponential backoff, up to
 ``webhook_max_attempts`` attempts; every attempt keeps the delivery's ``webhook-id``.
 
 The emulator's clock is lazy (time moves when someone asks), so a background task asks every
 `TICK` real seconds: a job ending between two requests is announced within a tick.
 
-Webhook faults (``--webhook-faults``, seeded like the request faults)::
-
-    spec := "" | "off" | item ("," item)*
-    item := "drop=" RATE | "duplicate=" RATE | "bad_signature=" RATE
-          | "delay=" [RATE ":"] SECONDS | "seed=" INT
-
-``drop`` never sends a delivery; ``duplicate`` sends it twice (the same ``webhook-id`` and
-event: a receiver must ignore the second); the two are exclusive per delivery. ``bad_signature``
-signs one attempt with another secret (the receiver answers 400, and the retry is signed
-correctly); ``delay`` holds a delivery back for ``SECONDS`` real seconds.
+Webhook faults (``--webhook-faults``: drop, duplicate, bad_signature, delay) are
+[`WebhookFaults`][ftjobs.emulator.WebhookFaults], parsed in `ftjobs.emulator._faults`; this
+module applies them.
 """
 
 from __future__ import annotations
@@ -30,30 +23,23 @@ import random
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import aiohttp
-import attrs
 import orjson
 from aiohttp import web
 
-from ftjobs.emulator._faults import spec_items
+from ftjobs._signing import signed_headers
 from ftjobs.emulator._ids import derived_id
-from ftjobs.webhooks import signed_headers
-
-if TYPE_CHECKING:
-    # Annotations only: the config (which the lifecycle needs) imports this module.
-    from ftjobs.emulator._instance import Emulator
-    from ftjobs.emulator._lifecycle import JobState
+from ftjobs.emulator._instance import Emulator
+from ftjobs.emulator._lifecycle import JobState
 
 __all__ = [
     "TICK",
     "WEBHOOKS_KEY",
-    "WebhookFaults",
     "WebhookSender",
     "add_webhook_sender",
     "job_event",
-    "to_webhook_faults",
 ]
 
 _log = logging.getLogger("ftjobs.emulator.webhooks")
@@ -68,61 +54,6 @@ _EVENT_TYPES = {
 # Deliveries in flight at once: a burst of endings must not open a thousand connections.
 _CONCURRENCY = 64
 _WRONG_SECRET = "whsec_" + base64.b64encode(b"not the endpoint's secret").decode()
-
-
-def _rate(name: str, value: float) -> None:
-    if not 0.0 <= value <= 1.0:
-        raise ValueError(f"webhook fault rate {name} must be within [0, 1], got {value!r}")
-
-
-@attrs.frozen
-class WebhookFaults:
-    """Webhook fault rates (all off by default); see the module docstring for the grammar."""
-
-    drop: float = 0.0
-    duplicate: float = 0.0
-    bad_signature: float = 0.0
-    delay_rate: float = 0.0
-    delay_seconds: float = 0.0
-    seed: int = 0
-
-    def __attrs_post_init__(self) -> None:
-        for name in ("drop", "duplicate", "bad_signature", "delay_rate"):
-            _rate(name, getattr(self, name))
-        if self.drop + self.duplicate > 1.0 + 1e-9:
-            raise ValueError("webhook fault rates drop + duplicate add up to more than 1")
-        if self.delay_seconds < 0:
-            raise ValueError("webhook fault delay must be >= 0 seconds")
-
-    @classmethod
-    def parse(cls, spec: str | None) -> WebhookFaults:
-        """Parse a spec string. Raises ``ValueError`` naming the bad item."""
-        values: dict[str, Any] = {}
-        for item, key, value in spec_items(spec, "webhook fault spec"):
-            try:
-                if key in ("drop", "duplicate", "bad_signature"):
-                    values[key] = float(value)
-                elif key == "delay":
-                    rate, sep, seconds = value.partition(":")
-                    values["delay_rate"] = float(rate) if sep else 1.0
-                    values["delay_seconds"] = float(seconds if sep else rate)
-                elif key == "seed":
-                    values["seed"] = int(value)
-                else:
-                    raise KeyError(key)
-            except KeyError:
-                raise ValueError(
-                    f"unknown webhook fault {key!r} (known: drop, duplicate, bad_signature, "
-                    "delay, seed)"
-                ) from None
-            except ValueError:
-                raise ValueError(f"bad value in webhook fault item {item!r}") from None
-        return cls(**values)
-
-
-def to_webhook_faults(value: WebhookFaults | str | None) -> WebhookFaults:
-    """`EmulatorConfig.webhook_faults` accepts a spec string too."""
-    return value if isinstance(value, WebhookFaults) else WebhookFaults.parse(value)
 
 
 def job_event(job: JobState) -> tuple[str, dict[str, Any]] | None:

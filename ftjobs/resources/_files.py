@@ -15,6 +15,7 @@ import aiohttp
 
 from .. import _validation
 from .._errors import TrainingFileError, WaitTimeout
+from .._limits import FILE_PURPOSES, UPLOAD_PURPOSES
 from .._models import FileDeleted, FileExpiration, FileObject
 from .._options import call_options
 from .._pagination import AsyncPaginator
@@ -24,13 +25,11 @@ from ..training_data import check_training_file
 from ..waiting._pacer import Pacer
 from ..waiting._policy import PollPolicy, PollState
 from ._base import Resource
-from ._uploads import UPLOAD_PURPOSES as _PART_PURPOSES
 from ._uploads import OnProgress, Uploads, expires_after_body
 
 __all__ = ["DEFAULT_MULTIPART_THRESHOLD", "FileInput", "Files"]
 
 _FILES = "/files"
-UPLOAD_PURPOSES = ("fine-tune", "batch", "assistants", "vision", "user_data", "evals")
 _LIST_LIMIT = 10_000
 
 #: What `Files.upload()` accepts: a path, the bytes themselves, or a binary file object.
@@ -155,10 +154,8 @@ class Files(Resource):
             TrainingFileError: ``check=True`` and the file has errors (nothing was sent).
         """
         options = call_options(extra_headers, extra_query, None, timeout, idempotency_key)
-        if purpose not in UPLOAD_PURPOSES:
-            raise ValueError(
-                f"purpose must be one of {', '.join(UPLOAD_PURPOSES)}; got {purpose!r}"
-            )
+        if purpose not in FILE_PURPOSES:
+            raise ValueError(f"purpose must be one of {', '.join(FILE_PURPOSES)}; got {purpose!r}")
         _validation.optional_str("filename", filename)
         _validation.require_int("multipart_threshold", multipart_threshold, 0)
         if on_progress is not None and not callable(on_progress):
@@ -234,7 +231,7 @@ class Files(Resource):
             await _check_before_upload(file, purpose=purpose, method=method)
         if on_progress is not None:
             on_progress(0, size)
-        if parts is not None and parts[0] > multipart_threshold and purpose in _PART_PURPOSES:
+        if parts is not None and parts[0] > multipart_threshold and purpose in UPLOAD_PURPOSES:
             with ExitStack() as stack:
                 return await self._uploads.send(
                     parts[1](stack),

@@ -14,14 +14,13 @@ import aiohttp
 
 from .. import _validation as check
 from .._converter import unstructure
+from .._limits import MAX_PART_BYTES, MAX_UPLOAD_BYTES, UPLOAD_PURPOSES
 from .._models import FileExpiration, FileObject, Upload, UploadPart
 from .._options import call_options
 from .._types import NOT_GIVEN, NotGiven
 from ._base import Resource
 
 __all__ = [
-    "MAX_PART_BYTES",
-    "MAX_UPLOAD_BYTES",
     "UPLOAD_CONCURRENCY",
     "UPLOAD_PART_BYTES",
     "OnProgress",
@@ -32,11 +31,6 @@ __all__ = [
 logger = logging.getLogger("ftjobs")
 
 _UPLOADS = "/uploads"
-UPLOAD_PURPOSES = ("assistants", "batch", "fine-tune", "vision")
-MAX_PART_BYTES = 64 * 1024 * 1024
-"""The API's limit on one part: 64 MiB."""
-MAX_UPLOAD_BYTES = 8 * 1024**3
-"""The API's limit on one upload: 8 GiB."""
 UPLOAD_PART_BYTES = 8 * 1024 * 1024
 """Size of the parts ``files.upload`` sends: 8 MiB, so a failed part costs little to resend."""
 UPLOAD_CONCURRENCY = 4

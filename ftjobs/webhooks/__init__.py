@@ -18,16 +18,18 @@ import orjson
 from aiohttp import web
 
 from .._converter import structure
-from .._errors import ConfigurationError, InvalidWebhookSignatureError, ResponseValidationError
-from ._events import JOB_EVENT_TYPES, WebhookEvent, WebhookEventData
-from ._signature import (
+from .._errors import InvalidWebhookSignatureError, ResponseValidationError
+from .._signing import (
     DEFAULT_TOLERANCE,
+    SECRET_ENV,
     SECRET_PREFIX,
     decode_secret,
+    missing_secret,
     sign,
     signed_headers,
     verify,
 )
+from ._events import JOB_EVENT_TYPES, WebhookEvent, WebhookEventData
 
 __all__ = [
     "DEFAULT_TOLERANCE",
@@ -43,8 +45,6 @@ __all__ = [
 ]
 
 _log = logging.getLogger("ftjobs.webhooks")
-#: Where a secret is read from when none is given.
-SECRET_ENV = "OPENAI_WEBHOOK_SECRET"
 #: Ids remembered to ignore a redelivery. A sender retries one delivery for hours, not for
 #: ten thousand deliveries, so a redelivery older than that is not expected.
 _REMEMBERED = 10_000
@@ -91,10 +91,7 @@ class Webhooks:
         if secret is not None:
             return decode_secret(secret, name="secret")
         if self._key is None:
-            raise ConfigurationError(
-                "no webhook secret: pass webhook_secret= to the client, set "
-                "$OPENAI_WEBHOOK_SECRET, or pass secret="
-            )
+            raise missing_secret("secret= (or webhook_secret= to the client)")
         return self._key
 
     def verify_signature(

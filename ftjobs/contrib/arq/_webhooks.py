@@ -10,14 +10,14 @@ a lost webhook costs that much lag, never the job.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 from arq.connections import ArqRedis
 
-from ..._errors import ConfigurationError, InvalidWebhookSignatureError, ResponseValidationError
-from ...webhooks import SECRET_ENV, Webhooks
+from ..._errors import InvalidWebhookSignatureError, ResponseValidationError
+from ..._signing import resolve_secret
+from ...webhooks import Webhooks
 from .._redis import RedisWaitStore
 from .._tasks import wait_task_id
 from ._common import QUEUE
@@ -57,10 +57,7 @@ def webhook_handler(
     Raises:
         ConfigurationError: No secret given or in the environment.
     """
-    secret = secret or os.environ.get(SECRET_ENV)
-    if not secret:
-        raise ConfigurationError(f"no webhook secret: pass secret= or set ${SECRET_ENV}")
-    webhooks = Webhooks(secret)
+    webhooks = Webhooks(resolve_secret(secret, option="secret="))
 
     async def handle(request: web.Request) -> web.Response:
         try:

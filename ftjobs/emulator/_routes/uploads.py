@@ -6,12 +6,13 @@ import hashlib
 
 from aiohttp import web
 
+from ftjobs._limits import MAX_PART_BYTES
 from ftjobs.emulator._bodies import read_json, read_multipart
 from ftjobs.emulator._errors import ApiError
 from ftjobs.emulator._idempotency import idempotent
 from ftjobs.emulator._instance import emulator_of
 from ftjobs.emulator._responses import json_response
-from ftjobs.emulator._uploads import MAX_PART_BYTES, parse_create_upload, render_part, render_upload
+from ftjobs.emulator._uploads import parse_create_upload, render_part, render_upload
 
 __all__ = ["ROUTES"]
 

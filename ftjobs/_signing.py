@@ -1,9 +1,14 @@
-"""The Standard Webhooks signing scheme, as pure functions (no I/O, the clock injected).
+"""The Standard Webhooks signing scheme, as pure functions (no I/O, the clock injected), and
+where a webhook secret comes from.
 
 A signature is ``v1,`` + base64(HMAC-SHA256(key, f"{webhook-id}.{webhook-timestamp}.{body}")),
 where the key is the base64 part of a ``whsec_`` secret. The ``webhook-signature`` header may
 hold several space-separated signatures (a sender rotating its secret signs with both); one
 match is enough. See https://www.standardwebhooks.com.
+
+Shared by the receiver (`ftjobs.webhooks`, the CLI, ``ftjobs.contrib.arq``) and the sender (the
+emulator), so it imports neither aiohttp nor cattrs: the emulator takes its signing from here
+without loading the client.
 """
 
 from __future__ import annotations
@@ -13,14 +18,19 @@ import binascii
 import hashlib
 import hmac
 import math
+import os
 from collections.abc import Mapping
+from typing import overload
 
-from .._errors import ConfigurationError, InvalidWebhookSignatureError
+from ._errors import ConfigurationError, InvalidWebhookSignatureError
 
 __all__ = [
     "DEFAULT_TOLERANCE",
+    "SECRET_ENV",
     "SECRET_PREFIX",
     "decode_secret",
+    "missing_secret",
+    "resolve_secret",
     "sign",
     "signed_headers",
     "verify",
@@ -32,11 +42,38 @@ SECRET_PREFIX = "whsec_"
 #: scheme's five minutes): old enough to absorb clock skew, short enough that a captured
 #: request cannot be replayed later.
 DEFAULT_TOLERANCE = 300.0
+#: Where a secret is read from when none is given.
+SECRET_ENV = "OPENAI_WEBHOOK_SECRET"
 
 
-def decode_secret(
-    secret: str, *, name: str = "webhook_secret (or $OPENAI_WEBHOOK_SECRET)"
-) -> bytes:
+def missing_secret(option: str) -> ConfigurationError:
+    """The error for "no secret anywhere": it says to pass ``option`` or set `SECRET_ENV`."""
+    return ConfigurationError(f"no webhook secret: pass {option} or set ${SECRET_ENV}")
+
+
+@overload
+def resolve_secret(secret: str | None, *, option: str) -> str: ...
+@overload
+def resolve_secret(secret: str | None, *, option: None = None) -> str | None: ...
+def resolve_secret(secret: str | None, *, option: str | None = None) -> str | None:
+    """The webhook secret to use: ``secret`` when given (not empty), else `SECRET_ENV`'s value.
+
+    Args:
+        secret: The secret given explicitly (an argument, a CLI option), or None.
+        option: How a caller gives one (``"secret="``, ``"--secret whsec_..."``): when set, a
+            secret is required and its absence raises naming it; when None, the absence is
+            returned as None.
+
+    Raises:
+        ConfigurationError: ``option`` is set and there is no secret (`missing_secret`).
+    """
+    found = secret or os.environ.get(SECRET_ENV) or None
+    if found is None and option is not None:
+        raise missing_secret(option)
+    return found
+
+
+def decode_secret(secret: str, *, name: str = f"webhook_secret (or ${SECRET_ENV})") -> bytes:
     """The HMAC key of a ``whsec_...`` secret (the prefix is optional, as in the scheme).
 
     Raises:
