@@ -25,7 +25,23 @@ Admin endpoints (never faulted; the admin key, by default the API key, and JSON 
 ``POST /_emulator/script``, ``GET|POST /_emulator/clock``, ``POST /_emulator/seed``, and
 ``GET /_emulator/health`` (open, for readiness probes).
 
-This package imports nothing from the rest of ``ftjobs``.
+What it takes from the SDK: the emulator is a server, not a client. It never imports the
+client, the transport, the resources, the waits, the converter or the webhook receiver
+(``ftjobs._client``, ``_transport``, ``resources``, ``waiting``, ``_converter``, the
+``webhooks`` package). It imports only these pure SDK modules, which state what the API is, so
+that server and client cannot drift apart:
+
+- ``ftjobs._signing``: the Standard Webhooks signature of its deliveries and the
+  ``$OPENAI_WEBHOOK_SECRET`` fallback (``resolve_secret``);
+- ``ftjobs._limits``: file and upload purposes, part and upload size limits;
+- ``ftjobs._models``: ``TERMINAL_STATUSES`` and ``JobError``;
+- ``ftjobs.graders``: the graders' vocabulary (string check operations, similarity metrics);
+- ``ftjobs.metrics``: ``StepMetrics`` and the result file's CSV;
+- ``ftjobs.training_data``: the checks a job's ``validating_files`` runs on its files.
+
+These in turn import only ``ftjobs._errors``, ``_types``, ``_token_count`` and
+``_training_rules``, with attrs and orjson: none of them loads aiohttp or cattrs. (Importing
+``ftjobs.emulator`` still runs ``ftjobs/__init__.py`` first, as any submodule does.)
 """
 
 from __future__ import annotations
