@@ -1,125 +1,26 @@
-"""Shared fixtures: a mocked HTTP layer (aioresponses), a client pointed at it, payload makers."""
+"""Every shared fixture of the suite: a mocked HTTP layer (aioresponses) and clients pointed at
+it; the emulator over loopback (one family: a manual-clock emulator and a fast real-clock one) and
+clients for it; a clean environment. Shared data and helpers that are not fixtures live in
+``tests/_support``.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import inspect
-import socket
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp import web
 from aioresponses import aioresponses
 from aioresponses import core as aioresponses_core
 from yarl import URL
 
 import ftjobs
 from ftjobs.emulator import EmulatorConfig, EmulatorHandle, ManualClock, serve_emulator
-
-BASE_URL = "https://api.test/v1"
-API_KEY = "sk-test-secret-0123456789"
-
-
-def job_payload(job_id: str = "ftjob-abc123", **overrides: Any) -> dict[str, Any]:
-    """A complete FineTuningJob body, as the spec describes it."""
-    body: dict[str, Any] = {
-        "object": "fine_tuning.job",
-        "id": job_id,
-        "model": "gpt-4o-mini-2024-07-18",
-        "created_at": 1721764800,
-        "finished_at": None,
-        "fine_tuned_model": None,
-        "organization_id": "org-123",
-        "result_files": [],
-        "status": "queued",
-        "validation_file": None,
-        "training_file": "file-abc123",
-        "hyperparameters": {
-            "batch_size": "auto",
-            "learning_rate_multiplier": "auto",
-            "n_epochs": 3,
-        },
-        "trained_tokens": None,
-        "error": None,
-        "seed": 42,
-        "estimated_finish": None,
-        "integrations": [],
-        "method": {
-            "type": "supervised",
-            "supervised": {
-                "hyperparameters": {
-                    "batch_size": "auto",
-                    "learning_rate_multiplier": 1.8,
-                    "n_epochs": 3,
-                }
-            },
-        },
-        "metadata": {"team": "a"},
-    }
-    body.update(overrides)
-    return body
-
-
-def azure_job_payload(job_id: str = "ftjob-az1", **overrides: Any) -> dict[str, Any]:
-    """A job as Azure OpenAI returns it."""
-    body: dict[str, Any] = {
-        "id": job_id,
-        "object": "fine_tuning.job",
-        "created_at": 1721764800,
-        "model": "gpt-4o-mini-2024-07-18",
-        "status": "pending",
-        "organization_id": None,
-        "result_files": None,
-        "training_file": "file-abc",
-        "validation_file": None,
-        "fine_tuned_model": None,
-        "finished_at": None,
-        "hyperparameters": {"n_epochs": -1, "batch_size": -1, "learning_rate_multiplier": 1},
-        "seed": 105,
-        "trained_tokens": None,
-        "estimated_finish": None,
-        "integrations": None,
-        "method": {
-            "type": "supervised",
-            "supervised": {"hyperparameters": {"n_epochs": -1, "batch_size": -1}},
-        },
-        "user_provided_suffix": "contoso",
-        "trainingType": "standard",
-    }
-    body.update(overrides)
-    return body
-
-
-def event_payload(event_id: str, **overrides: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "object": "fine_tuning.job.event",
-        "id": event_id,
-        "created_at": 1721764800,
-        "level": "info",
-        "message": "Step 1/100: training loss=0.5",
-        "type": "metrics",
-        "data": {"step": 1, "train_loss": 0.5},
-    }
-    body.update(overrides)
-    return body
-
-
-def file_payload(file_id: str = "file-abc123", **overrides: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "id": file_id,
-        "object": "file",
-        "bytes": 120000,
-        "created_at": 1677610602,
-        "filename": "train.jsonl",
-        "purpose": "fine-tune",
-        "status": "processed",
-    }
-    body.update(overrides)
-    return body
-
+from tests._support.emulator import Api
+from tests._support.live import FAST_RETRIES
+from tests._support.payloads import API_KEY, BASE_URL
 
 _TAKES_STREAM_WRITER = "stream_writer" in inspect.signature(aiohttp.ClientResponse).parameters
 
@@ -157,20 +58,39 @@ async def client() -> AsyncIterator[ftjobs.AsyncClient]:
         yield c
 
 
-def sent(mocked: aioresponses, method: str) -> list[Any]:
-    """Every call aioresponses saw for an HTTP method, in order (url, kwargs)."""
-    calls = []
-    for (verb, url), items in mocked.requests.items():
-        if verb == method:
-            calls.extend((url, call.kwargs) for call in items)
-    return calls
+@pytest.fixture
+async def no_retry_client() -> AsyncIterator[ftjobs.AsyncClient]:
+    """A client for BASE_URL that never retries and never waits for a request token: each
+    mocked response is answered to exactly one request."""
+    budget = ftjobs.waiting.RatePolicy(rate=10_000, burst=1_000)
+    async with ftjobs.AsyncClient(
+        api_key=API_KEY, base_url=BASE_URL, max_retries=0, request_budget=budget
+    ) as c:
+        yield c
+
+
+#: The variables a client reads when an argument is not given (OpenAI, Azure OpenAI, Portkey).
+CLIENT_ENV = (
+    "OPENAI_API_KEY",
+    "OPENAI_BASE_URL",
+    "OPENAI_ORG_ID",
+    "OPENAI_PROJECT_ID",
+    "OPENAI_API_VERSION",
+    "AZURE_OPENAI_API_KEY",
+    "AZURE_OPENAI_ENDPOINT",
+    "PORTKEY_API_KEY",
+    "PORTKEY_BASE_URL",
+)
+
+
+@pytest.fixture
+def no_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """None of the variables a client reads from the environment is set."""
+    for name in CLIENT_ENV:
+        monkeypatch.delenv(name, raising=False)
 
 
 # -- the emulator over loopback (end-to-end tests) ---------------------------------------------
-
-FAST_RETRIES = ftjobs.RetryPolicy(
-    max_retries=3, initial_delay=0.01, max_delay=0.05, max_retry_after=0.05
-)
 
 
 @pytest.fixture
@@ -184,6 +104,19 @@ async def emulator(emulator_clock: ManualClock) -> AsyncIterator[EmulatorHandle]
     """The emulator on a free loopback port, driven by the manual clock."""
     async with serve_emulator(EmulatorConfig(max_running_jobs=2), clock=emulator_clock) as handle:
         yield handle
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    """A plain aiohttp session, for talking to the emulator without the SDK."""
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+@pytest.fixture
+def api(http: aiohttp.ClientSession, emulator: EmulatorHandle) -> Api:
+    """A thin JSON client for the manual-clock emulator's API."""
+    return Api(http, emulator)
 
 
 @pytest.fixture
@@ -212,45 +145,3 @@ async def fast_client(fast_emulator: EmulatorHandle) -> AsyncIterator[ftjobs.Asy
         request_budget=ftjobs.waiting.RatePolicy(rate=1000, burst=100),
     ) as c:
         yield c
-
-
-FAST_POLL = ftjobs.PollPolicy(initial_interval=0.02, max_interval=0.2, timeout=30)
-
-
-def free_port() -> int:
-    """A loopback port that was free a moment ago (for servers started in a subprocess)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def drop_nulls(value: Any) -> Any:
-    """``value`` with every null-valued key removed, at any depth."""
-    if isinstance(value, dict):
-        return {k: drop_nulls(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [drop_nulls(v) for v in value]
-    return value
-
-
-@contextlib.asynccontextmanager
-async def serve_app(app: web.Application) -> AsyncIterator[str]:
-    """Serve ``app`` on a free loopback port for the block; yields its root URL."""
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    try:
-        yield f"http://127.0.0.1:{runner.addresses[0][1]}"
-    finally:
-        await runner.cleanup()
-
-
-async def eventually(predicate: Callable[[], bool], *, timeout: float = 10.0) -> None:
-    """Wait (in real time, polling every few ms) until ``predicate()`` holds; fail after
-    ``timeout`` seconds. A bound on how long a test may hang, not a timing assertion."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not predicate():
-        assert asyncio.get_running_loop().time() < deadline, "condition never held"
-        await asyncio.sleep(0.005)

@@ -7,14 +7,7 @@ import pytest
 from aioresponses import aioresponses
 
 import ftjobs
-
-from .conftest import API_KEY, BASE_URL, job_payload, sent
-
-
-@pytest.fixture
-def no_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_ORG_ID", "OPENAI_PROJECT_ID"):
-        monkeypatch.delenv(name, raising=False)
+from tests._support.payloads import API_KEY, BASE_URL, job_payload, sent
 
 
 def test_missing_key_fails_at_construction(no_env: None) -> None:

@@ -31,7 +31,7 @@ from ftjobs._models import (
     WandbIntegration,
 )
 from ftjobs.graders import MultiGrader, ScoreModelGrader, StringCheckGrader
-from tests.conftest import azure_job_payload, drop_nulls
+from tests._support.payloads import azure_job_payload, drop_nulls
 
 FULL_JOB: dict[str, Any] = {
     "object": "fine_tuning.job",

@@ -1,10 +1,9 @@
 """Bad input from the server, generated from the OpenAPI spec.
 
-Payloads valid per the spec's response schemas are generated straight from the schemas (a small
-JSON Schema -> hypothesis translation: ``$ref``, ``anyOf``/``oneOf``, ``enum``, ``type`` lists,
-``properties``/``required``, ``additionalProperties``, ``items``, numeric bounds, lengths). They
-must structure and round-trip. Then they are corrupted (a wrong type, a required field dropped
-or nulled, a huge string, deep nesting, a non-object body) and the converter may only raise
+Payloads valid per the spec's response schemas are generated straight from the schemas
+(``tests/_support/schemas.py``). They must structure and round-trip. Then they are corrupted (a
+wrong type, a required field dropped or nulled, a huge string, deep nesting, a non-object body)
+and the converter may only raise
 `ResponseValidationError`, whose every line starts with the field path.
 """
 
@@ -12,7 +11,6 @@ from __future__ import annotations
 
 import copy
 import json
-import math
 import os
 from typing import Any
 
@@ -25,12 +23,11 @@ from ftjobs import (
     ResponseValidationError,
 )
 from ftjobs._converter import structure, unstructure
-from tests.conftest import drop_nulls
-from tests.spec import RESPONSE_MODELS, load_spec
+from tests._support.payloads import drop_nulls
+from tests._support.schemas import SCALAR, TEXT, valid
+from tests.spec import RESPONSE_MODELS
 
 pytest.importorskip("yaml")
-
-SCHEMAS: dict[str, Any] = load_spec()["components"]["schemas"]
 
 #: Fields each model cannot do without (the models are lenient about the rest).
 MODEL_REQUIRED: dict[str, tuple[str, ...]] = {
@@ -52,96 +49,6 @@ MODEL_REQUIRED: dict[str, tuple[str, ...]] = {
     "RunGraderResponse": ("reward", "metadata"),
     "ValidateGraderResponse": (),
 }
-
-# -- JSON Schema -> strategy ---------------------------------------------------------------
-
-_TEXT = st.text(max_size=12)
-_SCALAR = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | _TEXT
-_ANY_JSON = st.recursive(
-    _SCALAR,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_TEXT, inner, max_size=3),
-    max_leaves=8,
-)
-# The README's known gap: the status enum lacks "paused", which the API does send.
-_EXTRA_ENUM = {("FineTuningJob", "status"): ["paused"]}
-
-_refs: dict[str, st.SearchStrategy[Any]] = {}
-
-
-def _ref(ref: str) -> st.SearchStrategy[Any]:
-    name = ref.rsplit("/", 1)[-1]
-    if name not in _refs:
-        # Deferred: the grader schemas refer to each other.
-        _refs[name] = st.deferred(lambda: _schema(SCHEMAS[name], name))
-    return _refs[name]
-
-
-def _number(schema: dict[str, Any], integer: bool) -> st.SearchStrategy[Any]:
-    low = schema.get("minimum")
-    high = schema.get("maximum")
-    exclusive = schema.get("exclusiveMinimum")
-    if integer:
-        if exclusive is not None:
-            low = math.floor(exclusive) + 1
-        return st.integers(min_value=low, max_value=high)
-    if exclusive is not None:
-        return st.floats(
-            min_value=exclusive, max_value=high, exclude_min=True, allow_nan=False
-        ).filter(math.isfinite)
-    return st.floats(min_value=low, max_value=high, allow_nan=False, allow_infinity=False)
-
-
-def _object(schema: dict[str, Any], owner: str) -> st.SearchStrategy[Any]:
-    properties: dict[str, Any] = schema.get("properties", {})
-    extra = schema.get("additionalProperties")
-    if not properties:
-        if isinstance(extra, dict):
-            return st.dictionaries(_TEXT, _schema(extra, owner), max_size=3)
-        return st.dictionaries(_TEXT, _ANY_JSON, max_size=3)
-    required = set(schema.get("required", []))
-    fields = {name: _schema(sub, owner, name) for name, sub in properties.items()}
-    return st.fixed_dictionaries(
-        {name: s for name, s in fields.items() if name in required},
-        optional={name: s for name, s in fields.items() if name not in required},
-    )
-
-
-def _schema(schema: dict[str, Any], owner: str, field: str = "") -> st.SearchStrategy[Any]:
-    if "$ref" in schema:
-        return _ref(schema["$ref"])
-    for key in ("anyOf", "oneOf"):
-        if key in schema:
-            return st.one_of([_schema(sub, owner, field) for sub in schema[key]])
-    if "allOf" in schema:
-        # Only the spec's "a $ref plus a description" form (Upload.file) occurs.
-        (constraining,) = [sub for sub in schema["allOf"] if set(sub) - {"description"}]
-        return _schema(constraining, owner, field)
-    if "enum" in schema:
-        return st.sampled_from([*schema["enum"], *_EXTRA_ENUM.get((owner, field), [])])
-    kind = schema.get("type")
-    if isinstance(kind, list):
-        return st.one_of([_schema({**schema, "type": k}, owner, field) for k in kind])
-    if kind == "string":
-        low = schema.get("minLength", 0)
-        return st.text(min_size=low, max_size=max(low, min(schema.get("maxLength", 12), 12)))
-    if kind in ("integer", "number"):
-        return _number(schema, integer=kind == "integer")
-    if kind == "boolean":
-        return st.booleans()
-    if kind == "null":
-        return st.none()
-    if kind == "array":
-        items = _schema(schema.get("items", {}), owner, field)
-        return st.lists(items, max_size=min(schema.get("maxItems", 3), 3))
-    if kind == "object" or "properties" in schema:
-        return _object(schema, owner)
-    return _ANY_JSON
-
-
-def valid(name: str) -> st.SearchStrategy[Any]:
-    """A payload valid per the spec's schema ``name``."""
-    return _ref(f"#/components/schemas/{name}")
-
 
 # -- properties ----------------------------------------------------------------------------
 
@@ -207,8 +114,8 @@ _WRONG = (
     | st.integers(min_value=-(2**70), max_value=2**70)
     | st.floats()  # NaN and infinities included
     | st.text(max_size=5)
-    | st.lists(_SCALAR, max_size=2)
-    | st.dictionaries(_TEXT, _SCALAR, max_size=2)
+    | st.lists(SCALAR, max_size=2)
+    | st.dictionaries(TEXT, SCALAR, max_size=2)
     | st.just("x" * 1_000_000)  # a huge string
     | st.integers(100, 900).map(lambda depth: _nested(depth, "deep"))  # deep nesting
 )
@@ -304,7 +211,7 @@ def test_a_bad_item_in_a_page_is_named_by_its_index(name: str, data: st.DataObje
     item = "FineTuningJob" if "Jobs" in name else "OpenAIFile"
     items = data.draw(st.lists(valid(item), min_size=2, max_size=4), label="items")
     index = data.draw(st.integers(0, len(items) - 1), label="index")
-    items[index]["id"] = data.draw(st.integers() | st.none() | st.lists(_TEXT), label="bad id")
+    items[index]["id"] = data.draw(st.integers() | st.none() | st.lists(TEXT), label="bad id")
     body = {"object": "list", "data": items, "has_more": False}
     with pytest.raises(ResponseValidationError) as info:
         structure(body, RESPONSE_MODELS[name])

@@ -8,9 +8,9 @@ import ftjobs
 from ftjobs._converter import structure
 from ftjobs._describe import MAX_MESSAGE, format_duration, format_eta
 from ftjobs._models import FineTuningJob, FineTuningJobCheckpoint, FineTuningJobEvent
-
-from .conftest import FAST_POLL, event_payload, job_payload
-from .emulator.helpers import chat_file
+from tests._support.emulator import chat_file
+from tests._support.live import FAST_POLL
+from tests._support.payloads import event_payload, job_payload
 
 NOW = 1_800_000_000.0
 

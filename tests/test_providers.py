@@ -15,8 +15,7 @@ from yarl import URL
 
 import ftjobs
 from ftjobs._models import JobStatus
-
-from .conftest import azure_job_payload, job_payload, sent
+from tests._support.payloads import azure_job_payload, job_payload, sent
 
 ENDPOINT = "https://contoso.openai.azure.com"
 AZURE_KEY = "azure-secret-key-0123456789abcdef"
@@ -25,21 +24,8 @@ PORTKEY_KEY = "pk-secret-0123456789"
 VIRTUAL_KEY = "vk-openai-secret-42"
 PROVIDER_KEY = "sk-provider-secret-777"
 NO_RETRY_WAIT = ftjobs.RetryPolicy(max_retries=2, initial_delay=0, max_delay=0, max_retry_after=0)
-_ENV = (
-    "AZURE_OPENAI_API_KEY",
-    "AZURE_OPENAI_ENDPOINT",
-    "OPENAI_API_VERSION",
-    "OPENAI_API_KEY",
-    "OPENAI_BASE_URL",
-    "PORTKEY_API_KEY",
-    "PORTKEY_BASE_URL",
-)
-
-
-@pytest.fixture(autouse=True)
-def no_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in _ENV:
-        monkeypatch.delenv(name, raising=False)
+# No test here may see the developer's OPENAI_*, AZURE_OPENAI_* or PORTKEY_* variables.
+pytestmark = pytest.mark.usefixtures("no_env")
 
 
 def _headers(call: tuple[Any, Any]) -> dict[str, str]:

@@ -23,8 +23,8 @@ from ftjobs.emulator import (
     ManualClock,
     serve_emulator,
 )
-from tests.conftest import FAST_POLL, FAST_RETRIES, free_port
-from tests.emulator.helpers import chat_file
+from tests._support.emulator import chat_file
+from tests._support.live import FAST_POLL, FAST_RETRIES, free_port
 
 SECRET = "sk-proj-SECRET-a1b2c3d4e5f6a7b8c9d0"
 WRONG = "sk-proj-WRONG-0f9e8d7c6b5a49382716"

@@ -13,8 +13,7 @@ import ftjobs
 from ftjobs._request import Request
 from ftjobs._retry import RetryPolicy
 from ftjobs._transport import Transport
-
-from .conftest import API_KEY, BASE_URL, job_payload, sent
+from tests._support.payloads import API_KEY, BASE_URL, job_payload, sent
 
 JOB_URL = f"{BASE_URL}/fine_tuning/jobs/ftjob-abc123"
 CREATE_URL = f"{BASE_URL}/fine_tuning/jobs"

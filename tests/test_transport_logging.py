@@ -14,8 +14,7 @@ import ftjobs
 from ftjobs._request import Request
 from ftjobs._retry import RetryPolicy
 from ftjobs._transport import Transport
-
-from .conftest import API_KEY, BASE_URL, job_payload
+from tests._support.payloads import API_KEY, BASE_URL, job_payload
 
 JOB_PATH = "/fine_tuning/jobs/ftjob-abc123"
 

@@ -6,8 +6,8 @@ import json
 
 import ftjobs
 from ftjobs.emulator import EmulatorHandle, ManualClock
+from tests._support.emulator import chat_file
 from tests.cli.helpers import emulator_env, run_cli
-from tests.emulator.helpers import chat_file
 
 
 async def test_share_list_and_unshare(

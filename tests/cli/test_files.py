@@ -11,8 +11,8 @@ from rich.console import Console
 import ftjobs
 from ftjobs.cli._files import upload_bar
 from ftjobs.emulator import EmulatorHandle, ManualClock, get_emulator
+from tests._support.emulator import chat_file
 from tests.cli.helpers import emulator_env, run_cli
-from tests.emulator.helpers import chat_file
 
 
 def test_the_bar_draws_on_a_terminal_only() -> None:

@@ -12,8 +12,8 @@ import ftjobs
 from ftjobs.cli._app import CLIError
 from ftjobs.cli._jobs import since
 from ftjobs.emulator import EmulatorHandle, ManualClock
+from tests._support.emulator import chat_file
 from tests.cli.helpers import emulator_env, run_cli
-from tests.emulator.helpers import chat_file
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ import ftjobs
 from ftjobs._converter import structure
 from ftjobs._models import FineTuningJob, FineTuningJobEvent
 from ftjobs.cli._progress import JobProgress, fits_live, live_view
-from tests.conftest import event_payload, job_payload
+from tests._support.payloads import event_payload, job_payload
 
 NOW = 1_800_000_000.0
 

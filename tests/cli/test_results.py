@@ -11,8 +11,8 @@ from pathlib import Path
 import ftjobs
 from ftjobs.emulator import EmulatorHandle, ManualClock
 from ftjobs.metrics import parse_results_file
+from tests._support.emulator import chat_file
 from tests.cli.helpers import emulator_env, run_cli
-from tests.emulator.helpers import chat_file
 from tests.training_files import CORPUS
 
 GOOD = CORPUS / "good" / "supervised_basic.jsonl"

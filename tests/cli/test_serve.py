@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from tests.conftest import free_port
+from tests._support.live import free_port
 
 from .helpers import PROGRAM, run_cli
 

@@ -11,9 +11,9 @@ import aiohttp
 import orjson
 
 from ftjobs.webhooks import signed_headers
+from tests._support.live import free_port
+from tests._support.webhooks import EVENT, SECRET
 from tests.cli.helpers import PROGRAM, clean_env, run_cli
-from tests.conftest import free_port
-from tests.webhooks.test_verify import EVENT, SECRET
 
 
 async def test_listen_prints_verified_events_and_refuses_forged_ones() -> None:

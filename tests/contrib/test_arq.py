@@ -143,7 +143,7 @@ async def _one_step(
     the arq ``Retry`` it ended with."""
     from arq.worker import Retry
 
-    from tests.emulator.helpers import chat_file
+    from tests._support.emulator import chat_file
 
     training = (await live_client.files.upload(chat_file(10), filename="t.jsonl")).id
     job = await live_client.jobs.create(model="gpt-4o-mini-2024-07-18", training_file=training)

@@ -25,8 +25,8 @@ from ftjobs.contrib._tasks import (
 from ftjobs.emulator import EmulatorConfig, ManualClock, serve_emulator
 from ftjobs.waiting import ContinuationToken
 from ftjobs.waiting._policy import PollState
-from tests.conftest import FAST_RETRIES
-from tests.emulator.helpers import chat_file
+from tests._support.emulator import chat_file
+from tests._support.live import FAST_RETRIES
 
 MODEL = "gpt-4o-mini-2024-07-18"
 PARAMS = {"model": MODEL, "training_file": "file-abc"}

@@ -28,6 +28,7 @@ import attrs
 import pytest
 
 import ftjobs
+from tests._support.emulator import chat_file
 from tests.distributed.harness import (
     ROOT,
     Child,
@@ -37,7 +38,6 @@ from tests.distributed.harness import (
     redis_server_path,
     sleep_until,
 )
-from tests.emulator.helpers import chat_file
 
 arq_connections = pytest.importorskip("arq.connections", reason="the 'arq' extra is not installed")
 contrib = pytest.importorskip("ftjobs.contrib.arq")

@@ -18,7 +18,7 @@ import ftjobs
 from ftjobs.contrib import arq as ftarq
 from ftjobs.contrib._redis import FollowUp, RedisWaitStore
 from ftjobs.emulator import EmulatorConfig, EmulatorHandle, serve_emulator
-from tests.emulator.helpers import chat_file
+from tests._support.emulator import chat_file
 
 MODEL = "gpt-4o-mini-2024-07-18"
 # arq 0.28's Worker.close() calls redis' deprecated close().
@@ -51,11 +51,13 @@ async def pool(redis_url: str) -> AsyncIterator[ArqRedis]:
 
 
 @pytest.fixture
-async def emu(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[EmulatorHandle]:
-    async with serve_emulator(EmulatorConfig(speed=300, max_running_jobs=8)) as handle:
-        monkeypatch.setenv("OPENAI_API_KEY", handle.api_key)
-        monkeypatch.setenv("OPENAI_BASE_URL", handle.base_url)
-        yield handle
+def worker_emulator(
+    fast_emulator: EmulatorHandle, monkeypatch: pytest.MonkeyPatch
+) -> EmulatorHandle:
+    """The fast emulator, with the environment the workers' clients read pointing at it."""
+    monkeypatch.setenv("OPENAI_API_KEY", fast_emulator.api_key)
+    monkeypatch.setenv("OPENAI_BASE_URL", fast_emulator.base_url)
+    return fast_emulator
 
 
 async def _burst(redis_url: str, queue: str = ftarq.QUEUE) -> None:
@@ -71,10 +73,12 @@ async def _burst(redis_url: str, queue: str = ftarq.QUEUE) -> None:
 
 
 async def test_create_wait_and_follow_up_once(
-    pool: ArqRedis, emu: EmulatorHandle, redis_url: str
+    pool: ArqRedis, worker_emulator: EmulatorHandle, redis_url: str
 ) -> None:
     FOLLOWED.clear()
-    async with ftjobs.AsyncClient(api_key=emu.api_key, base_url=emu.base_url) as client:
+    async with ftjobs.AsyncClient(
+        api_key=worker_emulator.api_key, base_url=worker_emulator.base_url
+    ) as client:
         training = (await client.files.upload(chat_file(10), filename="t.jsonl")).id
     params = {"model": MODEL, "training_file": training}
     assert await ftarq.enqueue_create(pool, params, key="k1", follow_up="remember")
@@ -89,7 +93,9 @@ async def test_create_wait_and_follow_up_once(
     store = RedisWaitStore(pool)
     stored = await store.load(job.id)
     assert stored.done and stored.token is None and stored.steps >= 2
-    async with ftjobs.AsyncClient(api_key=emu.api_key, base_url=emu.base_url) as client:
+    async with ftjobs.AsyncClient(
+        api_key=worker_emulator.api_key, base_url=worker_emulator.base_url
+    ) as client:
         on_server = [e.id async for e in client.jobs.list_events(job.id, limit=100)]
     assert [i for i, _ in await store.events(job.id)] == on_server[::-1]
 
@@ -126,7 +132,7 @@ async def test_store_records_each_event_once_and_the_follow_up_once(pool: ArqRed
 
 
 async def test_a_missing_job_ends_the_wait_with_a_typed_failure(
-    pool: ArqRedis, emu: EmulatorHandle, redis_url: str
+    pool: ArqRedis, worker_emulator: EmulatorHandle, redis_url: str
 ) -> None:
     assert await ftarq.enqueue_wait(pool, "ftjob-missing", budget=60)
     await _burst(redis_url)
@@ -136,9 +142,11 @@ async def test_a_missing_job_ends_the_wait_with_a_typed_failure(
 
 
 async def test_a_spent_budget_ends_the_wait_and_a_restart_resumes_it(
-    pool: ArqRedis, emu: EmulatorHandle, redis_url: str
+    pool: ArqRedis, worker_emulator: EmulatorHandle, redis_url: str
 ) -> None:
-    async with ftjobs.AsyncClient(api_key=emu.api_key, base_url=emu.base_url) as client:
+    async with ftjobs.AsyncClient(
+        api_key=worker_emulator.api_key, base_url=worker_emulator.base_url
+    ) as client:
         training = (await client.files.upload(chat_file(10), filename="t.jsonl")).id
         job = await client.jobs.create(model=MODEL, training_file=training)
     assert await ftarq.enqueue_wait(pool, job.id, budget=1e-9)
@@ -155,7 +163,9 @@ async def test_a_spent_budget_ends_the_wait_and_a_restart_resumes_it(
     final = await ftarq.wait_result(pool, job.id, timeout=1)
     assert final.status is ftjobs.JobStatus.SUCCEEDED
     stored = [i for i, _ in await RedisWaitStore(pool).events(job.id)]
-    async with ftjobs.AsyncClient(api_key=emu.api_key, base_url=emu.base_url) as client:
+    async with ftjobs.AsyncClient(
+        api_key=worker_emulator.api_key, base_url=worker_emulator.base_url
+    ) as client:
         on_server = [e.id async for e in client.jobs.list_events(job.id, limit=100)]
     assert stored == on_server[::-1]  # none lost at the budget's end, none delivered twice
 
@@ -189,8 +199,8 @@ async def test_a_webhook_runs_the_wait_step_at_once(
     from aiohttp import web
 
     from ftjobs.emulator import ManualClock
-    from tests.conftest import serve_app
-    from tests.webhooks.test_verify import SECRET
+    from tests._support.live import serve_app
+    from tests._support.webhooks import SECRET
 
     app = web.Application()
     app.router.add_post("/hooks", ftarq.webhook_handler(pool, secret=SECRET))

@@ -28,7 +28,6 @@ import asyncio
 import inspect
 import json
 import logging
-import re
 import shlex
 import sys
 import traceback
@@ -37,22 +36,18 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-import attrs
 import pytest
 
 import ftjobs
 from ftjobs.emulator import EmulatorConfig, serve_emulator
+from tests._support.docs import FENCE_OPEN, Block, all_blocks, extract_blocks, markdown_pages
 
-ROOT = Path(__file__).resolve().parents[2]
 SPEED = 200.0
 SLEEP_SCALE = 1 / 50
 PAGE_TIMEOUT = 120.0
 # Packages of optional extras (``ftjobs[arq]``): a page needing one is skipped without it.
 OPTIONAL_PACKAGES = frozenset({"arq", "redis", "fastapi"})
 
-_FENCE_OPEN = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})\s*(?P<lang>[\w+-]*)[^`]*$")
-_MARKER = re.compile(r"^\s*<!--\s*test:\s*(?P<verb>\w+)\s*(?P<arg>.*?)\s*-->\s*$")
-_PYTHON = {"python", "py", "python3"}
 # Variables the examples must not inherit from the developer's shell.
 _ENV_TO_CLEAR = (
     "OPENAI_ORG_ID",
@@ -62,68 +57,6 @@ _ENV_TO_CLEAR = (
     "OPENAI_API_VERSION",
     "PORTKEY_API_KEY",
 )
-
-
-@attrs.frozen
-class Block:
-    """One fenced python block of a Markdown page."""
-
-    page: str
-    line: int  # 1-based line of the first line of code
-    source: str
-    skip: str | None = None  # the reason, when marked ``<!-- test: skip REASON -->``
-
-    @property
-    def where(self) -> str:
-        return f"{self.page}:{self.line}"
-
-
-def markdown_pages() -> list[Path]:
-    """README.md and every page of the docs site (helper scripts excluded)."""
-    docs = ROOT / "docs"
-    pages = [p for p in sorted(docs.rglob("*.md")) if "_scripts" not in p.parts]
-    return [ROOT / "README.md", *pages]
-
-
-def extract_blocks(text: str, page: str) -> list[Block]:
-    """The python blocks of ``text`` with their line numbers and skip markers."""
-    lines = text.splitlines()
-    blocks: list[Block] = []
-    i = 0
-    previous = ""  # last non-blank line before the current one
-    while i < len(lines):
-        match = _FENCE_OPEN.match(lines[i])
-        if not match:
-            if lines[i].strip():
-                previous = lines[i]
-            i += 1
-            continue
-        indent, fence, lang = match["indent"], match["fence"], match["lang"].lower()
-        body: list[str] = []
-        j = i + 1
-        while j < len(lines) and not (
-            lines[j].strip().startswith(fence) and not lines[j].strip().strip(fence[0])
-        ):
-            line = lines[j]
-            body.append(line[len(indent) :] if line.startswith(indent) else line.lstrip())
-            j += 1
-        if lang in _PYTHON:
-            marker = _MARKER.match(previous)
-            skip = None
-            if marker and marker["verb"] == "skip":
-                skip = marker["arg"] or "(no reason given)"
-            elif marker:
-                raise ValueError(f"{page}:{i}: unknown test marker {previous.strip()!r}")
-            blocks.append(Block(page, i + 2, "\n".join(body) + "\n", skip))
-        previous = lines[j] if j < len(lines) else ""
-        i = j + 1
-    return blocks
-
-
-def all_blocks() -> Iterator[Block]:
-    for path in markdown_pages():
-        page = path.relative_to(ROOT).as_posix()
-        yield from extract_blocks(path.read_text(encoding="utf-8"), page)
 
 
 def _pages_with_code() -> list[str]:
@@ -336,7 +269,7 @@ def shell_commands(text: str) -> list[str]:
     in_shell = False
     pending = ""
     for line in text.splitlines():
-        match = _FENCE_OPEN.match(line)
+        match = FENCE_OPEN.match(line)
         if match and not in_shell and match["lang"] in ("bash", "sh", "shell", "console"):
             in_shell = True
             continue

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .test_examples import ROOT, extract_blocks
+from tests._support.docs import ROOT, extract_blocks
 
 
 def _fixture_snippet() -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from .test_examples import ROOT
+from tests._support.docs import ROOT
 
 pytest.importorskip("mkdocs", reason="the docs extra is not installed")
 

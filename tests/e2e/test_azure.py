@@ -9,8 +9,8 @@ import pytest
 
 import ftjobs
 from ftjobs.emulator import EmulatorConfig, EmulatorHandle, ManualClock, serve_emulator
-from tests.conftest import FAST_RETRIES
-from tests.emulator.helpers import chat_file
+from tests._support.emulator import chat_file
+from tests._support.live import FAST_RETRIES
 
 MODEL = "gpt-4o-mini-2024-07-18"
 AZURE_KEY = "azure-emulator-key-0123456789"

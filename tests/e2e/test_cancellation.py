@@ -14,8 +14,8 @@ import pytest
 
 import ftjobs
 from ftjobs.emulator import EmulatorHandle, FaultConfig
-from tests.conftest import FAST_POLL
-from tests.emulator.helpers import chat_file
+from tests._support.emulator import chat_file
+from tests._support.live import FAST_POLL
 
 MODEL = "gpt-4o-mini-2024-07-18"
 #: Long enough to cancel the request while the server holds it; short enough that the stalled

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ftjobs
 from ftjobs.emulator import ManualClock
-from tests.emulator.helpers import chat_file
+from tests._support.emulator import chat_file
 
 
 async def test_share_list_and_unshare_a_checkpoint(

@@ -9,7 +9,7 @@ import pytest
 
 import ftjobs
 from ftjobs.emulator import EmulatorHandle
-from tests.emulator.helpers import chat_file
+from tests._support.emulator import chat_file
 
 
 async def test_upload_each_kind_then_read_back(

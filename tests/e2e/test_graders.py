@@ -12,7 +12,7 @@ from ftjobs.graders import (
     TextSimilarityGrader,
     item_field,
 )
-from tests.emulator.helpers import chat_file
+from tests._support.emulator import chat_file
 
 
 async def test_validate_and_run_typed_graders(live_client: ftjobs.AsyncClient) -> None:

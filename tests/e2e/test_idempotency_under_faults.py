@@ -12,8 +12,8 @@ import pytest
 import ftjobs
 from ftjobs.emulator import EmulatorHandle, FaultConfig
 from ftjobs.emulator._faults import decide
-from tests.conftest import FAST_RETRIES
-from tests.emulator.helpers import chat_file
+from tests._support.emulator import chat_file
+from tests._support.live import FAST_RETRIES
 
 MODEL = "gpt-4o-mini-2024-07-18"
 

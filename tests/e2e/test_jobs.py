@@ -8,7 +8,7 @@ import pytest
 
 import ftjobs
 from ftjobs.emulator import EmulatorConfig, EmulatorHandle, ManualClock, serve_emulator
-from tests.emulator.helpers import chat_file, dpo_file
+from tests._support.emulator import chat_file, dpo_file
 
 MODEL = "gpt-4o-mini-2024-07-18"
 

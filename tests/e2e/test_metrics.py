@@ -7,7 +7,7 @@ import pytest
 import ftjobs
 from ftjobs.emulator import ManualClock
 from ftjobs.metrics import StepMetrics
-from tests.emulator.helpers import chat_file
+from tests._support.emulator import chat_file
 
 MODEL = "gpt-4o-mini-2024-07-18"
 

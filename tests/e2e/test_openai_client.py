@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from ftjobs.emulator import EmulatorConfig, EmulatorHandle, ManualClock, serve_emulator
-from tests.emulator.helpers import chat_file
+from tests._support.emulator import chat_file
 
 openai = pytest.importorskip("openai")
 

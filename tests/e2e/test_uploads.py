@@ -12,7 +12,7 @@ import ftjobs
 from ftjobs._models import FileExpiration
 from ftjobs.emulator import EmulatorHandle, get_emulator
 from ftjobs.resources._uploads import UPLOAD_PART_BYTES
-from tests.emulator.helpers import chat_file
+from tests._support.emulator import chat_file
 
 
 def _big_file(path: Path, parts: float) -> bytes:

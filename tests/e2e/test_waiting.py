@@ -24,26 +24,12 @@ from ftjobs.emulator import (
     Outcome,
     serve_emulator,
 )
-from tests.conftest import FAST_POLL, FAST_RETRIES
-from tests.emulator.helpers import chat_file
-
-MODEL = "gpt-4o-mini-2024-07-18"
+from tests._support.emulator import new_job
+from tests._support.live import FAST_POLL, FAST_RETRIES
 
 # For the ManualClock emulator, whose timestamps are years in the past: an ETA "long gone"
 # would otherwise stretch the delay to max_interval.
 QUICK = ftjobs.PollPolicy(initial_interval=0.005, max_interval=0.02, timeout=20)
-
-
-async def _new_job(client: ftjobs.AsyncClient, *, epochs: int = 1, examples: int = 10) -> str:
-    training = await client.files.upload(chat_file(examples), filename="train.jsonl")
-    job = await client.jobs.create(
-        model=MODEL,
-        training_file=training.id,
-        method=ftjobs.FineTuneMethod.supervised_method(
-            ftjobs.SupervisedHyperparameters(n_epochs=epochs, batch_size=1)
-        ),
-    )
-    return job.id
 
 
 def _requests(handle: EmulatorHandle) -> int:
@@ -91,7 +77,7 @@ async def one_slot() -> AsyncIterator[tuple[EmulatorHandle, ManualClock]]:
 async def test_wait_follows_a_job_to_success(
     fast_client: ftjobs.AsyncClient, fast_emulator: EmulatorHandle
 ) -> None:
-    job_id = await _new_job(fast_client)
+    job_id = await new_job(fast_client)
     seen: list[ftjobs.JobUpdate] = []
     done = await fast_client.jobs.wait_until_terminal(job_id, poll=FAST_POLL, on_update=seen.append)
     assert done.status is ftjobs.JobStatus.SUCCEEDED and done.fine_tuned_model
@@ -106,7 +92,7 @@ async def test_wait_follows_a_job_to_success(
 async def test_already_terminal_job_returns_after_one_request(
     emulator: EmulatorHandle, emulator_clock: ManualClock, live_client: ftjobs.AsyncClient
 ) -> None:
-    job_id = await _new_job(live_client)
+    job_id = await new_job(live_client)
     emulator_clock.advance(1000)
     before = _requests(emulator)
     done = await live_client.jobs.wait_until_terminal(job_id, poll=QUICK)
@@ -121,7 +107,7 @@ async def test_failed_job_is_returned_or_raised(
         Outcome.failure(at_step=3, code="boom", message="it broke"),
         Outcome.failure(at_step=3, code="boom", message="it broke"),
     )
-    first, second = await _new_job(live_client), await _new_job(live_client)
+    first, second = await new_job(live_client), await new_job(live_client)
     async with _ticking(emulator_clock):
         failed = await live_client.jobs.wait_until_terminal(first, poll=QUICK)
         with pytest.raises(ftjobs.JobFailed) as info:
@@ -134,7 +120,7 @@ async def test_failed_job_is_returned_or_raised(
 async def test_cancelled_job_ends_the_wait(
     emulator: EmulatorHandle, live_client: ftjobs.AsyncClient
 ) -> None:
-    job_id = await _new_job(live_client)
+    job_id = await new_job(live_client)
     waiting = asyncio.create_task(live_client.jobs.wait_until_terminal(job_id, poll=QUICK))
     await asyncio.sleep(0.05)
     assert not waiting.done()  # the clock is frozen: the job stays validating
@@ -146,7 +132,7 @@ async def test_cancelled_job_ends_the_wait(
 async def test_on_paused_wait_return_raise(
     emulator: EmulatorHandle, emulator_clock: ManualClock, live_client: ftjobs.AsyncClient
 ) -> None:
-    job_id = await _new_job(live_client, epochs=3)
+    job_id = await new_job(live_client, epochs=3)
     emulator_clock.advance(10)  # running
     await live_client.jobs.pause(job_id)
     returned = await live_client.jobs.wait_until_terminal(job_id, poll=QUICK, on_paused="return")
@@ -172,7 +158,7 @@ async def test_on_paused_wait_return_raise(
 async def test_timeout_raises_with_last_job_and_a_token_that_resumes(
     emulator: EmulatorHandle, emulator_clock: ManualClock, live_client: ftjobs.AsyncClient
 ) -> None:
-    job_id = await _new_job(live_client)
+    job_id = await new_job(live_client)
     with pytest.raises(ftjobs.WaitTimeout) as info:
         await live_client.jobs.wait_until_terminal(job_id, poll=QUICK, timeout=0.15)
     timeout = info.value
@@ -187,7 +173,7 @@ async def test_timeout_raises_with_last_job_and_a_token_that_resumes(
 async def test_last_sleep_is_clamped_to_the_time_left(
     emulator: EmulatorHandle, live_client: ftjobs.AsyncClient
 ) -> None:
-    job_id = await _new_job(live_client)
+    job_id = await new_job(live_client)
     slow = ftjobs.PollPolicy(initial_interval=30, max_interval=60, timeout=0.2)
     waiter = live_client.jobs.waiter(job_id, poll=slow)
     result = await waiter.step()
@@ -200,7 +186,7 @@ async def test_last_sleep_is_clamped_to_the_time_left(
 async def test_a_stalled_server_cannot_hold_the_wait_past_its_budget(
     emulator: EmulatorHandle, live_client: ftjobs.AsyncClient
 ) -> None:
-    job_id = await _new_job(live_client)
+    job_id = await new_job(live_client)
     emulator.set_faults("latency=10")  # every request hangs for 10 s
     with pytest.raises(ftjobs.WaitTimeout) as info:
         # The outer guard only fails the test if the wait overran its 0.2 s budget by far.
@@ -216,8 +202,8 @@ async def test_queued_time_has_its_own_budget(
 ) -> None:
     handle, clock = one_slot
     async with _client(handle) as client:
-        blocker = await _new_job(client, epochs=5)
-        queued = await _new_job(client)
+        blocker = await new_job(client, epochs=5)
+        queued = await new_job(client)
         clock.advance(10)  # the blocker holds the only slot
         assert (await client.jobs.retrieve(blocker)).status is ftjobs.JobStatus.RUNNING
         policy = ftjobs.PollPolicy(
@@ -241,7 +227,7 @@ async def test_openai_poll_after_ms_is_honoured() -> None:
         serve_emulator(EmulatorConfig(poll_after_ms=400), clock=ManualClock()) as handle,
         _client(handle) as client,
     ):
-        job_id = await _new_job(client)
+        job_id = await new_job(client)
         result = await client.jobs.step(job_id, poll=QUICK)
         assert result.delay is not None and result.delay >= 0.4  # not QUICK's 5 ms
 
@@ -249,7 +235,7 @@ async def test_openai_poll_after_ms_is_honoured() -> None:
 async def test_429_slows_the_poll_and_the_shared_budget(
     emulator: EmulatorHandle, live_client: ftjobs.AsyncClient
 ) -> None:
-    job_id = await _new_job(live_client)
+    job_id = await new_job(live_client)
     emulator.set_faults("429=1,retry_after=0.3")
     async with _client(emulator, retry_policy=ftjobs.RetryPolicy(max_retries=0)) as client:
         rate_before = client.jobs.budget.rate
@@ -278,7 +264,7 @@ async def test_waits_finish_through_injected_faults(faults: str) -> None:
     async with serve_emulator(config) as handle:
         async with _client(handle) as setup:
             handle.set_faults(None)
-            ids = [await _new_job(setup) for _ in range(3)]
+            ids = [await new_job(setup) for _ in range(3)]
             await setup.jobs.cancel(ids[2])
             handle.set_faults(faults)
             events: list[ftjobs.JobUpdate] = []
@@ -298,7 +284,7 @@ async def test_transient_failures_have_their_own_budget() -> None:
     config = EmulatorConfig(faults="500=1")
     async with serve_emulator(config, clock=ManualClock()) as handle, _client(handle) as client:
         handle.set_faults(None)
-        job_id = await _new_job(client)
+        job_id = await new_job(client)
         handle.set_faults("500=1")
         policy = ftjobs.PollPolicy(
             initial_interval=0.001, max_interval=0.002, max_consecutive_failures=3
@@ -315,7 +301,7 @@ async def test_permanent_failures_raise_at_once(
     with pytest.raises(ftjobs.NotFoundError):
         await live_client.jobs.wait_until_terminal("ftjob-missing", poll=QUICK)
     assert _requests(emulator) - before == 1
-    job_id = await _new_job(live_client)
+    job_id = await new_job(live_client)
     async with _client(emulator, api_key="sk-wrong") as wrong:
         with pytest.raises(ftjobs.AuthenticationError):
             await wrong.jobs.wait_until_terminal(job_id, poll=QUICK)
@@ -329,7 +315,7 @@ async def test_resume_in_a_fresh_client_gets_every_event_exactly_once(
     emulator: EmulatorHandle, emulator_clock: ManualClock
 ) -> None:
     async with _client(emulator) as first:
-        job_id = await _new_job(first, epochs=3, examples=40)  # 120 steps: several pages
+        job_id = await new_job(first, epochs=3, examples=40)  # 120 steps: several pages
         waiter = first.jobs.waiter(job_id, poll=QUICK, follow=True)
         before: list[ftjobs.JobUpdate] = []
         for _ in range(3):
@@ -357,7 +343,7 @@ async def test_resume_in_a_fresh_client_gets_every_event_exactly_once(
 async def test_step_by_step_from_an_external_scheduler(
     emulator: EmulatorHandle, emulator_clock: ManualClock, live_client: ftjobs.AsyncClient
 ) -> None:
-    job_id = await _new_job(live_client)
+    job_id = await new_job(live_client)
     cursor: str = job_id
     events: list[str] = []
     for _ in range(200):
@@ -377,7 +363,7 @@ async def test_step_by_step_from_an_external_scheduler(
 async def test_bad_tokens_get_a_clear_typed_error(
     emulator: EmulatorHandle, live_client: ftjobs.AsyncClient
 ) -> None:
-    job_id = await _new_job(live_client)
+    job_id = await new_job(live_client)
     token = live_client.jobs.waiter(job_id).continuation_token()
     async with serve_emulator(clock=ManualClock()) as other, _client(other) as elsewhere:
         with pytest.raises(ftjobs.InvalidContinuationToken, match="base URL"):
@@ -413,7 +399,7 @@ async def test_cancelling_the_wait_leaves_nothing_behind(
         aiohttp.ClientSession(connector=connector) as session,
         _client(emulator, session=session) as client,
     ):
-        job_id = await _new_job(client, epochs=3)
+        job_id = await new_job(client, epochs=3)
         emulator_clock.advance(10)  # running, and the clock stays frozen
         emulator.set_faults("latency=0.05")  # so the cancel lands mid-request too
         baseline = asyncio.all_tasks()
@@ -445,9 +431,9 @@ async def test_wait_many_return_when(
     fast_emulator: EmulatorHandle, fast_client: ftjobs.AsyncClient
 ) -> None:
     fast_emulator.store.script_next_jobs(Outcome(), Outcome(), Outcome.failure())
-    quick = await _new_job(fast_client, epochs=1)
-    slow = await _new_job(fast_client, epochs=30)
-    failing = await _new_job(fast_client)
+    quick = await new_job(fast_client, epochs=1)
+    slow = await new_job(fast_client, epochs=30)
+    failing = await new_job(fast_client)
     ids = [quick, slow, failing]
 
     first = await fast_client.jobs.wait_many(
@@ -468,7 +454,7 @@ async def test_wait_many_return_when(
     assert str(everything.done[failing].status) == "failed"
 
     short = await fast_client.jobs.wait_many(
-        [await _new_job(fast_client, epochs=30)], poll=FAST_POLL, timeout=0.05
+        [await new_job(fast_client, epochs=30)], poll=FAST_POLL, timeout=0.05
     )
     assert not short.done and len(short.pending) == 1  # like asyncio.wait: no raise
 
@@ -508,7 +494,7 @@ async def test_many_waiters_of_one_client_share_one_budget(
     async with _client(
         fast_emulator, request_budget=ftjobs.waiting.RatePolicy(rate=200, burst=5)
     ) as client:
-        ids = [await _new_job(client) for _ in range(6)]
+        ids = [await new_job(client) for _ in range(6)]
         # The waits share one watcher, whose few requests must meet a 429 (seed 4: the first).
         fast_emulator.set_faults("429=0.3,retry_after=0.01,seed=4")
         done = await asyncio.gather(

@@ -12,9 +12,9 @@ from aiohttp import web
 import ftjobs
 from ftjobs.emulator import EmulatorConfig, EmulatorHandle, ManualClock, Outcome, serve_emulator
 from ftjobs.emulator._webhooks import WEBHOOKS_KEY, WebhookSender
-from tests.conftest import FAST_RETRIES, eventually, serve_app
-from tests.e2e.test_waiting import _new_job
-from tests.webhooks.test_verify import SECRET
+from tests._support.emulator import new_job
+from tests._support.live import FAST_RETRIES, eventually, serve_app
+from tests._support.webhooks import SECRET
 
 
 @contextlib.asynccontextmanager
@@ -55,7 +55,7 @@ def _sender(handle: EmulatorHandle) -> WebhookSender:
 async def test_each_ending_is_delivered_once_with_its_type() -> None:
     async with _wired() as (client, handle, clock, received):
         handle.store.script_next_jobs(Outcome(), Outcome.failure(message="bad file"), Outcome())
-        ok, failed, cancelled = [await _new_job(client) for _ in range(3)]
+        ok, failed, cancelled = [await new_job(client) for _ in range(3)]
         await client.jobs.cancel(cancelled)
         clock.advance(3600)
         await eventually(lambda: len(received) == 3)
@@ -73,13 +73,13 @@ async def test_each_ending_is_delivered_once_with_its_type() -> None:
 async def test_a_bad_signature_is_refused_and_the_retry_gets_through() -> None:
     async with _wired(faults="bad_signature=1,seed=1") as (client, handle, clock, received):
         # Every attempt is signed wrongly: all refused with 400, then given up.
-        await _new_job(client)
+        await new_job(client)
         clock.advance(3600)
         await eventually(lambda: _sender(handle).counts["given_up"] == 1)
         assert _sender(handle).counts["answered_400"] == 5
         assert received == []
     async with _wired(faults="bad_signature=0.5,seed=3") as (client, handle, clock, received):
-        ids = [await _new_job(client) for _ in range(4)]
+        ids = [await new_job(client) for _ in range(4)]
         clock.advance(3600)
         await eventually(lambda: len(received) == 4)
         assert _sender(handle).counts["answered_400"] > 0  # some attempts were refused
@@ -89,7 +89,7 @@ async def test_a_bad_signature_is_refused_and_the_retry_gets_through() -> None:
 async def test_dropped_and_duplicated_deliveries() -> None:
     spec = "drop=0.3,duplicate=0.3,seed=5"
     async with _wired(faults=spec) as (client, handle, clock, received):
-        ids = [await _new_job(client) for _ in range(10)]
+        ids = [await new_job(client) for _ in range(10)]
         clock.advance(3600)
         sender = _sender(handle)
         await eventually(lambda: sender.counts["deliveries"] == 10)
@@ -106,7 +106,7 @@ async def test_dropped_and_duplicated_deliveries() -> None:
 async def test_a_receiver_with_another_secret_makes_the_sender_give_up() -> None:
     other = "whsec_" + "c29tZW9uZSBlbHNlJ3Mgc2VjcmV0"
     async with _wired(receiver_secret=other, attempts=3) as (client, handle, clock, received):
-        await _new_job(client)
+        await new_job(client)
         clock.advance(3600)
         await eventually(lambda: _sender(handle).counts["given_up"] == 1)
         assert _sender(handle).counts["attempts"] == 3
@@ -155,7 +155,7 @@ async def test_a_webhook_ends_the_waits_with_one_confirmation_each() -> None:
     # Polls 5 minutes apart: only the webhooks can end these waits within the test.
     slow = ftjobs.PollPolicy(initial_interval=300, max_interval=300, jitter=0)
     async with _receiving() as (client, handle, clock):
-        ids = [await _new_job(client) for _ in range(5)]
+        ids = [await new_job(client) for _ in range(5)]
         before = handle.stats()["requests"]["total"]
         waits = asyncio.gather(*(client.jobs.wait_until_terminal(i, poll=slow) for i in ids))
         # The first look, seen before the jobs end.
@@ -174,7 +174,7 @@ async def test_lost_and_repeated_webhooks_cost_lag_not_jobs() -> None:
         initial_interval=0.05, max_interval=0.2, webhook_safety_interval=0.3, timeout=30
     )
     async with _receiving("drop=0.5,duplicate=0.3,seed=2") as (client, handle, clock):
-        ids = [await _new_job(client) for _ in range(8)]
+        ids = [await new_job(client) for _ in range(8)]
         waits = asyncio.gather(*(client.jobs.wait_until_terminal(i, poll=policy) for i in ids))
         await eventually(lambda: all(client.jobs.watcher.last_seen(i) for i in ids))
         clock.advance(3600)
@@ -187,7 +187,7 @@ async def test_lost_and_repeated_webhooks_cost_lag_not_jobs() -> None:
 async def test_webhooks_wake_wait_many_and_as_completed() -> None:
     slow = ftjobs.PollPolicy(initial_interval=300, max_interval=300, jitter=0)
     async with _receiving() as (client, handle, clock):
-        ids = [await _new_job(client) for _ in range(4)]
+        ids = [await new_job(client) for _ in range(4)]
         before = handle.stats()["requests"]["total"]
         many = asyncio.ensure_future(client.jobs.wait_many(ids[:2], poll=slow))
         collected: list[str] = []

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ftjobs.emulator import ManualClock, Outcome
-from tests.emulator.conftest import Api
+from tests._support.emulator import Api
 
 
 async def admin(
@@ -18,25 +18,25 @@ async def admin(
         return r.status, await r.json()
 
 
-async def test_script_the_next_job_to_fail(api: Api, clock: ManualClock) -> None:
+async def test_script_the_next_job_to_fail(api: Api, emulator_clock: ManualClock) -> None:
     training = await api.upload()
     status, _ = await admin(api, "POST", "/script", {"fail": True, "at_step": 3, "code": "oops"})
     assert status == 200
     failing = await api.create_job(training["id"])
     fine = await api.create_job(training["id"])
-    clock.advance(1000)
+    emulator_clock.advance(1000)
     _, failing = await api.call("GET", f"/fine_tuning/jobs/{failing['id']}")
     _, fine = await api.call("GET", f"/fine_tuning/jobs/{fine['id']}")
     assert failing["status"] == "failed" and failing["error"]["code"] == "oops"
     assert fine["status"] == "succeeded"
 
 
-async def test_script_an_existing_job(api: Api, clock: ManualClock) -> None:
+async def test_script_an_existing_job(api: Api, emulator_clock: ManualClock) -> None:
     training = await api.upload()
     job = await api.create_job(training["id"])
     status, _ = await admin(api, "POST", "/script", {"job_id": job["id"], "fail": True})
     assert status == 200
-    clock.advance(5)
+    emulator_clock.advance(5)
     _, job = await api.call("GET", f"/fine_tuning/jobs/{job['id']}")
     assert job["status"] == "failed" and job["error"]["param"] == "training_file"
     status, body = await admin(api, "POST", "/script", {"job_id": job["id"]})
@@ -48,20 +48,20 @@ async def test_script_an_existing_job(api: Api, clock: ManualClock) -> None:
     assert status == 400
 
 
-async def test_script_through_the_store(api: Api, clock: ManualClock) -> None:
+async def test_script_through_the_store(api: Api, emulator_clock: ManualClock) -> None:
     training = await api.upload()
     api.handle.store.script_next_jobs(Outcome.failure(message="scripted"))
     job = await api.create_job(training["id"])
-    clock.advance(5)
+    emulator_clock.advance(5)
     _, job = await api.call("GET", f"/fine_tuning/jobs/{job['id']}")
     assert job["error"]["message"] == "scripted"
 
 
-async def test_clock_endpoint_moves_time(api: Api, clock: ManualClock) -> None:
+async def test_clock_endpoint_moves_time(api: Api, emulator_clock: ManualClock) -> None:
     training = await api.upload()
     job = await api.create_job(training["id"])
     status, before = await admin(api, "GET", "/clock")
-    assert status == 200 and before["now"] == clock.now()
+    assert status == 200 and before["now"] == emulator_clock.now()
     status, after = await admin(api, "POST", "/clock", {"advance": 1000})
     assert status == 200 and after["now"] == before["now"] + 1000
     _, job = await api.call("GET", f"/fine_tuning/jobs/{job['id']}")

@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 
 from ftjobs.emulator import EmulatorConfig, EmulatorHandle, serve_emulator
-from tests.emulator.helpers import auth, raw_exchange, split_response
+from tests._support.emulator import auth, raw_exchange, split_response
 
 BOUNDARY = "b0undary"
 
@@ -22,10 +22,10 @@ async def strict() -> AsyncIterator[EmulatorHandle]:
         yield handle
 
 
-def _head(emu: EmulatorHandle, path: str, content_type: str, length: int) -> bytes:
+def _head(emulator: EmulatorHandle, path: str, content_type: str, length: int) -> bytes:
     return (
-        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{emu.port}\r\n"
-        f"Authorization: Bearer {emu.api_key}\r\nContent-Type: {content_type}\r\n"
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{emulator.port}\r\n"
+        f"Authorization: Bearer {emulator.api_key}\r\nContent-Type: {content_type}\r\n"
         f"Content-Length: {length}\r\n\r\n"
     ).encode()
 
@@ -79,15 +79,15 @@ def _form(fields: int) -> bytes:
     return ("".join(part.format(i) for i in range(fields)) + f"--{BOUNDARY}--\r\n").encode()
 
 
-async def test_a_form_of_200000_fields_is_refused(emu: EmulatorHandle) -> None:
+async def test_a_form_of_200000_fields_is_refused(emulator: EmulatorHandle) -> None:
     body = _form(200_000)  # 12 MB: within the upload size limit
     async with (
         aiohttp.ClientSession() as http,
         http.post(
-            emu.base_url + "/files",
+            emulator.base_url + "/files",
             data=io.BytesIO(body),
             headers={
-                **auth(emu.api_key),
+                **auth(emulator.api_key),
                 "Content-Type": f"multipart/form-data; boundary={BOUNDARY}",
             },
         ) as response,

@@ -29,8 +29,8 @@ from ftjobs.graders import (
     TextSimilarityGrader,
     item_field,
 )
+from tests._support.schemas import valid
 from tests.spec import load_spec
-from tests.test_converter_properties import valid
 
 SCHEMAS = load_spec()["components"]["schemas"]
 SCHEMA_OF = {

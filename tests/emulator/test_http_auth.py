@@ -6,17 +6,17 @@ import aiohttp
 import pytest
 
 from ftjobs.emulator import EmulatorConfig, EmulatorHandle, main, serve_emulator
-from tests.emulator.helpers import auth
+from tests._support.emulator import auth
 
 
 async def test_missing_or_wrong_key_is_401(
-    http: aiohttp.ClientSession, emu: EmulatorHandle
+    http: aiohttp.ClientSession, emulator: EmulatorHandle
 ) -> None:
-    url = emu.base_url + "/fine_tuning/jobs"
+    url = emulator.base_url + "/fine_tuning/jobs"
     for headers in (
         {},
         {"Authorization": "Bearer sk-wrong-key-123456"},
-        {"Authorization": f"Basic {emu.api_key}"},
+        {"Authorization": f"Basic {emulator.api_key}"},
         {"api-key": "nope"},
     ):
         async with http.get(url, headers=headers) as response:
@@ -25,58 +25,58 @@ async def test_missing_or_wrong_key_is_401(
         assert body["error"]["code"] == "invalid_api_key"
         assert body["error"]["type"] == "invalid_request_error"
         assert set(body["error"]) == {"message", "type", "param", "code"}
-        assert emu.api_key not in body["error"]["message"]
+        assert emulator.api_key not in body["error"]["message"]
         assert "sk-wrong-key-123456" not in body["error"]["message"]  # masked
 
 
 async def test_bearer_and_api_key_headers_both_work(
-    http: aiohttp.ClientSession, emu: EmulatorHandle
+    http: aiohttp.ClientSession, emulator: EmulatorHandle
 ) -> None:
-    for headers in ({"Authorization": f"Bearer {emu.api_key}"}, {"api-key": emu.api_key}):
-        for base in (emu.base_url, emu.azure_base_url):
+    for headers in ({"Authorization": f"Bearer {emulator.api_key}"}, {"api-key": emulator.api_key}):
+        for base in (emulator.base_url, emulator.azure_base_url):
             async with http.get(base + "/files", headers=headers) as response:
                 assert response.status == 200
 
 
 async def test_401_on_every_route_even_unknown_ids(
-    http: aiohttp.ClientSession, emu: EmulatorHandle
+    http: aiohttp.ClientSession, emulator: EmulatorHandle
 ) -> None:
-    async with http.post(emu.base_url + "/fine_tuning/jobs", json={}) as response:
+    async with http.post(emulator.base_url + "/fine_tuning/jobs", json={}) as response:
         assert response.status == 401
-    async with http.get(emu.base_url + "/files/file-x/content") as response:
+    async with http.get(emulator.base_url + "/files/file-x/content") as response:
         assert response.status == 401
 
 
 async def test_admin_endpoints_need_the_key(
-    http: aiohttp.ClientSession, emu: EmulatorHandle
+    http: aiohttp.ClientSession, emulator: EmulatorHandle
 ) -> None:
-    root = emu.root_url + "/_emulator"
+    root = emulator.root_url + "/_emulator"
     async with http.get(root + "/stats") as response:
         assert response.status == 401
-    async with http.get(root + "/stats", headers={"api-key": emu.api_key}) as response:
+    async with http.get(root + "/stats", headers={"api-key": emulator.api_key}) as response:
         assert response.status == 200
     async with http.post(root + "/seed", json={"jobs": 5}) as response:
         assert response.status == 401
     # Readiness probes poll health without credentials; it tells nothing.
     async with http.get(root + "/health") as response:
         assert (await response.json()) == {"ok": True}
-    assert emu.stats()["jobs"]["total"] == 0
+    assert emulator.stats()["jobs"]["total"] == 0
 
 
 async def test_a_web_page_cannot_post_to_the_admin_endpoints(
-    http: aiohttp.ClientSession, emu: EmulatorHandle
+    http: aiohttp.ClientSession, emulator: EmulatorHandle
 ) -> None:
     # What a cross-site form or fetch() without a preflight can send: text/plain.
-    for headers in ({}, emu.admin_headers):
+    for headers in ({}, emulator.admin_headers):
         for path, body in (("/faults", '{"spec": "429=1"}'), ("/seed", '{"jobs": 1000}')):
             async with http.post(
-                emu.root_url + "/_emulator" + path,
+                emulator.root_url + "/_emulator" + path,
                 data=body,
                 headers={**headers, "Content-Type": "text/plain"},
             ) as response:
                 assert response.status == (415 if headers else 401)
-    assert emu.stats()["faults_config"]["rate_429"] == 0.0
-    assert emu.stats()["jobs"]["total"] == 0
+    assert emulator.stats()["faults_config"]["rate_429"] == 0.0
+    assert emulator.stats()["jobs"]["total"] == 0
 
 
 async def test_an_admin_key_is_the_only_key_for_admin(http: aiohttp.ClientSession) -> None:

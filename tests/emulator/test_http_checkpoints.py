@@ -3,26 +3,26 @@
 from __future__ import annotations
 
 from ftjobs.emulator import ManualClock
-from tests.emulator.conftest import Api
+from tests._support.emulator import Api
 
 
-async def _checkpoint(api: Api, clock: ManualClock) -> str:
+async def _checkpoint(api: Api, emulator_clock: ManualClock) -> str:
     file = await api.upload()
     job = await api.create_job(file["id"])
-    clock.advance(5000)
+    emulator_clock.advance(5000)
     status, page = await api.call("GET", f"/fine_tuning/jobs/{job['id']}/checkpoints")
     assert status == 200 and page["data"], page
     return str(page["data"][0]["fine_tuned_model_checkpoint"])
 
 
-async def test_share_list_filter_page_and_unshare(api: Api, clock: ManualClock) -> None:
-    checkpoint = await _checkpoint(api, clock)
+async def test_share_list_filter_page_and_unshare(api: Api, emulator_clock: ManualClock) -> None:
+    checkpoint = await _checkpoint(api, emulator_clock)
     path = f"/fine_tuning/checkpoints/{checkpoint}/permissions"
     status, made = await api.call("POST", path, json={"project_ids": ["proj_a", "proj_b"]})
     assert status == 200, made
     assert [p["project_id"] for p in made["data"]] == ["proj_a", "proj_b"]
     assert made["data"][0]["object"] == "checkpoint.permission" and made["has_more"] is False
-    clock.advance(1)
+    emulator_clock.advance(1)
     _, later = await api.call("POST", path, json={"project_ids": ["proj_c"]})
     status, newest = await api.call("GET", f"{path}?limit=2")
     assert [p["project_id"] for p in newest["data"]] == ["proj_c", "proj_b"]
@@ -45,12 +45,12 @@ async def test_share_list_filter_page_and_unshare(api: Api, clock: ManualClock) 
     assert status == 404 and error["error"]["param"] == "permission_id"
 
 
-async def test_unknown_checkpoints_and_bad_bodies(api: Api, clock: ManualClock) -> None:
+async def test_unknown_checkpoints_and_bad_bodies(api: Api, emulator_clock: ManualClock) -> None:
     status, error = await api.call(
         "POST", "/fine_tuning/checkpoints/ft:nope/permissions", json={"project_ids": ["p"]}
     )
     assert status == 404 and error["error"]["param"] == "fine_tuned_model_checkpoint"
-    checkpoint = await _checkpoint(api, clock)
+    checkpoint = await _checkpoint(api, emulator_clock)
     path = f"/fine_tuning/checkpoints/{checkpoint}/permissions"
     for body in ({}, {"project_ids": []}, {"project_ids": [3]}, {"project_ids": ["a", "a"]}):
         status, error = await api.call("POST", path, json=body)

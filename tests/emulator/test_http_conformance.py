@@ -7,15 +7,14 @@ import json
 import aiohttp
 
 from ftjobs.emulator import EmulatorHandle
-from tests.emulator.conftest import Api
-from tests.emulator.helpers import auth, chat_file
+from tests._support.emulator import Api, auth, chat_file
 
 
 async def test_405_lists_the_allowed_methods(
-    http: aiohttp.ClientSession, emu: EmulatorHandle
+    http: aiohttp.ClientSession, emulator: EmulatorHandle
 ) -> None:
     async with http.request(
-        "TRACE", f"{emu.base_url}/fine_tuning/jobs", headers=auth(emu.api_key)
+        "TRACE", f"{emulator.base_url}/fine_tuning/jobs", headers=auth(emulator.api_key)
     ) as response:
         assert response.status == 405
         assert {"GET", "POST"} <= set(response.headers["Allow"].split(", "))
@@ -37,22 +36,24 @@ async def test_an_empty_after_is_no_cursor(api: Api) -> None:
 
 
 async def _upload(
-    http: aiohttp.ClientSession, emu: EmulatorHandle, fields: dict[str, tuple[str, str]]
+    http: aiohttp.ClientSession, emulator: EmulatorHandle, fields: dict[str, tuple[str, str]]
 ) -> tuple[int, dict[str, object]]:
     form = aiohttp.FormData()
     form.add_field("purpose", "fine-tune")
     form.add_field("file", chat_file(), filename="train.jsonl")
     for name, (value, content_type) in fields.items():
         form.add_field(name, value, content_type=content_type)
-    async with http.post(f"{emu.base_url}/files", data=form, headers=auth(emu.api_key)) as resp:
+    async with http.post(
+        f"{emulator.base_url}/files", data=form, headers=auth(emulator.api_key)
+    ) as resp:
         return resp.status, await resp.json()
 
 
 async def test_expires_after_as_one_json_part(
-    http: aiohttp.ClientSession, emu: EmulatorHandle
+    http: aiohttp.ClientSession, emulator: EmulatorHandle
 ) -> None:
     ok = json.dumps({"anchor": "created_at", "seconds": 3600})
-    status, body = await _upload(http, emu, {"expires_after": (ok, "application/json")})
+    status, body = await _upload(http, emulator, {"expires_after": (ok, "application/json")})
     assert status == 200
     assert body["expires_at"] == body["created_at"] + 3600  # type: ignore[operator]
     for bad in (
@@ -63,7 +64,7 @@ async def test_expires_after_as_one_json_part(
         "not an object",
     ):
         status, body = await _upload(
-            http, emu, {"expires_after": (json.dumps(bad), "application/json")}
+            http, emulator, {"expires_after": (json.dumps(bad), "application/json")}
         )
         assert status == 400, bad
         error = body["error"]
@@ -71,9 +72,9 @@ async def test_expires_after_as_one_json_part(
 
 
 async def test_unknown_upload_fields_are_rejected(
-    http: aiohttp.ClientSession, emu: EmulatorHandle
+    http: aiohttp.ClientSession, emulator: EmulatorHandle
 ) -> None:
-    status, body = await _upload(http, emu, {"colour": ("blue", "text/plain")})
+    status, body = await _upload(http, emulator, {"colour": ("blue", "text/plain")})
     assert status == 400
     error = body["error"]
     assert isinstance(error, dict) and error["param"] == "colour"

@@ -5,8 +5,7 @@ from __future__ import annotations
 import aiohttp
 
 from ftjobs.emulator import ManualClock
-from tests.emulator.conftest import Api
-from tests.emulator.helpers import chat_file
+from tests._support.emulator import Api, chat_file
 
 
 async def test_upload_retrieve_download_delete(api: Api) -> None:
@@ -38,13 +37,13 @@ async def test_upload_retrieve_download_delete(api: Api) -> None:
         assert r.status == 404
 
 
-async def test_list_files_order_purpose_after_limit(api: Api, clock: ManualClock) -> None:
+async def test_list_files_order_purpose_after_limit(api: Api, emulator_clock: ManualClock) -> None:
     ids = []
     for i in range(5):
         purpose = "fine-tune" if i % 2 == 0 else "assistants"
         name = "f.jsonl" if purpose == "fine-tune" else "f.txt"
         ids.append((await api.upload(b"x" * (i + 1), filename=name, purpose=purpose))["id"])
-        clock.advance(1)
+        emulator_clock.advance(1)
     status, page = await api.call("GET", "/files")
     assert status == 200
     assert [f["id"] for f in page["data"]] == ids[::-1]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.emulator.conftest import Api
+from tests._support.emulator import Api
 
 GRADER = {
     "type": "string_check",

@@ -9,8 +9,8 @@ import aiohttp
 import pytest
 
 from ftjobs.emulator import EmulatorConfig, EmulatorHandle, ManualClock, serve_emulator
-from tests.emulator.conftest import Api
-from tests.emulator.helpers import (
+from tests._support.emulator import (
+    Api,
     auth,
     chat_file,
     raw_exchange,

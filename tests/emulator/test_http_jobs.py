@@ -8,8 +8,7 @@ from typing import Any
 import pytest
 
 from ftjobs.emulator import EmulatorHandle, ManualClock
-from tests.emulator.conftest import Api
-from tests.emulator.helpers import chat_file, chat_line
+from tests._support.emulator import Api, chat_file, chat_line
 from tests.spec import load_spec
 
 
@@ -35,7 +34,7 @@ def assert_error(body: Any, *, param: str | None = None, code: str | None = None
 
 
 async def test_create_and_follow_a_job_to_success(
-    api: Api, clock: ManualClock, schemas: dict[str, Any]
+    api: Api, emulator_clock: ManualClock, schemas: dict[str, Any]
 ) -> None:
     training = await api.upload()
     job = await api.create_job(training["id"], suffix="demo", metadata={"team": "a"}, seed=7)
@@ -47,14 +46,14 @@ async def test_create_and_follow_a_job_to_success(
     assert isinstance(job["created_at"], int)
     assert job["error"] is None and job["finished_at"] is None and job["trained_tokens"] is None
 
-    clock.advance(5)
+    emulator_clock.advance(5)
     status, job = await api.call("GET", f"/fine_tuning/jobs/{job['id']}")
     assert status == 200 and job["status"] == "queued"
-    clock.advance(2)
+    emulator_clock.advance(2)
     _, job = await api.call("GET", f"/fine_tuning/jobs/{job['id']}")
     assert job["status"] == "running"
     assert job["estimated_finish"] == job["created_at"] + 7 + 36 + 2
-    clock.advance(100)
+    emulator_clock.advance(100)
     _, job = await api.call("GET", f"/fine_tuning/jobs/{job['id']}")
     assert_fits(job, schemas["FineTuningJob"])
     assert job["status"] == "succeeded"
@@ -96,15 +95,17 @@ async def test_create_and_follow_a_job_to_success(
         assert checkpoint["id"].startswith("ftckpt_") and checkpoint["metrics"]["train_loss"] > 0
 
 
-async def test_azure_prefix_and_api_version_are_accepted(api: Api, emu: EmulatorHandle) -> None:
+async def test_azure_prefix_and_api_version_are_accepted(
+    api: Api, emulator: EmulatorHandle
+) -> None:
     training = await api.upload()
     job = await api.create_job(training["id"])
-    url = f"{emu.azure_base_url}/fine_tuning/jobs/{job['id']}?api-version=2025-04-01-preview"
-    async with api.session.get(url, headers={"api-key": emu.api_key}) as response:
+    url = f"{emulator.azure_base_url}/fine_tuning/jobs/{job['id']}?api-version=2025-04-01-preview"
+    async with api.session.get(url, headers={"api-key": emulator.api_key}) as response:
         assert response.status == 200
         assert (await response.json())["id"] == job["id"]
-    url = f"{emu.azure_base_url}/fine_tuning/jobs?api-version=2024-10-21&limit=5"
-    async with api.session.get(url, headers={"api-key": emu.api_key}) as response:
+    url = f"{emulator.azure_base_url}/fine_tuning/jobs?api-version=2024-10-21&limit=5"
+    async with api.session.get(url, headers={"api-key": emulator.api_key}) as response:
         assert [j["id"] for j in (await response.json())["data"]] == [job["id"]]
 
 
@@ -135,14 +136,14 @@ async def test_unknown_route_is_a_json_404(api: Api) -> None:
     assert_error(body)
 
 
-async def test_pause_resume_cancel_over_http(api: Api, clock: ManualClock) -> None:
+async def test_pause_resume_cancel_over_http(api: Api, emulator_clock: ManualClock) -> None:
     training = await api.upload()
     job = await api.create_job(training["id"])
     path = f"/fine_tuning/jobs/{job['id']}"
-    clock.advance(10)
+    emulator_clock.advance(10)
     status, paused = await api.call("POST", path + "/pause")
     assert status == 200 and paused["status"] == "paused" and paused["estimated_finish"] is None
-    clock.advance(1000)
+    emulator_clock.advance(1000)
     _, still = await api.call("GET", path)
     assert still["status"] == "paused"
     status, resumed = await api.call("POST", path + "/resume")
@@ -166,30 +167,30 @@ async def test_pause_resume_cancel_over_http(api: Api, clock: ManualClock) -> No
     ],
 )
 async def test_impossible_transitions_are_400(
-    api: Api, clock: ManualClock, advance: float, action: str, state: str
+    api: Api, emulator_clock: ManualClock, advance: float, action: str, state: str
 ) -> None:
     training = await api.upload()
     job = await api.create_job(training["id"])
-    clock.advance(advance)
+    emulator_clock.advance(advance)
     status, body = await api.call("POST", f"/fine_tuning/jobs/{job['id']}/{action}")
     assert status == 400
     assert_error(body, code="invalid_job_state")
     assert state in body["error"]["message"] and action in body["error"]["message"]
 
 
-async def test_queue_limit_is_visible_over_http(api: Api, clock: ManualClock) -> None:
+async def test_queue_limit_is_visible_over_http(api: Api, emulator_clock: ManualClock) -> None:
     training = await api.upload()
     jobs = [await api.create_job(training["id"]) for _ in range(3)]
-    clock.advance(8)
+    emulator_clock.advance(8)
     statuses = [(await api.call("GET", f"/fine_tuning/jobs/{j['id']}"))[1]["status"] for j in jobs]
     assert statuses == ["running", "running", "queued"]  # the fixture allows 2 at once
 
 
-async def test_bad_training_file_fails_the_job(api: Api, clock: ManualClock) -> None:
+async def test_bad_training_file_fails_the_job(api: Api, emulator_clock: ManualClock) -> None:
     content = ("\n".join([chat_line(i) for i in range(11)] + ['{"messages": [}'])).encode()
     training = await api.upload(content)
     job = await api.create_job(training["id"])
-    clock.advance(5)
+    emulator_clock.advance(5)
     _, job = await api.call("GET", f"/fine_tuning/jobs/{job['id']}")
     assert job["status"] == "failed"
     assert job["error"]["code"] == "invalid_training_file"
@@ -199,10 +200,10 @@ async def test_bad_training_file_fails_the_job(api: Api, clock: ManualClock) -> 
     assert events["data"][0]["level"] == "error"
 
 
-async def test_too_few_examples_fails_the_job(api: Api, clock: ManualClock) -> None:
+async def test_too_few_examples_fails_the_job(api: Api, emulator_clock: ManualClock) -> None:
     training = await api.upload(chat_file(3))
     job = await api.create_job(training["id"])
-    clock.advance(5)
+    emulator_clock.advance(5)
     _, job = await api.call("GET", f"/fine_tuning/jobs/{job['id']}")
     assert job["status"] == "failed" and job["error"]["code"] == "invalid_n_examples"
 
@@ -284,22 +285,22 @@ async def test_bad_query_values_are_400(api: Api) -> None:
         assert_error(body)
 
 
-async def test_dpo_job_runs_on_a_dpo_file(api: Api, clock: ManualClock) -> None:
-    from tests.emulator.helpers import dpo_file
+async def test_dpo_job_runs_on_a_dpo_file(api: Api, emulator_clock: ManualClock) -> None:
+    from tests._support.emulator import dpo_file
 
     training = await api.upload(dpo_file(12))
     job = await api.create_job(
         training["id"], method={"type": "dpo", "dpo": {"hyperparameters": {"beta": 0.2}}}
     )
     assert job["method"]["type"] == "dpo"
-    clock.advance(1000)
+    emulator_clock.advance(1000)
     _, job = await api.call("GET", f"/fine_tuning/jobs/{job['id']}")
     assert job["status"] == "succeeded"
     assert job["method"]["dpo"]["hyperparameters"]["beta"] == 0.2
     # and a chat file fails a DPO job
     chat = await api.upload(chat_file(12))
     job = await api.create_job(chat["id"], method={"type": "dpo"})
-    clock.advance(5)
+    emulator_clock.advance(5)
     _, job = await api.call("GET", f"/fine_tuning/jobs/{job['id']}")
     assert job["status"] == "failed" and "'input'" in job["error"]["message"]
 

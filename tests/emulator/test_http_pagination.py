@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ftjobs.emulator import ManualClock
-from tests.emulator.conftest import Api
-from tests.emulator.helpers import chat_file
+from tests._support.emulator import Api, chat_file
 
 
 async def collect(api: Api, path: str, limit: int) -> tuple[list[dict[str, Any]], int]:
@@ -54,13 +53,13 @@ async def test_paginate_260_jobs(api: Api) -> None:
         assert str(bad) in body["error"]["message"]
 
 
-async def test_paginate_300_plus_events(api: Api, clock: ManualClock) -> None:
+async def test_paginate_300_plus_events(api: Api, emulator_clock: ManualClock) -> None:
     training = await api.upload(chat_file(100))
     job = await api.create_job(
         training["id"],
         method={"type": "supervised", "supervised": {"hyperparameters": {"batch_size": 1}}},
     )
-    clock.advance(10_000)
+    emulator_clock.advance(10_000)
     path = f"/fine_tuning/jobs/{job['id']}/events"
     items, pages = await collect(api, path, 100)
     assert len(items) > 300 and pages == len(items) // 100 + (1 if len(items) % 100 else 0)
@@ -73,10 +72,10 @@ async def test_paginate_300_plus_events(api: Api, clock: ManualClock) -> None:
     assert again == items
 
 
-async def test_checkpoint_pagination(api: Api, clock: ManualClock) -> None:
+async def test_checkpoint_pagination(api: Api, emulator_clock: ManualClock) -> None:
     training = await api.upload()
     job = await api.create_job(training["id"])
-    clock.advance(1000)
+    emulator_clock.advance(1000)
     path = f"/fine_tuning/jobs/{job['id']}/checkpoints"
     _, first = await api.call("GET", path + "?limit=2")
     assert len(first["data"]) == 2 and first["has_more"] is True

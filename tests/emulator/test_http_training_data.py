@@ -7,7 +7,7 @@ from typing import Any
 
 from ftjobs.emulator import ManualClock
 from ftjobs.training_data import check_training_file
-from tests.emulator.conftest import Api
+from tests._support.emulator import Api
 from tests.training_files import CORPUS, ERRORS, GOOD
 
 
@@ -18,23 +18,23 @@ def _method(case: dict[str, Any]) -> dict[str, Any]:
     return {"method": method}
 
 
-async def _run(api: Api, clock: ManualClock, case: dict[str, Any]) -> dict[str, Any]:
+async def _run(api: Api, emulator_clock: ManualClock, case: dict[str, Any]) -> dict[str, Any]:
     training = await api.upload((CORPUS / case["file"]).read_bytes())
     job = await api.create_job(training["id"], **_method(case))
-    clock.advance(5)
+    emulator_clock.advance(5)
     _, job = await api.call("GET", f"/fine_tuning/jobs/{job['id']}")
     return dict(job)
 
 
 async def test_refused_files_fail_the_job_with_the_checkers_message(
-    api: Api, clock: ManualClock
+    api: Api, emulator_clock: ManualClock
 ) -> None:
     assert len(ERRORS) > 30
     for case in ERRORS:
         report = check_training_file(
             CORPUS / case["file"], method=case["method"], grader=case.get("grader")
         )
-        job = await _run(api, clock, case)
+        job = await _run(api, emulator_clock, case)
         assert job["status"] == "failed", case
         assert job["error"] == {
             "code": report.failure_code(),
@@ -43,7 +43,7 @@ async def test_refused_files_fail_the_job_with_the_checkers_message(
         }, case
 
 
-async def test_accepted_files_pass_validation(api: Api, clock: ManualClock) -> None:
+async def test_accepted_files_pass_validation(api: Api, emulator_clock: ManualClock) -> None:
     for case in GOOD:
-        job = await _run(api, clock, case)
+        job = await _run(api, emulator_clock, case)
         assert job["status"] != "failed", (case, job["error"])

@@ -8,8 +8,7 @@ from typing import Any
 import aiohttp
 
 from ftjobs.emulator import ManualClock
-from tests.emulator.conftest import Api
-from tests.emulator.helpers import chat_file
+from tests._support.emulator import Api, chat_file
 
 
 async def _create(api: Api, size: int, **extra: Any) -> dict[str, Any]:
@@ -28,7 +27,9 @@ async def _part(api: Api, upload_id: str, data: bytes) -> tuple[int, Any]:
         return response.status, await response.json()
 
 
-async def test_parts_join_in_the_given_order_into_a_file(api: Api, clock: ManualClock) -> None:
+async def test_parts_join_in_the_given_order_into_a_file(
+    api: Api, emulator_clock: ManualClock
+) -> None:
     content = chat_file(20)
     upload = await _create(
         api, len(content), expires_after={"anchor": "created_at", "seconds": 3600}
@@ -74,14 +75,14 @@ async def test_completion_checks_size_md5_and_parts(api: Api) -> None:
     assert status == 200 and done["status"] == "completed"
 
 
-async def test_cancel_and_expiry_close_an_upload(api: Api, clock: ManualClock) -> None:
+async def test_cancel_and_expiry_close_an_upload(api: Api, emulator_clock: ManualClock) -> None:
     cancelled = await _create(api, 4)
     status, body = await api.call("POST", f"/uploads/{cancelled['id']}/cancel")
     assert status == 200 and body["status"] == "cancelled"
     status, body = await api.call("POST", f"/uploads/{cancelled['id']}/cancel")
     assert status == 400
     expiring = await _create(api, 4)
-    clock.advance(3600)
+    emulator_clock.advance(3600)
     status, body = await _part(api, expiring["id"], b"1234")
     assert status == 400 and "expired" in body["error"]["message"]
     status, body = await api.call("POST", "/uploads/upload_nope/cancel")

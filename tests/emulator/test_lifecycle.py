@@ -23,7 +23,7 @@ from ftjobs.emulator._lifecycle import (
     new_job,
 )
 from ftjobs.emulator._validation import DatasetReport
-from tests.emulator.helpers import job_request
+from tests._support.emulator import job_request
 
 T0 = 1_000_000.0
 TIMINGS = Timings()  # validate 5 s, queue 2 s, step 1 s, finalize 2 s, 3 epochs

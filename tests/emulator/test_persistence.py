@@ -16,8 +16,7 @@ import aiohttp
 import pytest
 
 from ftjobs.emulator import EmulatorConfig, ManualClock, open_store, serve_emulator
-from tests.emulator.conftest import Api
-from tests.emulator.helpers import chat_file, job_request
+from tests._support.emulator import Api, chat_file, job_request
 
 
 async def test_a_restarted_emulator_has_lost_nothing(tmp_path: Path) -> None:

@@ -18,9 +18,8 @@ from ftjobs.emulator import (
     main,
     serve_emulator,
 )
-from tests.conftest import free_port
-from tests.emulator.conftest import Api
-from tests.emulator.helpers import chat_file
+from tests._support.emulator import Api, chat_file
+from tests._support.live import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 

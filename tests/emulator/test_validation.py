@@ -10,7 +10,7 @@ import json
 
 from ftjobs.emulator._validation import validate_dataset
 from ftjobs.training_data import check_training_file
-from tests.emulator.helpers import chat_file, chat_line, dpo_file
+from tests._support.emulator import chat_file, chat_line, dpo_file
 
 
 def test_valid_chat_file() -> None:

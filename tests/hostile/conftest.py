@@ -8,42 +8,13 @@ can also prove that something was *not* sent.
 from __future__ import annotations
 
 import socket
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 
-import attrs
 import pytest
 from aiohttp import web
 from multidict import CIMultiDict
 
-Handler = Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]
-
-
-@attrs.frozen
-class Received:
-    """One request as the server saw it."""
-
-    method: str
-    path: str
-    raw_path: str
-    query: dict[str, str]
-    headers: CIMultiDict[str]
-    body: bytes
-
-
-@attrs.define
-class ScriptedServer:
-    """A running scripted server: its URL and what it received."""
-
-    url: str
-    received: list[Received] = attrs.field(factory=list)
-
-    @property
-    def base_url(self) -> str:
-        """The API root clients are pointed at."""
-        return f"{self.url}/v1"
-
-
-StartServer = Callable[[Handler], Awaitable[ScriptedServer]]
+from tests._support.hostile import Handler, Received, ScriptedServer, StartServer
 
 
 @pytest.fixture

@@ -15,8 +15,8 @@ from aiohttp import web
 
 import ftjobs
 from ftjobs.types import EventLevel, FileObject
-from tests.conftest import FAST_POLL
-from tests.hostile.conftest import ScriptedServer, StartServer
+from tests._support.hostile import ScriptedServer, StartServer
+from tests._support.live import FAST_POLL
 
 # stable/2024-10-21/examples/upload_file.json, 201: no "bytes" (the upload is pending).
 UPLOAD_FILE_2024_10_21 = {

@@ -20,8 +20,8 @@ from aiohttp import web
 import ftjobs
 from ftjobs._errors import InternalServerError, ResponseTooLargeError
 from ftjobs._transport import ERROR_BODY_LIMIT
-from tests.conftest import job_payload
-from tests.hostile.conftest import StartServer
+from tests._support.hostile import StartServer
+from tests._support.payloads import job_payload
 
 LIMIT = 256 * 1024
 ENOUGH = 10.0

@@ -17,7 +17,7 @@ from aiohttp import web
 
 import ftjobs
 from ftjobs import ResponseTooLargeError
-from tests.hostile.conftest import StartServer
+from tests._support.hostile import StartServer
 
 CAP = 4 * 2**20
 BLOCK = b"x" * 2**16

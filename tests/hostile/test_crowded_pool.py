@@ -13,8 +13,8 @@ from aiohttp import web
 
 import ftjobs
 from ftjobs._errors import PoolTimeoutError
-from tests.conftest import job_payload
-from tests.hostile.conftest import StartServer
+from tests._support.hostile import StartServer
+from tests._support.payloads import job_payload
 
 CALLS = 400
 CONNECTIONS = 8

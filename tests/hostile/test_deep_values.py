@@ -18,8 +18,8 @@ from aiohttp import web
 
 import ftjobs
 from ftjobs.cli import main
-from tests.conftest import job_payload
-from tests.hostile.conftest import StartServer
+from tests._support.hostile import StartServer
+from tests._support.payloads import job_payload
 
 DEPTH = 701  # under json's own limit of 1,000 levels, over what a level-by-level walk survives
 

@@ -14,8 +14,9 @@ import pytest
 from aiohttp import web
 
 import ftjobs
-from tests.conftest import FAST_POLL, FAST_RETRIES, job_payload
-from tests.hostile.conftest import ScriptedServer, StartServer
+from tests._support.hostile import ScriptedServer, StartServer
+from tests._support.live import FAST_POLL, FAST_RETRIES
+from tests._support.payloads import job_payload
 
 WRONG_SHAPES: dict[str, dict[str, Any]] = {
     "status 3": job_payload(status=3),

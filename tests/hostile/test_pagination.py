@@ -17,8 +17,9 @@ from aiohttp import web
 
 import ftjobs
 from ftjobs._errors import PaginationError
-from tests.conftest import FAST_POLL, event_payload, job_payload
-from tests.hostile.conftest import ScriptedServer, StartServer
+from tests._support.hostile import ScriptedServer, StartServer
+from tests._support.live import FAST_POLL
+from tests._support.payloads import event_payload, job_payload
 
 EVENTS = "/v1/fine_tuning/jobs/ftjob-1/events"
 # A loop that never ends fails the test here instead of hanging the suite.

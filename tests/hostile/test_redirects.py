@@ -15,8 +15,8 @@ from aiohttp import web
 
 import ftjobs
 from ftjobs._errors import APIStatusError, RedirectError
-from tests.conftest import job_payload
-from tests.hostile.conftest import ScriptedServer, StartServer
+from tests._support.hostile import ScriptedServer, StartServer
+from tests._support.payloads import job_payload
 
 SECRETS = {
     "api_key": "sk-redirect-secret",

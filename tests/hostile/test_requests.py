@@ -22,8 +22,8 @@ from aiohttp import web
 import ftjobs
 from ftjobs._request import Request
 from ftjobs.cli import main
-from tests.conftest import file_payload, job_payload
-from tests.hostile.conftest import ScriptedServer, StartServer
+from tests._support.hostile import ScriptedServer, StartServer
+from tests._support.payloads import file_payload, job_payload
 
 
 async def _answering(scripted_server: StartServer, job_id: str = "ftjob-abc123") -> ScriptedServer:

@@ -13,8 +13,8 @@ import pytest
 from aiohttp import web
 
 import ftjobs
-from tests.conftest import job_payload
-from tests.hostile.conftest import StartServer
+from tests._support.hostile import StartServer
+from tests._support.payloads import job_payload
 
 MOMENT = 1721764800  # 2024-07-23T20:00:00Z
 

@@ -12,8 +12,9 @@ import pytest
 from aiohttp import web
 
 import ftjobs
-from tests.conftest import FAST_POLL, FAST_RETRIES, job_payload
-from tests.hostile.conftest import StartServer
+from tests._support.hostile import StartServer
+from tests._support.live import FAST_POLL, FAST_RETRIES
+from tests._support.payloads import job_payload
 
 HUGE_ZONE = "Mon, 01 Jan 2024 00:00:00 +9999999999999"
 HOSTILE_VALUES = {

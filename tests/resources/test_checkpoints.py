@@ -11,8 +11,7 @@ from aioresponses import aioresponses
 
 import ftjobs
 from ftjobs._models import CheckpointPermission, CheckpointPermissionDeleted
-
-from ..conftest import BASE_URL, sent
+from tests._support.payloads import BASE_URL, sent
 
 CKPT = "ft:gpt-4o-mini-2024-07-18:org:weather:B7R9VjQd:ckpt-step-10"
 PERMISSIONS = f"{BASE_URL}/fine_tuning/checkpoints/{CKPT}/permissions"

@@ -12,8 +12,7 @@ from aioresponses import aioresponses
 
 import ftjobs
 from ftjobs._models import FileExpiration
-
-from ..conftest import BASE_URL, file_payload, sent
+from tests._support.payloads import BASE_URL, file_payload, sent
 
 FILES = f"{BASE_URL}/files"
 

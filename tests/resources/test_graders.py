@@ -17,8 +17,7 @@ from ftjobs.graders import (
     TextSimilarityGrader,
     item_field,
 )
-
-from ..conftest import BASE_URL, job_payload, sent
+from tests._support.payloads import BASE_URL, job_payload, sent
 
 GRADERS = f"{BASE_URL}/fine_tuning/alpha/graders"
 

@@ -11,8 +11,7 @@ import pytest
 from aioresponses import aioresponses
 
 import ftjobs
-
-from ..conftest import BASE_URL, event_payload, job_payload, sent
+from tests._support.payloads import BASE_URL, event_payload, job_payload, sent
 
 JOBS = f"{BASE_URL}/fine_tuning/jobs"
 

@@ -16,8 +16,7 @@ from aioresponses import CallbackResult, aioresponses
 
 import ftjobs
 from ftjobs._models import FileExpiration, Upload, UploadPart
-
-from ..conftest import BASE_URL, file_payload, sent
+from tests._support.payloads import BASE_URL, file_payload, sent
 
 UPLOADS = f"{BASE_URL}/uploads"
 UPLOAD_ID = "upload_abc"

@@ -23,8 +23,7 @@ from hypothesis import strategies as st
 
 import ftjobs
 from ftjobs._request import Request
-
-from ..conftest import API_KEY, BASE_URL
+from tests._support.payloads import API_KEY, BASE_URL
 
 MAX_EXAMPLES = 40
 

@@ -8,7 +8,7 @@ from typing import Any
 from aioresponses import aioresponses
 
 import ftjobs
-from tests.conftest import BASE_URL, job_payload, sent
+from tests._support.payloads import BASE_URL, job_payload, sent
 
 LIST_URL = re.compile(rf"{re.escape(BASE_URL)}/fine_tuning/jobs\?.*limit=100.*")
 POLICY = ftjobs.PollPolicy(initial_interval=0.001, max_interval=0.002, timeout=10)

@@ -7,12 +7,11 @@ import collections
 import re
 from typing import Any
 
-import pytest
 from aioresponses import aioresponses
 
 import ftjobs
 from ftjobs.waiting._refresh import Refresher
-from tests.conftest import BASE_URL, job_payload, sent
+from tests._support.payloads import BASE_URL, job_payload, sent
 
 LIST_URL = re.compile(rf"{re.escape(BASE_URL)}/fine_tuning/jobs\?.*limit=100.*")
 
@@ -26,19 +25,11 @@ def _get_url(job_id: str) -> str:
     return f"{BASE_URL}/fine_tuning/jobs/{job_id}"
 
 
-@pytest.fixture
-async def client() -> Any:
-    # A budget that never makes these tests wait for a token.
-    budget = ftjobs.waiting.RatePolicy(rate=10_000, burst=1_000)
-    async with ftjobs.AsyncClient(
-        api_key="sk-test", base_url=BASE_URL, max_retries=0, request_budget=budget
-    ) as c:
-        yield c
-
-
-async def _placed(mocked: aioresponses, client: ftjobs.AsyncClient) -> tuple[Refresher, dict]:
+async def _placed(
+    mocked: aioresponses, no_retry_client: ftjobs.AsyncClient
+) -> tuple[Refresher, dict]:
     """Ten jobs on each of three pages, placed by a first scan (3 requests)."""
-    refresher = Refresher(client.jobs)
+    refresher = Refresher(no_retry_client.jobs)
     pages = [[f"ftjob-p{n}-{i}" for i in range(100)] for n in range(3)]
     for n, ids in enumerate(pages):
         mocked.get(LIST_URL, payload=_page(ids, has_more=n < 2))
@@ -49,9 +40,9 @@ async def _placed(mocked: aioresponses, client: ftjobs.AsyncClient) -> tuple[Ref
 
 
 async def test_placed_jobs_are_read_from_their_pages_side_by_side(
-    mocked: aioresponses, client: ftjobs.AsyncClient
+    mocked: aioresponses, no_retry_client: ftjobs.AsyncClient
 ) -> None:
-    refresher, wanted = await _placed(mocked, client)
+    refresher, wanted = await _placed(mocked, no_retry_client)
     for ids in ([f"ftjob-p{n}-{i}" for i in range(100)] for n in range(3)):
         mocked.get(LIST_URL, payload=_page(ids, has_more=True, status="succeeded"))
     seen = await refresher.refresh(wanted)
@@ -63,9 +54,9 @@ async def test_placed_jobs_are_read_from_their_pages_side_by_side(
 
 
 async def test_a_job_gone_from_its_page_is_fetched_with_a_get_and_placed_afresh(
-    mocked: aioresponses, client: ftjobs.AsyncClient
+    mocked: aioresponses, no_retry_client: ftjobs.AsyncClient
 ) -> None:
-    refresher, wanted = await _placed(mocked, client)
+    refresher, wanted = await _placed(mocked, no_retry_client)
     # 100 new jobs on top: the first page shows none of the ten placed on it.
     mocked.get(LIST_URL, payload=_page([f"ftjob-new{i}" for i in range(100)], has_more=True))
     for n in (1, 2):
@@ -78,9 +69,9 @@ async def test_a_job_gone_from_its_page_is_fetched_with_a_get_and_placed_afresh(
 
 
 async def test_a_transient_page_failure_is_reported_for_its_jobs_without_gets(
-    mocked: aioresponses, client: ftjobs.AsyncClient
+    mocked: aioresponses, no_retry_client: ftjobs.AsyncClient
 ) -> None:
-    refresher, wanted = await _placed(mocked, client)
+    refresher, wanted = await _placed(mocked, no_retry_client)
     mocked.get(LIST_URL, status=503, repeat=True)
     seen = await refresher.refresh(wanted)
     assert not seen.jobs and len(seen.errors) == 30
@@ -89,9 +80,9 @@ async def test_a_transient_page_failure_is_reported_for_its_jobs_without_gets(
 
 
 async def test_a_cursor_the_server_refuses_falls_back_to_gets(
-    mocked: aioresponses, client: ftjobs.AsyncClient
+    mocked: aioresponses, no_retry_client: ftjobs.AsyncClient
 ) -> None:
-    refresher, wanted = await _placed(mocked, client)
+    refresher, wanted = await _placed(mocked, no_retry_client)
     mocked.get(LIST_URL, status=400, payload={"error": {"message": "bad cursor"}}, repeat=True)
     for job_id in wanted:
         mocked.get(_get_url(job_id), payload=job_payload(job_id))

@@ -9,7 +9,7 @@ from ftjobs._converter import structure
 from ftjobs._models import FineTuningJob, FineTuningJobCheckpoint, FineTuningJobEvent
 from ftjobs.waiting import CheckpointReceived, EtaChanged, EventReceived, StatusChanged
 from ftjobs.waiting._updates import job_changes, newest_ids
-from tests.conftest import event_payload, job_payload
+from tests._support.payloads import event_payload, job_payload
 
 
 def _job(**overrides: Any) -> FineTuningJob:

@@ -14,7 +14,7 @@ from multidict import CIMultiDict, CIMultiDictProxy
 import ftjobs
 from ftjobs.waiting._pacer import Pacer, is_transient
 from ftjobs.waiting._policy import PollState, StopReason
-from tests.conftest import BASE_URL, job_payload
+from tests._support.payloads import BASE_URL, job_payload
 
 JOB_URL = re.compile(rf"{re.escape(BASE_URL)}/fine_tuning/jobs/ftjob-1$")
 

@@ -14,8 +14,7 @@ from ftjobs._converter import structure
 from ftjobs.resources import Jobs
 from ftjobs.waiting import JobWaiter
 from ftjobs.waiting._waits import JobWaits
-
-from ..conftest import job_payload
+from tests._support.payloads import job_payload
 
 WAITS = ("waiter", "step", "wait_until_terminal", "watch", "wait_many", "as_completed")
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import math
 import re
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -20,7 +19,7 @@ from ftjobs.waiting._policy import (
     webhook_delay,
 )
 from ftjobs.waiting._watcher import Plan, Watcher, plan
-from tests.conftest import BASE_URL, job_payload, sent
+from tests._support.payloads import BASE_URL, job_payload, sent
 
 LIST_URL = re.compile(rf"{re.escape(BASE_URL)}/fine_tuning/jobs\?.*limit=100.*")
 
@@ -108,19 +107,13 @@ class FakeTime:
         await asyncio.sleep(0)
 
 
-@pytest.fixture
-async def client() -> AsyncIterator[ftjobs.AsyncClient]:
-    async with ftjobs.AsyncClient(api_key="sk-test", base_url=BASE_URL, max_retries=0) as c:
-        yield c
-
-
 def _waiter(
-    client: ftjobs.AsyncClient, watcher: Watcher, time: FakeTime, job_id: str, **kw: Any
+    no_retry_client: ftjobs.AsyncClient, watcher: Watcher, time: FakeTime, job_id: str, **kw: Any
 ) -> JobWaiter:
     return JobWaiter(
-        client.jobs,
+        no_retry_client.jobs,
         job_id,
-        budget=client.jobs.budget,
+        budget=no_retry_client.jobs.budget,
         clock=time,
         wall_clock=time,
         watcher=watcher,
@@ -133,14 +126,14 @@ def _page(jobs: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 async def test_fifty_waits_share_each_refresh(
-    client: ftjobs.AsyncClient, mocked: aioresponses
+    no_retry_client: ftjobs.AsyncClient, mocked: aioresponses
 ) -> None:
     time = FakeTime()
-    watcher = Watcher(client.jobs, clock=time, sleep=time.sleep)
+    watcher = Watcher(no_retry_client.jobs, clock=time, sleep=time.sleep)
     ids = [f"ftjob-{i}" for i in range(50)]
     mocked.get(LIST_URL, payload=_page([job_payload(i, status="running") for i in ids]))
     mocked.get(LIST_URL, payload=_page([job_payload(i, status="succeeded") for i in ids]))
-    done = await asyncio.gather(*(_waiter(client, watcher, time, i).wait() for i in ids))
+    done = await asyncio.gather(*(_waiter(no_retry_client, watcher, time, i).wait() for i in ids))
     assert {str(j.status) for j in done} == {"succeeded"}
     # Two list pages served all fifty waits: one GET each per poll would have been 100.
     assert len(sent(mocked, "GET")) == 2 == watcher.requests
@@ -148,21 +141,21 @@ async def test_fifty_waits_share_each_refresh(
 
 
 async def test_one_wait_polls_with_a_get_at_its_own_pace(
-    client: ftjobs.AsyncClient, mocked: aioresponses
+    no_retry_client: ftjobs.AsyncClient, mocked: aioresponses
 ) -> None:
     time = FakeTime()
-    watcher = Watcher(client.jobs, clock=time, sleep=time.sleep)
+    watcher = Watcher(no_retry_client.jobs, clock=time, sleep=time.sleep)
     policy = ftjobs.PollPolicy(jitter=0, steer_to_eta=False)
     for status in ("queued", "running", "running", "succeeded"):
         mocked.get(_job_url("ftjob-1"), payload=job_payload("ftjob-1", status=status))
-    job = await _waiter(client, watcher, time, "ftjob-1", poll=policy).wait()
+    job = await _waiter(no_retry_client, watcher, time, "ftjob-1", poll=policy).wait()
     assert job.status == "succeeded" and len(sent(mocked, "GET")) == 4
     # The pacing a lone waiter has: 2 s after each change, then 3 s (x1.5) while unchanged.
     assert time.slept == [2.0, 2.0, 3.0]
 
 
 async def test_a_webhook_wakes_the_wait_which_confirms_with_one_get(
-    client: ftjobs.AsyncClient,
+    no_retry_client: ftjobs.AsyncClient,
     mocked: aioresponses,
 ) -> None:
     time = FakeTime()
@@ -171,10 +164,10 @@ async def test_a_webhook_wakes_the_wait_which_confirms_with_one_get(
     async def sleep_forever(_seconds: float) -> None:
         await never  # only a kick ends the watcher's nap
 
-    watcher = Watcher(client.jobs, clock=time, sleep=sleep_forever)
+    watcher = Watcher(no_retry_client.jobs, clock=time, sleep=sleep_forever)
     mocked.get(_job_url("ftjob-1"), payload=job_payload("ftjob-1", status="running"))
     mocked.get(_job_url("ftjob-1"), payload=job_payload("ftjob-1", status="succeeded"))
-    wait = asyncio.create_task(_waiter(client, watcher, time, "ftjob-1").wait())
+    wait = asyncio.create_task(_waiter(no_retry_client, watcher, time, "ftjob-1").wait())
     await asyncio.sleep(0.05)
     assert len(sent(mocked, "GET")) == 1 and not wait.done()
     watcher.webhook("ftjob-1")
@@ -184,21 +177,21 @@ async def test_a_webhook_wakes_the_wait_which_confirms_with_one_get(
 
 
 async def test_with_webhooks_arriving_a_plain_wait_polls_at_the_safety_interval(
-    client: ftjobs.AsyncClient,
+    no_retry_client: ftjobs.AsyncClient,
     mocked: aioresponses,
 ) -> None:
     time = FakeTime()
-    watcher = Watcher(client.jobs, clock=time, sleep=time.sleep)
+    watcher = Watcher(no_retry_client.jobs, clock=time, sleep=time.sleep)
     watcher.webhook("ftjob-other")  # webhooks arrive (for another job)
     policy = ftjobs.PollPolicy(webhook_safety_interval=120)
     mocked.get(_job_url("ftjob-1"), payload=job_payload("ftjob-1", status="running"))
     mocked.get(_job_url("ftjob-1"), payload=job_payload("ftjob-1", status="succeeded"))
-    await _waiter(client, watcher, time, "ftjob-1", poll=policy).wait()
+    await _waiter(no_retry_client, watcher, time, "ftjob-1", poll=policy).wait()
     assert time.slept == [120.0]
 
 
 async def test_with_webhooks_lost_a_job_is_seen_within_the_safety_interval(
-    client: ftjobs.AsyncClient,
+    no_retry_client: ftjobs.AsyncClient,
     mocked: aioresponses,
 ) -> None:
     time = FakeTime()
@@ -206,13 +199,13 @@ async def test_with_webhooks_lost_a_job_is_seen_within_the_safety_interval(
     async def slow_server(url: Any, **kwargs: Any) -> None:
         time.now += 4.0  # each request takes 4 s
 
-    watcher = Watcher(client.jobs, clock=time, sleep=time.sleep)
+    watcher = Watcher(no_retry_client.jobs, clock=time, sleep=time.sleep)
     watcher.webhook("ftjob-other")
     policy = ftjobs.PollPolicy(webhook_safety_interval=120)
     for status in ("running", "succeeded"):
         payload = job_payload("ftjob-1", status=status)
         mocked.get(_job_url("ftjob-1"), payload=payload, callback=slow_server)
-    await _waiter(client, watcher, time, "ftjob-1", poll=policy).wait()
+    await _waiter(no_retry_client, watcher, time, "ftjob-1", poll=policy).wait()
     # The first look was asked at 1000 and answered at 1004. The next one is asked at 1116 and
     # answered at 1120: a job that ended right after the first answer is seen 116 s later,
     # within the 120 s interval (counting from the answer, 120 + 4 s would have been late).
@@ -220,16 +213,16 @@ async def test_with_webhooks_lost_a_job_is_seen_within_the_safety_interval(
 
 
 async def test_a_wait_on_a_missing_job_raises_and_leaves_the_others_waiting(
-    client: ftjobs.AsyncClient,
+    no_retry_client: ftjobs.AsyncClient,
     mocked: aioresponses,
 ) -> None:
     time = FakeTime()
-    watcher = Watcher(client.jobs, clock=time, sleep=time.sleep)
+    watcher = Watcher(no_retry_client.jobs, clock=time, sleep=time.sleep)
     mocked.get(_job_url("ftjob-gone"), status=404, payload={"error": {"message": "no"}})
     mocked.get(_job_url("ftjob-1"), payload=job_payload("ftjob-1", status="succeeded"))
     gone, ok = await asyncio.gather(
-        _waiter(client, watcher, time, "ftjob-gone").wait(),
-        _waiter(client, watcher, time, "ftjob-1").wait(),
+        _waiter(no_retry_client, watcher, time, "ftjob-gone").wait(),
+        _waiter(no_retry_client, watcher, time, "ftjob-1").wait(),
         return_exceptions=True,
     )
     assert isinstance(gone, ftjobs.NotFoundError)
@@ -240,15 +233,15 @@ async def test_a_wait_on_a_missing_job_raises_and_leaves_the_others_waiting(
 
 
 async def test_a_group_and_single_waits_share_each_refresh(
-    client: ftjobs.AsyncClient, mocked: aioresponses
+    no_retry_client: ftjobs.AsyncClient, mocked: aioresponses
 ) -> None:
     time = FakeTime()
-    watcher = Watcher(client.jobs, clock=time, sleep=time.sleep)
+    watcher = Watcher(no_retry_client.jobs, clock=time, sleep=time.sleep)
     ids = [f"ftjob-{i}" for i in range(20)]
     mocked.get(LIST_URL, payload=_page([job_payload(i, status="running") for i in ids]))
     mocked.get(LIST_URL, payload=_page([job_payload(i, status="succeeded") for i in ids]))
-    group = ftjobs.waiting.JobGroup(client.jobs, ids, clock=time, watcher=watcher)
-    singles = [_waiter(client, watcher, time, i) for i in ids[:10]]
+    group = ftjobs.waiting.JobGroup(no_retry_client.jobs, ids, clock=time, watcher=watcher)
+    singles = [_waiter(no_retry_client, watcher, time, i) for i in ids[:10]]
     result, *done = await asyncio.gather(group.wait(), *(w.wait() for w in singles))
     assert sorted(result.done) == sorted(ids) and not result.pending
     assert {str(j.status) for j in done} == {"succeeded"}
@@ -258,7 +251,7 @@ async def test_a_group_and_single_waits_share_each_refresh(
 
 
 async def test_a_webhook_ends_a_group_member_between_ticks(
-    client: ftjobs.AsyncClient, mocked: aioresponses
+    no_retry_client: ftjobs.AsyncClient, mocked: aioresponses
 ) -> None:
     time = FakeTime()
     never: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -266,12 +259,12 @@ async def test_a_webhook_ends_a_group_member_between_ticks(
     async def sleep_forever(_seconds: float) -> None:
         await never  # no tick comes due: only a webhook moves the group
 
-    watcher = Watcher(client.jobs, clock=time, sleep=sleep_forever)
+    watcher = Watcher(no_retry_client.jobs, clock=time, sleep=sleep_forever)
     mocked.get(_job_url("ftjob-a"), payload=job_payload("ftjob-a", status="running"))
     mocked.get(_job_url("ftjob-b"), payload=job_payload("ftjob-b", status="running"))
     mocked.get(_job_url("ftjob-b"), payload=job_payload("ftjob-b", status="failed"))
     group = ftjobs.waiting.JobGroup(
-        client.jobs, ["ftjob-a", "ftjob-b"], clock=time, watcher=watcher
+        no_retry_client.jobs, ["ftjob-a", "ftjob-b"], clock=time, watcher=watcher
     )
     seen: list[str] = []
 
@@ -296,16 +289,16 @@ async def test_a_webhook_ends_a_group_member_between_ticks(
 
 
 async def test_with_webhooks_arriving_a_group_ticks_at_the_safety_interval(
-    client: ftjobs.AsyncClient, mocked: aioresponses
+    no_retry_client: ftjobs.AsyncClient, mocked: aioresponses
 ) -> None:
     time = FakeTime()
-    watcher = Watcher(client.jobs, clock=time, sleep=time.sleep)
+    watcher = Watcher(no_retry_client.jobs, clock=time, sleep=time.sleep)
     watcher.webhook("ftjob-other")
     policy = ftjobs.PollPolicy(webhook_safety_interval=90)
     for status in ("running", "succeeded"):
         mocked.get(_job_url("ftjob-a"), payload=job_payload("ftjob-a", status=status))
     group = ftjobs.waiting.JobGroup(
-        client.jobs, ["ftjob-a"], poll=policy, clock=time, watcher=watcher
+        no_retry_client.jobs, ["ftjob-a"], poll=policy, clock=time, watcher=watcher
     )
     result = await group.wait()
     assert list(result.done) == ["ftjob-a"] and time.slept == [90.0]

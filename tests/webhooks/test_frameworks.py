@@ -16,8 +16,8 @@ import httpx  # noqa: E402  (FastAPI's test client; installed with the test extr
 import standardwebhooks  # noqa: E402
 
 import ftjobs  # noqa: E402
-from tests.docs.test_examples import ROOT, extract_blocks  # noqa: E402
-from tests.webhooks.test_verify import EVENT, SECRET  # noqa: E402
+from tests._support.docs import ROOT, extract_blocks  # noqa: E402
+from tests._support.webhooks import EVENT, SECRET  # noqa: E402
 
 GUIDE = "docs/guides/webhooks.md"
 

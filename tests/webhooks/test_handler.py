@@ -13,8 +13,8 @@ from aiohttp import web
 
 import ftjobs
 from ftjobs.webhooks import signed_headers
-from tests.conftest import serve_app
-from tests.webhooks.test_verify import EVENT, SECRET
+from tests._support.live import serve_app
+from tests._support.webhooks import EVENT, SECRET
 
 
 @pytest.fixture

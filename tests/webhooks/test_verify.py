@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 import ftjobs
 from ftjobs.webhooks import Webhooks, sign, signed_headers
+from tests._support.webhooks import EVENT, SECRET
 
 # The reference library's test vector (standard-webhooks, libraries/python/tests).
 REF_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -25,15 +26,7 @@ REF_TIMESTAMP = 1614265330
 REF_PAYLOAD = '{"test": 2432232314}'
 REF_SIGNATURE = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
 
-SECRET = "whsec_" + base64.b64encode(b"ftjobs test webhook secret 32 by").decode()
 NOW = 1_750_000_000
-EVENT = {
-    "id": "evt_abc123",
-    "type": "fine_tuning.job.succeeded",
-    "created_at": 1719168000,
-    "data": {"id": "ftjob_abc123"},
-    "object": "event",
-}
 
 
 def at(now: float, secret: str | None = SECRET) -> Webhooks:

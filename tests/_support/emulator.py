@@ -1,4 +1,5 @@
-"""Helpers shared by the emulator tests (data files, a raw HTTP client, uploads)."""
+"""Talking to the emulator: training data files, a raw HTTP client, uploads, a thin JSON client,
+a job created through the SDK."""
 
 from __future__ import annotations
 
@@ -9,7 +10,11 @@ from typing import Any
 
 import aiohttp
 
+import ftjobs
+from ftjobs.emulator import EmulatorHandle
 from ftjobs.emulator._params import JobRequest, parse_job_request
+
+MODEL = "gpt-4o-mini-2024-07-18"
 
 
 def chat_line(i: int = 0) -> str:
@@ -116,3 +121,52 @@ async def raw_exchange(host: str, port: int, data: bytes, *, timeout: float = 10
         writer.close()
         with contextlib.suppress(ConnectionError):
             await writer.wait_closed()
+
+
+class Api:
+    """A thin JSON client for the emulator's API (asserts nothing by itself)."""
+
+    def __init__(self, session: aiohttp.ClientSession, handle: EmulatorHandle) -> None:
+        self.session = session
+        self.handle = handle
+        self.base = handle.base_url
+        self.headers = auth(handle.api_key)
+
+    async def call(
+        self, method: str, path: str, *, json: Any = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, Any]:
+        async with self.session.request(
+            method, self.base + path, json=json, headers={**self.headers, **(headers or {})}
+        ) as response:
+            body = await response.json(content_type=None)
+            return response.status, body
+
+    async def upload(self, content: bytes | None = None, **kwargs: Any) -> dict[str, Any]:
+        response = await upload(
+            self.session, self.base, self.handle.api_key, content or chat_file(), **kwargs
+        )
+        assert response.status == 200, await response.text()
+        body: dict[str, Any] = await response.json()
+        return body
+
+    async def create_job(self, training_file: str, **body: Any) -> dict[str, Any]:
+        status, job = await self.call(
+            "POST",
+            "/fine_tuning/jobs",
+            json={"model": "gpt-4o-mini", "training_file": training_file, **body},
+        )
+        assert status == 200, job
+        return dict(job)
+
+
+async def new_job(client: ftjobs.AsyncClient, *, epochs: int = 1, examples: int = 10) -> str:
+    """Upload a chat file and start a supervised job on it through the SDK; its id."""
+    training = await client.files.upload(chat_file(examples), filename="train.jsonl")
+    job = await client.jobs.create(
+        model=MODEL,
+        training_file=training.id,
+        method=ftjobs.FineTuneMethod.supervised_method(
+            ftjobs.SupervisedHyperparameters(n_epochs=epochs, batch_size=1)
+        ),
+    )
+    return job.id
