@@ -223,7 +223,14 @@ _SCALAR_CHECKS: dict[Any, list[str]] = {
 def _field_types(tp: Any) -> list[tuple[attrs.Attribute[Any], Any]]:
     cls = get_origin(tp) or tp
     hints = get_type_hints(cls)
-    bound = dict(zip(getattr(cls, "__parameters__", ()), get_args(tp), strict=False))
+    # Type variables a generic base leaves to its subclass (CheckpointMetrics is
+    # _Metrics[float | None]), then those of ``tp`` itself (Page[FileObject]).
+    bound: dict[Any, Any] = {}
+    for klass in reversed(cls.__mro__):
+        for base in klass.__dict__.get("__orig_bases__", ()):
+            params = getattr(get_origin(base), "__parameters__", ())
+            bound.update(zip(params, get_args(base), strict=False))
+    bound.update(zip(getattr(cls, "__parameters__", ()), get_args(tp), strict=False))
 
     def bind(t: Any) -> Any:
         if isinstance(t, TypeVar):

@@ -374,17 +374,32 @@ class FineTuningJobEvent:
         return datetime.fromtimestamp(self.created_at, tz=UTC)
 
 
-@attrs.frozen
-class CheckpointMetrics:
-    """Metrics at a checkpoint's step; None for a metric the server did not report."""
+_StepT = TypeVar("_StepT")
 
-    step: float | None = None
+
+@attrs.frozen
+class _Metrics(Generic[_StepT]):
+    """The metrics after a training step, the fields a checkpoint and a curve row share
+    (`CheckpointMetrics` and ``ftjobs.metrics.StepMetrics``); None where not measured.
+
+    Only the step differs: a checkpoint's is the API's number, or None when not sent; a row's is
+    a required int (its subclass makes it so). ``step`` defaults to None here so that it stays
+    the first field of both (attrs moves a redefined field last).
+    """
+
+    step: _StepT = attrs.field(default=None)
     train_loss: float | None = None
     train_mean_token_accuracy: float | None = None
     valid_loss: float | None = None
     valid_mean_token_accuracy: float | None = None
     full_valid_loss: float | None = None
     full_valid_mean_token_accuracy: float | None = None
+
+
+@attrs.frozen
+class CheckpointMetrics(_Metrics[float | None]):
+    """Metrics at a checkpoint's step; None for a metric the server did not report."""
+
     extra: Mapping[str, Any] = attrs.field(default=NO_EXTRA, repr=False, kw_only=True)
 
 

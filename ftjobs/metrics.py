@@ -16,7 +16,7 @@ from typing import Any
 
 import attrs
 
-from ._models import FineTuningJobCheckpoint, FineTuningJobEvent
+from ._models import FineTuningJobCheckpoint, FineTuningJobEvent, _Metrics
 
 __all__ = [
     "METRIC_NAMES",
@@ -31,14 +31,7 @@ __all__ = [
 ]
 
 #: The metrics a curve row and a checkpoint carry; ``*_loss`` is better lower, the rest higher.
-METRIC_NAMES = (
-    "train_loss",
-    "train_mean_token_accuracy",
-    "valid_loss",
-    "valid_mean_token_accuracy",
-    "full_valid_loss",
-    "full_valid_mean_token_accuracy",
-)
+METRIC_NAMES: tuple[str, ...] = tuple(a.name for a in attrs.fields(_Metrics)[1:])
 # The result file spells the training accuracy "train_accuracy"; events and checkpoints spell it
 # as the API does.
 _ALIASES = {"train_accuracy": "train_mean_token_accuracy"}
@@ -55,21 +48,21 @@ RESULTS_COLUMNS = (
 )
 
 
-@attrs.frozen
-class StepMetrics:
+def _step_required(cls: type, fields: list[attrs.Attribute[Any]]) -> list[attrs.Attribute[Any]]:
+    # The shared base gives ``step`` a default (see _Metrics); a row always has a step.
+    return [f.evolve(default=attrs.NOTHING) if f.name == "step" else f for f in fields]
+
+
+@attrs.frozen(field_transformer=_step_required)
+class StepMetrics(_Metrics[int]):
     """One row of a training curve: the metrics after ``step`` (None where not measured).
 
     ``valid_*`` are measured on one batch of the validation file; ``full_valid_*`` on the whole
     file, at the steps where the service runs a full validation pass (each epoch's end).
-    """
 
-    step: int
-    train_loss: float | None = None
-    train_mean_token_accuracy: float | None = None
-    valid_loss: float | None = None
-    valid_mean_token_accuracy: float | None = None
-    full_valid_loss: float | None = None
-    full_valid_mean_token_accuracy: float | None = None
+    Attributes:
+        step: The training step (required).
+    """
 
     def get(self, metric: str) -> float | None:
         """The value of ``metric`` (a name of `METRIC_NAMES`, or ``train_accuracy``)."""
