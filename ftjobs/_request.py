@@ -16,6 +16,7 @@ from contextlib import AbstractContextManager
 from typing import Any, NamedTuple
 
 import aiohttp
+import attrs
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from ._options import NO_OPTIONS, CallOptions
@@ -56,29 +57,19 @@ class Request(NamedTuple):
     decode_json: bool = True
 
 
+# attrs.define: slotted, with a plain __init__ (no frozen setattr), the cheapest to build.
+@attrs.define
 class Wire:
     """A request as it goes out: prepared once per call, the same on every attempt (not
-    changed once sent; a slotted class, the cheapest record to build and read)."""
+    changed once sent)."""
 
-    __slots__ = ("data", "decode_json", "headers", "method", "query", "timeout", "url")
-
-    def __init__(
-        self,
-        method: str,
-        url: str,
-        query: list[tuple[str, str]] | None,
-        data: bytes | None,
-        headers: Headers,
-        timeout: aiohttp.ClientTimeout,
-        decode_json: bool,
-    ) -> None:
-        self.method = method
-        self.url = url
-        self.query = query
-        self.data = data
-        self.headers = headers
-        self.timeout = timeout
-        self.decode_json = decode_json
+    method: str
+    url: str
+    query: list[tuple[str, str]] | None
+    data: bytes | None
+    headers: Headers
+    timeout: aiohttp.ClientTimeout
+    decode_json: bool
 
 
 class Preparer:
