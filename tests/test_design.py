@@ -177,6 +177,19 @@ def test_a_module_belongs_to_its_exact_row_else_the_longest_glob() -> None:
     }
 
 
+def test_a_layer_may_import_single_modules_of_another(tmp_path: Path) -> None:
+    write_package(tmp_path, {**CLEAN, "pkg/emulator/_clock.py": "from pkg import _client\n"})
+    page = LAYERS.replace(
+        "| `pkg.emulator`, `pkg.emulator.*` | models |",
+        "| `pkg.emulator`, `pkg.emulator.*` | models, `pkg._client` |",
+    )
+    assert import_problems(tmp_path, "pkg", LAYERS) == [
+        "pkg.emulator._clock:1 (module) imports pkg._client: layer emulator may not import "
+        "layer client"
+    ]
+    assert import_problems(tmp_path, "pkg", page) == []
+
+
 def test_a_row_naming_an_unknown_layer_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown layers"):
         parse_layers(
@@ -219,16 +232,22 @@ def test_public_name_problems_are_reported(tmp_path: Path) -> None:
         tmp_path,
         {
             "pkg/__init__.py": '__all__ = ["Client", "Job"]\n',
-            "pkg/types.py": '__all__ = ["Job", "Clock"]\n',
-            "pkg/emulator/__init__.py": '__all__ = ["Clock"]\n',
+            # Clock is the emulator's, exported twice; the two mains are two functions.
+            "pkg/types.py": (
+                'from .emulator import Clock\n\n__all__ = ["Job", "Clock", "main"]\n'
+                "def main(): ...\n"
+            ),
+            "pkg/emulator/__init__.py": 'from ._clock import *\n\n__all__ = ["Clock", "main"]\n',
+            "pkg/emulator/_clock.py": "class Clock: ...\ndef main(): ...\n",
             "pkg/emulator/serve.py": "def main(): ...\n",
         },
     )
     assert public_name_problems(tmp_path, "pkg", NAMES) == [
         "pkg.emulator.serve has no __all__",
         "Clock is exported by pkg.emulator, pkg.types",
+        "pkg.emulator exports ['main'], not in the table",
         "pkg.emulator.serve is missing from the public names table",
-        "pkg.types exports ['Clock'], not in the table",
+        "pkg.types exports ['Clock', 'main'], not in the table",
         "the table lists ['Gone'] for pkg.types, which does not export them",
     ]
 

@@ -206,6 +206,7 @@ class Layer:
     modules: tuple[str, ...]  # names or globs (``ftjobs.emulator.*``)
     may_import: frozenset[str]  # names of layers (its own is always allowed)
     never_imports: tuple[str, ...]  # third-party modules; ``aiohttp`` covers ``aiohttp.web``
+    may_import_modules: tuple[str, ...] = ()  # modules of other layers, by name or glob
 
 
 LAYERS_HEADER = ("Layer", "Modules", "May import", "Never imports")
@@ -238,13 +239,17 @@ def _table(text: str, header: tuple[str, ...]) -> list[list[str]]:
 
 def parse_layers(text: str) -> list[Layer]:
     """The layers table of a design page: one row per layer; its modules (names, or globs such
-    as ``ftjobs.emulator.*``), the layers it may import (comma-separated), and the third-party
+    as ``ftjobs.emulator.*``), what it may import (comma-separated: plain words are layers,
+    names in backticks are single modules of other layers, or globs), and the third-party
     modules it never imports. A module belongs to the row that names it exactly, else to the
     row with the longest glob that matches it."""
     layers = []
     for row in _table(text, LAYERS_HEADER):
         name, modules, may, never = row
-        layers.append(Layer(name, _names(modules), frozenset(_names(may)), _names(never)))
+        entries = [] if may.strip().lower() in _NOTHING else [e.strip() for e in may.split(",")]
+        may_layers = frozenset(e for e in entries if not e.startswith("`"))
+        may_modules = tuple(e.strip("`") for e in entries if e.startswith("`"))
+        layers.append(Layer(name, _names(modules), may_layers, _names(never), may_modules))
     known = {layer.name for layer in layers}
     for layer in layers:
         unknown = layer.may_import - known
@@ -284,6 +289,8 @@ def forbidden_arrows(graph: Mapping[str, list[Import]], layers: list[Layer]) -> 
             if imp.target in graph:
                 other = layer_of(imp.target, layers)
                 if other is None or other is layer or other.name in layer.may_import:
+                    continue
+                if any(fnmatch.fnmatchcase(imp.target, p) for p in layer.may_import_modules):
                     continue
                 problems.append(
                     f"{at} imports {imp.target}: layer {layer.name} may not import "
@@ -336,6 +343,37 @@ def _literal_all(tree: ast.Module, where: str) -> list[str] | None:
     return names
 
 
+def _origins(root: Path, package: str) -> dict[str, dict[str, tuple[str, str]]]:
+    """For every module, each name it imports with ``from X import name``: (X, name)."""
+    files = module_files(root, package)
+    found: dict[str, dict[str, tuple[str, str]]] = {}
+    for module, path in files.items():
+        base = module if path.name == "__init__.py" else module.rpartition(".")[0]
+        names: dict[str, tuple[str, str]] = {}
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            if isinstance(node, ast.ImportFrom):
+                if node.level:
+                    parts = base.split(".")
+                    parts = parts[: len(parts) - (node.level - 1)]
+                    source = ".".join([*parts, node.module] if node.module else parts)
+                else:
+                    source = node.module or ""
+                for alias in node.names:
+                    names[alias.asname or alias.name] = (source, alias.name)
+        found[module] = names
+    return found
+
+
+def definition(module: str, name: str, origins: Mapping[str, Mapping[str, tuple[str, str]]]) -> str:
+    """Where ``module``'s ``name`` is defined, following ``from X import name`` through the
+    package: ``"pkg._models.Job"`` (two exports are one name when this is the same)."""
+    seen = set()
+    while name in origins.get(module, {}) and (module, name) not in seen:
+        seen.add((module, name))
+        module, name = origins[module][name]
+    return f"{module}.{name}"
+
+
 def public_exports(root: Path, package: str) -> dict[str, list[str] | None]:
     """``__all__`` of every public module of ``package`` (None where it has none)."""
     exports: dict[str, list[str] | None] = {}
@@ -355,16 +393,18 @@ def parse_public_names(text: str) -> dict[str, set[str]]:
 
 def public_name_problems(root: Path, package: str, page: str | None) -> list[str]:
     """What is wrong with the public names: a public module without ``__all__``; a name
-    exported by two public modules besides the top-level package; and, with a page, every
+    exported by two public modules besides the top-level package (the same object: two
+    modules may each have their own ``main``); and, with a page, every
     difference between its public names table and the code."""
     exports = public_exports(root, package)
+    origins = _origins(root, package)
     problems = [f"{module} has no __all__" for module, names in exports.items() if names is None]
-    homes: dict[str, list[str]] = {}
+    homes: dict[tuple[str, str], list[str]] = {}
     for module, names in exports.items():
         for name in names or ():
             if module != package:
-                homes.setdefault(name, []).append(module)
-    for name, modules in sorted(homes.items()):
+                homes.setdefault((name, definition(module, name, origins)), []).append(module)
+    for (name, _), modules in sorted(homes.items()):
         if len(modules) > 1:
             problems.append(f"{name} is exported by {', '.join(sorted(modules))}")
     if page is None:
