@@ -17,8 +17,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from .._errors import FTJobsError
-from .._version import __version__
+from .. import FTJobsError, __version__
 from . import _checkpoints, _demo, _files, _graders, _jobs, _serve, _webhooks
 from ._app import (
     EXIT_ERROR,

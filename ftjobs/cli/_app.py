@@ -15,7 +15,8 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from .._client import DEFAULT_REQUEST_TIMEOUT, AsyncClient
+from .. import AsyncClient
+from ..types import DEFAULT_REQUEST_TIMEOUT
 
 __all__ = [
     "EXIT_ERROR",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .._models import CheckpointPermission
+from ..types import CheckpointPermission
 from . import _output as output
 from ._app import Commands, connect, wants_json
 

@@ -18,18 +18,19 @@ import attrs
 from rich.console import Console
 from rich.live import Live
 
-from .._client import AsyncClient
-from .._errors import BadRequestError, ConflictError
-from .._models import (
-    Auto,
+from .. import (
+    AsyncClient,
+    BadRequestError,
+    ConflictError,
     DpoHyperparameters,
     FineTuneMethod,
     FineTuningJob,
     JobStatus,
+    PollPolicy,
     SupervisedHyperparameters,
 )
+from ..types import Auto
 from ..waiting import JobUpdate, StatusChanged
-from ..waiting._policy import PollPolicy
 from . import _output as output
 from ._app import Commands
 from ._progress import JobProgress, fits_live, live_view, print_line

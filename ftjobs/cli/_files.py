@@ -11,10 +11,10 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
-from .._errors import TrainingFileError
-from .._models import FileObject
+from .. import TrainingFileError
 from ..resources._files import DEFAULT_MULTIPART_THRESHOLD
 from ..resources._uploads import OnProgress
+from ..types import FileObject
 from . import _output as output
 from . import _results as results
 from ._app import CLIError, Commands, connect, local_file, wants_json

@@ -12,13 +12,10 @@ from typing import Any, TypeVar
 from rich.console import Console
 from rich.live import Live
 
-from .._client import AsyncClient
-from .._errors import WaitTimeout
-from .._models import FineTuningJob, FineTuningJobCheckpoint, FineTuningJobEvent, JobStatus
-from .._pagination import AsyncPaginator
+from .. import AsyncClient, FineTuningJob, JobStatus, PollPolicy, WaitTimeout
 from ..metrics import metrics_from_events
+from ..types import AsyncPaginator, FineTuningJobCheckpoint, FineTuningJobEvent
 from ..waiting import EventReceived, JobUpdate, StatusChanged
-from ..waiting._policy import PollPolicy
 from . import _output as output
 from . import _results as results
 from ._app import (

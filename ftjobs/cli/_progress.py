@@ -17,8 +17,8 @@ from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
+from .. import FineTuningJob
 from .._describe import format_eta
-from .._models import FineTuningJob
 from ..waiting import EventReceived, JobUpdate
 from ._output import GAP, fit_widths
 

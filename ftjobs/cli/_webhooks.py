@@ -7,7 +7,7 @@ import asyncio
 
 from aiohttp import web
 
-from .._errors import ConfigurationError
+from .. import ConfigurationError
 from .._signing import resolve_secret
 from ..webhooks import WebhookEvent, Webhooks
 from . import _output as output

@@ -23,16 +23,22 @@ from typing import Any
 
 import attrs
 
-from .._client import AsyncClient
+from .. import (
+    APIStatusError,
+    AsyncClient,
+    FineTuningJob,
+    FTJobsError,
+    InvalidContinuationToken,
+    PollPolicy,
+    WaitTimeout,
+)
 from .._converter import unstructure
-from .._errors import APIStatusError, FTJobsError, InvalidContinuationToken, WaitTimeout
-from .._models import FineTuningJob
 from .._retry import exponential_backoff
-from .._types import NOT_GIVEN, NotGiven
-from ..waiting import EventReceived
+from ..types import NOT_GIVEN, NotGiven
+from ..waiting import ContinuationToken, EventReceived
 from ..waiting._pacer import is_transient
-from ..waiting._policy import PollPolicy, webhook_delay
-from ..waiting._token import ID_PATTERN, ContinuationToken, is_token
+from ..waiting._policy import webhook_delay
+from ..waiting._token import ID_PATTERN, is_token
 
 __all__ = [
     "KEY_METADATA",

@@ -6,7 +6,7 @@ import os
 
 from arq.connections import RedisSettings
 
-from ...waiting._policy import DEFAULT_WAIT_TIMEOUT
+from ...waiting import DEFAULT_WAIT_TIMEOUT
 
 __all__ = ["CREATE_TASK", "DEFAULT_BUDGET", "QUEUE", "WAIT_TASK", "redis_settings"]
 

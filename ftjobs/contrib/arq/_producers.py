@@ -9,8 +9,8 @@ from arq.connections import ArqRedis
 from arq.constants import result_key_prefix
 from arq.jobs import Job
 
+from ... import FineTuningJob
 from ..._converter import structure
-from ..._models import FineTuningJob
 from .._redis import RedisWaitStore
 from .._tasks import check_key, create_task_id, job_id_of, wait_task_id
 from ._common import CREATE_TASK, DEFAULT_BUDGET, QUEUE, WAIT_TASK

@@ -14,10 +14,9 @@ from arq.constants import default_queue_name, job_key_prefix
 from arq.jobs import serialize_job
 from arq.worker import Retry
 
-from ..._client import AsyncClient
+from ... import AsyncClient, PollPolicy
 from ..._converter import unstructure
-from ..._types import NOT_GIVEN, NotGiven
-from ...waiting._policy import PollPolicy
+from ...types import NOT_GIVEN, NotGiven
 from .._redis import FollowUp, RedisWaitStore
 from .._tasks import (
     WAIT_TASK_PREFIX,

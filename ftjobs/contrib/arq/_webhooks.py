@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 from arq.connections import ArqRedis
 
-from ..._errors import InvalidWebhookSignatureError, ResponseValidationError
+from ... import InvalidWebhookSignatureError, ResponseValidationError
 from ..._signing import resolve_secret
 from ...webhooks import Webhooks
 from .._redis import RedisWaitStore

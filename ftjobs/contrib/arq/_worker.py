@@ -8,8 +8,7 @@ from typing import Any, ClassVar
 
 from arq.worker import Function, Worker, func
 
-from ..._client import AsyncClient
-from ...waiting._policy import PollPolicy
+from ... import AsyncClient, PollPolicy
 from .._redis import RedisWaitStore
 from ._common import CREATE_TASK, QUEUE, WAIT_TASK, redis_settings
 from ._serialization import dumps, loads
