@@ -281,3 +281,18 @@ def test_an_import_of_a_test_module_or_a_conftest_is_reported(tmp_path: Path) ->
 
 def test_no_test_module_imports_a_test_module_or_a_conftest() -> None:
     assert imports_of_test_modules(ROOT, "tests") == []
+
+
+# -- the real package against the design page -------------------------------------------------
+
+DESIGN = ROOT / "docs" / "design.md"
+
+
+def test_the_package_imports_only_what_the_design_page_allows() -> None:
+    problems = import_problems(ROOT, "ftjobs", DESIGN.read_text(encoding="utf-8"))
+    assert not problems, "\n".join(problems)
+
+
+def test_the_public_names_are_the_design_pages() -> None:
+    problems = public_name_problems(ROOT, "ftjobs", DESIGN.read_text(encoding="utf-8"))
+    assert not problems, "\n".join(problems)
