@@ -38,6 +38,7 @@ from ._errors import (
     ResponseValidationError,
     TrainingFileError,
     UnprocessableEntityError,
+    UploadIntegrityError,
     WaitTimeout,
 )
 from ._models import (
@@ -104,6 +105,7 @@ __all__ = [
     "SupervisedHyperparameters",
     "TrainingFileError",
     "UnprocessableEntityError",
+    "UploadIntegrityError",
     "WaitTimeout",
     "WebhookEvent",
     "__version__",

@@ -42,6 +42,7 @@ __all__ = [
     "ResponseValidationError",
     "TrainingFileError",
     "UnprocessableEntityError",
+    "UploadIntegrityError",
     "WaitTimeout",
     "status_error_class",
 ]
@@ -291,6 +292,29 @@ class ResponseValidationError(FTJobsError):
         message = f"response does not fit {model}: {shown}"
         if request_id:
             message += f" (request_id={request_id})"
+        super().__init__(message)
+
+
+class UploadIntegrityError(FTJobsError):
+    """What was uploaded is not the file as it stood when the upload began.
+
+    Either the file changed size while it was read (truncated or appended to by another
+    program): the request is abandoned and not retried, so the server stores nothing; or the
+    server reports a size other than the bytes sent: the file it stored (``file_id``) is left
+    for you to inspect or delete.
+
+    Attributes:
+        expected: Bytes the upload set out to send (the file's size when it began).
+        actual: Bytes the file held when read, or the size the server reports.
+        file_id: The server's file, when one was created.
+    """
+
+    def __init__(
+        self, message: str, *, expected: int, actual: int, file_id: str | None = None
+    ) -> None:
+        self.expected = expected
+        self.actual = actual
+        self.file_id = file_id
         super().__init__(message)
 
 

@@ -24,6 +24,7 @@ from ._errors import (
     APIStatusError,
     APITimeoutError,
     ClientClosedError,
+    FTJobsError,
     PoolTimeoutError,
     ResponseTooLargeError,
     ResponseValidationError,
@@ -182,6 +183,19 @@ async def _read_capped(
             del buffer[limit:]
             return bytes(buffer), True
     return bytes(buffer), False
+
+
+async def _read_chunk(content: aiohttp.StreamReader, size: int) -> bytes:
+    """``size`` bytes of ``content``, or what is left of it at its end."""
+    first = await content.read(size)
+    if len(first) == size or not first:
+        return first
+    pieces = [first]
+    got = len(first)
+    while got < size and (piece := await content.read(size - got)):
+        pieces.append(piece)
+        got += len(piece)
+    return b"".join(pieces)
 
 
 def _log_attempt(
@@ -380,8 +394,9 @@ class Transport:
         in memory.
 
         Reaching the server (up to the response headers) is retried like any request; the
-        body, once it flows, is not. The call's ``timeout`` bounds each wait for data rather
-        than the whole transfer, so a large download is not cut off by the per-request default.
+        body, once it flows, is not. The call's ``timeout`` bounds the wait for each chunk
+        (``chunk_size`` bytes, or the end) rather than the whole transfer, so a large download
+        is not cut off by the per-request default, and one that trickles is.
         """
         session = self._get_session()
         wire = self._prepare.stream_wire(request)
@@ -396,8 +411,15 @@ class Transport:
 
         resp = await self._retrying(request, open_once)
         started = time.perf_counter()
+        # Each chunk, not each byte, must arrive within the timeout: a server dripping one
+        # byte a second would otherwise keep a download alive for ever.
+        per_chunk = wire.timeout.sock_read
         try:
-            async for chunk in resp.content.iter_chunked(chunk_size):
+            while True:
+                async with asyncio.timeout(per_chunk):
+                    chunk = await _read_chunk(resp.content, chunk_size)
+                if not chunk:
+                    return
                 yield chunk
         except (TimeoutError, aiohttp.ClientError) as exc:
             raise _transport_failure(exc, "GET", wire.url, attempt, started) from exc
@@ -505,6 +527,10 @@ class Transport:
             )
         except (TimeoutError, aiohttp.ClientError) as exc:
             self._release_slot()
+            if isinstance(exc.__cause__, FTJobsError):
+                # The body refused to go on (a file that changed while it was sent): no network
+                # fault, and no retry would send the file as it was.
+                raise exc.__cause__ from None
             raise _transport_failure(exc, method, url, attempt, started) from exc
         except TypeError as exc:
             self._release_slot()

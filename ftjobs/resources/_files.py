@@ -25,6 +25,7 @@ from ..training_data import check_training_file
 from ..waiting._pacer import Pacer
 from ..waiting._policy import PollPolicy, PollState
 from ._base import Resource
+from ._payload import SizedFile, check_stored
 from ._uploads import OnProgress, Uploads, expires_after_body
 
 __all__ = ["DEFAULT_MULTIPART_THRESHOLD", "FileInput", "Files"]
@@ -43,6 +44,9 @@ time, so a failure costs one part rather than the whole file."""
 _PROCESSED = frozenset({"processed", "error"})
 
 
+_FILE_TYPE = "application/jsonl"
+
+
 def _form(
     purpose: str, filename: str, payload: Any, expires_after: Mapping[str, Any] | None
 ) -> aiohttp.FormData:
@@ -51,7 +55,7 @@ def _form(
     if expires_after is not None:
         for key, value in expires_after.items():
             form.add_field(f"expires_after[{key}]", str(value))
-    form.add_field("file", payload, filename=filename, content_type="application/jsonl")
+    form.add_field("file", payload, filename=filename, content_type=_FILE_TYPE)
     return form
 
 
@@ -176,7 +180,9 @@ class Files(Resource):
             @contextmanager
             def multipart() -> Iterator[aiohttp.FormData]:
                 with open(path, "rb") as handle:
-                    yield _form(purpose, name, handle, expiry)
+                    # Exactly the size measured above, on every attempt: a file that changes
+                    # meanwhile fails rather than being sent in another shape.
+                    yield _form(purpose, name, SizedFile(handle, size, _FILE_TYPE), expiry)
 
             def open_path(stack: ExitStack) -> Callable[[int], Any]:
                 return stack.enter_context(open(path, "rb")).read
@@ -216,9 +222,11 @@ class Files(Resource):
                 max_retries = 0
 
             def multipart() -> AbstractContextManager[aiohttp.FormData]:
-                if seekable:
-                    handle.seek(start)
-                return nullcontext(_form(purpose, name, _chunks(handle), expiry))
+                if known is None:
+                    return nullcontext(_form(purpose, name, _chunks(handle), expiry))
+                handle.seek(start)
+                sized = SizedFile(handle, known, _FILE_TYPE)
+                return nullcontext(_form(purpose, name, sized, expiry))
 
             if known is not None:
                 parts = (known, lambda _: handle.read)
@@ -252,6 +260,8 @@ class Files(Resource):
                 max_retries=max_retries,
             ),
         )
+        if parts is not None:  # the size is known (all but a pipe)
+            check_stored(uploaded, size)
         if on_progress is not None:
             # Azure answers an upload without "bytes": what was sent is then the total.
             total = size if uploaded.bytes is None else uploaded.bytes
@@ -413,7 +423,9 @@ class Files(Resource):
         is streamed to ``path`` (at most one chunk in memory) and the number of bytes written
         is returned; a regular file lands under a temporary name first, so ``path`` is either
         the whole file or untouched (a pipe or device is written in place). ``timeout`` then
-        bounds each wait for data, not the whole download.
+        bounds the wait for each 64 KiB of data, not the whole download: a server that
+        trickles (a byte every few seconds) fails it with
+        [`APITimeoutError`][ftjobs.APITimeoutError] rather than holding it for ever.
         """
         options = call_options(extra_headers, extra_query, timeout=timeout)
         path = _content_path(file_id)
@@ -447,7 +459,8 @@ class Files(Resource):
 
         The request is sent on the first iteration; reaching the server is retried, the body
         is not. Close the iterator (``aclosing``, or iterate to the end) to free the
-        connection at once. ``timeout`` bounds each wait for data, not the whole transfer.
+        connection at once. ``timeout`` bounds the wait for each chunk (``chunk_size`` bytes,
+        or the last), not the whole transfer.
         """
         options = call_options(extra_headers, extra_query, timeout=timeout)
         path = _content_path(file_id)

@@ -19,6 +19,7 @@ from .._models import FileExpiration, FileObject, Upload, UploadPart
 from .._options import call_options
 from .._types import NOT_GIVEN, NotGiven
 from ._base import Resource
+from ._payload import changed, check_stored
 
 __all__ = [
     "UPLOAD_CONCURRENCY",
@@ -260,6 +261,7 @@ class Uploads(Resource):
             raise
         if done.file is None:
             raise RuntimeError(f"upload {upload.id} completed without a file")  # pragma: no cover
+        check_stored(done.file, size)
         return done.file
 
     async def _send_parts(
@@ -274,10 +276,20 @@ class Uploads(Resource):
         digest = hashlib.md5(usedforsecurity=False)
         slots = asyncio.Semaphore(concurrency)
         part_ids: list[str] = []
-        sent = 0
+        sent = read_so_far = 0
 
         def read_part() -> bytes | memoryview:
-            chunk = read(part_bytes)
+            # Never past the size announced: a file that grows is not read on for ever, and
+            # one that shrinks is caught at its end, before the server is asked to complete.
+            nonlocal read_so_far
+            if read_so_far == size:
+                if read(1):
+                    raise changed(size, size + 1, "grew")
+                return b""
+            chunk = read(min(part_bytes, size - read_so_far))
+            if not chunk:
+                raise changed(size, read_so_far, "shrank")
+            read_so_far += len(chunk)
             digest.update(chunk)
             return chunk
 
@@ -317,8 +329,6 @@ class Uploads(Resource):
             for task in running:
                 task.cancel()
             await asyncio.gather(*running, return_exceptions=True)
-        if sent != size:
-            raise ValueError(f"the file held {sent} bytes, not the {size} announced")
         return part_ids, digest.hexdigest()
 
     async def _cancel_on_server(self, upload_id: str) -> None:

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import socket
 from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 from aiohttp import web
 
@@ -38,6 +39,16 @@ async def serve_app(app: web.Application) -> AsyncIterator[str]:
         yield f"http://127.0.0.1:{runner.addresses[0][1]}"
     finally:
         await runner.cleanup()
+
+
+@contextlib.asynccontextmanager
+async def client_for(app: web.Application, **options: Any) -> AsyncIterator[ftjobs.AsyncClient]:
+    """A client (``api_key="k"``, ``options``) of ``app``, served on loopback for the block."""
+    async with (
+        serve_app(app) as root,
+        ftjobs.AsyncClient(api_key="k", base_url=root + "/v1", **options) as client,
+    ):
+        yield client
 
 
 async def eventually(predicate: Callable[[], bool], *, timeout: float = 10.0) -> None:

@@ -33,7 +33,7 @@ async def _answering(scripted_server: StartServer, job_id: str = "ftjob-abc123")
                 return web.Response(body=b"{}")
             if request.method == "DELETE":
                 return web.json_response({"id": "file-1", "object": "file", "deleted": True})
-            return web.json_response(file_payload())
+            return web.json_response(file_payload(bytes=None))  # size not reported
         if request.path.endswith(("/events", "/checkpoints")):
             return web.json_response({"object": "list", "data": [], "has_more": False})
         return web.json_response(job_payload(job_id, status="succeeded"))

@@ -23,7 +23,7 @@ async def test_upload_path_is_streamed_and_reopened_on_retry(
     path = tmp_path / "train.jsonl"
     path.write_bytes(b'{"messages": []}\n' * 10)
     mocked.post(FILES, exception=aiohttp.ServerDisconnectedError())
-    mocked.post(FILES, payload=file_payload())
+    mocked.post(FILES, payload=file_payload(bytes=170))
     uploaded = await client.files.upload(path)
     assert uploaded.id == "file-abc123"
     calls = sent(mocked, "POST")
@@ -38,7 +38,7 @@ async def test_upload_bytes_and_file_objects(
     mocked: aioresponses, client: ftjobs.AsyncClient
 ) -> None:
     for _ in range(3):
-        mocked.post(FILES, payload=file_payload())
+        mocked.post(FILES, payload=file_payload(bytes=None))  # a server that does not say
     await client.files.upload(b'{"messages": []}\n', filename="a.jsonl")
     buffer = io.BytesIO(b"0123456789")
     buffer.seek(2)
@@ -113,7 +113,7 @@ async def test_content_takes_the_common_path(
 async def test_upload_sends_expires_after_as_form_fields(
     mocked: aioresponses, client: ftjobs.AsyncClient
 ) -> None:
-    mocked.post(FILES, payload=file_payload(expires_at=1677614202))
+    mocked.post(FILES, payload=file_payload(expires_at=1677614202, bytes=3))
     uploaded = await client.files.upload(
         b"{}\n", filename="a.jsonl", expires_after=FileExpiration(seconds=3600)
     )
