@@ -20,7 +20,7 @@ import aiohttp
 import attrs
 
 from . import _validation as check
-from ._errors import ConfigurationError
+from ._errors import ClientClosedError, ConfigurationError
 from ._retry import RetryPolicy
 from ._signing import resolve_secret
 from ._transport import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_POOL_TIMEOUT, AuthHeaders, Transport
@@ -254,7 +254,13 @@ class AsyncClient:
         return self._transport
 
     async def close(self) -> None:
-        """Close the session the client opened. Using the client afterwards raises."""
+        """Close the session the client opened. Using the client afterwards raises.
+
+        Every wait still in flight ends at once with
+        [`ClientClosedError`][ftjobs.ClientClosedError], and no request starts after this.
+        """
+        closed = ClientClosedError("the client was closed while waiting")
+        await self.jobs.watcher.close(closed)
         await self._transport.close()
 
     async def __aenter__(self) -> AsyncClient:

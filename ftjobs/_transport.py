@@ -516,6 +516,10 @@ class Transport:
             # their own preparation now, not inside this attempt's timeout (3,000 calls
             # started at once spent up to 0.9 s there, on a loaded machine).
             await asyncio.sleep(0)
+            if self._closed or session.closed:
+                # Closed while this attempt waited for its turn (or a retry's backoff): aiohttp
+                # would say RuntimeError('Session is closed').
+                raise ClientClosedError("the client is closed; create a new AsyncClient")
             resp = await session.request(
                 method,
                 url,
@@ -527,6 +531,8 @@ class Transport:
             )
         except (TimeoutError, aiohttp.ClientError) as exc:
             self._release_slot()
+            if self._closed:  # "Connector is closed": the client closed under this attempt
+                raise ClientClosedError("the client was closed during the request") from None
             if isinstance(exc.__cause__, FTJobsError):
                 # The body refused to go on (a file that changed while it was sent): no network
                 # fault, and no retry would send the file as it was.

@@ -20,11 +20,12 @@ from collections.abc import Mapping
 
 import attrs
 
+from .._errors import AuthenticationError, ClientClosedError, PermissionDeniedError
 from .._models import FineTuningJob, Page
 from ._pacer import is_transient
 from ._source import JobSource
 
-__all__ = ["Refresher", "Seen"]
+__all__ = ["Refresher", "Seen", "refuses_every_job"]
 
 _PAGE = 100
 
@@ -47,6 +48,12 @@ class Seen:
     def worst_error(self) -> Exception | None:
         """A permanent error if any (a wrong id outranks a hiccup), else a transient one."""
         return min(self.errors.values(), key=is_transient, default=None)
+
+
+def refuses_every_job(exc: BaseException) -> bool:
+    """A failure that any other request of the client would meet too: the key is refused (401,
+    403) or the client is closed. A page failing so is not a reason to try each job's GET."""
+    return isinstance(exc, (AuthenticationError, PermissionDeniedError, ClientClosedError))
 
 
 class Refresher:
@@ -125,15 +132,26 @@ class Refresher:
         await self._source.budget.acquire()
         self.requests += 1
 
-    async def _get(self, job_id: str) -> tuple[FineTuningJob, Mapping[str, str]]:
+    async def _get(
+        self, job_id: str, refused: list[Exception]
+    ) -> tuple[FineTuningJob, Mapping[str, str]]:
         async with self._semaphore:
-            await self._request_slot()
-            return await self._source.retrieve_with_headers(job_id)
+            if not refused:
+                await self._request_slot()
+            if refused:  # a GET before this one was refused for every job: no use asking
+                raise refused[0]
+            try:
+                return await self._source.retrieve_with_headers(job_id)
+            except Exception as exc:
+                if refuses_every_job(exc):
+                    refused.append(exc)
+                raise
 
     async def _get_all(self, ids: list[str], seen: Seen) -> None:
+        refused: list[Exception] = []
         # return_exceptions: one failed GET must not orphan the others still in flight.
         results = await asyncio.gather(
-            *(self._get(job_id) for job_id in ids), return_exceptions=True
+            *(self._get(job_id, refused) for job_id in ids), return_exceptions=True
         )
         for job_id, result in zip(ids, results, strict=True):
             if isinstance(result, tuple):
@@ -156,7 +174,9 @@ class Refresher:
                 await self._request_slot()
                 page: Page[FineTuningJob] = await self._source.list(after=cursor, limit=_PAGE)
         except Exception as exc:
-            if is_transient(exc):
+            if is_transient(exc) or refuses_every_job(exc):
+                # A GET per job would fare no better: a hiccup is ridden out, a revoked key
+                # or a closed client ends the waits on these jobs (it cost a GET each).
                 seen.errors.update(dict.fromkeys(on_page, exc))
             else:  # a cursor the server no longer knows: place these jobs afresh
                 for job_id in on_page:

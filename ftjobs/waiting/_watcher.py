@@ -139,6 +139,7 @@ class Watcher:
         self._kicked = asyncio.Event()
         self._slept_ahead = 0.0
         self._task: asyncio.Task[None] | None = None
+        self._closed: Exception | None = None
         self.webhooks_arriving = False
         """True once a webhook reached the watcher: waits then poll at the safety interval."""
 
@@ -173,7 +174,11 @@ class Watcher:
         ids = list(job_ids)
         for job_id in ids:
             self._subscriptions.setdefault(job_id, []).append(subscriber)
-        if self._task is None or self._task.done():
+        if self._closed is not None:
+            # Closed for good: no refresh starts again; the subscriber learns why at once.
+            for job_id in ids:
+                subscriber.deliver(job_id, self._closed)
+        elif self._task is None or self._task.done():
             self._task = asyncio.create_task(self._run())
         self.kick()
         try:
@@ -201,6 +206,19 @@ class Watcher:
             task, self._task = self._task, None
             task.cancel()
             await asyncio.wait({task})
+
+    async def close(self, error: Exception) -> None:
+        """Stop for good (the client is closing): the loop and every refresh in flight are
+        cancelled, so no request starts after this, and every wait subscribed now or later
+        gets ``error`` as its view (a `ClientClosedError` ends it at once)."""
+        self._closed = error
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            await asyncio.wait({task})
+        for job_id, subscribers in list(self._subscriptions.items()):
+            for subscriber in list(subscribers):
+                subscriber.deliver(job_id, error)
 
     def webhook(self, job_id: str) -> None:
         """A webhook spoke of ``job_id``: confirm it at once for the waits on it."""
