@@ -79,14 +79,14 @@ async def test_no_key_in_reprs_logs_or_errors_across_failures(
         emulator.emulator.set_faults(FaultConfig.parse(""))
         for failing in (
             client.jobs.retrieve("ftjob-missing"),
-            client.jobs.create(model="m", training_file="file-missing"),
+            client.jobs.create(model="gpt-4o-mini", training_file="file-missing"),
         ):
             with pytest.raises(ftjobs.APIStatusError) as info:
                 await failing
             texts += _exception_texts(info.value)
         with pytest.raises(TypeError) as bad_input:
             await client.jobs.create(
-                model="m",
+                model="gpt-4o-mini",
                 training_file="f",
                 extra_headers={"api-key": 123},  # type: ignore[dict-item]
             )
@@ -150,7 +150,8 @@ async def test_cli_output_never_shows_the_key(secret_emulator: EmulatorHandle) -
     good = {"OPENAI_API_KEY": SECRET, "OPENAI_BASE_URL": emulator.base_url}
     dead = f"http://127.0.0.1:{free_port()}/v1"
     # Alone first, so the seeded faults meet its requests in a fixed order.
-    create = ("jobs", "create", "--model", "m", "--training-file", training, "--max-retries", "8")
+    create = ("jobs", "create", "--model", "gpt-4o", "--training-file", training)
+    create += ("--max-retries", "8")
     runs = [await _run_cli(*create, env=good)]
     runs += await asyncio.gather(
         _run_cli("jobs", "get", "ftjob-missing", "--json", env=good),

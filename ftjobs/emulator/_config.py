@@ -4,11 +4,13 @@ lifecycle [`Timings`][ftjobs.emulator.Timings]."""
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 
 import attrs
 
 from ftjobs._signing import decode_secret
 from ftjobs.emulator._faults import FaultConfig, WebhookFaults, to_faults, to_webhook_faults
+from ftjobs.emulator._base_models import DEFAULT_MODELS, to_models
 
 __all__ = ["DIALECTS", "EmulatorConfig", "Timings"]
 
@@ -85,6 +87,11 @@ class EmulatorConfig:
         webhook_faults: Webhook faults (a `WebhookFaults` or its spec string).
         webhook_max_attempts: Attempts per delivery before it is given up.
         webhook_backoff: Real seconds before the first retry (doubled for each next one).
+        models: The base models jobs may fine-tune, each with the methods it takes (a
+            mapping of name -> methods, names alone (supervised and dpo), or a ``--models``
+            spec such as ``"gpt-4o-mini-2024-07-18,o4-mini-2025-04-16=reinforcement"``);
+            any other model is refused with the service's 400. By default the models
+            OpenAI's fine-tuning guide names. A fine-tuned model made here is a base too.
     """
 
     api_key: str = "sk-emulator"
@@ -108,6 +115,9 @@ class EmulatorConfig:
     webhook_faults: WebhookFaults = attrs.field(default=None, converter=to_webhook_faults)
     webhook_max_attempts: int = 5
     webhook_backoff: float = 0.5
+    models: Mapping[str, frozenset[str]] = attrs.field(
+        default=DEFAULT_MODELS, converter=to_models, repr=False
+    )
 
     @property
     def effective_admin_key(self) -> str:

@@ -34,6 +34,8 @@ __all__ = [
 ]
 
 DEFAULT_PORT = 8765
+API_KEY_ENV = "FTJOBS_EMULATOR_API_KEY"
+"""The variable ``serve`` reads its API key from when ``--api-key`` is not given."""
 _SHUTDOWN_TIMEOUT = 1.0
 
 
@@ -153,7 +155,11 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--speed", type=float, default=defaults.speed, help="emulated seconds per real second"
     )
-    parser.add_argument("--api-key", default=defaults.api_key, help="the accepted API key")
+    parser.add_argument(
+        "--api-key",
+        default=None,
+        help=f"the accepted API key (default: ${API_KEY_ENV}, else {defaults.api_key})",
+    )
     parser.add_argument(
         "--admin-key",
         default=None,
@@ -196,6 +202,13 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         help="webhook fault spec, e.g. 'drop=0.3,duplicate=0.1,delay=0.2:1,seed=7'",
     )
     parser.add_argument(
+        "--models",
+        default=None,
+        help="the base models jobs may fine-tune, e.g. "
+        "'gpt-4o-mini-2024-07-18,o4-mini-2025-04-16=reinforcement,my-model=supervised+dpo' "
+        "(default: the models OpenAI's fine-tuning guide names)",
+    )
+    parser.add_argument(
         "--ignore-idempotency",
         action="store_true",
         help="ignore Idempotency-Key headers (to prove a client test can fail)",
@@ -208,8 +221,11 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
 
     Raises ``ValueError`` for a bad value (e.g. a malformed fault spec).
     """
+    optional: dict[str, Any] = {}
+    if getattr(args, "models", None) is not None:
+        optional["models"] = args.models
     return EmulatorConfig(
-        api_key=args.api_key,
+        api_key=args.api_key or os.environ.get(API_KEY_ENV) or EmulatorConfig().api_key,
         speed=args.speed,
         max_running_jobs=args.max_running_jobs,
         faults=args.faults,
@@ -225,6 +241,7 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
             resolve_secret(args.webhook_secret) if args.webhook_url else args.webhook_secret
         ),
         webhook_faults=args.webhook_faults,
+        **optional,
     )
 
 
@@ -248,22 +265,42 @@ def _exposure_warning(host: str) -> str | None:
     )
 
 
+def _shown_key(key: str) -> tuple[str, str]:
+    """The key as the banner shows it, and as its export line writes it: the built-in
+    default in full (it is public), a chosen key masked (the shell that chose it has it)."""
+    if key == EmulatorConfig().api_key:
+        return key, shlex.quote(key)
+    masked = f"{key[:3]}...{key[-2:]}" if len(key) >= 12 else "*" * len(key)
+    from_env = os.environ.get(API_KEY_ENV) == key
+    return masked, f'"${API_KEY_ENV}"' if from_env else "<your key>"
+
+
 def _banner(config: EmulatorConfig, url: str) -> str:
-    """Where the emulator listens, its key, and the line that points a shell at it."""
+    """Where the emulator listens, its key, and the line that points a shell at it.
+
+    The export line names what the CLI, the SDK's ``AsyncClient`` and the openai client read
+    (``OPENAI_*``), in either dialect (the Azure dialect also serves ``/openai/v1``).
+    """
     faults = config.faults.to_spec() if config.faults.enabled else "off"
+    shown, exported = _shown_key(config.api_key)
     if config.dialect == "azure":
         where = f"{url} (Azure OpenAI dialect: {url}/openai/v1, {url}/openai?api-version=...)"
-        names = {"AZURE_OPENAI_ENDPOINT": url, "AZURE_OPENAI_API_KEY": config.api_key}
+        base = f"{url}/openai/v1"
+        azure = (
+            f"For AsyncAzureClient: AZURE_OPENAI_ENDPOINT={shlex.quote(url)} "
+            f"AZURE_OPENAI_API_KEY={exported}\n"
+        )
     else:
         where = f"{url}/v1 (Azure style: {url}/openai/v1)"
-        names = {"OPENAI_BASE_URL": f"{url}/v1", "OPENAI_API_KEY": config.api_key}
-    exports = " ".join(f"{name}={shlex.quote(value)}" for name, value in names.items())
+        base = f"{url}/v1"
+        azure = ""
     return (
         f"ftjobs emulator listening on {where}\n"
         f"speed {config.speed:g}, faults {faults}, state {config.state_path or 'in memory'}\n"
-        f"API key: {config.api_key}\n"
+        f"API key: {shown}\n"
         f"To use it from another shell (the SDK, the CLI, the openai client):\n"
-        f"  export {exports}\n"
+        f"  export OPENAI_BASE_URL={shlex.quote(base)} OPENAI_API_KEY={exported}\n"
+        f"{azure}"
         f"Press Ctrl-C to stop."
     )
 

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 import orjson
 
 from ftjobs._limits import FILE_PURPOSES
+from ftjobs.emulator._base_models import check_model
 from ftjobs.emulator._clock import Clock, SystemClock
 from ftjobs.emulator._config import EmulatorConfig
 from ftjobs.emulator._errors import ApiError
@@ -370,6 +371,7 @@ class Store:
 
         ``outcome`` (else the next scripted one, else none) forces how the job ends.
         """
+        check_model(self.config.models, request.model, request.method_type, exists=self.has_model)
         now = self.now()
         self._check_input_file(request.training_file, "training_file")
         validation = None

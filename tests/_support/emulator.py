@@ -150,10 +150,13 @@ class Api:
         return body
 
     async def create_job(self, training_file: str, **body: Any) -> dict[str, Any]:
+        # A model the emulator fine-tunes with the method asked for.
+        method = body.get("method", {}).get("type")
+        model = "o4-mini" if method == "reinforcement" else "gpt-4o-mini"
         status, job = await self.call(
             "POST",
             "/fine_tuning/jobs",
-            json={"model": "gpt-4o-mini", "training_file": training_file, **body},
+            json={"model": model, "training_file": training_file, **body},
         )
         assert status == 200, job
         return dict(job)

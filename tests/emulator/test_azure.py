@@ -20,7 +20,7 @@ def _state(status: str, finished_at: float | None = None) -> JobState:
         id="ftjob-1",
         seq=1,
         created_at=0.0,
-        model="m",
+        model="gpt-4o-mini",
         organization_id="org-emulator",
         training_file="file-1",
         validation_file=None,
@@ -91,8 +91,8 @@ def test_nulls_minus_one_and_extra_fields() -> None:
 
 
 def test_pop_azure_fields() -> None:
-    rest, extra = pop_azure_fields({"model": "m", "trainingType": "developer"})
-    assert rest == {"model": "m"} and extra == {"trainingType": "developer"}
+    rest, extra = pop_azure_fields({"model": "gpt-4o-mini", "trainingType": "developer"})
+    assert rest == {"model": "gpt-4o-mini"} and extra == {"trainingType": "developer"}
     with pytest.raises(ApiError) as info:
         pop_azure_fields({"trainingType": 3})
     assert info.value.param == "trainingType"

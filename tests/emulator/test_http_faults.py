@@ -30,7 +30,7 @@ async def get(emulator: EmulatorHandle, path: str = "/v1/files") -> bytes:
 
 
 async def create(emulator: EmulatorHandle, training_file: str) -> bytes:
-    body = json.dumps({"model": "m", "training_file": training_file}).encode()
+    body = json.dumps({"model": "gpt-4o-mini", "training_file": training_file}).encode()
     headers = {**auth(emulator.api_key), "Content-Type": "application/json"}
     return await raw_request(
         emulator.host, emulator.port, "POST", "/v1/fine_tuning/jobs", headers=headers, body=body
@@ -210,7 +210,7 @@ async def test_latency_on_a_json_post_still_commits_after_the_client_hung_up(
         with pytest.raises(asyncio.TimeoutError):
             async with session.post(
                 emulator.base_url + "/fine_tuning/jobs",
-                json={"model": "m", "training_file": file_id},
+                json={"model": "gpt-4o-mini", "training_file": file_id},
                 headers=headers,
                 timeout=aiohttp.ClientTimeout(total=0.05),
             ):

@@ -58,7 +58,7 @@ async def test_keys_are_scoped_per_endpoint(api: Api) -> None:
     status, _ = await api.call(
         "POST",
         "/fine_tuning/jobs",
-        json={"model": "m", "training_file": training["id"]},
+        json={"model": "gpt-4o-mini", "training_file": training["id"]},
         headers={"Idempotency-Key": "shared"},
     )
     assert status == 200
@@ -83,7 +83,7 @@ async def test_upload_replay_ignores_the_multipart_boundary(api: Api) -> None:
 
 async def test_errors_are_not_remembered(api: Api) -> None:
     headers = {"Idempotency-Key": "k-err"}
-    body = {"model": "m", "training_file": "file-missing"}
+    body = {"model": "gpt-4o-mini", "training_file": "file-missing"}
     status, _ = await api.call("POST", "/fine_tuning/jobs", json=body, headers=headers)
     assert status == 400
     status, _ = await api.call("POST", "/fine_tuning/jobs", json=body, headers=headers)
@@ -106,7 +106,7 @@ async def test_retry_after_a_lost_response_finds_the_committed_job(api: Api) -> 
     training = await api.upload()
     emu = api.handle
     emu.set_faults("drop_after=1")
-    body = f'{{"model": "m", "training_file": "{training["id"]}"}}'.encode()
+    body = f'{{"model": "gpt-4o-mini", "training_file": "{training["id"]}"}}'.encode()
     headers = {**auth(emu.api_key), "Idempotency-Key": "lost", "Content-Type": "application/json"}
     raw = await raw_request(
         emu.host, emu.port, "POST", "/v1/fine_tuning/jobs", headers=headers, body=body
@@ -117,7 +117,7 @@ async def test_retry_after_a_lost_response_finds_the_committed_job(api: Api) -> 
     status, job = await api.call(
         "POST",
         "/fine_tuning/jobs",
-        json={"model": "m", "training_file": training["id"]},
+        json={"model": "gpt-4o-mini", "training_file": training["id"]},
         headers={"Idempotency-Key": "lost"},
     )
     assert status == 200 and job["id"] == created.id
@@ -136,7 +136,7 @@ async def test_disabled_idempotency_creates_duplicates(
 ) -> None:
     api = Api(http, careless)
     training = await api.upload()
-    body = {"model": "m", "training_file": training["id"]}
+    body = {"model": "gpt-4o-mini", "training_file": training["id"]}
     headers = {"Idempotency-Key": "same"}
     _, first = await api.call("POST", "/fine_tuning/jobs", json=body, headers=headers)
     status, second = await api.call(

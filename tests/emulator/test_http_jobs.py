@@ -251,7 +251,7 @@ async def test_invalid_create_bodies_are_400_with_param(
 async def test_training_file_must_have_fine_tune_purpose(api: Api) -> None:
     other = await api.upload(b"hello", filename="notes.txt", purpose="assistants")
     status, error = await api.call(
-        "POST", "/fine_tuning/jobs", json={"model": "m", "training_file": other["id"]}
+        "POST", "/fine_tuning/jobs", json={"model": "gpt-4o-mini", "training_file": other["id"]}
     )
     assert status == 400
     assert_error(error, param="training_file", code="invalid_file_purpose")

@@ -31,7 +31,7 @@ async def test_a_restarted_emulator_has_lost_nothing(tmp_path: Path) -> None:
             status, first = await api.call(
                 "POST",
                 "/fine_tuning/jobs",
-                json={"model": "m", "training_file": training["id"], "metadata": {"k": "v"}},
+                json={"model": "gpt-4o", "training_file": training["id"], "metadata": {"k": "v"}},
                 headers={"Idempotency-Key": "create-1"},
             )
             assert status == 200
@@ -72,14 +72,14 @@ async def test_a_restarted_emulator_has_lost_nothing(tmp_path: Path) -> None:
             status, replay = await api.call(
                 "POST",
                 "/fine_tuning/jobs",
-                json={"model": "m", "training_file": training["id"], "metadata": {"k": "v"}},
+                json={"model": "gpt-4o", "training_file": training["id"], "metadata": {"k": "v"}},
                 headers={"Idempotency-Key": "create-1"},
             )
             assert status == 200 and replay == first
             status, _ = await api.call(
                 "POST",
                 "/fine_tuning/jobs",
-                json={"model": "other", "training_file": training["id"]},
+                json={"model": "gpt-4.1-mini", "training_file": training["id"]},
                 headers={"Idempotency-Key": "create-1"},
             )
             assert status == 422
@@ -179,7 +179,7 @@ async def test_a_create_that_cannot_be_saved_is_refused_and_forgotten(
         async with serve_emulator(config, clock=clock) as emu:
             api = Api(http, emu)
             training = await api.upload()
-            body = {"model": "m", "training_file": training["id"]}
+            body = {"model": "gpt-4o-mini", "training_file": training["id"]}
             disk.full = True
             status, refused = await api.call("POST", "/fine_tuning/jobs", json=body, headers=key)
             assert status == 500 and refused["error"]["code"] == "state_not_saved"
@@ -233,7 +233,7 @@ async def test_a_state_that_cannot_be_read_back_refuses_everything_until_restart
         async with serve_emulator(config, clock=clock) as emu:
             api = Api(http, emu)
             training = await api.upload()
-            body = {"model": "m", "training_file": training["id"]}
+            body = {"model": "gpt-4o-mini", "training_file": training["id"]}
             disk.full = disk.unreadable = True
             status, _ = await api.call("POST", "/fine_tuning/jobs", json=body)
             assert status == 500
