@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 import attrs
 
+from ._hyperparameters import check_method_hyperparameters
 from ._types import NotGiven
 
 METADATA_MAX_PAIRS = 16
@@ -153,10 +154,12 @@ def seed(value: object) -> int | None:
 
 
 def method_type(value: Mapping[str, Any]) -> None:
-    """The ``type`` of a method body is one the API knows."""
+    """The ``type`` of a method body is one the API knows, and its hyperparameters are in the
+    API's ranges."""
     kind = value.get("type")
     if kind not in METHOD_TYPES:
         raise ValueError(f"method.type must be one of {', '.join(METHOD_TYPES)}; got {kind!r}")
+    check_method_hyperparameters(value)
 
 
 def plain_mapping(name: str, value: object) -> Mapping[str, Any] | None:

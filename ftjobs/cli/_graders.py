@@ -9,7 +9,7 @@ from typing import Any
 from . import _output as output
 from ._app import CLIError, Commands, connect, local_file, wants_json
 
-__all__ = ["register"]
+__all__ = ["read_grader", "register"]
 
 
 def register(commands: Commands) -> None:
@@ -33,8 +33,9 @@ def _json_object(text: str) -> dict[str, Any]:
     return value
 
 
-def _grader(path: str) -> dict[str, Any]:
-    found = local_file(path, "grader")
+def read_grader(path: str, option: str = "grader") -> dict[str, Any]:
+    """The grader a JSON file holds (a mistake is a `CLIError` naming the file)."""
+    found = local_file(path, option)
     if found is None:
         raise CLIError(f"no such file: {path}")
     try:
@@ -48,7 +49,7 @@ def _grader(path: str) -> dict[str, Any]:
 
 async def graders_validate(args: argparse.Namespace) -> int:
     """``ftjobs graders validate grader.json``."""
-    grader = _grader(args.grader)
+    grader = read_grader(args.grader)
     async with connect(args) as client:
         checked = await client.graders.validate(grader=grader)
     if wants_json(args):
@@ -60,7 +61,7 @@ async def graders_validate(args: argparse.Namespace) -> int:
 
 async def graders_run(args: argparse.Namespace) -> int:
     """``ftjobs graders run grader.json --sample TEXT [--item JSON]``."""
-    grader = _grader(args.grader)
+    grader = read_grader(args.grader)
     async with connect(args) as client:
         result = await client.graders.run(grader=grader, model_sample=args.sample, item=args.item)
     if wants_json(args):

@@ -14,6 +14,7 @@ from rich.live import Live
 
 from .. import AsyncClient, FineTuningJob, JobStatus, PollPolicy, WaitTimeout
 from ..metrics import metrics_from_events
+from ..training_data import check_training_file
 from ..types import AsyncPaginator, FineTuningJobCheckpoint, FineTuningJobEvent
 from ..waiting import EventReceived, JobUpdate, StatusChanged
 from . import _output as output
@@ -32,7 +33,9 @@ from ._app import (
     wants_json,
 )
 from ._chart import sparkline
+from ._graders import read_grader
 from ._progress import JobProgress, fits_live, live_view, print_line
+from ._results import METHODS
 
 __all__ = ["register", "since"]
 
@@ -55,30 +58,65 @@ def register(commands: Commands) -> None:
     listing.add_argument("--model", help="only jobs of this base (or fine-tuned) model")
     jobs.command("get", jobs_get, "show one job").add_argument("job_id")
     create = jobs.command("create", jobs_create, "create a job")
-    create.add_argument("--model", required=True)
     create.add_argument(
-        "--training-file", required=True, help="file id, or a local path to upload first"
+        "--model", required=True, help="base model to fine-tune, e.g. gpt-4o-mini-2024-07-18"
     )
-    create.add_argument("--validation-file", help="file id, or a local path to upload first")
-    create.add_argument("--suffix")
-    create.add_argument("--seed", type=int)
-    create.add_argument("--metadata", action="append", metavar="KEY=VALUE")
+    create.add_argument(
+        "--training-file",
+        required=True,
+        help="file id, or a local path: checked for --method first, then uploaded",
+    )
+    create.add_argument(
+        "--validation-file", help="file id, or a local path: checked, then uploaded"
+    )
+    create.add_argument("--suffix", help="up to 64 characters added to the fine-tuned model's name")
+    create.add_argument("--seed", type=int, help="reproducibility seed, 0-2147483647")
+    create.add_argument(
+        "--metadata",
+        action="append",
+        metavar="KEY=VALUE",
+        help="a metadata pair to tag the job with (repeat for several, up to 16)",
+    )
     create.add_argument(
         "--method",
-        choices=("supervised", "dpo"),
-        help="supervised when only hyperparameters are given",
+        choices=METHODS,
+        help="supervised when not given (reinforcement needs --grader)",
     )
-    create.add_argument("--n-epochs", type=_auto_or(int), help="a number or auto")
-    create.add_argument("--batch-size", type=_auto_or(int), help="a number or auto")
-    create.add_argument("--learning-rate-multiplier", type=_auto_or(float), help="number or auto")
-    create.add_argument("--beta", type=_auto_or(float), help="DPO's beta (--method dpo only)")
+    create.add_argument(
+        "--n-epochs", type=_auto_or(int, "a whole number 1-50"), help="1-50, or auto"
+    )
+    create.add_argument(
+        "--batch-size", type=_auto_or(int, "a whole number 1-256"), help="1-256, or auto"
+    )
+    create.add_argument(
+        "--learning-rate-multiplier",
+        type=_auto_or(float, "a number > 0"),
+        help="a number > 0, or auto",
+    )
+    create.add_argument(
+        "--beta",
+        type=_auto_or(float, "a number in (0, 2]"),
+        help="DPO's beta, in (0, 2], or auto (--method dpo only)",
+    )
+    create.add_argument(
+        "--grader",
+        metavar="JSON_FILE",
+        help="reinforcement: the grader (a JSON file, see `ftjobs graders validate`)",
+    )
+    create.add_argument(
+        "--reasoning-effort",
+        choices=("default", "low", "medium", "high"),
+        help="reinforcement only",
+    )
     create.add_argument("--idempotency-key", help="make the create safe to repeat")
     for name in ("cancel", "pause", "resume"):
         jobs.command(name, _action(name), f"{name} a job").add_argument("job_id")
-    events = jobs.command("events", jobs_events, "list a job's events (oldest first)")
+    events = jobs.command("events", jobs_events, "list a job's events, newest first")
     events.add_argument("job_id")
     _paging(events)
-    checkpoints = jobs.command("checkpoints", jobs_checkpoints, "list a job's checkpoints")
+    checkpoints = jobs.command(
+        "checkpoints", jobs_checkpoints, "list a job's checkpoints, newest first"
+    )
     checkpoints.add_argument("job_id")
     _paging(checkpoints)
     wait = jobs.command("wait", jobs_wait, "follow a job until it ends (exit 0 if it succeeded)")
@@ -98,11 +136,17 @@ def _paging(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--all", action="store_true", help="fetch every page")
 
 
-def _auto_or(kind: Callable[[str], Any]) -> Callable[[str], Any]:
-    def parse(text: str) -> Any:
-        return "auto" if text == "auto" else kind(text)
+def _auto_or(kind: Callable[[str], Any], what: str) -> Callable[[str], Any]:
+    """An option's type: ``auto``, or a number (its range is the SDK's to check)."""
 
-    parse.__name__ = kind.__name__
+    def parse(text: str) -> Any:
+        if text == "auto":
+            return text
+        try:
+            return kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected auto or {what}, got {text!r}") from None
+
     return parse
 
 
@@ -124,7 +168,8 @@ def _show_list(
     headers: Sequence[str],
     row: Callable[[_T], list[Any]],
 ) -> None:
-    """A listing as JSON or a table, then (on stderr) how to see the rest if there is more."""
+    """A listing (newest first, as the API lists jobs, events and checkpoints) as JSON or a
+    table, then (on stderr) how to see the rest if there is more."""
     if wants_json(args):
         output.print_json(items)
     else:
@@ -132,7 +177,7 @@ def _show_list(
     if more:
         output.say(
             output.stderr(),
-            f"(the first {len(items)}; --all shows every page, --limit N sets the page size)",
+            f"(the newest {len(items)}; --all shows every page, --limit N sets the page size)",
         )
 
 
@@ -207,12 +252,11 @@ def _event_row(e: FineTuningJobEvent) -> list[Any]:
 
 
 async def jobs_events(args: argparse.Namespace) -> int:
-    """``ftjobs jobs events``: the API lists newest first; the table reads like a log."""
+    """``ftjobs jobs events``: newest first, as ``client.jobs.list_events`` gives them (``jobs
+    wait --follow`` prints them as they come, oldest first)."""
     async with connect(args) as client:
         paginator = client.jobs.list_events(args.job_id, limit=args.limit)
         events, more = await _collect(paginator, args.all)
-    if not wants_json(args):
-        events.reverse()
     _show_list(args, events, more, EVENT_COLUMNS, _event_row)
     return 0
 
@@ -296,25 +340,47 @@ def _metadata(pairs: list[str] | None) -> dict[str, str] | None:
 
 
 def _method(args: argparse.Namespace) -> dict[str, Any] | None:
-    if args.beta is not None and args.method != "dpo":
+    method = args.method or "supervised"
+    if args.beta is not None and method != "dpo":
         raise CLIError("--beta is a DPO hyperparameter: add --method dpo (or drop --beta)")
+    if (args.grader is not None or args.reasoning_effort) and method != "reinforcement":
+        raise CLIError("--grader and --reasoning-effort go with --method reinforcement")
+    if method == "reinforcement" and args.grader is None:
+        raise CLIError("--method reinforcement needs --grader JSON_FILE")
     hyper = {
         name: value
-        for name in ("n_epochs", "batch_size", "learning_rate_multiplier", "beta")
+        for name in (
+            "n_epochs",
+            "batch_size",
+            "learning_rate_multiplier",
+            "beta",
+            "reasoning_effort",
+        )
         if (value := getattr(args, name)) is not None
     }
     if args.method is None and not hyper:
         return None
-    method = args.method or "supervised"
-    return {"type": method, method: {"hyperparameters": hyper} if hyper else {}}
+    body: dict[str, Any] = {"hyperparameters": hyper} if hyper else {}
+    if args.grader is not None:
+        body["grader"] = read_grader(args.grader, "--grader")
+    return {"type": method, method: body}
 
 
-async def _file_id(client: AsyncClient, option: str, value: str | None) -> str | None:
-    """A file id as given, or the id of the local file ``value`` after uploading it."""
+async def _file_id(
+    client: AsyncClient, option: str, value: str | None, method: dict[str, Any] | None
+) -> str | None:
+    """A file id as given, or the id of the local file ``value`` after checking it for the
+    job's method (nothing is sent when it has errors) and uploading it."""
     if value is None:
         return None
     path = local_file(value, option)
     if path is not None:
+        kind = method["type"] if method else "supervised"
+        grader = method[kind].get("grader") if method else None
+        report = await asyncio.to_thread(check_training_file, path, method=kind, grader=grader)
+        if not report.ok:
+            results.show_report(output.stderr(), path.name, report)
+            raise CLIError(f"{option} {value} has errors: not uploaded, no job created")
         uploaded = await client.files.upload(path, purpose="fine-tune")
         output.say(output.stderr(), f"uploaded {value} as {uploaded.id}")
         return uploaded.id
@@ -328,8 +394,8 @@ async def jobs_create(args: argparse.Namespace) -> int:
     method = _method(args)
     metadata = _metadata(args.metadata)
     async with connect(args) as client:
-        training = await _file_id(client, "--training-file", args.training_file)
-        validation = await _file_id(client, "--validation-file", args.validation_file)
+        training = await _file_id(client, "--training-file", args.training_file, method)
+        validation = await _file_id(client, "--validation-file", args.validation_file, method)
         assert training is not None
         job = await client.jobs.create(
             model=args.model,

@@ -9,8 +9,8 @@ from collections.abc import Mapping
 import attrs
 
 from ftjobs._signing import decode_secret
-from ftjobs.emulator._faults import FaultConfig, WebhookFaults, to_faults, to_webhook_faults
 from ftjobs.emulator._base_models import DEFAULT_MODELS, to_models
+from ftjobs.emulator._faults import FaultConfig, WebhookFaults, to_faults, to_webhook_faults
 
 __all__ = ["DIALECTS", "EmulatorConfig", "Timings"]
 

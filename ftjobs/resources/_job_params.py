@@ -12,6 +12,7 @@ from typing import Any
 
 from .. import _validation as check
 from .._converter import unstructure
+from .._hyperparameters import check_hyperparameters
 from .._models import FineTuneMethod, FineTuningJob, Hyperparameters, JobStatus, WandbIntegration
 from ..waiting._policy import status_key
 from ._graders import grader_body
@@ -75,10 +76,13 @@ def hyperparameters_body(
     if hyperparameters is None:
         return None
     if isinstance(hyperparameters, Hyperparameters):
-        return dict(unstructure(hyperparameters))
-    if isinstance(hyperparameters, Mapping):
-        return dict(hyperparameters)
-    raise TypeError("hyperparameters must be a Hyperparameters or a mapping")
+        body = dict(unstructure(hyperparameters))
+    elif isinstance(hyperparameters, Mapping):
+        body = dict(hyperparameters)
+    else:
+        raise TypeError("hyperparameters must be a Hyperparameters or a mapping")
+    check_hyperparameters("hyperparameters", body)
+    return body
 
 
 def statuses(value: object) -> frozenset[str] | None:

@@ -146,7 +146,7 @@ async def test_create_uploads_a_local_training_file_first_and_says_so(
         "jobs",
         "create",
         "--model",
-        "m",
+        "gpt-4o-mini",
         "--training-file",
         "missing.jsonl",
         env=emulator_env(emulator),
@@ -218,3 +218,81 @@ async def test_wait_timeout_prints_the_commands_to_resume_or_cancel(
         f"  cancel the job: ftjobs jobs cancel {job.id}\n"
     )
     assert out == f"{job.id}: validating_files\n"  # piped: one line per status change
+
+
+async def test_hyperparameter_options_take_auto_or_a_number_and_the_sdk_checks_the_range(
+    emulator: EmulatorHandle,
+) -> None:
+    env = emulator_env(emulator)
+    base = ("jobs", "create", "--model", "gpt-4o-mini", "--training-file", "file-x")
+    code, _, err = await run_cli(*base, "--n-epochs", "three", env=env)
+    assert code == 2 and "--n-epochs: expected auto or a whole number 1-50, got 'three'" in err
+    code, _, err = await run_cli(*base, "--n-epochs", "0", env=env)
+    assert code == 1
+    assert "method.supervised.hyperparameters.n_epochs must be an int from 1 to 50" in err
+    code, _, err = await run_cli(*base, "--method", "dpo", "--beta", "5", env=env)
+    assert code == 1 and "method.dpo.hyperparameters.beta" in err
+    code, _, err = await run_cli(*base, "--method", "reinforcement", env=env)
+    assert code == 1 and "needs --grader" in err
+    assert emulator.stats()["requests"]["total"] == 0
+
+
+async def test_create_checks_a_local_file_before_uploading_it(
+    live_client: ftjobs.AsyncClient, emulator: EmulatorHandle, tmp_path: Path
+) -> None:
+    path = tmp_path / "small.jsonl"
+    path.write_bytes(chat_file(5))
+    code, _, err = await run_cli(
+        "jobs", "create", "--model", "gpt-4o-mini", "--training-file", str(path),
+        env=emulator_env(emulator),
+    )  # fmt: skip
+    assert code == 1 and "has errors: not uploaded, no job created" in err
+    assert "5 examples" in err
+    assert emulator.stats()["requests"]["total"] == 0
+
+
+async def test_create_a_reinforcement_job_with_a_grader_file(
+    emulator: EmulatorHandle, tmp_path: Path
+) -> None:
+    grader = {
+        "type": "string_check",
+        "name": "exact",
+        "input": "{{ sample.output_text }}",
+        "reference": "{{ item.reference_answer }}",
+        "operation": "eq",
+    }
+    (tmp_path / "grader.json").write_text(json.dumps(grader))
+    rows = [
+        {"messages": [{"role": "user", "content": f"2+{i}?"}], "reference_answer": str(2 + i)}
+        for i in range(12)
+    ]
+    path = tmp_path / "rft.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    code, out, err = await run_cli(
+        "jobs", "create", "--model", "o4-mini-2025-04-16", "--training-file", str(path),
+        "--method", "reinforcement", "--grader", str(tmp_path / "grader.json"),
+        "--reasoning-effort", "low", "--json", env=emulator_env(emulator),
+    )  # fmt: skip
+    assert code == 0, err
+    method = json.loads(out)["method"]
+    assert method["type"] == "reinforcement"
+    assert method["reinforcement"]["grader"]["name"] == "exact"
+    assert method["reinforcement"]["hyperparameters"]["reasoning_effort"] == "low"
+
+
+async def test_events_are_listed_newest_first_like_list_events(
+    live_client: ftjobs.AsyncClient, emulator: EmulatorHandle, emulator_clock: ManualClock
+) -> None:
+    training = await live_client.files.upload(chat_file(12))
+    job = await live_client.jobs.create(model="gpt-4o-mini", training_file=training.id)
+    emulator_clock.advance(1000)
+    expected = [e.message async for e in live_client.jobs.list_events(job.id)]
+    env = emulator_env(emulator)
+    code, out, err = await run_cli("jobs", "events", job.id, "--limit", "3", env=env)
+    assert code == 0, err
+    shown = out.splitlines()[1:]
+    assert len(shown) == 3
+    assert all(message[:20] in line for message, line in zip(expected, shown, strict=False))
+    assert "(the newest 3;" in err
+    code, out, _ = await run_cli("jobs", "events", "--help")
+    assert "newest first" in out
