@@ -30,6 +30,7 @@ from ._errors import (
     ResponseValidationError,
     status_error_class,
 )
+from ._hints import missing_version_hint
 from ._request import Headers, Preparer, Request, Wire
 from ._retry import RetryPolicy, parse_retry_after, retry_delay, should_retry
 
@@ -136,6 +137,9 @@ def _status_error(
         message = f"HTTP {status} with {kind}" if not isinstance(body, dict) else f"HTTP {status}"
         if truncated:
             message += f", first {ERROR_BODY_LIMIT // 1024} KiB kept"
+    hint = missing_version_hint(method, url) if status == 404 else None
+    if hint is not None:
+        message = f"{message} - {hint}"
     if 300 <= status < 400:
         location = headers.get("Location")
         message = (
