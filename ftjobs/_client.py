@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import platform
+import weakref
 from collections.abc import Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, TypedDict
@@ -19,6 +20,7 @@ from urllib.parse import urlsplit
 import aiohttp
 import attrs
 
+from . import _misuse as misuse
 from . import _validation as check
 from ._errors import ClientClosedError, ConfigurationError
 from ._retry import RetryPolicy
@@ -239,7 +241,18 @@ class AsyncClient:
         """Graders: run and validate a grader before a reinforcement job uses it."""
         self.webhooks = Webhooks(resolve_secret(options.get("webhook_secret")))
         """Webhooks: verify and unwrap deliveries, and wake the waits they concern."""
-        self.webhooks.subscribe(self._wake_waits)
+        # A weak reference: the client holding itself through its webhooks would keep it out
+        # of reach of reference counting, and its unclosed warning would come late, after
+        # aiohttp's own.
+        this = weakref.ref(self)
+
+        def wake(event: WebhookEvent) -> None:
+            client = this()
+            if client is not None:
+                client._wake_waits(event)
+
+        self.webhooks.subscribe(wake)
+        self._created_at = misuse.creation_site()
 
     def _wake_waits(self, event: WebhookEvent) -> None:
         if event.job_id is not None:
@@ -262,6 +275,19 @@ class AsyncClient:
         closed = ClientClosedError("the client was closed while waiting")
         await self.jobs.watcher.close(closed)
         await self._transport.close()
+
+    def __enter__(self) -> None:
+        raise TypeError(misuse.SYNC_WITH.format(name=type(self).__name__))
+
+    def __exit__(self, *_: object) -> None:  # pragma: no cover - __enter__ always raises
+        return None
+
+    def __del__(self) -> None:
+        # Unclosed: say so once, in ftjobs' words with the line that made the client, and
+        # close the connections so that aiohttp does not add its two warnings.
+        transport = getattr(self, "_transport", None)
+        if transport is not None and transport.abandon():
+            misuse.warn_unclosed(type(self).__name__, self._created_at)
 
     async def __aenter__(self) -> AsyncClient:
         self._transport.open()

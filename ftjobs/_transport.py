@@ -345,6 +345,21 @@ class Transport:
         """Open the session now (it is otherwise opened on first use)."""
         self._get_session()
 
+    def abandon(self) -> bool:
+        """For a client being collected unclosed: close the connections of the session this
+        transport opened, now and without awaiting; True if there was one to close."""
+        session = self._session
+        if self._closed or session is None or not self._owns_session or session.closed:
+            return False
+        self._closed = True
+        connector = session.connector
+        try:
+            if connector is not None:
+                connector._close()  # the synchronous part of close(): no loop needed
+        except Exception:
+            pass
+        return True
+
     async def close(self) -> None:
         """Close the session if this transport created it. Safe to call twice."""
         self._closed = True
