@@ -57,14 +57,20 @@ FILE_COLUMNS = ("id", "filename", "purpose", "bytes", "created")
 
 
 def _file_row(f: FileObject) -> list[Any]:
-    return [f.id, f.filename, f.purpose, f.bytes, output.when(f.created_at)]
+    return [f.id, f.filename, f.purpose, f.bytes, output.ago(f.created_at)]
 
 
 def _show_files(args: argparse.Namespace, files: list[FileObject]) -> None:
     if wants_json(args):
         output.print_json(files)
     else:
-        output.table(output.stdout(), FILE_COLUMNS, [_file_row(f) for f in files])
+        output.table(
+            output.stdout(),
+            FILE_COLUMNS,
+            [_file_row(f) for f in files],
+            keep=("purpose", "bytes", "created"),
+            gives_way=("filename",),
+        )
 
 
 def _show_file(args: argparse.Namespace, file: FileObject) -> None:

@@ -161,6 +161,11 @@ async def _collect(paginator: AsyncPaginator[Any], every: bool) -> tuple[list[An
     return list(page.data), page.has_more
 
 
+# At 80 columns a listing keeps its status and dates whole; model names give way first.
+_KEEP = ("status", "created", "finished", "level", "step")
+_GIVES_WAY = ("model", "fine_tuned_model", "model_checkpoint")
+
+
 def _show_list(
     args: argparse.Namespace,
     items: Sequence[_T],
@@ -173,7 +178,8 @@ def _show_list(
     if wants_json(args):
         output.print_json(items)
     else:
-        output.table(output.stdout(), headers, [row(item) for item in items])
+        rows = [row(item) for item in items]
+        output.table(output.stdout(), headers, rows, keep=_KEEP, gives_way=_GIVES_WAY)
     if more:
         output.say(
             output.stderr(),
@@ -190,8 +196,8 @@ def _job_row(job: FineTuningJob) -> list[Any]:
         str(job.status),
         job.fine_tuned_model,
         job.model,
-        output.when(job.created_at),
-        output.when(job.finished_at),
+        output.ago(job.created_at),
+        output.ago(job.finished_at),
     ]
 
 

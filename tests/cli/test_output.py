@@ -6,7 +6,7 @@ import io
 
 from rich.console import Console
 
-from ftjobs.cli._output import fit_widths, table
+from ftjobs.cli._output import ago, fit_widths, table
 
 JOB_ID = "ftjob-LsWKVS6DXcuU33brnYmWt6FM"
 HEADERS = ("id", "status", "fine_tuned_model", "model", "created")
@@ -59,3 +59,32 @@ def test_a_piped_table_is_plain_text_at_its_natural_width() -> None:
     lines = out.getvalue().splitlines()
     assert lines[1].split() == " ".join(ROW).split() and lines[2].split()[2] == "-"
     assert all(line == line.rstrip() for line in lines) and len(lines[1]) > 80
+
+
+def test_the_columns_that_give_way_go_first_and_kept_ones_stay_whole() -> None:
+    # id 30, status 16, model 22, created 7: model shrinks to 6, then is left out.
+    natural, minimum = [30, 16, 22, 7], [30, 16, 6, 7]
+    assert fit_widths(natural, minimum, 80, gives_way=[2]) == [30, 16, 21, 7]
+    assert fit_widths(natural, minimum, 70, gives_way=[2]) == [30, 16, 11, 7]
+    assert fit_widths(natural, minimum, 60, gives_way=[2]) == [30, 16, 0, 7]
+    for width, shown in (
+        (100, ["FINE_TUNED_MODEL", "MODEL"]),
+        (84, ["FINE_TUNED_MODEL"]),
+        (70, []),
+    ):
+        console, out = _console(width, terminal=True)
+        table(console, HEADERS, [ROW], keep=("status", "created"), gives_way=("model",))
+        header, row = out.getvalue().splitlines()
+        assert header.split() == ["ID", "STATUS", *shown, "CREATED"], width
+        assert row.endswith("2026-12-03 09:00:00") and "succeeded" in row
+
+
+def test_ages_are_short() -> None:
+    now = 1_800_000_000
+    assert [ago(now - s, now) for s in (5, 125, 7200, 3 * 86_400)] == [
+        "5s ago",
+        "2m ago",
+        "2h ago",
+        "3d ago",
+    ]
+    assert ago(now - 40 * 86_400, now) == "2026-12-06" and ago(None, now) == "-"

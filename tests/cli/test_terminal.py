@@ -16,7 +16,7 @@ import pytest
 
 import ftjobs
 from ftjobs.cli._samples import chat_examples
-from ftjobs.emulator import EmulatorConfig, EmulatorHandle, serve_emulator
+from ftjobs.emulator import EmulatorConfig, EmulatorHandle, ManualClock, serve_emulator
 
 from .helpers import emulator_env
 from .terminal import run_in_terminal
@@ -129,3 +129,40 @@ async def test_ctrl_c_says_the_job_runs_on_and_how_to_resume_or_cancel(
     cancel = drawn.lines[-1].split(": ", 1)[1].split()[1:]
     cancelled = await asyncio.to_thread(run_in_terminal, *cancel, env=emulator_env(emulator))
     assert cancelled.code == 0 and any("cancelled" in line for line in cancelled.lines)
+
+
+async def test_lists_keep_status_and_dates_whole_at_80_columns(
+    live_client: ftjobs.AsyncClient, emulator: EmulatorHandle, emulator_clock: ManualClock
+) -> None:
+    training = await live_client.files.upload(
+        chat_examples(20), filename="customer-support-conversations-2026-q4-final-v2.jsonl"
+    )
+    done = await live_client.jobs.create(
+        model="gpt-4o-mini-2024-07-18", training_file=training.id, suffix="support-bot-v2"
+    )
+    emulator_clock.advance(1000)
+    cancelled = await live_client.jobs.create(model="gpt-4.1-2025-04-14", training_file=training.id)
+    await live_client.jobs.cancel(cancelled.id)
+    fresh = await live_client.jobs.create(model="gpt-4o-2024-08-06", training_file=training.id)
+    statuses = {done.id: "succeeded", cancelled.id: "cancelled", fresh.id: "validating_files"}
+    date = r"\d{4}-\d\d-\d\d|\d+[smhd] ago"
+
+    drawn = await asyncio.to_thread(run_in_terminal, "jobs", "list", env=emulator_env(emulator))
+    assert drawn.code == 0 and drawn.widest <= 80, "\n".join(drawn.lines)
+    header, *rows = [line for line in drawn.lines if line]
+    assert header.split()[:2] == ["ID", "STATUS"] and header.split()[-2:] == ["CREATED", "FINISHED"]
+    assert len(rows) == 3
+    for row in rows:
+        job_id = row.split()[0]
+        assert row.split()[1] == statuses[job_id], row  # whole, not "succe…"
+        dates = re.findall(date, row)
+        assert len(dates) == (1 if job_id == fresh.id else 2), row
+        assert "…" not in row.split()[1] and not row.rstrip().endswith("…")
+
+    drawn = await asyncio.to_thread(run_in_terminal, "files", "list", env=emulator_env(emulator))
+    assert drawn.code == 0 and drawn.widest <= 80, "\n".join(drawn.lines)
+    header, *rows = [line for line in drawn.lines if line]
+    assert "PURPOSE" in header and header.rstrip().endswith("CREATED")
+    purposes = sorted(word for row in rows for word in row.split() if word.startswith("fine-tune"))
+    assert purposes == ["fine-tune", "fine-tune-results"]  # whole, not "fine-t…"
+    assert all(re.search(rf"({date})$", row.rstrip()) for row in rows), rows
