@@ -9,8 +9,7 @@ from aioresponses import aioresponses
 import ftjobs
 from ftjobs._hints import missing_version_hint
 from ftjobs.emulator import EmulatorHandle
-
-from .conftest import API_KEY
+from tests._support.payloads import API_KEY
 
 
 @pytest.mark.parametrize(

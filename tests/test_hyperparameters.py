@@ -11,8 +11,7 @@ from aioresponses import aioresponses
 
 import ftjobs
 from ftjobs._hyperparameters import check_hyperparameters, check_method_hyperparameters
-
-from .conftest import BASE_URL, job_payload
+from tests._support.payloads import BASE_URL, job_payload
 
 # (method, field, values that pass, values refused with ValueError, with TypeError)
 CASES: list[tuple[str, str, list[Any], list[Any], list[Any]]] = [

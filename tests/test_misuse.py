@@ -13,8 +13,7 @@ import pytest
 
 import ftjobs
 from ftjobs.emulator import EmulatorHandle
-
-from .conftest import API_KEY
+from tests._support.payloads import API_KEY
 
 
 def test_with_instead_of_async_with_says_use_async_with() -> None:
