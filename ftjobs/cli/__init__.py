@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from .. import FTJobsError, __version__
 from . import _checkpoints, _demo, _files, _graders, _jobs, _serve, _webhooks
@@ -58,7 +60,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the process exit code."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    words = sys.argv[1:] if argv is None else list(argv)
+    if not words:
+        parser.print_help()
+        return 0
+    args = parser.parse_args(words)
+    with _http_log(getattr(args, "debug", False)):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     handler: Handler = args.handler
     try:
         code = handler(args)
@@ -84,6 +96,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (FTJobsError, ValueError, TypeError, OSError) as exc:
         _error(describe_error(exc))
         return EXIT_ERROR
+
+
+@contextmanager
+def _http_log(shown: bool) -> Iterator[None]:
+    """``-v/--debug``: the SDK's ``ftjobs`` logger (one DEBUG record per HTTP attempt, INFO per
+    retry) on stderr, for the run."""
+    if not shown:
+        yield
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger = logging.getLogger("ftjobs")
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
 
 
 def describe_error(exc: BaseException) -> str:

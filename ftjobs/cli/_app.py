@@ -30,6 +30,7 @@ __all__ = [
     "Handler",
     "HelpFormatter",
     "Interrupted",
+    "add_debug_option",
     "command_line",
     "connect",
     "connection_options",
@@ -102,7 +103,20 @@ def connection_options(without: Sequence[str] = ()) -> argparse.ArgumentParser:
     )
     group.add_argument("--max-retries", type=int, help="retries of transient failures (default: 2)")
     group.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    add_debug_option(parent)
     return parent
+
+
+def add_debug_option(parser: argparse.ArgumentParser) -> None:
+    """``-v/--debug``: log every HTTP attempt (method, URL, status, request id, duration) and
+    every retry on stderr."""
+    parser.add_argument(
+        "-v",
+        "--debug",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="log every HTTP request and retry on stderr",
+    )
 
 
 class Group:
@@ -113,19 +127,27 @@ class Group:
         self._connection = connection
 
     def command(
-        self, name: str, handler: Handler, help: str, *, without: Sequence[str] = ()
+        self,
+        name: str,
+        handler: Handler,
+        help: str,
+        *,
+        without: Sequence[str] = (),
+        local: bool = False,
     ) -> argparse.ArgumentParser:
         """Add ``ftjobs GROUP NAME`` (with the connection options) run by ``handler``.
 
         ``without`` names connection options the command uses for something else (``checkpoints
         share --project`` names the project to share with; ``$OPENAI_PROJECT_ID`` still sets
-        the header).
+        the header). A ``local`` command talks to no API and lists no connection options.
         """
+        connection = connection_options(without) if without else self._connection
+        parents = [] if local else [connection]
         parser: argparse.ArgumentParser = self._subparsers.add_parser(
             name,
             help=help,
             description=help,
-            parents=[connection_options(without) if without else self._connection],
+            parents=parents,
             formatter_class=HelpFormatter,
         )
         parser.set_defaults(handler=handler)

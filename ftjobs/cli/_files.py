@@ -18,7 +18,7 @@ from ..types import FileObject
 from . import _output as output
 from . import _results as results
 from ._app import CLIError, Commands, connect, local_file, wants_json
-from ._samples import chat_examples
+from ._samples import sample_file
 
 __all__ = ["FILE_COLUMNS", "register"]
 
@@ -47,8 +47,22 @@ def register(commands: Commands) -> None:
     listing.add_argument("--limit", type=int, help="page size")
     for name, handler in (("get", files_get), ("delete", files_delete)):
         files.command(name, handler, f"{name} a file").add_argument("file_id")
-    files.command(
-        "sample", files_sample, "print a small valid chat training file (JSONL) to stdout"
+    sample = files.command(
+        "sample",
+        files_sample,
+        "print a small valid training file (JSONL) to stdout",
+        local=True,
+    )
+    sample.add_argument(
+        "--method",
+        choices=("supervised", "dpo", "reinforcement"),
+        default="supervised",
+        help="the format: chat examples, preference pairs, or prompts with a reference answer",
+    )
+    sample.add_argument(
+        "--validation",
+        action="store_true",
+        help="a validation file: the same format, other wordings of the questions",
     )
     results.register_files(files)
 
@@ -148,7 +162,7 @@ async def files_delete(args: argparse.Namespace) -> int:
     return 0
 
 
-async def files_sample(args: argparse.Namespace) -> int:
-    """``ftjobs files sample > train.jsonl``: no connection needed."""
-    sys.stdout.write(chat_examples().decode())
+def files_sample(args: argparse.Namespace) -> int:
+    """``ftjobs files sample [--method M] [--validation] > train.jsonl``: no connection."""
+    sys.stdout.write(sample_file(args.method, validation=args.validation).decode())
     return 0

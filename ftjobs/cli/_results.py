@@ -137,7 +137,24 @@ async def files_content(args: argparse.Namespace) -> int:
         except ValueError as exc:
             raise CLIError(f"--decode: {args.file_id} is {exc}") from None
     _write(args.output, content)
+    if not args.decode and _is_encoded_results(content):
+        output.say(
+            output.stderr(),
+            f"(this is a result file, base64-encoded as the service writes it: "
+            f"`ftjobs files content {args.file_id} --decode` gives its CSV)",
+        )
     return 0
+
+
+def _is_encoded_results(content: bytes) -> bool:
+    """A result file as the service serves it: base64 of a CSV whose first column is step."""
+    if content.lstrip().startswith(b"step"):
+        return False
+    try:
+        decode_results_file(content)
+    except ValueError:
+        return False
+    return True
 
 
 def _write(path: str, data: bytes) -> None:

@@ -11,7 +11,15 @@ import random
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["SUPPORT_ANSWERS", "SYSTEM", "chat_examples", "jsonl", "preference_examples"]
+__all__ = [
+    "SUPPORT_ANSWERS",
+    "SYSTEM",
+    "chat_examples",
+    "jsonl",
+    "preference_examples",
+    "reinforcement_examples",
+    "sample_file",
+]
 
 SYSTEM = "You are Ada, the support assistant of Acme Cloud. Answer in two sentences at most."
 
@@ -76,7 +84,9 @@ def jsonl(examples: Iterable[dict[str, Any]]) -> bytes:
     return "".join(json.dumps(example) + "\n" for example in examples).encode()
 
 
-def chat_examples(count: int = len(SUPPORT_ANSWERS), rng: random.Random | None = None) -> bytes:
+def chat_examples(
+    count: int = len(SUPPORT_ANSWERS), rng: random.Random | None = None, *, reworded: bool = False
+) -> bytes:
     """A chat fine-tuning file of ``count`` examples (in order, or shuffled by ``rng``)."""
     return jsonl(
         {
@@ -86,11 +96,13 @@ def chat_examples(count: int = len(SUPPORT_ANSWERS), rng: random.Random | None =
                 {"role": "assistant", "content": answer},
             ]
         }
-        for question, answer in _pairs(count, rng)
+        for question, answer in _pairs(count, rng, reworded)
     )
 
 
-def preference_examples(count: int, rng: random.Random | None = None) -> bytes:
+def preference_examples(
+    count: int, rng: random.Random | None = None, *, reworded: bool = False
+) -> bytes:
     """A preference (DPO) file of ``count`` examples: the sample answer is preferred."""
     return jsonl(
         {
@@ -98,12 +110,49 @@ def preference_examples(count: int, rng: random.Random | None = None) -> bytes:
             "preferred_output": [{"role": "assistant", "content": answer}],
             "non_preferred_output": [{"role": "assistant", "content": "Please check the docs."}],
         }
-        for question, answer in _pairs(count, rng)
+        for question, answer in _pairs(count, rng, reworded)
     )
 
 
-def _pairs(count: int, rng: random.Random | None) -> list[tuple[str, str]]:
+def reinforcement_examples(
+    count: int, rng: random.Random | None = None, *, reworded: bool = False
+) -> bytes:
+    """A reinforcement file of ``count`` examples: the question, and under
+    ``reference_answer`` the answer a grader compares the model's with
+    (``{{ item.reference_answer }}``)."""
+    return jsonl(
+        {
+            "messages": [
+                {"role": "developer", "content": SYSTEM},
+                {"role": "user", "content": question},
+            ],
+            "reference_answer": answer,
+        }
+        for question, answer in _pairs(count, rng, reworded)
+    )
+
+
+_SAMPLES = {
+    "supervised": chat_examples,
+    "dpo": preference_examples,
+    "reinforcement": reinforcement_examples,
+}
+
+
+def sample_file(method: str = "supervised", *, validation: bool = False) -> bytes:
+    """What ``ftjobs files sample`` prints: a training file for ``method``, or with
+    ``validation`` one with the questions worded differently (a job's ``validation_file``)."""
+    return _SAMPLES[method](len(SUPPORT_ANSWERS), None, reworded=validation)
+
+
+def _reworded(question: str) -> str:
+    return f"Quick question: {question[0].lower()}{question[1:]}"
+
+
+def _pairs(count: int, rng: random.Random | None, reworded: bool = False) -> list[tuple[str, str]]:
     pairs = [SUPPORT_ANSWERS[i % len(SUPPORT_ANSWERS)] for i in range(count)]
+    if reworded:
+        pairs = [(_reworded(question), answer) for question, answer in pairs]
     if rng is not None:
         rng.shuffle(pairs)
     return pairs

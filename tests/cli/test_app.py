@@ -71,3 +71,24 @@ async def test_json_into_a_closed_pipe_exits_quietly(emulator: EmulatorHandle) -
         os.close(write_end)
     _, err = await asyncio.wait_for(proc.communicate(), 60)
     assert err == b"" and proc.returncode == 141
+
+
+async def test_bare_ftjobs_prints_help_and_python_m_ftjobs_runs_the_cli() -> None:
+    code, out, err = await run_cli()
+    assert code == 0 and err == "" and out.startswith("usage: ftjobs") and "jobs" in out
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "ftjobs", "--version",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=clean_env(None),
+    )  # fmt: skip
+    out_bytes, err_bytes = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == 0, err_bytes
+    assert out_bytes.decode().startswith("ftjobs ")
+
+
+async def test_debug_logs_every_http_attempt_on_stderr(emulator: EmulatorHandle) -> None:
+    for flag in ("-v", "--debug"):
+        code, out, err = await run_cli("files", "list", flag, env=emulator_env(emulator))
+        assert code == 0 and out.startswith("ID")
+        assert f"GET {emulator.base_url}/files" in err and "200" in err, err
+    code, _, err = await run_cli("files", "list", env=emulator_env(emulator))
+    assert code == 0 and err == ""

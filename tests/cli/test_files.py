@@ -6,11 +6,14 @@ import io
 import json
 from pathlib import Path
 
+import pytest
 from rich.console import Console
 
 import ftjobs
+from ftjobs import FineTuneMethod, check_training_file
 from ftjobs.cli._files import upload_bar
 from ftjobs.emulator import EmulatorHandle, ManualClock, get_emulator
+from ftjobs.graders import StringCheckGrader, item_field
 from tests._support.emulator import chat_file
 from tests.cli.helpers import emulator_env, run_cli
 
@@ -64,3 +67,38 @@ async def test_files_sample_is_a_training_file_a_job_succeeds_on(
     job = await live_client.jobs.create(model="gpt-4o-mini", training_file=training.id)
     emulator_clock.advance(1000)
     assert (await live_client.jobs.retrieve(job.id)).status == "succeeded"
+
+
+@pytest.mark.parametrize(
+    ("method", "model"),
+    [("supervised", "gpt-4o-mini"), ("dpo", "gpt-4o-mini"), ("reinforcement", "o4-mini")],
+)
+async def test_files_sample_for_each_method_and_its_validation_file_train_a_job(
+    live_client: ftjobs.AsyncClient, emulator_clock: ManualClock, method: str, model: str
+) -> None:
+    files = []
+    for extra in ((), ("--validation",)):
+        code, out, err = await run_cli("files", "sample", "--method", method, *extra)
+        assert code == 0 and err == ""
+        assert check_training_file(out.encode(), method=method).ok
+        files.append(out)
+    assert files[0] != files[1]  # the validation file words its questions differently
+    training = await live_client.files.upload(files[0].encode(), filename="train.jsonl")
+    validation = await live_client.files.upload(files[1].encode(), filename="valid.jsonl")
+    grader = StringCheckGrader.exact("exact", item_field("reference_answer"))
+    kind = {
+        "supervised": FineTuneMethod.supervised_method(),
+        "dpo": FineTuneMethod.dpo_method(),
+        "reinforcement": FineTuneMethod.reinforcement_method(grader),
+    }[method]
+    job = await live_client.jobs.create(
+        model=model, training_file=training.id, validation_file=validation.id, method=kind
+    )
+    emulator_clock.advance(10_000)
+    assert (await live_client.jobs.retrieve(job.id)).status == "succeeded"
+
+
+async def test_files_sample_help_lists_no_connection_options() -> None:
+    code, out, _ = await run_cli("files", "sample", "--help")
+    assert code == 0 and "--method" in out and "--validation" in out
+    assert "--api-key" not in out and "--base-url" not in out and "connection" not in out

@@ -154,3 +154,18 @@ async def test_wait_follow_shows_a_sparkline_of_the_loss(fast_emulator: Emulator
     sparks = [line.rsplit("  ", 1)[-1] for line in steps]
     assert all(set(spark) <= set("▁▂▃▄▅▆▇█") for spark in sparks)
     assert [len(spark) for spark in sparks] == [min(i + 1, 30) for i in range(len(sparks))]
+
+
+async def test_files_content_of_an_encoded_result_file_hints_decode(
+    emulator: EmulatorHandle, live_client: ftjobs.AsyncClient, emulator_clock: ManualClock
+) -> None:
+    job = await _finished_job(live_client, emulator_clock)
+    (result,) = job.result_files
+    env = emulator_env(emulator)
+    code, _, err = await run_cli("files", "content", result, env=env)
+    assert code == 0 and f"`ftjobs files content {result} --decode` gives its CSV" in err
+    code, _, err = await run_cli("files", "content", result, "--decode", env=env)
+    assert code == 0 and "--decode` gives" not in err
+    training = await live_client.files.upload(chat_file(12))
+    code, _, err = await run_cli("files", "content", training.id, env=env)
+    assert code == 0 and err == ""
