@@ -1,18 +1,18 @@
-"""Every ```python block of README.md and docs/**/*.md runs against an in-process emulator.
+"""Every ```python block of README.md and docs/**/*.md runs as a stranger would paste it.
 
 The conventions (also stated in docs/index.md, "About the examples"):
 
-- The blocks of one page run in order in **one namespace**, so a block may use what an earlier
-  block on the same page defined.
-- The namespace starts from a **prelude**: ``ftjobs`` and ``asyncio`` imported, ``client`` (an
-  open `ftjobs.AsyncClient`), ``training`` (an uploaded training file), ``job`` (a job
-  created from it) and ``ids`` (the ids of three jobs, ``job`` first). ``OPENAI_BASE_URL`` and
-  ``OPENAI_API_KEY`` point at a fresh emulator per page, so ``ftjobs.AsyncClient()`` with no
-  arguments reaches it, and the working directory holds ``train.jsonl`` (supervised, valid),
-  ``validation.jsonl`` and ``dpo.jsonl`` (preference pairs).
-- Top-level ``await`` / ``async for`` / ``async with`` work (the block is compiled with
-  ``ast.PyCF_ALLOW_TOP_LEVEL_AWAIT`` and awaited); a block without them runs in a worker
-  thread, so ``asyncio.run(main())`` works as it would in a script.
+- A block is a **complete script** and runs alone, as a fresh file would (``__name__`` is
+  ``"__main__"``, nothing defined beforehand; ``asyncio.run(main())`` works), or
+- it is a **fragment**, plainly marked by its first line, ``# Fragment: ...``: it runs pasted
+  into **the scaffold** (the block of docs/index.md holding ``# paste a fragment here``), which
+  gives it ``ftjobs`` and ``asyncio`` imported, ``client`` (an open `ftjobs.AsyncClient`),
+  ``training`` (an uploaded training file), ``job`` (a job created from it) and ``ids`` (the
+  ids of three jobs); a fragment whose first line starts ``# Fragment, continued`` needs the
+  fragment before it on its page, and runs after it in the same scaffold.
+- ``OPENAI_BASE_URL`` and ``OPENAI_API_KEY`` point at a fresh emulator per page and the working
+  directory holds ``train.jsonl``, ``validation.jsonl`` and ``dpo.jsonl``, made as the docs say
+  (``ftjobs files sample``, ``--validation``, ``--method dpo``).
 - ``<!-- test: skip REASON -->`` on the line before a fence skips that block; the reason is
   mandatory, and skips are kept rare (each is listed by ``test_skips_are_justified``).
 
@@ -23,24 +23,29 @@ job with the default poll policy finishes in a fraction of a second.
 
 from __future__ import annotations
 
-import ast
 import asyncio
 import inspect
-import json
 import logging
 import shlex
 import sys
+import textwrap
 import traceback
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-import ftjobs
+from ftjobs.cli._samples import sample_file
 from ftjobs.emulator import EmulatorConfig, serve_emulator
-from tests._support.docs import FENCE_OPEN, Block, all_blocks, extract_blocks, markdown_pages
+from tests._support.docs import (
+    FENCE_OPEN,
+    ROOT,
+    Block,
+    all_blocks,
+    extract_blocks,
+    markdown_pages,
+)
 
 SPEED = 200.0
 SLEEP_SCALE = 1 / 50
@@ -69,82 +74,84 @@ def _pages_with_code() -> list[str]:
 # -- the files an example may open ------------------------------------------------------------
 
 
-def _chat(i: int) -> dict[str, Any]:
-    return {
-        "messages": [
-            {"role": "system", "content": "You are a concise support agent."},
-            {"role": "user", "content": f"How do I reset password number {i}?"},
-            {"role": "assistant", "content": "Open Settings, then Security, then Reset."},
-        ]
-    }
-
-
-def _preference(i: int) -> dict[str, Any]:
-    return {
-        "input": {"messages": [{"role": "user", "content": f"Say hello, take {i}."}]},
-        "preferred_output": [{"role": "assistant", "content": "Hello!"}],
-        "non_preferred_output": [{"role": "assistant", "content": "Go away."}],
-    }
-
-
-def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
-    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
-
-
 def write_example_files(directory: Path) -> None:
-    """``train.jsonl``, ``validation.jsonl`` and ``dpo.jsonl`` in ``directory``."""
-    _write_jsonl(directory / "train.jsonl", [_chat(i) for i in range(12)])
-    _write_jsonl(directory / "validation.jsonl", [_chat(i) for i in range(12, 24)])
-    _write_jsonl(directory / "dpo.jsonl", [_preference(i) for i in range(12)])
+    """``train.jsonl``, ``validation.jsonl`` and ``dpo.jsonl`` in ``directory``, as the docs
+    make them (``ftjobs files sample [--validation | --method dpo]``)."""
+    (directory / "train.jsonl").write_bytes(sample_file("supervised"))
+    (directory / "validation.jsonl").write_bytes(sample_file("supervised", validation=True))
+    (directory / "dpo.jsonl").write_bytes(sample_file("dpo"))
 
 
 # -- running ----------------------------------------------------------------------------------
 
 
-@asynccontextmanager
-async def prelude() -> AsyncIterator[dict[str, Any]]:
-    """The names every page starts with (see the module docstring)."""
-    async with ftjobs.AsyncClient() as client:
-        training = await client.files.upload("train.jsonl", purpose="fine-tune")
-        jobs = [
-            await client.jobs.create(model="gpt-4o-mini-2024-07-18", training_file=training.id)
-            for _ in range(3)
-        ]
-        yield {
-            "__name__": "__docs_example__",
-            "ftjobs": ftjobs,
-            "asyncio": asyncio,
-            "client": client,
-            "training": training,
-            "job": jobs[0],
-            "ids": [j.id for j in jobs],
-        }
+FRAGMENT = "# Fragment"
+CONTINUED = "# Fragment, continued"
+_SLOT = "...  # paste a fragment here"
 
 
-async def run_block(block: Block, namespace: dict[str, Any]) -> None:
-    # Leading newlines make tracebacks point at the Markdown file's own line numbers.
-    source = "\n" * (block.line - 1) + block.source
-    code = compile(source, block.page, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
-    if code.co_flags & inspect.CO_COROUTINE:
-        await eval(code, namespace)
-    else:
-        await asyncio.to_thread(exec, code, namespace)
+def scaffold() -> Block:
+    """The scaffold block of docs/index.md (the one with ``# paste a fragment here``)."""
+    blocks = extract_blocks((ROOT / "docs" / "index.md").read_text("utf-8"), "docs/index.md")
+    (found,) = [block for block in blocks if _SLOT in block.source]
+    return found
+
+
+def is_fragment(block: Block) -> bool:
+    return block.source.startswith(FRAGMENT)
+
+
+def script_of(block: Block, before: list[Block]) -> tuple[str, str]:
+    """The file a reader would run for ``block``: itself, or the scaffold with ``before`` (the
+    fragments it continues) and it pasted in; and a name for tracebacks."""
+    if not is_fragment(block):
+        # Leading newlines make tracebacks point at the Markdown file's own line numbers.
+        return "\n" * (block.line - 1) + block.source, block.page
+    frame = scaffold().source
+    slot = next(line for line in frame.splitlines() if line.strip() == _SLOT)
+    indent = slot[: len(slot) - len(slot.lstrip())]
+    # A script continued goes above the scaffold (where a reader would keep it), fragments
+    # into it.
+    head = "".join(b.source + "\n" for b in before if not is_fragment(b))
+    pasted = "".join(textwrap.indent(b.source, indent) for b in [*before, block] if is_fragment(b))
+    return head + frame.replace(slot + "\n", pasted), f"{block.where} in the scaffold"
+
+
+def chains(blocks: list[Block]) -> Iterator[tuple[Block, list[Block]]]:
+    """Each block with the blocks it continues (a fragment may continue a script that only
+    defines things, such as a conftest)."""
+    before: list[Block] = []
+    for block in blocks:
+        if block.source.startswith(CONTINUED):
+            if not before:
+                raise AssertionError(f"{block.where}: continues no fragment")
+            yield block, list(before)
+            before.append(block)
+        else:
+            yield block, []
+            before = [block]
+
+
+def run_script(source: str, name: str) -> None:
+    """Run ``source`` as ``python FILE`` would (in a worker thread: it runs its own loop)."""
+    code = compile(source, name, "exec")
+    exec(code, {"__name__": "__main__", "__file__": name})
 
 
 async def run_page(page: str, blocks: list[Block]) -> None:
-    async with prelude() as namespace:
-        for block in blocks:
-            if block.skip is not None:
-                continue
-            try:
-                await run_block(block, namespace)
-            except ModuleNotFoundError as exc:
-                if exc.name not in OPTIONAL_PACKAGES:
-                    raise
-                pytest.skip(f"{block.where} needs the optional package {exc.name!r} (an extra)")
-            except Exception as exc:
-                detail = "".join(traceback.format_exception(exc))
-                pytest.fail(f"the example at {block.where} failed:\n{detail}", pytrace=False)
+    for block, before in chains(blocks):
+        if block.skip is not None:
+            continue
+        source, name = script_of(block, before)
+        try:
+            await asyncio.to_thread(run_script, source, name)
+        except ModuleNotFoundError as exc:
+            if exc.name not in OPTIONAL_PACKAGES:
+                raise
+            pytest.skip(f"{block.where} needs the optional package {exc.name!r} (an extra)")
+        except BaseException as exc:  # SystemExit too: a script must not exit
+            detail = "".join(traceback.format_exception(exc))
+            pytest.fail(f"the example at {block.where} failed:\n{detail}", pytrace=False)
 
 
 @pytest.fixture
