@@ -19,6 +19,7 @@ import hashlib
 import hmac
 import math
 import os
+import re
 from collections.abc import Mapping
 from typing import overload
 
@@ -44,6 +45,11 @@ SECRET_PREFIX = "whsec_"
 DEFAULT_TOLERANCE = 300.0
 #: Where a secret is read from when none is given.
 SECRET_ENV = "OPENAI_WEBHOOK_SECRET"
+
+
+#: A ``webhook-timestamp``: unix seconds in ASCII digits, at most 12 (the year 33658); no sign,
+#: space, underscore or other digit, which ``int()`` would all accept.
+_UNIX_SECONDS = re.compile(r"[0-9]{1,12}", re.ASCII)
 
 
 def missing_secret(option: str) -> ConfigurationError:
@@ -99,8 +105,12 @@ def _body_bytes(payload: bytes | str) -> bytes:
     return payload.encode() if isinstance(payload, str) else bytes(payload)
 
 
-def sign(key: bytes, webhook_id: str, timestamp: int, payload: bytes | str) -> str:
-    """The ``v1,...`` signature of ``payload`` sent as ``webhook_id`` at ``timestamp``."""
+def sign(key: bytes, webhook_id: str, timestamp: int | str, payload: bytes | str) -> str:
+    """The ``v1,...`` signature of ``payload`` sent as ``webhook_id`` at ``timestamp``.
+
+    ``timestamp`` is signed as the ``webhook-timestamp`` header spells it (an int is spelled
+    in decimal): a verifier signs the header exactly as it arrived.
+    """
     signed = f"{webhook_id}.{timestamp}.".encode() + _body_bytes(payload)
     digest = hmac.new(key, signed, hashlib.sha256).digest()
     return "v1," + base64.b64encode(digest).decode()
@@ -154,16 +164,21 @@ def verify(
     webhook_id = _header(headers, "webhook-id")
     raw_timestamp = _header(headers, "webhook-timestamp")
     signatures = _header(headers, "webhook-signature")
-    try:
-        timestamp = int(raw_timestamp)
-    except ValueError:
-        raise InvalidWebhookSignatureError("webhook-timestamp is not unix seconds") from None
+    if not _UNIX_SECONDS.fullmatch(raw_timestamp):
+        # int() would take "+T", " T", "1_7", Arabic-Indic digits, or 400 digits that no
+        # float holds (OverflowError before any signature check).
+        raise InvalidWebhookSignatureError(
+            "webhook-timestamp is not unix seconds (ASCII digits only)"
+        )
+    timestamp = int(raw_timestamp)
     if not math.isfinite(tolerance) or abs(now - timestamp) > tolerance:
         direction = "old" if timestamp < now else "new"
         raise InvalidWebhookSignatureError(
             f"webhook-timestamp is too {direction} (more than {tolerance:g} s from now)"
         )
-    expected = sign(key, webhook_id, timestamp, payload).encode()
+    # Signed as sent, as the scheme says: a header rewritten to another spelling of the
+    # same moment ("01700000000") is another message.
+    expected = sign(key, webhook_id, raw_timestamp, payload).encode()
     matched = False
     for candidate in signatures.split():
         # Every candidate is compared (no early exit) so the time taken says nothing about
