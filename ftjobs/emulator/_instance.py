@@ -27,7 +27,7 @@ class Emulator:
         self.store = store
         self.faults = FaultInjector(config.faults)
         self.requests = RequestStats()
-        self.uploads = UploadBook(store)
+        self.uploads = UploadBook(store, config.max_upload_bytes)
         self.permissions = PermissionBook()
         # Azure-only create fields per job (not persisted: a restart forgets them).
         self.azure_extra: dict[str, dict[str, Any]] = {}

@@ -4,13 +4,18 @@ An upload is ``pending`` until completed or cancelled, and ``expired`` once an h
 time has passed without completion (no part may be added to it then). Completion checks that
 every part belongs to the upload, that their sizes add up to the announced ``bytes`` and, when
 given, the MD5 of the joined bytes; the File is made through the store like any upload.
-Uploads in progress live in memory: a restart with a state file forgets them.
+An upload may announce at most ``max_upload_bytes`` (the limit of a File upload), and its
+parts wait on disk, not in memory, until it is completed. Uploads in progress are not part of
+the state file: a restart forgets them.
 """
 
 from __future__ import annotations
 
 import hashlib
+import shutil
+import tempfile
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -106,7 +111,8 @@ class UploadRecord:
     created_at: float
     request: CreateUpload
     status: str = "pending"
-    parts: dict[str, bytes] = attrs.field(factory=dict)
+    parts: dict[str, int] = attrs.field(factory=dict)
+    """The size of each part received, by id (the bytes are in the book's directory)."""
     file: dict[str, Any] | None = None
 
     @property
@@ -117,9 +123,22 @@ class UploadRecord:
 class UploadBook:
     """Every upload of one emulator; time and Files come from the store."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, max_bytes: int = MAX_UPLOAD_BYTES) -> None:
         self._store = store
+        self._max_bytes = max_bytes
         self._uploads: dict[str, UploadRecord] = {}
+        self._scratch: tempfile.TemporaryDirectory[str] | None = None
+
+    def _part_dir(self, upload_id: str) -> Path:
+        """Where an upload's parts wait (a temporary directory removed at exit)."""
+        if self._scratch is None:
+            self._scratch = tempfile.TemporaryDirectory(prefix="ftjobs-emulator-uploads-")
+        return Path(self._scratch.name) / upload_id
+
+    def _drop_parts(self, record: UploadRecord) -> None:
+        record.parts.clear()
+        if self._scratch is not None:
+            shutil.rmtree(self._part_dir(record.id), ignore_errors=True)
 
     def by_status(self) -> dict[str, int]:
         """How many uploads are in each status (for the statistics)."""
@@ -130,7 +149,15 @@ class UploadBook:
         return counts
 
     def create(self, request: CreateUpload) -> UploadRecord:
-        """Open an upload."""
+        """Open an upload (a 413 over ``max_upload_bytes``, as a File upload would get)."""
+        if request.bytes > self._max_bytes:
+            raise ApiError(
+                413,
+                f"An upload holds at most {self._max_bytes} bytes; this one announced "
+                f"{request.bytes}.",
+                param="bytes",
+                code="body_too_large",
+            )
         record = UploadRecord(random_id("upload_"), self._store.now(), request)
         self._uploads[record.id] = record
         return record
@@ -142,7 +169,7 @@ class UploadBook:
             raise ApiError.not_found(f"No such Upload object: {upload_id}", param="upload_id")
         if record.status == "pending" and self._store.now() >= record.expires_at:
             record.status = "expired"
-            record.parts.clear()
+            self._drop_parts(record)
         return record
 
     def _pending(self, upload_id: str, doing: str) -> UploadRecord:
@@ -156,14 +183,17 @@ class UploadBook:
         record = self._pending(upload_id, "add a part to")
         if len(data) > MAX_PART_BYTES:
             raise ApiError(413, f"A part holds at most {MAX_PART_BYTES} bytes.", param="data")
-        received = sum(len(p) for p in record.parts.values())
+        received = sum(record.parts.values())
         if received + len(data) > record.request.bytes:
             raise _fail(
                 f"The parts would hold more than the {record.request.bytes} bytes announced.",
                 "data",
             )
         part_id = random_id("part_")
-        record.parts[part_id] = data
+        folder = self._part_dir(record.id)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / part_id).write_bytes(data)
+        record.parts[part_id] = len(data)
         return part_id, self._store.now()
 
     def complete(self, upload_id: str, body: Any) -> UploadRecord:
@@ -184,29 +214,33 @@ class UploadBook:
         for part_id in part_ids:
             if part_id not in record.parts:
                 raise _fail(f"Invalid 'part_ids': no part '{part_id}' in this Upload.", "part_ids")
-        content = b"".join(record.parts[p] for p in part_ids)
-        if len(content) != record.request.bytes:
+        total = sum(record.parts[p] for p in part_ids)
+        if total != record.request.bytes:
             raise _fail(
-                f"The parts hold {len(content)} bytes; the Upload announced "
-                f"{record.request.bytes}.",
+                f"The parts hold {total} bytes; the Upload announced {record.request.bytes}.",
                 "part_ids",
             )
+        # One buffer of the announced size (at most max_upload_bytes), filled from disk.
+        content = bytearray()
+        folder = self._part_dir(record.id)
+        for part_id in part_ids:
+            content += (folder / part_id).read_bytes()
         if md5 is not None and hashlib.md5(content, usedforsecurity=False).hexdigest() != md5:
             raise _fail("The md5 checksum does not match the uploaded bytes.", "md5")
         request = record.request
         file = self._store.add_file(
-            request.filename, request.purpose, content, expires_after=request.expires_after
+            request.filename, request.purpose, bytes(content), expires_after=request.expires_after
         )
         record.file = render_file(file, self._store.clock.to_wall)
         record.status = "completed"
-        record.parts.clear()
+        self._drop_parts(record)
         return record
 
     def cancel(self, upload_id: str) -> UploadRecord:
         """Cancel a pending upload."""
         record = self._pending(upload_id, "cancel")
         record.status = "cancelled"
-        record.parts.clear()
+        self._drop_parts(record)
         return record
 
 

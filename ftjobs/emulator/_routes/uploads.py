@@ -37,7 +37,8 @@ async def _create_upload(request: web.Request) -> web.StreamResponse:
 async def _add_part(request: web.Request) -> web.StreamResponse:
     emulator = emulator_of(request)
     upload_id = _upload_id(request)
-    fields, _, data = await read_multipart(request, file_field="data", max_bytes=MAX_PART_BYTES)
+    limit = min(MAX_PART_BYTES, emulator.config.max_upload_bytes)
+    fields, _, data = await read_multipart(request, file_field="data", max_bytes=limit)
     if data is None:
         raise ApiError.invalid("Missing required parameter: 'data'.", param="data")
     if fields:
