@@ -113,6 +113,7 @@ class SqliteBackend:
 
     def __init__(self, path: str) -> None:
         self.path = path
+        self._lock: int | None = None
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
@@ -178,9 +179,16 @@ class SqliteBackend:
             raise
         db.execute("COMMIT")
 
+    def hold(self, lock: int) -> None:
+        """Keep ``lock`` (an open descriptor holding the file's lock) until `close`."""
+        self._lock = lock
+
     def close(self) -> None:
-        """Close the database."""
+        """Close the database, and release its lock."""
         self._db.close()
+        if self._lock is not None:
+            os.close(self._lock)
+            self._lock = None
 
 
 def _read(db: sqlite3.Connection) -> Loaded:
@@ -262,9 +270,51 @@ def open_state(path: str) -> tuple[SqliteBackend, Loaded]:
     Raises:
         StateFileError: The file cannot be used; it is unchanged.
     """
-    loaded = _read_existing(path) if os.path.lexists(path) else None
+    existed = os.path.lexists(path)
+    lock = _lock(path) if existed else None
     try:
-        backend = SqliteBackend(path)
-    except sqlite3.Error as exc:
-        raise StateFileError(f"{path}: cannot open the state file for writing ({exc})") from None
+        loaded = _read_existing(path) if existed else None
+        try:
+            backend = SqliteBackend(path)
+        except sqlite3.Error as exc:
+            raise StateFileError(
+                f"{path}: cannot open the state file for writing ({exc})"
+            ) from None
+    except BaseException:
+        if lock is not None:
+            os.close(lock)
+        raise
+    if lock is None:
+        try:
+            lock = _lock(path)  # the file did not exist: it does now
+        except BaseException:
+            backend.close()
+            raise
+    backend.hold(lock)
     return backend, loaded if loaded is not None else Loaded([], [], [], [], [], {})
+
+
+def _lock(path: str) -> int:
+    """An exclusive lock on the state file for as long as this emulator runs (the returned
+    descriptor holds it): two emulators on one file would each see only their own jobs, and
+    write sequence numbers over each other's.
+
+    Raises:
+        StateFileError: Another process holds the lock.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - no flock on Windows: the file is not locked there
+        return os.open(path, os.O_RDONLY)
+    handle = os.open(path, os.O_RDONLY)
+    try:
+        # flock, not fcntl's record locks: SQLite uses those on the same file, and the two
+        # kinds do not meet on Linux or macOS.
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(handle)
+        raise StateFileError(
+            f"{path}: the state file is in use by another emulator (ftjobs serve); stop it or "
+            "give this one another --state"
+        ) from None
+    return handle

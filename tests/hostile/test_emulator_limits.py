@@ -1,16 +1,23 @@
-"""Issue 22, items 11 and 13: the emulator holds to its limits against a hostile client.
+"""Issue 22, items 11, 12 and 13: the emulator holds to its limits against a hostile client.
 
 11. The Uploads API ignored ``max_upload_bytes`` and kept every part in memory until
     ``complete`` joined them (a 2 GiB upload under the default key was accepted, peak RSS
     4.1 GiB). Now an upload may announce at most ``max_upload_bytes`` (a 413 in the service's
     error shape otherwise) and its parts wait on disk.
+12. A second ``ftjobs serve`` on the same ``--state`` file refuses to start, saying why (the
+    first holds an exclusive lock on it).
 """
 
 from __future__ import annotations
 
 import gc
 import io
+import subprocess
+import sys
+import time
 import tracemalloc
+import urllib.request
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -18,6 +25,7 @@ import pytest
 
 import ftjobs
 from ftjobs.emulator import EmulatorConfig, serve_emulator
+from tests._support.live import free_port
 
 LIMIT = 8 * 2**20
 PART = 2 * 2**20
@@ -89,3 +97,51 @@ async def test_upload_parts_wait_on_disk() -> None:
                 json={"part_ids": part_ids},
             )
             assert status == 200 and done["file"]["bytes"] == LIMIT
+
+
+def _serve(state: str, port: int) -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-m", "ftjobs.emulator", "--port", str(port), "--state", state]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def _healthy(root: str, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        assert server.poll() is None, server.communicate()[1].decode()
+        try:
+            with urllib.request.urlopen(root + "/_emulator/health", timeout=1):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise AssertionError("the first emulator did not start")
+
+
+def test_a_second_emulator_on_one_state_file_refuses_to_start(tmp_path: Path) -> None:
+    # Item 12: both ran, each seeing only its own jobs; the file ended with 60 jobs under 30
+    # distinct sequence numbers.
+    state = str(tmp_path / "state.db")
+    first_port, second_port = free_port(), free_port()
+    first = _serve(state, first_port)
+    try:
+        _healthy(f"http://127.0.0.1:{first_port}", first)
+        second = _serve(state, second_port)
+        try:
+            _, err = second.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            second.kill()
+            second.communicate()
+            raise AssertionError("the second emulator started on the same state file") from None
+        assert second.returncode == 1
+        message = err.decode()
+        assert "in use by another emulator" in message and state in message
+        assert "Traceback" not in message
+    finally:
+        first.terminate()
+        first.communicate(timeout=30)
+    # Once the first has stopped, the file is free again.
+    third = _serve(state, second_port)
+    try:
+        _healthy(f"http://127.0.0.1:{second_port}", third)
+    finally:
+        third.terminate()
+        third.communicate(timeout=30)
