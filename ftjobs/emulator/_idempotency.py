@@ -14,12 +14,16 @@ from ftjobs.emulator._instance import emulator_of
 from ftjobs.emulator._paths import api_path
 from ftjobs.emulator._persistence import IdempotencyRecord
 
-__all__ = ["idempotent"]
+__all__ = ["MAX_KEY_LENGTH", "idempotent"]
 
 
 def _fingerprint(source: Any) -> str:
     text = json.dumps(source, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+#: The longest ``Idempotency-Key`` accepted (Stripe's limit; the SDK's own keys are 43).
+MAX_KEY_LENGTH = 255
 
 
 def idempotent(
@@ -31,7 +35,16 @@ def idempotent(
     """
     emulator = emulator_of(request)
     key = request.headers.get("Idempotency-Key")
-    if not key or not emulator.config.honor_idempotency:
+    if not key:
+        return produce()
+    if len(key) > MAX_KEY_LENGTH:
+        # Kept and echoed back in full, an 8,000-byte key cost the store and every 422 its
+        # size; a longer one than aiohttp reads (8 KiB) never reaches here.
+        raise ApiError.invalid(
+            f"Invalid 'Idempotency-Key': at most {MAX_KEY_LENGTH} characters, got {len(key)}.",
+            param="Idempotency-Key",
+        )
+    if not emulator.config.honor_idempotency:
         return produce()
     if not key.isascii():
         try:

@@ -6,6 +6,8 @@
     error shape otherwise) and its parts wait on disk.
 12. A second ``ftjobs serve`` on the same ``--state`` file refuses to start, saying why (the
     first holds an exclusive lock on it).
+13. An ``Idempotency-Key`` over 255 characters is a 400 in the service's JSON error shape,
+    naming its length, not stored.
 """
 
 from __future__ import annotations
@@ -145,3 +147,30 @@ def test_a_second_emulator_on_one_state_file_refuses_to_start(tmp_path: Path) ->
     finally:
         third.terminate()
         third.communicate(timeout=30)
+
+
+@pytest.mark.parametrize("length", [256, 8000])
+async def test_an_idempotency_key_over_255_characters_is_a_json_400(length: int) -> None:
+    # Item 13: an 8,000-byte key was stored and echoed back in full.
+    async with serve_emulator() as emulator:
+        headers = {"Authorization": f"Bearer {emulator.api_key}", "Idempotency-Key": "k" * length}
+        async with aiohttp.ClientSession() as session:
+            status, body = await _post(
+                session, emulator.base_url + "/uploads", json=_create(10), headers=headers
+            )
+    assert status == 400
+    assert body["error"]["param"] == "Idempotency-Key"
+    assert f"got {length}" in body["error"]["message"] and "k" * 100 not in body["error"]["message"]
+
+
+async def test_an_idempotency_key_of_255_characters_is_kept() -> None:
+    async with serve_emulator() as emulator:
+        headers = {"Authorization": f"Bearer {emulator.api_key}", "Idempotency-Key": "k" * 255}
+        async with aiohttp.ClientSession() as session:
+            first = await _post(
+                session, emulator.base_url + "/uploads", json=_create(10), headers=headers
+            )
+            again = await _post(
+                session, emulator.base_url + "/uploads", json=_create(10), headers=headers
+            )
+    assert first[0] == again[0] == 200 and first[1]["id"] == again[1]["id"]
