@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 from collections.abc import Sequence
@@ -129,6 +130,13 @@ async def files_content(args: argparse.Namespace) -> int:
             # Streamed to the file, never whole in memory.
             written = await client.files.content(args.file_id, to=args.output)
             output.say(output.stderr(), f"wrote {written:,} bytes to {args.output}")
+            head = (
+                await asyncio.to_thread(Path(args.output).read_bytes)
+                if written <= _HINT_BYTES
+                else b""
+            )
+            if _is_encoded_results(head):
+                _hint_decode(args.file_id)
             return 0
         content = await client.files.content(args.file_id)
     if args.decode:
@@ -138,12 +146,20 @@ async def files_content(args: argparse.Namespace) -> int:
             raise CLIError(f"--decode: {args.file_id} is {exc}") from None
     _write(args.output, content)
     if not args.decode and _is_encoded_results(content):
-        output.say(
-            output.stderr(),
-            f"(this is a result file, base64-encoded as the service writes it: "
-            f"`ftjobs files content {args.file_id} --decode` gives its CSV)",
-        )
+        _hint_decode(args.file_id)
     return 0
+
+
+# A file written to disk is read back for the hint only up to this size (result files are small).
+_HINT_BYTES = 8 * 1024 * 1024
+
+
+def _hint_decode(file_id: str) -> None:
+    output.say(
+        output.stderr(),
+        f"(this is a result file, base64-encoded as the service writes it: "
+        f"`ftjobs files content {file_id} --decode` gives its CSV)",
+    )
 
 
 def _is_encoded_results(content: bytes) -> bool:

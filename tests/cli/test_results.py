@@ -157,7 +157,10 @@ async def test_wait_follow_shows_a_sparkline_of_the_loss(fast_emulator: Emulator
 
 
 async def test_files_content_of_an_encoded_result_file_hints_decode(
-    emulator: EmulatorHandle, live_client: ftjobs.AsyncClient, emulator_clock: ManualClock
+    emulator: EmulatorHandle,
+    live_client: ftjobs.AsyncClient,
+    emulator_clock: ManualClock,
+    tmp_path: Path,
 ) -> None:
     job = await _finished_job(live_client, emulator_clock)
     (result,) = job.result_files
@@ -166,6 +169,8 @@ async def test_files_content_of_an_encoded_result_file_hints_decode(
     assert code == 0 and f"`ftjobs files content {result} --decode` gives its CSV" in err
     code, _, err = await run_cli("files", "content", result, "--decode", env=env)
     assert code == 0 and "--decode` gives" not in err
+    code, _, err = await run_cli("files", "content", result, "-o", str(tmp_path / "r"), env=env)
+    assert code == 0 and f"`ftjobs files content {result} --decode` gives its CSV" in err
     training = await live_client.files.upload(chat_file(12))
     code, _, err = await run_cli("files", "content", training.id, env=env)
     assert code == 0 and err == ""
