@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import ftjobs
@@ -111,5 +112,7 @@ async def test_on_update_print_prints_one_short_line_per_update(
     lines = [str(u) for u in updates]
     assert len(lines) > 20
     assert all("\n" not in line and len(line) <= 120 for line in lines), lines
-    assert any(line.startswith("succeeded (was running), model ft:gpt-4o-mini") for line in lines)
-    assert any(line.startswith("running, step 1/") for line in lines)
+    # An event's line leads with the job's status when it was fetched: at 300x on a loaded
+    # machine the first look may already find the job past running, with every step behind it.
+    assert any(re.match(r"succeeded \(was \w+\), model ft:gpt-4o-mini", line) for line in lines)
+    assert any(re.match(r"(running|succeeded), step 1/\d+, loss ", line) for line in lines)
