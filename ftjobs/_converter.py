@@ -382,9 +382,13 @@ def structure(data: Any, cl: type[_T], *, request_id: str | None = None) -> _T:
             problem, each starting with the field path.
     """
     try:
-        obj: _T = fast_hook(cl)(data)
+        # A model's fast function stores the request id itself; another type's takes one
+        # argument and declines (TypeError) when given two: the validating path then runs.
+        fast: _T = fast_hook(cl)(data) if request_id is None else fast_hook(cl)(data, request_id)
     except Exception:
         obj = _structure_validating(data, cl, request_id)
+    else:
+        return fast
     if request_id is not None and hasattr(obj, REQUEST_ID):
         object.__setattr__(obj, REQUEST_ID, request_id)
     return obj

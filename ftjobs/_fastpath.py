@@ -21,12 +21,21 @@ The contract, which `tests/test_converter.py` (the agreement tests) holds it to:
   ``"auto"`` unions are called as they are.
 - Functions are generated on first use of a type and cached for the life of the process; a
   type the generator does not cover gets a function that always falls back.
+- A model's function takes the response's request id as an optional second argument and
+  stores it on the model it builds (``request_id``).
+- **Same objects.** A frozen slotted model is filled through its builder (`builder_of`): a
+  plain class with the model's very slot layout, whose slots take plain stores, the cheapest
+  Python has; the filled instance is then given the model's class. What comes out *is* an
+  instance of the model, like any other (type, equality, hash, repr, frozenness, evolve,
+  pickle, copy; `tests/test_fastpath.py` holds it to that). A class whose layout cannot be
+  shared that way is built through its slot descriptors instead.
 
 It knows no HTTP and imports neither aiohttp nor cattrs.
 """
 
 from __future__ import annotations
 
+import types
 from collections.abc import Callable
 from typing import Any, TypeVar, get_args, get_origin, get_type_hints
 
@@ -35,7 +44,7 @@ import attrs
 from . import _shapes as shapes
 from ._models import JobError
 
-__all__ = ["Fallback", "fast_hook"]
+__all__ = ["Fallback", "builder_of", "fast_hook"]
 
 
 class Fallback(Exception):
@@ -43,7 +52,7 @@ class Fallback(Exception):
 
 
 _MISSING: Any = object()
-_FastHook = Callable[[Any], Any]
+_FastHook = Callable[..., Any]  # (value) or, for a model, (value, request_id)
 _fast_hooks: dict[Any, _FastHook] = {}
 
 
@@ -67,7 +76,7 @@ def _any(value: Any) -> Any:
     return value
 
 
-def _always_fallback(value: Any) -> Any:
+def _always_fallback(value: Any, request_id: Any = None) -> Any:
     raise Fallback
 
 
@@ -314,6 +323,27 @@ def _plain_slots(cls: type) -> bool:
     )
 
 
+def builder_of(cls: type) -> type | None:
+    """A plain class with the very slot layout of the slotted class ``cls`` (same bases, same
+    slots): an instance of it whose slots are all set can be given ``cls`` as its class
+    (``obj.__class__ = cls``) and is then an ordinary ``cls`` instance. ``None`` when the
+    layouts cannot be shared (Python refuses the class assignment)."""
+    namespace: dict[str, Any] = {"__slots__": cls.__dict__.get("__slots__", ())}
+    namespace["__module__"] = __name__
+    if getattr(cls, "__setattr__") is not object.__setattr__:  # noqa: B009 (typed as Any)
+        namespace["__setattr__"] = object.__setattr__  # a frozen base's guard does not apply
+    bases = cls.__dict__.get("__orig_bases__", cls.__bases__)
+    try:
+        builder = types.new_class(
+            f"{cls.__name__}Builder", bases, exec_body=lambda ns: ns.update(namespace)
+        )
+        probe: Any = object.__new__(builder)
+        probe.__class__ = cls
+    except TypeError:
+        return None
+    return builder
+
+
 def _fast_model(tp: Any) -> _FastHook:
     cls = get_origin(tp) or tp
     names: dict[str, Any] = {"__cl": cls, "__new": object.__new__, "_F": Fallback, "_M": _MISSING}
@@ -322,6 +352,9 @@ def _fast_model(tp: Any) -> _FastHook:
     known: list[str] = []
     for i, (a, ftype) in enumerate(_field_types(tp)):
         default: Any = a.default
+        if a.name == shapes.REQUEST_ID and default is None:
+            values[a.name] = "rid"  # the second argument (None for a nested model)
+            continue
         if a.name in (shapes.EXTRA, shapes.REQUEST_ID):
             if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
                 raise TypeError("factory defaults of extra/request_id are not generated")
@@ -359,9 +392,17 @@ def _fast_model(tp: Any) -> _FastHook:
             "if not _known.issuperset(o): ex = {k: x for k, x in o.items() if k not in _known}",
         ]
         values[shapes.EXTRA] = "ex"
-    if _plain_slots(cls):
-        # Frozen slotted classes: attrs' __init__ sets each slot through object.__setattr__;
-        # the slot descriptors' own setters do the same, a third faster.
+    builder = builder_of(cls) if _plain_slots(cls) else None
+    if builder is not None:
+        # Frozen slotted classes: attrs' __init__ sets each slot through object.__setattr__
+        # (~700 instructions a field); the builder's slots take plain stores, then the
+        # instance becomes a ``cls``.
+        names["__b"] = builder
+        lines.append("r = __new(__b)")
+        lines += [f"r.{name} = {expr}" for name, expr in values.items()]
+        lines += ["r.__class__ = __cl", "return r"]
+    elif _plain_slots(cls):
+        # The slot descriptors' own setters do what attrs' __init__ does, a third faster.
         lines.append("r = __new(__cl)")
         for j, (name, expr) in enumerate(values.items()):
             names[f"set{j}"] = cls.__dict__[name].__set__
@@ -375,7 +416,7 @@ def _fast_model(tp: Any) -> _FastHook:
         ]
         lines.append(f"return __cl({', '.join(args)})")
     fn_name = f"fast_structure_{cls.__name__}"
-    source = f"def {fn_name}(o):\n    if o.__class__ is not dict: raise _F\n"
+    source = f"def {fn_name}(o, rid=None):\n    if o.__class__ is not dict: raise _F\n"
     source += "".join(f"    {line}\n" for line in lines)
     exec(compile(source, f"<ftjobs fast structure {cls.__name__}>", "exec"), names)
     fast: _FastHook = names[fn_name]

@@ -128,8 +128,17 @@ TERMINAL_STATUSES: frozenset[JobStatus] = frozenset(
 """Statuses after which a job never changes again."""
 
 
+class _Slotted:
+    """Base of the models: it holds their weak-reference slot, so that a model's own slots
+    are its fields alone. Python lets an object change class only between classes whose
+    added slots match exactly, a weak-reference slot among them never; with it here, a plain
+    class of the same slots can build a model (``ftjobs._fastpath``, ``builder_of``)."""
+
+    __slots__ = ("__weakref__",)
+
+
 @attrs.frozen
-class JobError:
+class JobError(_Slotted):
     """Why a job failed.
 
     The spec requires ``code`` and ``message``; they still default to None so that a
@@ -148,7 +157,7 @@ class JobError:
 
 
 @attrs.frozen
-class Hyperparameters:
+class Hyperparameters(_Slotted):
     """Hyperparameters echoed on a job (the legacy top-level ``hyperparameters``).
 
     None means the server did not send the value.
@@ -161,7 +170,7 @@ class Hyperparameters:
 
 
 @attrs.frozen
-class SupervisedHyperparameters:
+class SupervisedHyperparameters(_Slotted):
     """Hyperparameters of a supervised job. None means "not sent" (the server's default)."""
 
     batch_size: int | Auto | None = None
@@ -171,7 +180,7 @@ class SupervisedHyperparameters:
 
 
 @attrs.frozen
-class DpoHyperparameters:
+class DpoHyperparameters(_Slotted):
     """Hyperparameters of a DPO job. None means "not sent" (the server's default)."""
 
     batch_size: int | Auto | None = None
@@ -182,7 +191,7 @@ class DpoHyperparameters:
 
 
 @attrs.frozen
-class ReinforcementHyperparameters:
+class ReinforcementHyperparameters(_Slotted):
     """Hyperparameters of a reinforcement job. None means "not sent" (the server's default).
 
     ``reasoning_effort`` is one of ``default``, ``low``, ``medium``, ``high`` (kept open).
@@ -199,7 +208,7 @@ class ReinforcementHyperparameters:
 
 
 @attrs.frozen
-class SupervisedMethod:
+class SupervisedMethod(_Slotted):
     """Configuration of the supervised method."""
 
     hyperparameters: SupervisedHyperparameters | None = None
@@ -207,7 +216,7 @@ class SupervisedMethod:
 
 
 @attrs.frozen
-class DpoMethod:
+class DpoMethod(_Slotted):
     """Configuration of the DPO method."""
 
     hyperparameters: DpoHyperparameters | None = None
@@ -215,7 +224,7 @@ class DpoMethod:
 
 
 @attrs.frozen
-class ReinforcementMethod:
+class ReinforcementMethod(_Slotted):
     """Configuration of the reinforcement method.
 
     ``grader`` is one of the typed graders of `ftjobs.graders`, or a plain JSON mapping (which
@@ -228,7 +237,7 @@ class ReinforcementMethod:
 
 
 @attrs.frozen
-class FineTuneMethod:
+class FineTuneMethod(_Slotted):
     """The fine-tuning method: ``type`` names which of the three sub-objects applies.
 
     Build one with [`supervised_method()`][ftjobs.FineTuneMethod.supervised_method],
@@ -266,7 +275,7 @@ class FineTuneMethod:
 
 
 @attrs.frozen
-class WandbConfig:
+class WandbConfig(_Slotted):
     """Weights and Biases settings of a job."""
 
     project: str
@@ -277,7 +286,7 @@ class WandbConfig:
 
 
 @attrs.frozen
-class WandbIntegration:
+class WandbIntegration(_Slotted):
     """The ``wandb`` integration of a job."""
 
     wandb: WandbConfig
@@ -286,7 +295,7 @@ class WandbIntegration:
 
 
 @attrs.frozen
-class FineTuningJob:
+class FineTuningJob(_Slotted):
     """A ``fine_tuning.job`` object.
 
     Only ``id``, ``created_at``, ``model`` and ``status`` are required: real servers omit or
@@ -351,7 +360,7 @@ class FineTuningJob:
 
 
 @attrs.frozen
-class FineTuningJobEvent:
+class FineTuningJobEvent(_Slotted):
     """A ``fine_tuning.job.event`` object.
 
     ``level`` is an [EventLevel][ftjobs.types.EventLevel] (Azure's ``warning`` is ``warn``) or
@@ -378,7 +387,7 @@ _StepT = TypeVar("_StepT")
 
 
 @attrs.frozen
-class _Metrics(Generic[_StepT]):
+class _Metrics(_Slotted, Generic[_StepT]):
     """The metrics after a training step, the fields a checkpoint and a curve row share
     (`CheckpointMetrics` and ``ftjobs.metrics.StepMetrics``); None where not measured.
 
@@ -404,7 +413,7 @@ class CheckpointMetrics(_Metrics[float | None]):
 
 
 @attrs.frozen
-class FineTuningJobCheckpoint:
+class FineTuningJobCheckpoint(_Slotted):
     """A ``fine_tuning.job.checkpoint`` object."""
 
     id: str
@@ -424,7 +433,7 @@ class FineTuningJobCheckpoint:
 
 
 @attrs.frozen
-class FileObject:
+class FileObject(_Slotted):
     """A ``file`` object of the Files API.
 
     ``purpose`` is kept open (``fine-tune``, ``fine-tune-results``, ``batch``...);
@@ -456,7 +465,7 @@ class FileObject:
 
 
 @attrs.frozen
-class FileDeleted:
+class FileDeleted(_Slotted):
     """The answer to a file deletion."""
 
     id: str
@@ -467,7 +476,7 @@ class FileDeleted:
 
 
 @attrs.frozen
-class FileExpiration:
+class FileExpiration(_Slotted):
     """When an uploaded file expires: ``seconds`` (3600..2592000) after ``anchor``.
 
     By default files with purpose ``batch`` expire after 30 days and the others are kept until
@@ -480,7 +489,7 @@ class FileExpiration:
 
 
 @attrs.frozen
-class Upload:
+class Upload(_Slotted):
     """An ``upload`` object of the Uploads API: a file sent in parts.
 
     ``status`` is ``pending``, ``completed``, ``cancelled`` or ``expired`` (kept open); ``file``
@@ -506,7 +515,7 @@ class Upload:
 
 
 @attrs.frozen
-class UploadPart:
+class UploadPart(_Slotted):
     """An ``upload.part`` object: one chunk of an [Upload][ftjobs.types.Upload]."""
 
     id: str
@@ -518,7 +527,7 @@ class UploadPart:
 
 
 @attrs.frozen
-class CheckpointPermission:
+class CheckpointPermission(_Slotted):
     """A ``checkpoint.permission`` object: a fine-tuned checkpoint shared with a project."""
 
     id: str
@@ -535,7 +544,7 @@ class CheckpointPermission:
 
 
 @attrs.frozen
-class CheckpointPermissionDeleted:
+class CheckpointPermissionDeleted(_Slotted):
     """The answer to a checkpoint permission deletion."""
 
     id: str
@@ -558,7 +567,7 @@ _ItemT = TypeVar("_ItemT", bound=HasId)
 
 
 @attrs.frozen
-class Page(Generic[_ItemT]):
+class Page(_Slotted, Generic[_ItemT]):
     """One page of a list response (jobs, events, checkpoints, files or permissions).
 
     Iterating a page iterates its items; ``len(page)`` is the number of items. A list without

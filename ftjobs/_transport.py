@@ -30,6 +30,7 @@ from ._errors import (
     ResponseValidationError,
     status_error_class,
 )
+from ._gate import SlotGate, in_burst
 from ._hints import missing_version_hint
 from ._request import Headers, Preparer, Request, Wire
 from ._retry import RetryPolicy, parse_retry_after, retry_delay, should_retry
@@ -309,7 +310,7 @@ class Transport:
         self._connection_limit = connection_limit
         self._pool_timeout = pool_timeout
         self._max_response_bytes = max_response_bytes
-        self._gate: asyncio.Semaphore | None = None
+        self._gate: SlotGate | None = None
         self._gate_sized = False
         self._on_rate_limited = on_rate_limited
         self._sleep = sleep
@@ -337,7 +338,7 @@ class Transport:
             connector = self._session.connector
             limits = [] if connector is None else [connector.limit, connector.limit_per_host]
             size = min((n for n in limits if n), default=0)
-            self._gate = asyncio.Semaphore(size) if size else None
+            self._gate = SlotGate(size) if size else None
             self._gate_sized = True
         return self._session
 
@@ -391,7 +392,16 @@ class Transport:
         session = self._get_session()
         wire = self._prepare.wire(request)
         multipart = request.multipart
-        attempt = 0
+        if multipart is None:
+            # The common call: its first attempt awaited right here, the retry machinery
+            # (closures, tenacity) only after it failed.
+            try:
+                return await self._send(session, wire, 1, wire.data)
+            except Exception as exc:
+                first_failure: BaseException | None = exc
+        else:
+            first_failure = None
+        attempt = 0 if first_failure is None else 1
 
         async def send_once() -> APIResponse:
             nonlocal attempt
@@ -402,7 +412,7 @@ class Transport:
                 return await self._send(session, wire, attempt, form)
 
         try:
-            return await self._retrying(request, send_once)
+            return await self._retrying(request, send_once, first_failure)
         except _UnreadableBody as exc:
             raise _body_error(exc) from None
 
@@ -428,7 +438,7 @@ class Transport:
             _log_attempt("GET", wire.url, resp.status, _request_id(resp.headers), attempt, started)
             return resp
 
-        resp = await self._retrying(request, open_once)
+        resp = await self._retrying(request, open_once, None)
         started = time.perf_counter()
         # Each chunk, not each byte, must arrive within the timeout: a server dripping one
         # byte a second would otherwise keep a download alive for ever.
@@ -446,19 +456,27 @@ class Transport:
             resp.release()
             self._release_slot()
 
-    async def _retrying(self, request: Request, send_once: Callable[[], Awaitable[_R]]) -> _R:
+    async def _retrying(
+        self,
+        request: Request,
+        send_once: Callable[[], Awaitable[_R]],
+        first_failure: BaseException | None,
+    ) -> _R:
+        """``send_once`` until it succeeds or the retry policy gives up. ``first_failure``:
+        attempt 1 already ran (and failed so) outside; else it runs here first."""
         method, path, max_retries = request.method, request.path, request.max_retries
         policy = self.retry_policy
         retries = policy.max_retries if max_retries is None else max_retries
-        # Fast path: the first attempt runs outside tenacity, whose per-call machinery (retry
-        # state, action chain, inspect checks) cost more CPU than the request itself. Only a
+        # The first attempt runs outside tenacity, whose per-call machinery (retry state,
+        # action chain, inspect checks) cost more CPU than the request itself. Only a
         # retryable failure enters the retry loop below.
-        try:
-            return await send_once()
-        except Exception as exc:
-            if retries <= 0 or not _is_retryable(exc):
-                raise
-            first_failure: BaseException = exc
+        if first_failure is None:
+            try:
+                return await send_once()
+            except Exception as exc:
+                first_failure = exc
+        if retries <= 0 or not _is_retryable(first_failure):
+            raise first_failure
         replay: list[BaseException] = [first_failure]
         # Imported here: only a failed attempt needs it (import time is part of the budget).
         import tenacity
@@ -496,16 +514,9 @@ class Transport:
         )
         return await retrying(next_attempt)
 
-    async def _acquire_slot(self, method: str, url: str) -> None:
-        gate = self._gate
-        if gate is None:
-            return
-        if not gate.locked() or self._pool_timeout is None:
-            await gate.acquire()
-            return
+    async def _wait_slot(self, gate: SlotGate, method: str, url: str) -> None:
         try:
-            async with asyncio.timeout(self._pool_timeout):
-                await gate.acquire()
+            await gate.take(self._pool_timeout)
         except TimeoutError:
             raise PoolTimeoutError(
                 f"no connection came free within pool_timeout={self._pool_timeout}s for "
@@ -525,16 +536,21 @@ class Transport:
         """Send one attempt of ``wire`` with ``data`` (its JSON bytes, or this attempt's form);
         return its 2xx response unread, still holding its pool slot (the caller releases both),
         and when the attempt got its slot; or raise the mapped failure having released them."""
-        headers = await self._attempt_headers(wire.headers)
+        headers = wire.headers
+        if self._auth_headers is not None:
+            headers = await self._attempt_headers(headers)
         method, url = wire.method, wire.url
-        await self._acquire_slot(method, url)
+        gate = self._gate
+        if gate is not None and not gate.try_take():
+            await self._wait_slot(gate, method, url)
         started = time.perf_counter()
         unsendable: str | None = None
         try:
-            # One turn of the loop before the clock starts: calls begun in the same burst run
-            # their own preparation now, not inside this attempt's timeout (3,000 calls
-            # started at once spent up to 0.9 s there, on a loaded machine).
-            await asyncio.sleep(0)
+            if in_burst(asyncio.get_running_loop()):
+                # One turn of the loop before the clock starts: the other calls of a burst
+                # run their own preparation now, not inside this attempt's timeout (3,000
+                # calls started at once spent up to 0.9 s there, on a loaded machine).
+                await asyncio.sleep(0)
             if self._closed or session.closed:
                 # Closed while this attempt waited for its turn (or a retry's backoff): aiohttp
                 # would say RuntimeError('Session is closed').

@@ -63,7 +63,13 @@ def path_id(name: str, value: object) -> str:
     segment = require_str(name, value)
     if segment in (".", ".."):
         raise ValueError(f"{name} must be an id, not the path step {segment!r}")
+    if _UNRESERVED.fullmatch(segment):
+        return segment  # what quote() would return, at a tenth of the cost (every real id)
     return quote(segment, safe="")
+
+
+# The characters quote() never encodes (RFC 3986's unreserved set).
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]+")
 
 
 # CR and LF end a header line (a value carrying them could add headers of its own); NUL is

@@ -21,10 +21,10 @@ from .._models import (
     JobStatus,
     WandbIntegration,
 )
-from .._options import CallOptions, call_options
+from .._options import call_options
 from .._pagination import AsyncPaginator
 from .._shapes import show
-from .._transport import Transport
+from .._transport import APIResponse, Transport
 from .._types import NOT_GIVEN, NotGiven
 from ..waiting import JobWaits
 from ..waiting._policy import status_key
@@ -57,14 +57,18 @@ def _job_id(job_or_id: str | FineTuningJob) -> str:
     return check.path_id("job_id", job_or_id)
 
 
-def _asked_for(job: FineTuningJob, job_id: str, body: Any) -> FineTuningJob:
-    """``job`` if it is the one asked for; another job's answer (a confused proxy or cache)
-    would otherwise be taken for this one's, and end a wait on it."""
+def _retrieved(response: APIResponse, job_or_id: str | FineTuningJob) -> FineTuningJob:
+    """The job of a retrieve's ``response``, if it is the one asked for; another job's answer
+    (a confused proxy or cache) would otherwise be taken for this one's, and end a wait on
+    it. (A function, not a coroutine: a retrieve's only frames are its method's and the
+    transport's.)"""
+    job = structure(response.data, FineTuningJob, request_id=response.request_id)
+    job_id = job_or_id.id if isinstance(job_or_id, FineTuningJob) else job_or_id
     if job.id != job_id:
         raise ResponseValidationError(
             "FineTuningJob",
             [f"$.id: asked for {show(job_id)}, the answer is for {show(job.id)}"],
-            body=body,
+            body=response.data,
             request_id=job.request_id,
         )
     return job
@@ -198,8 +202,8 @@ class Jobs(Resource):
             ResponseValidationError: The answer does not fit, or is another job's.
         """
         options = call_options(extra_headers, extra_query, timeout=timeout)
-        job, _ = await self._retrieve(job_id, options)
-        return job
+        response = await self._send("GET", f"{_JOBS}/{_job_id(job_id)}", options)
+        return _retrieved(response, job_id)
 
     async def retrieve_with_headers(
         self,
@@ -215,15 +219,8 @@ class Jobs(Resource):
         (``openai-poll-after-ms``), which the waiters honour.
         """
         options = call_options(extra_headers, extra_query, timeout=timeout)
-        return await self._retrieve(job_id, options)
-
-    async def _retrieve(
-        self, job_id: str | FineTuningJob, options: CallOptions
-    ) -> tuple[FineTuningJob, Mapping[str, str]]:
         response = await self._send("GET", f"{_JOBS}/{_job_id(job_id)}", options)
-        job = structure(response.data, FineTuningJob, request_id=response.request_id)
-        asked = job_id.id if isinstance(job_id, FineTuningJob) else job_id
-        return _asked_for(job, asked, response.data), response.headers
+        return _retrieved(response, job_id), response.headers
 
     def list(
         self,
