@@ -80,8 +80,8 @@ class Preparer:
         "_client_timeout",
         "_default_query",
         "_headers",
-        "_headers_proxy",
         "base_url",
+        "headers",
         "timeout",
     )
 
@@ -94,8 +94,9 @@ class Preparer:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._headers = CIMultiDict(headers)
-        # Shared, never mutated: a plain GET sends these as they are, with no per-request copy.
-        self._headers_proxy = CIMultiDictProxy(self._headers)
+        self.headers = CIMultiDictProxy(self._headers)
+        """The client's headers, shared and never changed: a plain GET's `Wire` holds this very
+        object (no per-request copy), which tells the transport it may send the session's."""
         self._default_query = dict(default_query or {})
         self.timeout = timeout
         """The client's per-attempt timeout (``None``: no limit)."""
@@ -109,11 +110,11 @@ class Preparer:
         if options is NO_OPTIONS and body is None and method != "POST":
             # The common call, a plain GET: the client's own headers, query and timeout.
             query = self._query(request.params, None)
-            shared = self._headers_proxy
+            shared = self.headers
             return Wire(method, url, query, None, shared, self._client_timeout, request.decode_json)
         if options.extra_body:
             body = {**(body or {}), **options.extra_body}
-        headers: Headers = self._headers_proxy
+        headers: Headers = self.headers
         data: bytes | None = None
         if method == "POST" or options.extra_headers or body is not None:
             own_headers = CIMultiDict(self._headers)

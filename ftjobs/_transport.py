@@ -71,7 +71,9 @@ _R = TypeVar("_R")
 AuthHeaders = Callable[[], Awaitable[Mapping[str, str]]]
 
 
-@attrs.frozen
+# attrs.define: slotted, with a plain __init__ (no frozen setattr per field), the cheapest to
+# build (one per request); nothing changes it once made.
+@attrs.define
 class APIResponse:
     """A successful (2xx) response, decoded as far as the transport goes.
 
@@ -311,6 +313,8 @@ class Transport:
         self._pool_timeout = pool_timeout
         self._max_response_bytes = max_response_bytes
         self._gate: SlotGate | None = None
+        # The headers a session created here sends by itself (set when it is created).
+        self._session_headers: Headers | None = None
         self._gate_sized = False
         self._on_rate_limited = on_rate_limited
         self._sleep = sleep
@@ -327,10 +331,14 @@ class Transport:
         if self._closed:
             raise ClientClosedError("the client is closed; create a new AsyncClient")
         if self._session is None:
+            # The client's headers are the session's own: a plain GET passes none, and aiohttp
+            # merges nothing into them per request.
+            self._session_headers = self._prepare.headers
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(
                     limit=self._connection_limit, keepalive_timeout=30, enable_cleanup_closed=False
-                )
+                ),
+                headers=self._session_headers,
             )
         if not self._gate_sized:
             # As many slots as the connector has connections: an attempt that holds a slot
@@ -536,9 +544,11 @@ class Transport:
         """Send one attempt of ``wire`` with ``data`` (its JSON bytes, or this attempt's form);
         return its 2xx response unread, still holding its pool slot (the caller releases both),
         and when the attempt got its slot; or raise the mapped failure having released them."""
-        headers = wire.headers
+        headers: Headers | None = wire.headers
         if self._auth_headers is not None:
-            headers = await self._attempt_headers(headers)
+            headers = await self._attempt_headers(wire.headers)
+        elif headers is self._session_headers:
+            headers = None  # the session sends them
         method, url = wire.method, wire.url
         gate = self._gate
         if gate is not None and not gate.try_take():
