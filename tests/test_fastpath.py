@@ -16,7 +16,7 @@ import pytest
 import ftjobs
 from ftjobs._converter import structure
 from ftjobs._fastpath import builder_of
-from ftjobs.types import FineTuningJobCheckpoint, Page
+from ftjobs.types import FineTuningJobCheckpoint, Hyperparameters, Page
 from tests._support.payloads import job_payload
 
 FULL_JOB = {
@@ -132,3 +132,59 @@ def test_the_request_id_is_stored_on_the_top_model_only() -> None:
     page = BUILT["page"]()
     assert page.request_id == "req-3"
     assert page.data[0].request_id is None
+
+
+# -- nested models built on first read ---------------------------------------------------------
+
+
+def test_a_nested_model_is_built_once_on_first_read_and_equals_the_eager_one() -> None:
+    from ftjobs._converter import _structure_validating, unstructure
+
+    lazy = structure(FULL_JOB, ftjobs.FineTuningJob, request_id="req-1")
+    eager = _structure_validating(FULL_JOB, ftjobs.FineTuningJob, "req-1")
+    # Compared before any field is read: equality, repr and unstructure read them all.
+    assert lazy == eager and repr(lazy) == repr(eager)
+    assert unstructure(lazy) == unstructure(eager)
+    assert type(lazy.method) is ftjobs.FineTuneMethod
+    assert lazy.method is lazy.method  # built once, then kept
+    assert lazy.method.supervised is not None
+    assert lazy.method.supervised.hyperparameters == eager.method.supervised.hyperparameters
+    assert type(lazy.hyperparameters) is Hyperparameters
+
+
+def test_lazily_held_fields_survive_evolve_copy_and_pickle() -> None:
+    job = structure({**FULL_JOB, "user_provided_suffix": "s"}, ftjobs.FineTuningJob)
+    other = ftjobs.FineTuneMethod.dpo_method()
+    evolved = attrs.evolve(job, method=other)
+    assert evolved.method is other and evolved.hyperparameters == job.hyperparameters
+    fresh = structure({**FULL_JOB, "user_provided_suffix": "s"}, ftjobs.FineTuningJob)
+    assert copy.copy(fresh) == job
+    # Every model below with an extra key, so that each has a picklable (dict) extra.
+    picklable = {
+        **FULL_JOB,
+        "user_provided_suffix": "s",
+        "integrations": [],
+        "hyperparameters": {"n_epochs": 3, "x": 1},
+        "method": {
+            "type": "supervised",
+            "x": 1,
+            "supervised": {"x": 1, "hyperparameters": {"n_epochs": 3, "x": 1}},
+        },
+    }
+    revived = pickle.loads(pickle.dumps(structure(picklable, ftjobs.FineTuningJob)))
+    assert revived == structure(picklable, ftjobs.FineTuningJob)
+    assert type(revived.method) is ftjobs.FineTuneMethod
+
+
+def test_a_nested_part_that_does_not_fit_fails_before_structure_returns() -> None:
+    bad = copy.deepcopy(FULL_JOB)
+    bad["method"]["supervised"]["hyperparameters"]["n_epochs"] = "many"
+    with pytest.raises(ftjobs.ResponseValidationError) as caught:
+        structure(bad, ftjobs.FineTuningJob)
+    assert caught.value.errors == [
+        "$.method.supervised.hyperparameters.n_epochs: expected int or 'auto' or null, got 'many'"
+    ]
+    bad_page = {"object": "list", "data": [FULL_JOB, {**FULL_JOB, "hyperparameters": []}]}
+    with pytest.raises(ftjobs.ResponseValidationError) as caught:
+        structure(bad_page, Page[ftjobs.FineTuningJob])
+    assert caught.value.errors[0].startswith("$.data[1].hyperparameters: ")
