@@ -372,6 +372,9 @@ def _type_name(tp: Any) -> str:
 def structure(data: Any, cl: type[_T], *, request_id: str | None = None) -> _T:
     """Build a ``cl`` (a model, or ``Page[Model]``) from decoded JSON.
 
+    The model may keep parts of ``data`` (a nested model's JSON object is built on first
+    read, once it was checked here): ``data`` is handed over, not to be changed afterwards.
+
     Args:
         data: The decoded JSON body.
         cl: The model type.

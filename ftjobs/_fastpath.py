@@ -241,7 +241,7 @@ def _fast_mapping(value_type: Any) -> _FastHook:
 
         def fast_any_mapping(value: Any) -> Any:
             if value.__class__ is dict:
-                return dict(value)
+                return value  # the caller's JSON object, handed over (no copy)
             raise Fallback
 
         return fast_any_mapping
@@ -252,7 +252,7 @@ def _fast_mapping(value_type: Any) -> _FastHook:
                 for item in value.values():
                     if item.__class__ is not str:
                         raise Fallback
-                return dict(value)
+                return value  # the caller's JSON object, handed over (no copy)
             raise Fallback
 
         return fast_str_mapping
@@ -434,6 +434,12 @@ def _fast_model(tp: Any, *, check: bool = False) -> _FastHook:
     lines: list[str] = []
     values: dict[str, str] = {}  # attribute -> expression of its value
     known: list[str] = []
+    # Whether a known key was missing (m): when none was and the object has no more keys than
+    # the model knows, it has no unknown key, and the set comparison is not needed.
+    track = not check and any(a.name == shapes.EXTRA for a in attrs.fields(cls))
+    missing = "; m = True" if track else ""
+    if track:
+        lines.append("m = False")
     for i, (a, ftype) in enumerate(_field_types(tp)):
         default: Any = a.default
         if a.name == shapes.REQUEST_ID and default is None:
@@ -460,7 +466,11 @@ def _fast_model(tp: Any, *, check: bool = False) -> _FastHook:
                 body = _field_body(
                     ftype if inner is None else inner, target, f"{i}", names, hook_of
                 )
-            lines += [f"{target} = o.get({a.name!r})", f"if {target} is not None:"]
+            if track:
+                lines += [f"{target} = o.get({a.name!r}, _M)", f"if {target} is _M:"]
+                lines += [f"    {target} = None{missing}", f"elif {target} is not None:"]
+            else:
+                lines += [f"{target} = o.get({a.name!r})", f"if {target} is not None:"]
             lines += ["    " + b for b in body]
             continue
         body = _field_body(ftype, target, f"{i}", names, hook_of)
@@ -472,10 +482,10 @@ def _fast_model(tp: Any, *, check: bool = False) -> _FastHook:
                 if default.takes_self:
                     raise TypeError("takes_self factories are not generated")
                 names[f"d{i}"] = default.factory
-                lines.append(f"if {target} is _M: {target} = d{i}()")
+                lines.append(f"if {target} is _M: {target} = d{i}(){missing}")
             else:
                 names[f"d{i}"] = default
-                lines.append(f"if {target} is _M: {target} = d{i}")
+                lines.append(f"if {target} is _M: {target} = d{i}{missing}")
             lines += ["else:", *("    " + b for b in body)]
     if check:
         lines.append("return None")
@@ -483,7 +493,8 @@ def _fast_model(tp: Any, *, check: bool = False) -> _FastHook:
         names["_known"] = frozenset(known)
         lines += [
             f"ex = {values[shapes.EXTRA]}",
-            "if not _known.issuperset(o): ex = {k: x for k, x in o.items() if k not in _known}",
+            f"if (m or len(o) != {len(known)}) and not _known.issuperset(o):",
+            "    ex = {k: x for k, x in o.items() if k not in _known}",
         ]
         values[shapes.EXTRA] = "ex"
     if check:
