@@ -13,9 +13,9 @@ import collections
 import logging
 import time
 from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 import orjson
-from aiohttp import web
 
 from .._converter import structure
 from .._errors import InvalidWebhookSignatureError, ResponseValidationError
@@ -30,6 +30,11 @@ from .._signing import (
     verify,
 )
 from ._events import JOB_EVENT_TYPES, WebhookEvent, WebhookEventData
+
+if TYPE_CHECKING:
+    # aiohttp's server half is imported only by the handler that answers with it: a client
+    # that never serves webhooks does not load it (about 2 MiB of memory, and import time).
+    from aiohttp import web
 
 __all__ = [
     "DEFAULT_TOLERANCE",
@@ -176,6 +181,8 @@ class Webhooks:
         200 to an authentic one, including a redelivery of a ``webhook-id`` already handled
         (ignored, so the sender stops retrying).
         """
+        from aiohttp import web
+
         try:
             event = await self.read(request)
         except (InvalidWebhookSignatureError, ResponseValidationError) as exc:
