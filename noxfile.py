@@ -112,6 +112,14 @@ def bench(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def bench_instructions(session: nox.Session) -> None:
+    """Instructions per unit of work, ftjobs vs the raw-aiohttp floor, on ../shared/bench's
+    workloads (valgrind's cachegrind over N1 and N2 units; see bench/instructions.py)."""
+    session.install("-e", ".", "aiohttp", "orjson")
+    session.run("python", "-m", "bench.instructions", *session.posargs)
+
+
+@nox.session(python=PYTHON)
 def docs(session: nox.Session) -> None:
     """Build the documentation site with warnings as errors (charts are drawn by a hook)."""
     session.install("-e", ".[docs]")
