@@ -121,8 +121,14 @@ class LazyField:
             return self
         value = self._slot.__get__(obj, owner)
         if value.__class__ is dict:
-            value = self._build(value)
-            self._slot.__set__(obj, value)
+            try:
+                built = self._build(value)
+            except Exception:
+                # Not JSON that structure checked: a dict handed to the constructor, kept as
+                # given (as it was before nested models were built on first read).
+                return value
+            self._slot.__set__(obj, built)
+            return built
         return value
 
     def __set__(self, obj: Any, value: Any) -> None:

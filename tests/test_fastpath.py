@@ -188,3 +188,15 @@ def test_a_nested_part_that_does_not_fit_fails_before_structure_returns() -> Non
     with pytest.raises(ftjobs.ResponseValidationError) as caught:
         structure(bad_page, Page[ftjobs.FineTuningJob])
     assert caught.value.errors[0].startswith("$.data[1].hyperparameters: ")
+
+
+def test_a_dict_given_to_the_constructor_that_is_no_model_is_read_back_as_given() -> None:
+    odd = {"not": "a method"}
+    job = ftjobs.FineTuningJob(
+        id="ftjob-1",
+        created_at=1,
+        model="m",
+        status="queued",
+        method=odd,  # type: ignore[arg-type]
+    )
+    assert job.method is odd
