@@ -56,6 +56,10 @@ class Drawn:
     """The 80-column screen's scrollback then its visible lines, right-stripped."""
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def run_in_terminal(
     *args: str,
     env: Mapping[str, str] | None = None,
@@ -85,6 +89,10 @@ def run_in_terminal(
         stderr=slave,
         env=full_env,
         start_new_session=True,
+        # A shell running the suite in the background hands its children SIGINT ignored, and
+        # Python then installs no KeyboardInterrupt handler: Ctrl-C must reach the CLI as a
+        # terminal's would.
+        preexec_fn=_default_sigint,
     )
     os.close(slave)
     raw = bytearray()
