@@ -121,11 +121,20 @@ def test_a_model_with_extra_keys_survives_a_pickle_round_trip() -> None:
     job = structure({**FULL_JOB, "user_provided_suffix": "s"}, ftjobs.FineTuningJob)
     job = attrs.evolve(job, hyperparameters=None, method=None, integrations=None)
     assert job.extra == {"user_provided_suffix": "s"}
-    # extra is a plain dict here; a default (empty) extra fails to pickle and deepcopy just as
-    # it does for a model made by its constructor (the comparisons above hold the two to the
-    # same outcome).
     revived = pickle.loads(pickle.dumps(job))
     assert revived == job and type(revived) is ftjobs.FineTuningJob
+
+
+def test_a_model_without_extra_keys_pickles_and_copies_with_the_shared_empty_extra() -> None:
+    from ftjobs._types import NO_EXTRA
+
+    job = structure(FULL_JOB, ftjobs.FineTuningJob)
+    assert job.extra is NO_EXTRA and job.extra == {} and repr(job.extra) == "{}"
+    revived = pickle.loads(pickle.dumps(job))
+    assert revived == job and revived.extra is NO_EXTRA
+    assert copy.deepcopy(job) == job and copy.deepcopy(job).extra is NO_EXTRA
+    with pytest.raises(TypeError):
+        NO_EXTRA["x"] = 1  # type: ignore[index]
 
 
 def test_the_request_id_is_stored_on_the_top_model_only() -> None:
@@ -159,7 +168,6 @@ def test_lazily_held_fields_survive_evolve_copy_and_pickle() -> None:
     assert evolved.method is other and evolved.hyperparameters == job.hyperparameters
     fresh = structure({**FULL_JOB, "user_provided_suffix": "s"}, ftjobs.FineTuningJob)
     assert copy.copy(fresh) == job
-    # Every model below with an extra key, so that each has a picklable (dict) extra.
     picklable = {
         **FULL_JOB,
         "user_provided_suffix": "s",
