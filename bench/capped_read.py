@@ -35,7 +35,7 @@ from aiohttp import web
 
 import ftjobs
 from bench.upload_memory import PeakSampler, status_mb
-from ftjobs._transport import DEFAULT_MAX_RESPONSE_BYTES
+from ftjobs._responses import DEFAULT_MAX_RESPONSE_BYTES
 
 TARGET_MB = 100.0
 _CHUNK = 1 << 20

@@ -23,9 +23,10 @@ import attrs
 from . import _misuse as misuse
 from . import _validation as check
 from ._errors import ClientClosedError, ConfigurationError
+from ._responses import DEFAULT_MAX_RESPONSE_BYTES
 from ._retry import RetryPolicy
 from ._signing import resolve_secret
-from ._transport import DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_POOL_TIMEOUT, AuthHeaders, Transport
+from ._transport import DEFAULT_POOL_TIMEOUT, AuthHeaders, Transport
 from ._version import __version__
 from .resources import Checkpoints, Files, Graders, Jobs, Uploads
 from .waiting._ratelimit import RatePolicy, RequestBudget

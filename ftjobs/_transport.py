@@ -15,9 +15,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 import aiohttp
-import attrs
 import orjson
-from multidict import CIMultiDict, CIMultiDictProxy
+from multidict import CIMultiDict
 
 from ._errors import (
     APIConnectionError,
@@ -27,182 +26,41 @@ from ._errors import (
     FTJobsError,
     PoolTimeoutError,
     ResponseTooLargeError,
-    ResponseValidationError,
-    status_error_class,
 )
 from ._gate import SlotGate, in_burst
-from ._hints import missing_version_hint
 from ._request import Headers, Preparer, Request, Wire
+from ._responses import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    ERROR_BODY_LIMIT,
+    READ_CHUNK,
+    APIResponse,
+    UnreadableBody,
+    body_error,
+    read_capped,
+    read_chunk,
+    request_id_of,
+    status_error,
+)
 from ._retry import RetryPolicy, parse_retry_after, retry_delay, should_retry
 
 if TYPE_CHECKING:
     import tenacity
 
-__all__ = [
-    "DEFAULT_MAX_RESPONSE_BYTES",
-    "DEFAULT_POOL_TIMEOUT",
-    "ERROR_BODY_LIMIT",
-    "REQUEST_ID_HEADERS",
-    "APIResponse",
-    "Transport",
-]
+__all__ = ["DEFAULT_POOL_TIMEOUT", "AuthHeaders", "Transport"]
 
 logger = logging.getLogger("ftjobs")
 
 # orjson decodes response bodies several times faster than the stdlib json module.
 _loads: Callable[[bytes | str], Any] = orjson.loads
 
-#: Response headers that carry the request id, in order of preference (OpenAI and Azure send
-#: ``x-request-id``; Azure's API gateway ``apim-request-id``; Portkey its own).
-REQUEST_ID_HEADERS = ("x-request-id", "x-portkey-request-id", "apim-request-id")
-
 #: Seconds a request may wait for a free connection of the pool before it is sent. Generous on
 #: purpose: 100 connections at 100 ms a call drain a queue of 60,000 calls in one minute, and a
 #: crowd of calls should queue, not fail; the bound only catches a pool that never frees up.
 DEFAULT_POOL_TIMEOUT = 600.0
-#: Largest answer held in memory (JSON bodies, ``files.content()`` without ``to=``).
-DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
-#: How much of an error (non-2xx) body is read and kept on the exception.
-ERROR_BODY_LIMIT = 64 * 1024
-_READ_CHUNK = 64 * 1024
 
 _R = TypeVar("_R")
 
 AuthHeaders = Callable[[], Awaitable[Mapping[str, str]]]
-
-
-# attrs.define: slotted, with a plain __init__ (no frozen setattr per field), the cheapest to
-# build (one per request); nothing changes it once made.
-@attrs.define
-class APIResponse:
-    """A successful (2xx) response, decoded as far as the transport goes.
-
-    Attributes:
-        status: HTTP status.
-        headers: Response headers (case-insensitive).
-        content: The raw body.
-        request_id: The server's request id, if it sent one.
-        data: The decoded JSON body (``None`` when decoding was not asked for).
-    """
-
-    status: int
-    headers: CIMultiDictProxy[str]
-    content: bytes
-    request_id: str | None
-    data: Any = None
-
-
-class _UnreadableBody(Exception):
-    """A 2xx response whose body is not the JSON it claims to be: retried like a dropped line."""
-
-    def __init__(self, response: APIResponse, cause: Exception) -> None:
-        super().__init__(str(cause))
-        self.response = response
-
-
-def _request_id(headers: Mapping[str, str]) -> str | None:
-    for name in REQUEST_ID_HEADERS:
-        value = headers.get(name)
-        if value:
-            return value
-    return None
-
-
-def _status_error(
-    status: int,
-    headers: CIMultiDictProxy[str],
-    content: bytes,
-    truncated: bool,
-    method: str,
-    url: str,
-) -> APIStatusError:
-    request_id = _request_id(headers)
-    body: Any
-    message = code = param = err_type = None
-    try:
-        body = _loads(content) if content and not truncated else None
-    except ValueError:
-        body = None
-    if body is None and content:
-        body = content.decode("utf-8", errors="replace")
-    if isinstance(body, dict):
-        err = body.get("error", body)
-        if isinstance(err, dict):
-            message = err.get("message") if isinstance(err.get("message"), str) else None
-            code = err.get("code") if isinstance(err.get("code"), str) else None
-            param = err.get("param") if isinstance(err.get("param"), str) else None
-            err_type = err.get("type") if isinstance(err.get("type"), str) else None
-        elif isinstance(err, str):
-            message = err
-    if message is None:
-        content_type = headers.get("content-type", "unknown content type").split(";")[0]
-        kind = "empty body" if not content else f"non-JSON body ({content_type})"
-        message = f"HTTP {status} with {kind}" if not isinstance(body, dict) else f"HTTP {status}"
-        if truncated:
-            message += f", first {ERROR_BODY_LIMIT // 1024} KiB kept"
-    hint = missing_version_hint(method, url) if status == 404 else None
-    if hint is not None:
-        message = f"{message} - {hint}"
-    if 300 <= status < 400:
-        location = headers.get("Location")
-        message = (
-            f"HTTP {status} redirect to {location!r} not followed: ftjobs sends credentials "
-            "only to base_url; point base_url at the final address"
-        )
-    return status_error_class(status)(
-        message,
-        status_code=status,
-        code=code,
-        param=param,
-        type=err_type,
-        body=body,
-        headers=headers,
-        request_id=request_id,
-        method=method,
-        url=url,
-    )
-
-
-async def _read_capped(
-    resp: aiohttp.ClientResponse, limit: int | None, *, head: bool = False
-) -> tuple[bytes, bool]:
-    """The body if it is at most ``limit`` bytes, and whether it went on past them.
-
-    Reading stops at the limit, so a huge (or endless, or decompressing) body costs at most
-    ``limit`` bytes of memory, in one buffer. Past the limit, the bytes read are dropped at
-    once, unless ``head`` asks for the first ``limit`` of them (an error body's start, for its
-    message); a declared ``Content-Length`` over the limit is refused before reading a byte.
-    """
-    length = resp.content_length
-    plain = "Content-Encoding" not in resp.headers
-    if limit is None or (length is not None and length <= limit and plain):
-        # The common case: a declared length under the limit is read in one call.
-        return await resp.read(), False
-    if length is not None and length > limit and plain and not head:
-        return b"", True
-    buffer = bytearray()
-    while chunk := await resp.content.read(min(_READ_CHUNK, limit + 1 - len(buffer))):
-        buffer += chunk
-        del chunk  # the bytes object would outlive this turn of the loop otherwise
-        if len(buffer) > limit:
-            if not head:
-                return b"", True
-            del buffer[limit:]
-            return bytes(buffer), True
-    return bytes(buffer), False
-
-
-async def _read_chunk(content: aiohttp.StreamReader, size: int) -> bytes:
-    """``size`` bytes of ``content``, or what is left of it at its end."""
-    first = await content.read(size)
-    if len(first) == size or not first:
-        return first
-    pieces = [first]
-    got = len(first)
-    while got < size and (piece := await content.read(size - got)):
-        pieces.append(piece)
-        got += len(piece)
-    return b"".join(pieces)
 
 
 def _log_attempt(
@@ -239,22 +97,13 @@ def _log_attempt(
     )
 
 
-def _body_error(exc: _UnreadableBody) -> ResponseValidationError:
-    return ResponseValidationError(
-        "JSON",
-        [f"$: body is not valid JSON ({exc})"],
-        body=exc.response.content[:1000],
-        request_id=exc.response.request_id,
-    )
-
-
 def _is_retryable(exc: BaseException) -> bool:
     if isinstance(exc, APIStatusError):
         return should_retry(exc.status_code, exc.headers)
     if isinstance(exc, PoolTimeoutError):
         # Nothing was sent; a retry would only rejoin the queue it timed out in.
         return False
-    return isinstance(exc, (APIConnectionError, _UnreadableBody))
+    return isinstance(exc, (APIConnectionError, UnreadableBody))
 
 
 class Transport:
@@ -421,11 +270,11 @@ class Transport:
 
         try:
             return await self._retrying(request, send_once, first_failure)
-        except _UnreadableBody as exc:
-            raise _body_error(exc) from None
+        except UnreadableBody as exc:
+            raise body_error(exc) from None
 
     async def stream(
-        self, request: Request, chunk_size: int = _READ_CHUNK
+        self, request: Request, chunk_size: int = READ_CHUNK
     ) -> AsyncGenerator[bytes, None]:
         """Send ``request`` (a GET) and yield its body in chunks, never holding more than one
         in memory.
@@ -443,7 +292,9 @@ class Transport:
             nonlocal attempt
             attempt += 1
             resp, started = await self._open(session, wire, attempt, None)
-            _log_attempt("GET", wire.url, resp.status, _request_id(resp.headers), attempt, started)
+            _log_attempt(
+                "GET", wire.url, resp.status, request_id_of(resp.headers), attempt, started
+            )
             return resp
 
         resp = await self._retrying(request, open_once, None)
@@ -454,7 +305,7 @@ class Transport:
         try:
             while True:
                 async with asyncio.timeout(per_chunk):
-                    chunk = await _read_chunk(resp.content, chunk_size)
+                    chunk = await read_chunk(resp.content, chunk_size)
                 if not chunk:
                     return
                 yield chunk
@@ -508,7 +359,7 @@ class Transport:
                 method,
                 path,
                 state.attempt_number,
-                "unreadable JSON body" if isinstance(exc, _UnreadableBody) else type(exc).__name__,
+                "unreadable JSON body" if isinstance(exc, UnreadableBody) else type(exc).__name__,
                 state.upcoming_sleep,
             )
 
@@ -601,7 +452,7 @@ class Transport:
         if status < 300:
             return resp, started
         try:
-            content, truncated = await _read_capped(resp, ERROR_BODY_LIMIT, head=True)
+            content, truncated = await read_capped(resp, ERROR_BODY_LIMIT, head=True)
         except (TimeoutError, aiohttp.ClientError):
             # The status is what matters; an error body cut short is reported as empty.
             content, truncated = b"", False
@@ -609,10 +460,10 @@ class Transport:
             resp.release()
             self._release_slot()
         resp_headers = resp.headers
-        _log_attempt(method, url, status, _request_id(resp_headers), attempt, started)
+        _log_attempt(method, url, status, request_id_of(resp_headers), attempt, started)
         if status == 429 and self._on_rate_limited is not None:
             self._on_rate_limited(parse_retry_after(resp_headers, self._clock))
-        raise _status_error(status, resp_headers, content, truncated, method, url)
+        raise status_error(status, resp_headers, content, truncated, method, url)
 
     async def _send(
         self, session: aiohttp.ClientSession, wire: Wire, attempt: int, data: Any
@@ -621,7 +472,7 @@ class Transport:
         method, url = wire.method, wire.url
         limit = self._max_response_bytes
         try:
-            content, too_large = await _read_capped(resp, limit)
+            content, too_large = await read_capped(resp, limit)
         except (TimeoutError, aiohttp.ClientError) as exc:
             raise _transport_failure(exc, method, url, attempt, started) from exc
         finally:
@@ -629,7 +480,7 @@ class Transport:
             self._release_slot()
         status = resp.status
         resp_headers = resp.headers
-        request_id = _request_id(resp_headers)
+        request_id = request_id_of(resp_headers)
         _log_attempt(method, url, status, request_id, attempt, started)
         if too_large:
             raise ResponseTooLargeError(
@@ -647,7 +498,7 @@ class Transport:
         try:
             decoded = _loads(content)
         except ValueError as exc:
-            raise _UnreadableBody(
+            raise UnreadableBody(
                 APIResponse(status, resp_headers, content, request_id), exc
             ) from exc
         return APIResponse(status, resp_headers, content, request_id, decoded)

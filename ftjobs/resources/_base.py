@@ -11,7 +11,8 @@ from .._models import Page
 from .._options import CallOptions
 from .._pagination import AsyncPaginator
 from .._request import Multipart, QueryParams, Request
-from .._transport import APIResponse, Transport
+from .._responses import APIResponse
+from .._transport import Transport
 
 T = TypeVar("T")
 _S = TypeVar("_S")

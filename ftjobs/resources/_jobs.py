@@ -23,8 +23,9 @@ from .._models import (
 )
 from .._options import call_options
 from .._pagination import AsyncPaginator
+from .._responses import APIResponse
 from .._shapes import show
-from .._transport import APIResponse, Transport
+from .._transport import Transport
 from .._types import NOT_GIVEN, NotGiven
 from ..waiting import JobWaits
 from ..waiting._policy import status_key

@@ -19,7 +19,7 @@ from aiohttp import web
 
 import ftjobs
 from ftjobs._errors import InternalServerError, ResponseTooLargeError
-from ftjobs._transport import ERROR_BODY_LIMIT
+from ftjobs._responses import ERROR_BODY_LIMIT
 from tests._support.hostile import StartServer
 from tests._support.payloads import job_payload
 
