@@ -113,9 +113,9 @@ def bench(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def bench_instructions(session: nox.Session) -> None:
-    """Instructions per unit of work, ftjobs vs the raw-aiohttp floor, on ../shared/bench's
-    workloads (valgrind's cachegrind over N1 and N2 units; see bench/instructions.py)."""
-    session.install("-e", ".", "aiohttp", "orjson")
+    """Instructions per unit of work, ftjobs vs the raw-aiohttp floor, on bench/'s workloads
+    (valgrind's cachegrind over N1 and N2 units; see bench/instructions.py)."""
+    session.install("-e", ".")
     session.run("python", "-m", "bench.instructions", *session.posargs)
 
 
