@@ -92,6 +92,12 @@ class EmulatorConfig:
             spec such as ``"gpt-4o-mini-2024-07-18,o4-mini-2025-04-16=reinforcement"``);
             any other model is refused with the service's 400. By default the models
             OpenAI's fine-tuning guide names. A fine-tuned model made here is a base too.
+        daily_job_limit: Creates of one model allowed in a rolling 24 hours of emulated time;
+            one more is refused with the service's 429 ``daily_rate_limit_exceeded``.
+            ``None``: no limit.
+        max_active_jobs: Non-terminal jobs of one model allowed at once; a create past it is
+            refused with a 429 ``rate_limit_exceeded`` (the emulator's stand-in). ``None``:
+            no limit.
     """
 
     api_key: str = "sk-emulator"
@@ -118,6 +124,8 @@ class EmulatorConfig:
     models: Mapping[str, frozenset[str]] = attrs.field(
         default=DEFAULT_MODELS, converter=to_models, repr=False
     )
+    daily_job_limit: int | None = None
+    max_active_jobs: int | None = None
 
     @property
     def effective_admin_key(self) -> str:
@@ -145,5 +153,9 @@ class EmulatorConfig:
             decode_secret(self.webhook_secret, name="webhook_secret")
         if self.webhook_max_attempts < 1 or self.webhook_backoff < 0:
             raise ValueError("webhook_max_attempts must be >= 1 and webhook_backoff >= 0")
+        for name in ("daily_job_limit", "max_active_jobs"):
+            limit = getattr(self, name)
+            if limit is not None and (isinstance(limit, bool) or limit < 1):
+                raise ValueError(f"{name} must be >= 1 (None: no limit), got {limit!r}")
         if self.min_training_examples < 0 or self.max_upload_bytes < 1:
             raise ValueError("min_training_examples must be >= 0 and max_upload_bytes >= 1")

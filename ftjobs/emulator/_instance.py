@@ -68,12 +68,16 @@ class Emulator:
         self.faults.configure(config)
 
     def reset_stats(self) -> None:
-        """Zero request and fault counters."""
+        """Zero request, fault and per-model create counters."""
         self.requests.reset()
         self.faults.reset_counts()
+        self.store.quotas.reset()
 
     def stats(self) -> dict[str, Any]:
-        """Counters of API requests served, responses by status and faults injected by kind."""
+        """Counters of API requests served, responses by status, faults injected by kind, jobs
+        by status, and per model its creates, active and peak active jobs and refusals by the
+        create limits (``limits``, ``models``)."""
+        now = self.store.now()
         by_status: Counter[str] = Counter(job.status for job in self.store.jobs())
         return {
             "requests": self.requests.to_dict(),
@@ -82,8 +86,9 @@ class Emulator:
             "jobs": {"total": sum(by_status.values()), "by_status": dict(by_status)},
             "files": self.store.file_count,
             "uploads": self.uploads.by_status(),
-            "now": self.store.now(),
+            "now": now,
             "speed": self.config.speed,
+            **self.store.quotas.to_dict(now),
         }
 
 

@@ -179,6 +179,22 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         help="jobs allowed to run at once (others queue)",
     )
     parser.add_argument(
+        "--daily-job-limit",
+        type=int,
+        default=None,
+        metavar="N",
+        help="refuse a create past N creates of a model in a rolling 24 h of emulated time "
+        "(the service's 429 daily_rate_limit_exceeded; default: no limit)",
+    )
+    parser.add_argument(
+        "--max-active-jobs",
+        type=int,
+        default=None,
+        metavar="N",
+        help="refuse a create while N jobs of its model are not finished (429 "
+        "rate_limit_exceeded; default: no limit)",
+    )
+    parser.add_argument(
         "--organization", default=defaults.organization, help="organization_id of jobs"
     )
     parser.add_argument(
@@ -242,6 +258,8 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
             resolve_secret(args.webhook_secret) if args.webhook_url else args.webhook_secret
         ),
         webhook_faults=args.webhook_faults,
+        daily_job_limit=getattr(args, "daily_job_limit", None),
+        max_active_jobs=getattr(args, "max_active_jobs", None),
         **optional,
     )
 
@@ -283,6 +301,14 @@ def _banner(config: EmulatorConfig, url: str) -> str:
     (``OPENAI_*``), in either dialect (the Azure dialect also serves ``/openai/v1``).
     """
     faults = config.faults.to_spec() if config.faults.enabled else "off"
+    limits = "".join(
+        f", {label} {value}"
+        for label, value in (
+            ("daily job limit per model", config.daily_job_limit),
+            ("max active jobs per model", config.max_active_jobs),
+        )
+        if value is not None
+    )
     shown, exported = _shown_key(config.api_key)
     if config.dialect == "azure":
         where = f"{url} (Azure OpenAI dialect: {url}/openai/v1, {url}/openai?api-version=...)"
@@ -297,7 +323,8 @@ def _banner(config: EmulatorConfig, url: str) -> str:
         azure = ""
     return (
         f"ftjobs emulator listening on {where}\n"
-        f"speed {config.speed:g}, faults {faults}, state {config.state_path or 'in memory'}\n"
+        f"speed {config.speed:g}, faults {faults}, state {config.state_path or 'in memory'}"
+        f"{limits}\n"
         f"API key: {shown}\n"
         f"To use it from another shell (the SDK, the CLI, the openai client):\n"
         f"  export OPENAI_BASE_URL={shlex.quote(base)} OPENAI_API_KEY={exported}\n"

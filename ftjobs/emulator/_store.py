@@ -44,6 +44,7 @@ from ftjobs.emulator._persistence import (
     StateFileError,
     open_state,
 )
+from ftjobs.emulator._quotas import Quotas
 from ftjobs.emulator._render import FileRecord, render_job
 from ftjobs.emulator._validation import DatasetReport, validate_dataset
 
@@ -128,11 +129,14 @@ class Store:
         self._unreadable: str | None = None
         #: Called with each job as it ends (the webhook sender listens).
         self.on_terminal: list[Callable[[JobState], None]] = []
+        #: The per-model create limits and their counters (kept across a reload).
+        self.quotas = Quotas(config.daily_job_limit, config.max_active_jobs)
         self._clear()
 
     def _clear(self) -> None:
         """Forget everything held in memory (but the scripting and derived caches)."""
         self.fleet = Fleet(self.config.timings, self.config.max_running_jobs)
+        self.quotas.load(())
         self._batch = Batch()
         self._files: dict[str, FileRecord] = {}
         self._contents: dict[str, bytes] = {}
@@ -157,6 +161,7 @@ class Store:
             self._job_order.append(job.id)
             self._job_seq = max(self._job_seq, job.seq + 1)
         self.fleet.load(loaded.jobs)
+        self.quotas.load(loaded.jobs)
         for event in loaded.events:
             self._events.setdefault(event.job_id, _Timeline()).append(event)
         for checkpoint in loaded.checkpoints:
@@ -184,6 +189,7 @@ class Store:
         for job in changed:
             self._batch.jobs[job.id] = job
             if job.terminal:
+                self.quotas.ended(job)
                 for listener in self.on_terminal:
                     listener(job)
         for record in records:
@@ -365,9 +371,12 @@ class Store:
                 code="invalid_file_purpose",
             )
 
-    def create_job(self, request: JobRequest, *, outcome: Outcome | None = None) -> JobState:
+    def create_job(
+        self, request: JobRequest, *, outcome: Outcome | None = None, limited: bool = True
+    ) -> JobState:
         """Create a job (400 [`ApiError`][ftjobs.emulator.ApiError] when a file is missing or
-        has the wrong purpose).
+        has the wrong purpose; 429 past `EmulatorConfig.daily_job_limit` or
+        `EmulatorConfig.max_active_jobs` for its model, unless ``limited`` is false).
 
         ``outcome`` (else the next scripted one, else none) forces how the job ends.
         """
@@ -379,6 +388,9 @@ class Store:
             self._check_input_file(request.validation_file, "validation_file")
             validation = self._dataset_report(request.validation_file, request, "validation")
         training = self._dataset_report(request.training_file, request, "training")
+        if limited:
+            # After every other check: a 429 says this very request would be created later.
+            self.quotas.admit(request.model, now)
         if outcome is None and self._scripted:
             outcome = self._scripted.popleft()
         job_id = random_id("ftjob-")
@@ -397,6 +409,7 @@ class Store:
         self._job_positions[job_id] = len(self._job_order)
         self._job_order.append(job_id)
         job = self.fleet.add(transition)
+        self.quotas.add(job)
         self._absorb()
         return self.fleet.jobs[job.id]
 

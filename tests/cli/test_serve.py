@@ -10,8 +10,10 @@ import sys
 
 import pytest
 
+import ftjobs
 from ftjobs.emulator import EmulatorConfig
 from ftjobs.emulator._server import API_KEY_ENV, _banner
+from tests._support.emulator import chat_file
 from tests._support.live import free_port
 
 from .helpers import PROGRAM, clean_env, run_cli
@@ -78,6 +80,41 @@ async def test_serve_api_key_option_is_not_echoed() -> None:
     try:
         assert not any(CHOSEN in line for line in banner), banner
         assert any("OPENAI_API_KEY=<your key>" in line for line in banner), banner
+    finally:
+        proc.terminate()  # type: ignore[attr-defined]
+        await proc.communicate()  # type: ignore[attr-defined]
+
+
+def test_serve_takes_the_per_model_create_limits() -> None:
+    from ftjobs.cli import build_parser
+    from ftjobs.emulator import config_from_args
+
+    args = build_parser().parse_args(["serve", "--daily-job-limit", "20", "--max-active-jobs", "3"])
+    config = config_from_args(args)
+    assert config.daily_job_limit == 20 and config.max_active_jobs == 3
+    unlimited = config_from_args(build_parser().parse_args(["serve"]))
+    assert unlimited.daily_job_limit is None and unlimited.max_active_jobs is None
+
+
+async def test_serve_refuses_a_limit_below_one_in_one_line() -> None:
+    code, out, err = await run_cli("serve", "--port", "0", "--daily-job-limit", "0")
+    assert code == 2 and out == ""
+    assert err == "error: daily_job_limit must be >= 1 (None: no limit), got 0\n"
+
+
+async def test_a_served_daily_limit_refuses_the_next_create_with_the_services_429() -> None:
+    port = free_port()
+    proc, banner = await _serve("--port", str(port), "--daily-job-limit", "1")
+    try:
+        assert any("daily job limit per model 1" in line for line in banner), banner
+        base = f"http://127.0.0.1:{port}/v1"
+        async with ftjobs.AsyncClient(api_key="sk-emulator", base_url=base, max_retries=0) as c:
+            training = await c.files.upload(chat_file(12), filename="train.jsonl")
+            await c.jobs.create(model="gpt-4o-mini-2024-07-18", training_file=training.id)
+            with pytest.raises(ftjobs.RateLimitError) as caught:
+                await c.jobs.create(model="gpt-4o-mini-2024-07-18", training_file=training.id)
+        assert caught.value.code == "daily_rate_limit_exceeded"
+        assert "maximum of 1 fine-tuning requests per day" in caught.value.message
     finally:
         proc.terminate()  # type: ignore[attr-defined]
         await proc.communicate()  # type: ignore[attr-defined]

@@ -84,7 +84,8 @@ async def _clock(request: web.Request) -> web.StreamResponse:
 
 
 async def _seed(request: web.Request) -> web.StreamResponse:
-    """Create many jobs at once (for benchmarks): ``{"jobs": N, "metadata": {...}}``."""
+    """Create many jobs at once (for benchmarks): ``{"jobs": N, "metadata": {...}}``; the
+    per-model create limits do not refuse them."""
     store = emulator_of(request).store
     body = await read_admin_json(request)
     count = body.get("jobs", 0)
@@ -100,7 +101,8 @@ async def _seed(request: web.Request) -> web.StreamResponse:
     content = ("\n".join([json.dumps(line)] * examples) + "\n").encode()
     file = store.add_file("seed.jsonl", "fine-tune", content)
     job_request = parse_job_request({**template, "training_file": file.id})
-    ids = [store.create_job(job_request).id for _ in range(count)]
+    # Seeded jobs count toward the per-model limits but are never refused by them.
+    ids = [store.create_job(job_request, limited=False).id for _ in range(count)]
     return json_response(
         {
             "training_file": file.id,
