@@ -1,13 +1,14 @@
 """Every shared fixture of the suite: a mocked HTTP layer (aioresponses) and clients pointed at
 it; the emulator over loopback (one family: a manual-clock emulator and a fast real-clock one) and
-clients for it; a clean environment. Shared data and helpers that are not fixtures live in
-``tests/_support``.
+clients for it; a clean environment; Prism mocks of the vendored API descriptions. Shared data
+and helpers that are not fixtures live in ``tests/_support``.
 """
 
 from __future__ import annotations
 
 import inspect
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -21,6 +22,8 @@ from ftjobs.emulator import EmulatorConfig, EmulatorHandle, ManualClock, serve_e
 from tests._support.emulator import Api
 from tests._support.live import FAST_RETRIES
 from tests._support.payloads import API_KEY, BASE_URL
+from tests._support.prism import PrismMock, PrismMocks, unavailable
+from tests.spec import load_spec
 
 _TAKES_STREAM_WRITER = "stream_writer" in inspect.signature(aiohttp.ClientResponse).parameters
 
@@ -145,3 +148,27 @@ async def fast_client(fast_emulator: EmulatorHandle) -> AsyncIterator[ftjobs.Asy
         request_budget=ftjobs.waiting.RatePolicy(rate=1000, burst=100),
     ) as c:
         yield c
+
+
+# -- Prism mocks of the vendored API descriptions (tests/conformance/test_prism_*.py) ----------
+
+
+@pytest.fixture(scope="session")
+def prism_mocks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrismMocks]:
+    """The session's Prism mocks, one per description, each started on first use (a few
+    seconds) and stopped when the session ends."""
+    mocks = PrismMocks(Path(tmp_path_factory.mktemp("prism")))
+    try:
+        yield mocks
+    finally:
+        mocks.close()
+
+
+@pytest.fixture
+def openai_prism(prism_mocks: PrismMocks) -> PrismMock:
+    """Prism serving the repository's OpenAI spec (spec/openai-fine-tuning.openapi.yaml);
+    the test is skipped, with the reason, where Prism cannot run."""
+    reason = unavailable()
+    if reason:
+        pytest.skip(reason)
+    return prism_mocks.get("openai", load_spec())

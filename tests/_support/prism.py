@@ -1,0 +1,478 @@
+"""Stoplight Prism as a test harness: a mock server made from an OpenAPI description that
+checks every request against it and answers with schema-valid (seeded) random answers.
+
+Prism (``@stoplight/prism-cli``) is pinned, with its whole dependency tree, by
+``tests/conformance/prism/package.json`` and its ``package-lock.json``; ``npm ci --prefix
+tests/conformance/prism`` installs it (``.ci/run`` does). Where node or that install is
+missing, `unavailable` says why and the tests that need Prism are skipped with that reason.
+
+How the checks work:
+
+- **Requests.** Prism refuses a request that breaks the description (a wrong type, a missing
+  required field, a value outside its enum, a bad multipart part) with a 422 whose
+  ``validation`` list names each violation, and reports lesser ones (warnings) in an
+  ``sl-violations`` header. `Recorder` keeps both, per exchange, through an aiohttp trace;
+  `problems` turns any of them into a failure message that names the operation, the request
+  and Prism's words.
+- **Answers.** ``Prefer: dynamic=true, seed=N`` (`prefer_dynamic`) asks Prism for a random
+  answer drawn from the response schema, the same one for the same seed and schema. Prism
+  checks its own answer too and reports what breaks the description in ``sl-violations``: an
+  answer so flagged is a fault of Prism's generator, not of the SDK, and `problems` says so.
+
+Prism is started without ``--errors``: a request that breaks the description gets its 422
+either way, and ``--errors`` would only turn a flagged *answer* into a 500 whose body is lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import copy
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import aiohttp
+import attrs
+
+import ftjobs
+
+PRISM_DIR = Path(__file__).resolve().parents[1] / "conformance" / "prism"
+"""Where Prism is pinned (``package.json``, ``package-lock.json``) and installed."""
+
+_PACKAGE = PRISM_DIR / "node_modules" / "@stoplight" / "prism-cli"
+INSTALL_HINT = "npm ci --prefix tests/conformance/prism"
+START_TIMEOUT = 60.0
+"""Seconds a Prism gets to answer its first request (a few on an idle machine)."""
+
+_HTTP_METHODS = ("get", "put", "post", "delete", "patch")
+
+
+def pinned_version() -> str:
+    """The Prism version ``package.json`` pins."""
+    manifest = json.loads((PRISM_DIR / "package.json").read_text(encoding="utf-8"))
+    version: str = manifest["dependencies"]["@stoplight/prism-cli"]
+    return version
+
+
+def unavailable() -> str | None:
+    """Why Prism cannot run here, or None when it can."""
+    if shutil.which("node") is None:
+        return (
+            f"node is not on PATH, so Prism cannot run (install node and npm, then {INSTALL_HINT})"
+        )
+    manifest = _PACKAGE / "package.json"
+    if not manifest.is_file():
+        return f"Prism is not installed ({INSTALL_HINT})"
+    installed = json.loads(manifest.read_text(encoding="utf-8"))["version"]
+    if installed != pinned_version():
+        return f"Prism {installed} is installed, {pinned_version()} is pinned ({INSTALL_HINT})"
+    return None
+
+
+def for_prism(spec: Mapping[str, Any]) -> dict[str, Any]:
+    """``spec`` with a ``minimum`` beside each numeric ``exclusiveMinimum`` (and a ``maximum``
+    beside each ``exclusiveMaximum``) that has none.
+
+    Under JSON Schema 2020-12 this changes nothing (``> m`` and ``>= m`` is ``> m``), so Prism
+    validates exactly as before. It is for Prism's answer generator (json-schema-faker), which
+    reads only the draft-4 form of these bounds: without the plain bound it drew values at or
+    below it (a job's ``learning_rate_multiplier: -3.2``), and Prism's own check then flagged
+    every job answer it made.
+    """
+    copied = copy.deepcopy(dict(spec))
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for exclusive, plain in (
+                ("exclusiveMinimum", "minimum"),
+                ("exclusiveMaximum", "maximum"),
+            ):
+                bound = node.get(exclusive)
+                numeric = isinstance(bound, (int, float)) and not isinstance(bound, bool)
+                if numeric and plain not in node:
+                    node[plain] = bound
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(copied)
+    return copied
+
+
+# -- the operations of a spec ------------------------------------------------------------------
+
+
+@attrs.frozen
+class SpecOperation:
+    """One operation of the description: ``GET /files/{file_id}``."""
+
+    method: str
+    path: str
+    pattern: re.Pattern[str]
+
+    @property
+    def name(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+def spec_operations(spec: Mapping[str, Any]) -> list[SpecOperation]:
+    """Every operation ``spec`` describes."""
+    found = []
+    for path, item in spec["paths"].items():
+        # A path parameter is one segment (an id is sent percent-encoded); the rest is fixed.
+        segments = ("[^/]+" if s.startswith("{") else re.escape(s) for s in path.split("/"))
+        pattern = re.compile("^" + "/".join(segments) + "$")
+        for method in item:
+            if method in _HTTP_METHODS:
+                found.append(SpecOperation(method.upper(), path, pattern))
+    return found
+
+
+def operation_of(operations: Iterable[SpecOperation], method: str, path: str) -> str | None:
+    """The name of the operation ``method path`` (a concrete path) is, if any. A fixed path
+    wins over a templated one (``/fine-tunes/estimate-price`` over ``/fine-tunes/{id}``)."""
+    matches = [op for op in operations if op.method == method and op.pattern.match(path)]
+    matches.sort(key=lambda op: op.path.count("{"))
+    return matches[0].name if matches else None
+
+
+# -- one Prism process ---------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+class PrismMock:
+    """``prism mock`` serving one description on a free loopback port (`start`, `stop`)."""
+
+    def __init__(self, spec: Mapping[str, Any], *, name: str, workdir: Path) -> None:
+        self.spec = for_prism(spec)
+        self.name = name
+        self.operations = spec_operations(self.spec)
+        self._spec_file = workdir / f"{name}.openapi.json"
+        self._spec_file.write_text(json.dumps(self.spec), encoding="utf-8")
+        self._log_file = workdir / f"{name}.prism.log"
+        self._process: subprocess.Popen[bytes] | None = None
+        self.port = 0
+
+    @property
+    def base_url(self) -> str:
+        """The root the description's paths hang from (Prism ignores its ``servers``)."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def log_tail(self, chars: int = 3000) -> str:
+        """The end of Prism's own log, for a failure message."""
+        try:
+            return self._log_file.read_text(encoding="utf-8", errors="replace")[-chars:]
+        except OSError:
+            return ""
+
+    def start(self, timeout: float = START_TIMEOUT) -> None:
+        """Start Prism and return once it answers; a port taken meanwhile is retried."""
+        for _ in range(3):
+            self.port = _free_port()
+            with self._log_file.open("wb") as log:
+                self._process = subprocess.Popen(
+                    [
+                        "node",
+                        str(_PACKAGE / "dist" / "index.js"),
+                        "mock",
+                        str(self._spec_file),
+                        "--host",
+                        "127.0.0.1",
+                        "--port",
+                        str(self.port),
+                        "--verboseLevel",
+                        "warn",
+                    ],
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    env={**os.environ, "SCARF_ANALYTICS": "false", "NO_COLOR": "1"},
+                )
+            if self._wait_ready(timeout):
+                return
+            self.stop()
+            if "EADDRINUSE" not in self.log_tail():
+                break
+        raise RuntimeError(f"Prism ({self.name}) did not start:\n{self.log_tail()}")
+
+    def _wait_ready(self, timeout: float) -> bool:
+        assert self._process is not None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                return False
+            try:
+                with urllib.request.urlopen(f"{self.base_url}/__ready__", timeout=2):
+                    return True
+            except urllib.error.HTTPError:  # any answer at all (a 404 here) means it listens
+                return True
+            except OSError:
+                time.sleep(0.1)
+        return False
+
+    def stop(self) -> None:
+        """Stop the process (politely, then for good)."""
+        process, self._process = self._process, None
+        if process is None or process.poll() is not None:
+            return
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
+
+
+class PrismMocks:
+    """The session's Prism mocks: one per description, started on first use."""
+
+    def __init__(self, workdir: Path) -> None:
+        self._workdir = workdir
+        self._mocks: dict[str, PrismMock] = {}
+
+    def get(self, name: str, spec: Mapping[str, Any]) -> PrismMock:
+        """The running mock of ``spec`` (started now if it is the first use of ``name``)."""
+        mock = self._mocks.get(name)
+        if mock is None:
+            mock = PrismMock(spec, name=name, workdir=self._workdir)
+            mock.start()
+            self._mocks[name] = mock
+        return mock
+
+    def close(self) -> None:
+        for mock in self._mocks.values():
+            mock.stop()
+        self._mocks.clear()
+
+
+# -- what went over the wire ---------------------------------------------------------------------
+
+
+@attrs.frozen
+class Violation:
+    """One thing Prism found against the description, in a request or in its own answer."""
+
+    side: str  # "request" or "response"
+    where: str  # "body.method.type", "query.limit"
+    severity: str
+    message: str
+
+    @classmethod
+    def from_prism(cls, item: Mapping[str, Any], side: str | None = None) -> Violation:
+        location = [str(part) for part in item.get("location", [])]
+        if side is None:  # sl-violations entries start with their side
+            side, location = (location[0], location[1:]) if location else ("request", [])
+        return cls(side, ".".join(location), str(item.get("severity")), str(item.get("message")))
+
+    def __str__(self) -> str:
+        return f"[{self.side} {self.where}] {self.severity}: {self.message}"
+
+
+@attrs.define
+class Exchange:
+    """One request to Prism and what came back."""
+
+    method: str
+    path: str
+    query: str = ""
+    status: int = 0
+    violations: list[Violation] = attrs.Factory(list)
+
+    def __str__(self) -> str:
+        query = f"?{self.query}" if self.query else ""
+        return f"{self.method} {self.path}{query} -> {self.status}"
+
+
+class Recorder:
+    """Every exchange of an aiohttp session with Prism (install `trace` on the session)."""
+
+    def __init__(self) -> None:
+        self.exchanges: list[Exchange] = []
+        self.trace = aiohttp.TraceConfig()
+        self.trace.on_request_start.append(self._started)
+        self.trace.on_request_end.append(self._ended)
+
+    async def _started(
+        self,
+        _: aiohttp.ClientSession,
+        ctx: SimpleNamespace,
+        params: aiohttp.TraceRequestStartParams,
+    ) -> None:
+        ctx.exchange = Exchange(params.method, params.url.raw_path, params.url.raw_query_string)
+        self.exchanges.append(ctx.exchange)
+
+    async def _ended(
+        self, _: aiohttp.ClientSession, ctx: SimpleNamespace, params: aiohttp.TraceRequestEndParams
+    ) -> None:
+        exchange: Exchange = ctx.exchange
+        exchange.status = params.response.status
+        header = params.response.headers.get("sl-violations")
+        if header:
+            exchange.violations += [Violation.from_prism(v) for v in json.loads(header)]
+
+
+def refused(error: BaseException) -> list[Violation]:
+    """The violations of a request Prism refused (its 422 names them), else none."""
+    body = getattr(error, "body", None)
+    if getattr(error, "status_code", None) != 422 or not isinstance(body, Mapping):
+        return []
+    return [Violation.from_prism(v, "request") for v in body.get("validation", [])]
+
+
+@contextlib.asynccontextmanager
+async def prism_client(
+    mock: PrismMock, recorder: Recorder, *, prefer: str | None = None
+) -> AsyncIterator[ftjobs.AsyncClient]:
+    """An `ftjobs.AsyncClient` on ``mock`` whose exchanges ``recorder`` keeps: no retries (a
+    refusal is seen once), no request budget to wait for, ``Prefer`` sent on every request."""
+    async with (
+        aiohttp.ClientSession(trace_configs=[recorder.trace]) as session,
+        ftjobs.AsyncClient(
+            api_key="sk-prism",
+            base_url=mock.base_url,
+            session=session,
+            max_retries=0,
+            timeout=20,
+            request_budget=ftjobs.waiting.RatePolicy(rate=10_000, burst=1_000),
+            default_headers={"Prefer": prefer} if prefer else None,
+        ) as client,
+    ):
+        yield client
+
+
+def prefer_dynamic(seed: int) -> str:
+    """The ``Prefer`` header that asks Prism for the random answer of ``seed``."""
+    return f"dynamic=true, seed={seed}"
+
+
+# -- driving a client's operations ---------------------------------------------------------------
+
+
+@attrs.frozen
+class Operation:
+    """One thing a client does: a single API call (``returns`` names the model its answer must
+    parse into) or a flow of calls (``returns`` None).
+
+    ``defences`` are errors the SDK raises *on purpose* at an answer that is valid but makes no
+    sense together with the request (a mock's: a cursor that comes back, a stored size other
+    than the bytes sent); each is raised only after the answer parsed.
+    """
+
+    name: str
+    call: Callable[[ftjobs.AsyncClient], Awaitable[object]]
+    returns: type | tuple[type, ...] | None = None
+    defences: tuple[type[BaseException], ...] = ()
+
+
+@attrs.frozen
+class Outcome:
+    """What one operation did: its value or error, and the exchanges it made."""
+
+    operation: Operation
+    exchanges: tuple[Exchange, ...]
+    value: object = None
+    error: BaseException | None = None
+
+
+async def drive(
+    client: ftjobs.AsyncClient,
+    recorder: Recorder,
+    operations: Sequence[Operation],
+    *,
+    timeout: float = 30.0,
+) -> list[Outcome]:
+    """Run ``operations`` one by one (each within ``timeout`` seconds) and keep every outcome."""
+    outcomes = []
+    for operation in operations:
+        start = len(recorder.exchanges)
+        value: object = None
+        error: BaseException | None = None
+        try:
+            async with asyncio.timeout(timeout):
+                value = await operation.call(client)
+        except Exception as exc:
+            error = exc
+        outcomes.append(Outcome(operation, tuple(recorder.exchanges[start:]), value, error))
+    return outcomes
+
+
+def read_whole(value: object) -> None:
+    """Read every field of a model, nested ones included (a nested model is built on its first
+    read, so this is what a user touching everything would trigger)."""
+    if attrs.has(type(value)):
+        for field in attrs.fields(type(value)):
+            read_whole(getattr(value, field.name))
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            read_whole(item)
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            read_whole(item)
+
+
+def problems(outcomes: Iterable[Outcome], *, answers: bool = False) -> list[str]:
+    """Everything wrong in ``outcomes``, one line each: a request Prism refused or flagged, an
+    operation that sent nothing, raised (other than its defences) or returned the wrong type,
+    and, when ``answers``, an answer Prism flagged as breaking the description (its generator's
+    fault; the line says so)."""
+    found: list[str] = []
+    for outcome in outcomes:
+        name = outcome.operation.name
+        if not outcome.exchanges:
+            found.append(f"{name}: sent no request")
+        for exchange in outcome.exchanges:
+            for violation in exchange.violations:
+                if violation.side == "request":
+                    found.append(f"{name}: {exchange}: Prism flagged the request: {violation}")
+                elif answers:
+                    found.append(
+                        f"{name}: {exchange}: Prism's own answer breaks the spec (its "
+                        f"generator's fault, not ftjobs'): {violation}"
+                    )
+        error = outcome.error
+        if error is not None:
+            violations = refused(error)
+            if violations:
+                listed = "; ".join(str(v) for v in violations)
+                found.append(f"{name}: Prism refused the request (422): {listed}")
+            elif not isinstance(error, outcome.operation.defences):
+                found.append(f"{name}: raised {type(error).__name__}: {error}")
+            continue
+        returns = outcome.operation.returns
+        if returns is not None:
+            if not isinstance(outcome.value, returns):
+                found.append(f"{name}: returned {type(outcome.value).__name__}, not {returns}")
+            try:
+                read_whole(outcome.value)
+            except Exception as exc:
+                found.append(f"{name}: reading the answer's fields raised {exc!r}")
+    return found
+
+
+def uncovered(operations: Sequence[SpecOperation], outcomes: Iterable[Outcome]) -> set[str]:
+    """The operations of the description that no exchange of ``outcomes`` reached."""
+    reached = {
+        operation_of(operations, exchange.method, exchange.path)
+        for outcome in outcomes
+        for exchange in outcome.exchanges
+    }
+    return {op.name for op in operations} - reached
