@@ -1,4 +1,5 @@
-"""ftjobs: an async-first SDK for fine-tuning job APIs (OpenAI, Azure OpenAI, gateways).
+"""ftjobs: an async-first SDK for fine-tuning job APIs (OpenAI, Azure OpenAI, gateways,
+Together AI).
 
 Start with `AsyncClient`::
 
@@ -38,6 +39,7 @@ from ._errors import (
     ResponseValidationError,
     TrainingFileError,
     UnprocessableEntityError,
+    UnsupportedOperationError,
     UploadIntegrityError,
     WaitTimeout,
 )
@@ -49,7 +51,7 @@ from ._models import (
     ReinforcementHyperparameters,
     SupervisedHyperparameters,
 )
-from ._providers import AsyncAzureClient, AsyncPortkeyClient
+from ._providers import AsyncAzureClient, AsyncPortkeyClient, AsyncTogetherClient
 from ._retry import RetryPolicy
 from ._version import __version__
 from .training_data import check_training_file
@@ -71,6 +73,7 @@ __all__ = [
     "AsyncAzureClient",
     "AsyncClient",
     "AsyncPortkeyClient",
+    "AsyncTogetherClient",
     "AuthenticationError",
     "BadRequestError",
     "CheckpointReceived",
@@ -105,6 +108,7 @@ __all__ = [
     "SupervisedHyperparameters",
     "TrainingFileError",
     "UnprocessableEntityError",
+    "UnsupportedOperationError",
     "UploadIntegrityError",
     "WaitTimeout",
     "WebhookEvent",

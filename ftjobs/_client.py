@@ -1,7 +1,9 @@
 """The entry point: `AsyncClient`, and the options every client shares.
 
-Every client (`AsyncClient`, `AsyncAzureClient`, `AsyncPortkeyClient`) is built the same way:
-its own keywords say where requests go and how they are authenticated (a `Route`); every other
+Every client (`AsyncClient`, `AsyncAzureClient`, `AsyncPortkeyClient`, `AsyncTogetherClient`)
+is built the same way: its class names its provider's [`Dialect`][ftjobs.providers.Dialect]
+(paths, paging, statuses, adapters, operations), its own keywords say where requests go and
+how they are authenticated (a `Route`); every other
 keyword is one of [`ClientOptions`][ftjobs.types.ClientOptions], read in exactly one place,
 `AsyncClient._open`. A new client option is therefore one key added to `ClientOptions` and its
 use in `_open`: every client takes it, with no signature to repeat.
@@ -14,7 +16,7 @@ import platform
 import weakref
 from collections.abc import Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING, ClassVar, TypedDict
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -28,7 +30,9 @@ from ._retry import RetryPolicy
 from ._signing import resolve_secret
 from ._transport import DEFAULT_POOL_TIMEOUT, AuthHeaders, Transport
 from ._version import __version__
+from .providers import OPENAI, Dialect
 from .resources import Checkpoints, Files, Graders, Jobs, Uploads
+from .resources._base import refusing
 from .waiting._ratelimit import RatePolicy, RequestBudget
 from .webhooks import WebhookEvent, Webhooks
 
@@ -39,7 +43,7 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_BASE_URL", "DEFAULT_REQUEST_TIMEOUT", "AsyncClient", "ClientOptions", "Route"]
 
 #: The API a client talks to when neither ``base_url=`` nor ``OPENAI_BASE_URL`` says otherwise.
-DEFAULT_BASE_URL = "https://api.openai.com/v1"
+DEFAULT_BASE_URL = OPENAI.default_base_url
 #: Seconds allowed for one attempt of one request. Fine-tuning calls answer in well under a
 #: second; the bound exists so a stalled connection is retried rather than awaited forever.
 DEFAULT_REQUEST_TIMEOUT = 60.0
@@ -138,6 +142,8 @@ class AsyncClient:
 
     #: The jobs resource of this dialect (Azure's can delete and has its own suffix rule).
     _jobs_type: type[Jobs] = Jobs
+    #: The provider this client speaks to.
+    _dialect: ClassVar[Dialect] = OPENAI
 
     def __init__(
         self,
@@ -149,23 +155,19 @@ class AsyncClient:
         **options: Unpack[ClientOptions],
     ) -> None:
         check.str_types(api_key=api_key, base_url=base_url)
-        key = api_key if api_key is not None else os.environ.get("OPENAI_API_KEY")
-        if not key or not key.strip():
-            raise ConfigurationError(
-                "no API key: pass api_key= to AsyncClient or set the OPENAI_API_KEY "
-                "environment variable"
-            )
+        dialect = self._dialect
+        key = dialect.api_key(api_key, "AsyncClient")
         self._api_key = key
         organization = organization or os.environ.get("OPENAI_ORG_ID")
         project = project or os.environ.get("OPENAI_PROJECT_ID")
         check.header_values(api_key=key, organization=organization, project=project)
-        headers = {"Authorization": f"Bearer {key}"}
+        headers = dialect.auth(key)
         if organization:
             headers["OpenAI-Organization"] = organization
         if project:
             headers["OpenAI-Project"] = project
         route = Route(
-            base_url=base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL,
+            base_url=dialect.base_url(base_url),
             headers=headers,
             organization=organization,
             project=project,
@@ -230,15 +232,19 @@ class AsyncClient:
             max_response_bytes=max_response_bytes,
             on_rate_limited=budget.on_rate_limited,
         )
-        self.jobs = self._jobs_type(self._transport, budget)
+        # A method the provider lacks raises before any request (refusing).
+        dialect = self._dialect
+        transport = self._transport
+        jobs = refusing(self._jobs_type, dialect, "jobs")
+        self.jobs = jobs(transport, budget, dialect=dialect)
         """Fine-tuning jobs: create, list, retrieve, cancel, pause, resume, events, checkpoints."""
-        self.files = Files(self._transport)
+        self.files = refusing(Files, dialect, "files")(transport, dialect=dialect)
         """Files: upload, list, retrieve, delete, content, wait_for_processing."""
-        self.uploads = Uploads(self._transport)
+        self.uploads = refusing(Uploads, dialect, "uploads")(transport, dialect=dialect)
         """Uploads: a large file in parts (create, add_part, complete, cancel)."""
-        self.checkpoints = Checkpoints(self._transport)
+        self.checkpoints = Checkpoints(transport, dialect=dialect)
         """Fine-tuned checkpoints: ``permissions`` (share with other projects)."""
-        self.graders = Graders(self._transport)
+        self.graders = refusing(Graders, dialect, "graders")(transport, dialect=dialect)
         """Graders: run and validate a grader before a reinforcement job uses it."""
         self.webhooks = Webhooks(resolve_secret(options.get("webhook_secret")))
         """Webhooks: verify and unwrap deliveries, and wake the waits they concern."""
@@ -261,6 +267,11 @@ class AsyncClient:
 
     def __repr__(self) -> str:
         return f"AsyncClient(base_url={self.base_url!r}, api_key='***')"
+
+    @property
+    def dialect(self) -> Dialect:
+        """The provider this client speaks to (its paths, paging, statuses, operations)."""
+        return self._dialect
 
     @property
     def transport(self) -> Transport:

@@ -42,6 +42,7 @@ __all__ = [
     "ResponseValidationError",
     "TrainingFileError",
     "UnprocessableEntityError",
+    "UnsupportedOperationError",
     "UploadIntegrityError",
     "WaitTimeout",
     "status_error_class",
@@ -54,6 +55,28 @@ class FTJobsError(Exception):
 
 class ConfigurationError(FTJobsError, ValueError):
     """The client is misconfigured (for example no API key could be found)."""
+
+
+class UnsupportedOperationError(ConfigurationError):
+    """The client's provider has no such operation (Together AI cannot pause a job, has no
+    graders...): raised when the method is called, before any request.
+
+    Attributes:
+        provider: The provider's dialect name (``"together"``).
+        operation: The operation, as ``resource.method`` (``"jobs.pause"``).
+    """
+
+    def __init__(self, provider: str, operation: str, hint: str | None = None) -> None:
+        self.provider = provider
+        self.operation = operation
+        self.hint = hint
+        message = f"{provider} does not support {operation}: its API has no such operation"
+        super().__init__(message if hint is None else f"{message} ({hint})")
+
+    def __reduce__(
+        self,
+    ) -> tuple[type[UnsupportedOperationError], tuple[str, str, str | None]]:
+        return (type(self), (self.provider, self.operation, self.hint))
 
 
 class ClientClosedError(FTJobsError, RuntimeError):

@@ -43,6 +43,7 @@ __all__ = [
     "HasId",
     "Hyperparameters",
     "JobError",
+    "JobProgress",
     "JobStatus",
     "Page",
     "ReinforcementHyperparameters",
@@ -295,6 +296,31 @@ class WandbIntegration(_Slotted):
 
 
 @attrs.frozen
+class JobProgress(_Slotted):
+    """How far a job has come, as a provider reports it (None where it does not).
+
+    OpenAI's own API reports progress through ``estimated_finish`` and its metrics events, so
+    its jobs carry no ``progress``; Together AI's jobs do (``progress`` and
+    ``epochs_completed``).
+
+    Attributes:
+        seconds_remaining: The provider's estimate of the seconds left before the job's next
+            state (Together: ``progress.seconds_remaining``).
+        estimate_available: Whether the provider has an estimate at all.
+        epochs_completed: Passes over the training file done so far.
+        trained_steps: Training steps done so far.
+        total_steps: Training steps the job will run.
+    """
+
+    seconds_remaining: int | None = None
+    estimate_available: bool | None = None
+    epochs_completed: int | None = None
+    trained_steps: int | None = None
+    total_steps: int | None = None
+    extra: Mapping[str, Any] = attrs.field(default=NO_EXTRA, repr=False, kw_only=True)
+
+
+@attrs.frozen
 class FineTuningJob(_Slotted):
     """A ``fine_tuning.job`` object.
 
@@ -308,6 +334,12 @@ class FineTuningJob(_Slotted):
         error: Why the job failed; None when the server sent no (or an all-null) error.
         result_files: Result file ids; an empty tuple when none (or null).
         integrations: Integrations; an unknown integration type is kept as its mapping.
+        provider_status: The provider's own word for the status, when its dialect maps its
+            words onto [`JobStatus`][ftjobs.JobStatus] (Together AI's ``completed`` is
+            ``succeeded``, its ``cancel_requested`` stays as it is); None for the OpenAI-shaped
+            dialects, whose ``status`` is already the word the server sent.
+        progress: Progress the provider reports beyond ``estimated_finish`` (Together AI's
+            ``progress`` and ``epochs_completed``), or None.
         extra: JSON keys this model does not know (``user_provided_suffix``...).
         request_id: The response's ``x-request-id``, when this object was a response body.
     """
@@ -331,6 +363,8 @@ class FineTuningJob(_Slotted):
     estimated_finish: Timestamp | None = None
     method: FineTuneMethod | None = None
     metadata: Mapping[str, str] | None = None
+    provider_status: str | None = None
+    progress: JobProgress | None = None
     extra: Mapping[str, Any] = attrs.field(default=NO_EXTRA, repr=False, kw_only=True)
     request_id: str | None = attrs.field(default=None, eq=False, repr=False, kw_only=True)
 

@@ -1,13 +1,17 @@
-"""Clients for the other dialects of the API: Azure OpenAI and the Portkey gateway.
+"""Clients for the other providers: Azure OpenAI, the Portkey gateway and Together AI.
 
-Both are [`AsyncClient`][ftjobs.AsyncClient] subclasses: everything but the way requests are
-addressed and authenticated is the same (resources, waiting, retries, errors)::
+Each is an [`AsyncClient`][ftjobs.AsyncClient] subclass that names its provider's
+[`Dialect`][ftjobs.providers.Dialect]: everything but the way requests are addressed,
+authenticated and read is the same (resources, waiting, retries, errors)::
 
     async with ftjobs.AsyncAzureClient(azure_endpoint="https://res.openai.azure.com") as c:
         job = await c.jobs.retrieve("ftjob-abc")
 
     async with ftjobs.AsyncPortkeyClient(api_key="pk-...", virtual_key="openai-vk") as c:
         job = await c.jobs.retrieve("ftjob-abc")
+
+    async with ftjobs.AsyncTogetherClient() as c:  # $TOGETHER_API_KEY
+        job = await c.jobs.retrieve("ft-abc")
 
 Any other OpenAI-compatible server needs no subclass: ``AsyncClient(base_url=...,
 default_headers=...)`` and ``extra_body=`` on the calls reach it.
@@ -20,12 +24,13 @@ import json
 import os
 import re
 from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeAlias
 
 from . import _validation as check
 from ._client import AsyncClient, ClientOptions, Route
 from ._errors import ConfigurationError
-from .resources import AzureJobs
+from .providers import AZURE, PORTKEY, TOGETHER, Dialect
+from .resources import AzureJobs, TogetherJobs
 
 if TYPE_CHECKING:
     # typing.Unpack from Python 3.11 on; annotations are never evaluated at run time.
@@ -35,6 +40,7 @@ __all__ = [
     "PORTKEY_BASE_URL",
     "AsyncAzureClient",
     "AsyncPortkeyClient",
+    "AsyncTogetherClient",
     "AzureTokenProvider",
 ]
 
@@ -42,7 +48,7 @@ AzureTokenProvider: TypeAlias = Callable[[], Awaitable[str] | str]
 """Returns a Microsoft Entra ID access token (async or not); called before every request."""
 
 #: The Portkey gateway's API root.
-PORTKEY_BASE_URL = "https://api.portkey.ai/v1"
+PORTKEY_BASE_URL = PORTKEY.default_base_url
 
 AzureApi: TypeAlias = Literal["v1", "dated"]
 
@@ -125,6 +131,7 @@ class AsyncAzureClient(AsyncClient):
     """
 
     _jobs_type = AzureJobs
+    _dialect: ClassVar[Dialect] = AZURE
     jobs: AzureJobs
 
     def __init__(
@@ -138,7 +145,8 @@ class AsyncAzureClient(AsyncClient):
         **options: Unpack[ClientOptions],
     ) -> None:
         check.str_types(azure_endpoint=azure_endpoint, api_key=api_key, api_version=api_version)
-        endpoint = azure_endpoint or os.environ.get("AZURE_OPENAI_ENDPOINT")
+        dialect = self._dialect
+        endpoint = azure_endpoint or os.environ.get(str(dialect.base_url_env))
         if not endpoint:
             raise ConfigurationError(
                 "no Azure endpoint: pass azure_endpoint= or set AZURE_OPENAI_ENDPOINT"
@@ -147,14 +155,14 @@ class AsyncAzureClient(AsyncClient):
             raise ConfigurationError("pass either api_key or azure_ad_token_provider, not both")
         auth: dict[str, str] = {}
         if azure_ad_token_provider is None:
-            key = api_key if api_key is not None else os.environ.get("AZURE_OPENAI_API_KEY")
+            key = api_key if api_key is not None else os.environ.get(dialect.api_key_env)
             if not key:
                 raise ConfigurationError(
                     "no Azure credential: pass api_key= or azure_ad_token_provider=, or set "
                     "AZURE_OPENAI_API_KEY"
                 )
             check.header_values(api_key=key)
-            auth["api-key"] = key
+            auth.update(dialect.auth(key))
         elif not callable(azure_ad_token_provider):
             raise ConfigurationError("azure_ad_token_provider must be callable")
         version = api_version or os.environ.get("OPENAI_API_VERSION") or None
@@ -219,6 +227,8 @@ class AsyncPortkeyClient(AsyncClient):
             ``config``.
     """
 
+    _dialect: ClassVar[Dialect] = PORTKEY
+
     def __init__(
         self,
         *,
@@ -240,7 +250,7 @@ class AsyncPortkeyClient(AsyncClient):
             trace_id=trace_id,
             base_url=base_url,
         )
-        key = api_key if api_key is not None else os.environ.get("PORTKEY_API_KEY")
+        key = api_key if api_key is not None else os.environ.get(self._dialect.api_key_env)
         if not key:
             raise ConfigurationError(
                 "no Portkey API key: pass api_key= or set the PORTKEY_API_KEY environment variable"
@@ -257,7 +267,7 @@ class AsyncPortkeyClient(AsyncClient):
             provider_api_key=provider_api_key,
             trace_id=trace_id,
         )
-        headers = {"x-portkey-api-key": key}
+        headers = self._dialect.auth(key)
         optional = {
             "x-portkey-virtual-key": virtual_key,
             "x-portkey-provider": provider,
@@ -270,10 +280,7 @@ class AsyncPortkeyClient(AsyncClient):
             headers["Authorization"] = f"Bearer {provider_api_key}"
         self.provider = provider
         self.trace_id = trace_id
-        route = Route(
-            base_url=base_url or os.environ.get("PORTKEY_BASE_URL") or PORTKEY_BASE_URL,
-            headers=headers,
-        )
+        route = Route(base_url=self._dialect.base_url(base_url), headers=headers)
         self._open(route, options)
 
     def __repr__(self) -> str:
@@ -281,3 +288,61 @@ class AsyncPortkeyClient(AsyncClient):
             f"AsyncPortkeyClient(base_url={self.base_url!r}, provider={self.provider!r}, "
             f"api_key='***')"
         )
+
+
+class AsyncTogetherClient(AsyncClient):
+    """A client for Together AI's fine-tuning API (``https://api.together.ai/v1``).
+
+    The same client as the others (transport, retries, timeouts, limits, defences, waits)
+    speaking Together's dialect: jobs under ``/fine-tunes`` with Together's statuses mapped
+    onto [`JobStatus`][ftjobs.JobStatus] (``completed`` is ``succeeded``; the word itself is
+    ``job.provider_status``; ``cancel_requested`` and any word Together adds later are not
+    terminal), ISO timestamps read as seconds, ``progress`` typed, lists that are one page.
+    ``client.jobs`` is a [`TogetherJobs`][ftjobs.resources.TogetherJobs]: Together's create
+    keywords, ``estimate_price``, ``delete``, ``model_limits``, ``supported_models`` and
+    ``download``. What Together lacks (``jobs.pause``/``resume``, ``client.graders``,
+    ``client.uploads``, ``client.checkpoints.permissions``...) raises
+    [`UnsupportedOperationError`][ftjobs.UnsupportedOperationError] before any request::
+
+        async with ftjobs.AsyncTogetherClient() as client:
+            training = await client.files.upload("train.jsonl")
+            job = await client.jobs.create(
+                model="meta-llama/Meta-Llama-3.1-8B-Instruct-Reference",
+                training_file=training.id,
+                n_epochs=3,
+                lora=True,
+                lora_r=16,
+            )
+            job = await client.jobs.wait_until_terminal(job.id)
+
+    Args:
+        api_key: Defaults to ``$TOGETHER_API_KEY``; sent as ``Authorization: Bearer``. Never
+            shown in ``repr``, logs or errors.
+        base_url: Defaults to ``$TOGETHER_BASE_URL`` or ``https://api.together.ai/v1``.
+
+    The other keywords are the [`ClientOptions`][ftjobs.types.ClientOptions] every client takes.
+
+    Raises:
+        ConfigurationError: No API key was given and ``$TOGETHER_API_KEY`` is not set.
+    """
+
+    _jobs_type = TogetherJobs
+    _dialect: ClassVar[Dialect] = TOGETHER
+    jobs: TogetherJobs
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        **options: Unpack[ClientOptions],
+    ) -> None:
+        check.str_types(api_key=api_key, base_url=base_url)
+        dialect = self._dialect
+        key = dialect.api_key(api_key, type(self).__name__)
+        check.header_values(api_key=key)
+        self._api_key = key
+        self._open(Route(base_url=dialect.base_url(base_url), headers=dialect.auth(key)), options)
+
+    def __repr__(self) -> str:
+        return f"AsyncTogetherClient(base_url={self.base_url!r}, api_key='***')"

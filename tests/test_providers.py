@@ -14,6 +14,7 @@ from aioresponses import aioresponses
 from yarl import URL
 
 import ftjobs
+from ftjobs._converter import unstructure
 from ftjobs._models import JobStatus
 from tests._support.payloads import azure_job_payload, job_payload, sent
 
@@ -454,6 +455,47 @@ async def test_other_server_base_url_headers_and_extra_body(mocked: aioresponses
     assert dict(kwargs["params"]) == {"tenant": "acme"}
     body = json.loads(kwargs["data"])
     assert body["priority"] == "low" and body["n_gpus"] == 2
+
+
+NEBIUS = "https://api.tokenfactory.nebius.com/v1"
+
+
+def _nebius_job(job_id: str, status: str) -> dict[str, Any]:
+    """An OpenAI-shaped job as Nebius Token Factory answers it: OpenAI's fields plus its own
+    (step counts, an object-valued from_checkpoint, tags)."""
+    return job_payload(
+        job_id,
+        status=status,
+        model="meta-llama/Llama-3.1-8B-Instruct",
+        trained_steps=120,
+        total_steps=300,
+        from_checkpoint={"job_id": "ftjob-prev", "step": 40, "path": "ckpt/40"},
+        tags=["nebius", "demo"],
+    )
+
+
+async def test_an_openai_shaped_server_keeps_its_own_fields(mocked: aioresponses) -> None:
+    # The Nebius Token Factory profile of the Providers guide: AsyncClient(base_url=...).
+    mocked.get(f"{NEBIUS}/fine_tuning/jobs/ftjob-n1", payload=_nebius_job("ftjob-n1", "running"))
+    page = [_nebius_job(f"ftjob-n{i}", "succeeded") for i in range(3)]
+    mocked.get(
+        f"{NEBIUS}/fine_tuning/jobs", payload={"object": "list", "data": page, "has_more": False}
+    )
+    async with ftjobs.AsyncClient(api_key="nebius-key", base_url=NEBIUS) as client:
+        job = await client.jobs.retrieve("ftjob-n1")
+        listed = [j async for j in client.jobs.list()]
+    assert job.status is JobStatus.RUNNING and job.provider_status is None
+    assert job.extra == {
+        "trained_steps": 120,
+        "total_steps": 300,
+        "from_checkpoint": {"job_id": "ftjob-prev", "step": 40, "path": "ckpt/40"},
+        "tags": ["nebius", "demo"],
+    }
+    assert job.progress is None  # typed progress is a dialect's mapping; these stay as sent
+    assert [j.extra["tags"] for j in listed] == [["nebius", "demo"]] * 3
+    assert all(j.is_terminal for j in listed)
+    # Written back as received.
+    assert unstructure(job)["from_checkpoint"]["step"] == 40
 
 
 def test_provider_clients_are_async_clients_without_openai_headers() -> None:

@@ -21,6 +21,7 @@ FIRST_HOUR = {
     "AsyncClient",
     "AsyncAzureClient",
     "AsyncPortkeyClient",
+    "AsyncTogetherClient",
     "PollPolicy",
     "RetryPolicy",
     "FineTuningJob",

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import AsyncGenerator, Awaitable, Callable, Coroutine, Mapping
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 
+from .. import _validation as check
 from .._converter import structure
 from .._models import Page
 from .._options import CallOptions
@@ -13,8 +15,10 @@ from .._pagination import AsyncPaginator
 from .._request import Multipart, QueryParams, Request
 from .._responses import APIResponse
 from .._transport import Transport
+from ..providers import OPENAI, Adapter, Dialect
 
 T = TypeVar("T")
+_ResourceT = TypeVar("_ResourceT", bound=type)
 _S = TypeVar("_S")
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
@@ -27,13 +31,19 @@ class Resource:
 
     A public method checks its arguments, bundles its per-call options once
     (`call_options`) and hands both to `_send`, `_stream` or
-    `_paginate`.
+    `_paginate`. ``dialect`` is the provider's (paths, paging, adapters).
     """
 
-    __slots__ = ("_transport",)
+    __slots__ = ("_dialect", "_transport")
 
-    def __init__(self, transport: Transport) -> None:
+    def __init__(self, transport: Transport, *, dialect: Dialect = OPENAI) -> None:
         self._transport = transport
+        self._dialect = dialect
+
+    @property
+    def dialect(self) -> Dialect:
+        """The provider this resource speaks to."""
+        return self._dialect
 
     @property
     def base_url(self) -> str:
@@ -59,15 +69,28 @@ class Resource:
         return self._transport.request(request)
 
     def _stream(
-        self, path: str, options: CallOptions, chunk_size: int = _STREAM_CHUNK
+        self,
+        path: str,
+        options: CallOptions,
+        chunk_size: int = _STREAM_CHUNK,
+        params: QueryParams | None = None,
     ) -> AsyncGenerator[bytes, None]:
         """`_send` for a body read in chunks (a GET)."""
-        return self._transport.stream(Request("GET", path, options=options), chunk_size)
+        request = Request("GET", path, params, options=options)
+        return self._transport.stream(request, chunk_size)
 
-    async def _decoded(self, cls: type[T], pending: Awaitable[APIResponse]) -> T:
-        """The response of ``pending`` (a `_send`) as a ``cls``."""
+    async def _decoded(
+        self,
+        cls: type[T],
+        pending: Awaitable[APIResponse],
+        adapt: Adapter | None = None,
+        context: str = "",
+    ) -> T:
+        """The response of ``pending`` (a `_send`) as a ``cls``, through the dialect's
+        ``adapt`` first when it has one for this answer."""
         response = await pending
-        return structure(response.data, cls, request_id=response.request_id)
+        data = response.data if adapt is None else adapt(response.data, context)
+        return structure(data, cls, request_id=response.request_id)
 
     def _paginate(
         self,
@@ -77,14 +100,67 @@ class Resource:
         options: CallOptions,
         *,
         after: str | None,
+        adapt: Adapter | None = None,
+        context: str = "",
     ) -> AsyncPaginator[Any]:
         page_cls: type[Page[Any]] = Page[item_cls]  # type: ignore[valid-type]
 
         async def fetch(cursor: str | None) -> Page[Any]:
             query = params if cursor is None else [*params, ("after", cursor)]
-            return await self._decoded(page_cls, self._send("GET", path, options, params=query))
+            pending = self._send("GET", path, options, params=query)
+            return await self._decoded(page_cls, pending, adapt, context)
 
         return AsyncPaginator(fetch, after, endpoint=path)
+
+    def _page_params(self, after: str | None, limit: int | None) -> list[tuple[str, str]]:
+        """The query of one page: ``limit`` (cursor paging), or nothing for a list that is
+        one page (its ``limit`` is moot: a page may hold more items than asked for)."""
+        check.optional_str("after", after)
+        size = check.limit(limit)
+        if self._dialect.paging == "cursor":
+            return [] if size is None else [("limit", str(size))]
+        if after is not None:
+            raise ValueError(
+                f"after: {self._dialect.title}'s lists have no cursor (one page holds every item)"
+            )
+        return []
+
+
+def refusing(cls: _ResourceT, dialect: Dialect, prefix: str) -> _ResourceT:
+    """``cls``, or for a dialect that lacks some of its operations (``{prefix}.{method}``),
+    a subclass whose those methods raise
+    [`UnsupportedOperationError`][ftjobs.UnsupportedOperationError] when called, before any
+    request (with the original's name, signature and docstring)."""
+    return cast("_ResourceT", _refusing(cls, dialect, prefix))
+
+
+@functools.cache
+def _refusing(cls: type, dialect: Dialect, prefix: str) -> type:
+    from ..providers import COMMON_OPERATIONS
+
+    names = sorted(
+        op.removeprefix(f"{prefix}.")
+        for op in COMMON_OPERATIONS
+        if op.startswith(f"{prefix}.")
+        and "." not in op.removeprefix(f"{prefix}.")
+        and not dialect.supports(op)
+    )
+    if not names:
+        return cls
+
+    def refuser(name: str) -> Callable[..., Any]:
+        operation = f"{prefix}.{name}"
+
+        @functools.wraps(getattr(cls, name))
+        def refused(self: Any, /, *args: Any, **kwargs: Any) -> Any:
+            raise dialect.refuse(operation)
+
+        refused.__doc__ = f"Not on {dialect.title}: raises `UnsupportedOperationError`."
+        return refused
+
+    namespace: dict[str, Any] = {"__slots__": (), "__module__": cls.__module__}
+    namespace.update((name, refuser(name)) for name in names)
+    return type(cls.__name__, (cls,), namespace)
 
 
 def named_action(

@@ -16,7 +16,8 @@ from .._options import call_options
 from .._pagination import AsyncPaginator
 from .._transport import Transport
 from .._types import NOT_GIVEN, NotGiven
-from ._base import Resource
+from ..providers import OPENAI, Dialect
+from ._base import Resource, refusing
 
 __all__ = ["CheckpointPermissions", "Checkpoints"]
 
@@ -140,6 +141,7 @@ class Checkpoints:
 
     __slots__ = ("permissions",)
 
-    def __init__(self, transport: Transport) -> None:
-        self.permissions = CheckpointPermissions(transport)
+    def __init__(self, transport: Transport, *, dialect: Dialect = OPENAI) -> None:
+        permissions = refusing(CheckpointPermissions, dialect, "checkpoints.permissions")
+        self.permissions = permissions(transport, dialect=dialect)
         """Share a checkpoint with other projects: create, list, delete."""

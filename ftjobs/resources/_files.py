@@ -15,12 +15,13 @@ import aiohttp
 
 from .. import _validation
 from .._errors import TrainingFileError, WaitTimeout
-from .._limits import FILE_PURPOSES, UPLOAD_PURPOSES
+from .._limits import UPLOAD_PURPOSES
 from .._models import FileDeleted, FileExpiration, FileObject
 from .._options import call_options
 from .._pagination import AsyncPaginator
 from .._transport import Transport
 from .._types import NOT_GIVEN, NotGiven
+from ..providers import OPENAI, Dialect
 from ..training_data import check_training_file
 from ..waiting._pacer import Pacer
 from ..waiting._policy import PollPolicy, PollState
@@ -48,10 +49,16 @@ _FILE_TYPE = "application/jsonl"
 
 
 def _form(
-    purpose: str, filename: str, payload: Any, expires_after: Mapping[str, Any] | None
+    purpose: str,
+    filename: str,
+    payload: Any,
+    expires_after: Mapping[str, Any] | None,
+    fields: Mapping[str, str] | None = None,
 ) -> aiohttp.FormData:
     form = aiohttp.FormData()
     form.add_field("purpose", purpose)
+    for key, value in (fields or {}).items():  # the dialect's own (Together's file_name)
+        form.add_field(key, value)
     if expires_after is not None:
         for key, value in expires_after.items():
             form.add_field(f"expires_after[{key}]", str(value))
@@ -100,9 +107,9 @@ class Files(Resource):
 
     __slots__ = ("_uploads",)
 
-    def __init__(self, transport: Transport) -> None:
-        super().__init__(transport)
-        self._uploads = Uploads(transport)
+    def __init__(self, transport: Transport, *, dialect: Dialect = OPENAI) -> None:
+        super().__init__(transport, dialect=dialect)
+        self._uploads = Uploads(transport, dialect=dialect)
 
     async def upload(
         self,
@@ -158,15 +165,21 @@ class Files(Resource):
             TrainingFileError: ``check=True`` and the file has errors (nothing was sent).
         """
         options = call_options(extra_headers, extra_query, None, timeout, idempotency_key)
-        if purpose not in FILE_PURPOSES:
-            raise ValueError(f"purpose must be one of {', '.join(FILE_PURPOSES)}; got {purpose!r}")
+        dialect = self._dialect
+        purposes = dialect.file_purposes
+        if purpose not in purposes:
+            raise ValueError(f"purpose must be one of {', '.join(purposes)}; got {purpose!r}")
         _validation.optional_str("filename", filename)
+        if expires_after is not None and not dialect.supports("uploads.create"):
+            # The Files API of a provider without OpenAI's Uploads API has no expiry either.
+            raise dialect.refuse("files.upload(expires_after=...)")
         _validation.require_int("multipart_threshold", multipart_threshold, 0)
         if on_progress is not None and not callable(on_progress):
             raise TypeError("on_progress must be a callable taking (sent, total)")
         expiry = expires_after_body(expires_after)
         max_retries: int | None = None
         multipart: Any
+        fields = dialect.upload_fields or _no_fields
         # (size, opener of a reader) when the Uploads API can carry the file.
         parts: tuple[int, Callable[[ExitStack], Callable[[int], Any]]] | None = None
         if isinstance(file, (str, os.PathLike)):
@@ -182,7 +195,9 @@ class Files(Resource):
                 with open(path, "rb") as handle:
                     # Exactly the size measured above, on every attempt: a file that changes
                     # meanwhile fails rather than being sent in another shape.
-                    yield _form(purpose, name, SizedFile(handle, size, _FILE_TYPE), expiry)
+                    yield _form(
+                        purpose, name, SizedFile(handle, size, _FILE_TYPE), expiry, fields(name)
+                    )
 
             def open_path(stack: ExitStack) -> Callable[[int], Any]:
                 return stack.enter_context(open(path, "rb")).read
@@ -197,7 +212,7 @@ class Files(Resource):
             def multipart() -> AbstractContextManager[aiohttp.FormData]:
                 # A file object, not the bytes: aiohttp sends it in chunks, where raw bytes
                 # over 1 MiB would warn (and, under -W error, fail quoting the payload).
-                return nullcontext(_form(purpose, name, io.BytesIO(payload), expiry))
+                return nullcontext(_form(purpose, name, io.BytesIO(payload), expiry, fields(name)))
 
             def open_bytes(_: ExitStack) -> Callable[[int], Any]:
                 view, offset = memoryview(payload), 0
@@ -223,10 +238,10 @@ class Files(Resource):
 
             def multipart() -> AbstractContextManager[aiohttp.FormData]:
                 if known is None:
-                    return nullcontext(_form(purpose, name, _chunks(handle), expiry))
+                    return nullcontext(_form(purpose, name, _chunks(handle), expiry, fields(name)))
                 handle.seek(start)
                 sized = SizedFile(handle, known, _FILE_TYPE)
-                return nullcontext(_form(purpose, name, sized, expiry))
+                return nullcontext(_form(purpose, name, sized, expiry, fields(name)))
 
             if known is not None:
                 parts = (known, lambda _: handle.read)
@@ -239,7 +254,12 @@ class Files(Resource):
             await _check_before_upload(file, purpose=purpose, method=method)
         if on_progress is not None:
             on_progress(0, size)
-        if parts is not None and parts[0] > multipart_threshold and purpose in UPLOAD_PURPOSES:
+        if (
+            parts is not None
+            and parts[0] > multipart_threshold
+            and purpose in UPLOAD_PURPOSES
+            and dialect.supports("uploads.create")
+        ):
             with ExitStack() as stack:
                 return await self._uploads.send(
                     parts[1](stack),
@@ -254,7 +274,7 @@ class Files(Resource):
             FileObject,
             self._send(
                 "POST",
-                _FILES,
+                dialect.files_upload_path,
                 options,
                 multipart=multipart,
                 max_retries=max_retries,
@@ -353,6 +373,12 @@ class Files(Resource):
         """
         options = call_options(extra_headers, extra_query, timeout=timeout)
         params: list[tuple[str, str]] = []
+        if self._dialect.paging == "single":
+            for name, value in (("purpose", purpose), ("order", order), ("after", after)):
+                if value is not None:
+                    raise self._dialect.refuse(f"files.list({name}=...)")
+            _validation.limit(limit, _LIST_LIMIT)
+            return self._paginate(FileObject, _FILES, params, options, after=None)
         if purpose is not None:
             params.append(("purpose", _validation.require_str("purpose", purpose)))
         size = _validation.limit(limit, _LIST_LIMIT)
@@ -380,9 +406,12 @@ class Files(Resource):
     ) -> FileDeleted:
         """Delete a file."""
         options = call_options(extra_headers, extra_query, timeout=timeout)
+        file = _validation.path_id("file_id", file_id)
         return await self._decoded(
             FileDeleted,
-            self._send("DELETE", f"{_FILES}/{_validation.path_id('file_id', file_id)}", options),
+            self._send("DELETE", f"{_FILES}/{file}", options),
+            self._dialect.file_deleted,
+            file,
         )
 
     @overload
@@ -466,6 +495,10 @@ class Files(Resource):
         path = _content_path(file_id)
         _validation.require_int("chunk_size", chunk_size, 1)
         return self._stream(path, options, chunk_size)
+
+
+def _no_fields(_filename: str) -> Mapping[str, str]:
+    return {}
 
 
 def _content_path(file_id: str) -> str:

@@ -22,7 +22,6 @@ __all__ = [
     "instant",
     "integrations_body",
     "method_body",
-    "page_params",
     "statuses",
     "suffix_of",
 ]
@@ -85,13 +84,19 @@ def hyperparameters_body(
     return body
 
 
-def statuses(value: object) -> frozenset[str] | None:
+def statuses(value: object, words: Mapping[str, JobStatus] | None = None) -> frozenset[str] | None:
+    """The statuses ``find`` matches; ``words`` are the provider's own words for some (so
+    ``"completed"`` finds Together's succeeded jobs)."""
     if value is None:
         return None
     items = [value] if isinstance(value, (str, JobStatus)) else value
     if not isinstance(items, Iterable):
         raise TypeError(f"status must be a status or several, got {type(value).__name__}")
-    found = frozenset(status_key(check.require_str("status", str(s))) for s in items)
+    aliases = words or {}
+    found = frozenset(
+        status_key(str(aliases.get(word, word)))
+        for word in (check.require_str("status", str(s)) for s in items)
+    )
     if not found:
         raise ValueError("status must name at least one status")
     return found
@@ -110,15 +115,10 @@ def instant(name: str, value: object) -> float | None:
 
 
 def suffix_of(job: FineTuningJob) -> str | None:
-    echoed = job.extra.get("user_provided_suffix")
+    # Azure echoes the suffix as user_provided_suffix, Together and others as suffix.
+    echoed = job.extra.get("user_provided_suffix", job.extra.get("suffix"))
     if isinstance(echoed, str):
         return echoed
     # ft:<base>:<org>:<suffix>:<id>, the suffix part empty when none was given.
     parts = (job.fine_tuned_model or "").split(":")
     return parts[3] or None if len(parts) == 5 and parts[0] == "ft" else None
-
-
-def page_params(after: str | None, limit: int | None) -> list[tuple[str, str]]:
-    check.optional_str("after", after)
-    size = check.limit(limit)
-    return [] if size is None else [("limit", str(size))]

@@ -27,6 +27,7 @@ from .._responses import APIResponse
 from .._shapes import show
 from .._transport import Transport
 from .._types import NOT_GIVEN, NotGiven
+from ..providers import OPENAI, Adapter, Dialect
 from ..waiting import JobWaits
 from ..waiting._policy import status_key
 from ..waiting._ratelimit import RequestBudget
@@ -38,14 +39,12 @@ from ._job_params import (
     instant,
     integrations_body,
     method_body,
-    page_params,
     statuses,
     suffix_of,
 )
 
 __all__ = ["AzureJobs", "Jobs"]
 
-_JOBS = "/fine_tuning/jobs"
 # The largest page the jobs list serves: find() reads as few pages as it can.
 _FIND_PAGE = 100
 _EVENTS_PAGE = 100
@@ -58,13 +57,16 @@ def _job_id(job_or_id: str | FineTuningJob) -> str:
     return check.path_id("job_id", job_or_id)
 
 
-def _retrieved(response: APIResponse, job_or_id: str | FineTuningJob) -> FineTuningJob:
+def _retrieved(
+    response: APIResponse, job_or_id: str | FineTuningJob, adapt: Adapter | None
+) -> FineTuningJob:
     """The job of a retrieve's ``response``, if it is the one asked for; another job's answer
     (a confused proxy or cache) would otherwise be taken for this one's, and end a wait on
     it. (A function, not a coroutine: a retrieve's only frames are its method's and the
-    transport's.)"""
-    job = structure(response.data, FineTuningJob, request_id=response.request_id)
+    transport's.) ``adapt`` is the dialect's job adapter, if any."""
     job_id = job_or_id.id if isinstance(job_or_id, FineTuningJob) else job_or_id
+    data = response.data if adapt is None else adapt(response.data, job_id)
+    job = structure(data, FineTuningJob, request_id=response.request_id)
     if job.id != job_id:
         raise ResponseValidationError(
             "FineTuningJob",
@@ -107,8 +109,14 @@ class Jobs(Resource):
 
     __slots__ = ("_budget", "_waits")
 
-    def __init__(self, transport: Transport, budget: RequestBudget | None = None) -> None:
-        super().__init__(transport)
+    def __init__(
+        self,
+        transport: Transport,
+        budget: RequestBudget | None = None,
+        *,
+        dialect: Dialect = OPENAI,
+    ) -> None:
+        super().__init__(transport, dialect=dialect)
         self._budget = budget or RequestBudget()
         self._waits = JobWaits(self)
 
@@ -181,12 +189,8 @@ class Jobs(Resource):
         body.update((k, v) for k, v in optional.items() if v is not None)
         return await self._decoded(
             FineTuningJob,
-            self._send(
-                "POST",
-                _JOBS,
-                options,
-                body=body,
-            ),
+            self._send("POST", self._dialect.jobs_path, options, body=body),
+            self._dialect.job,
         )
 
     async def retrieve(
@@ -203,8 +207,9 @@ class Jobs(Resource):
             ResponseValidationError: The answer does not fit, or is another job's.
         """
         options = call_options(extra_headers, extra_query, timeout=timeout)
-        response = await self._send("GET", f"{_JOBS}/{_job_id(job_id)}", options)
-        return _retrieved(response, job_id)
+        dialect = self._dialect
+        response = await self._send("GET", f"{dialect.jobs_path}/{_job_id(job_id)}", options)
+        return _retrieved(response, job_id, dialect.job)
 
     async def retrieve_with_headers(
         self,
@@ -220,8 +225,9 @@ class Jobs(Resource):
         (``openai-poll-after-ms``), which the waiters honour.
         """
         options = call_options(extra_headers, extra_query, timeout=timeout)
-        response = await self._send("GET", f"{_JOBS}/{_job_id(job_id)}", options)
-        return _retrieved(response, job_id), response.headers
+        dialect = self._dialect
+        response = await self._send("GET", f"{dialect.jobs_path}/{_job_id(job_id)}", options)
+        return _retrieved(response, job_id, dialect.job), response.headers
 
     def list(
         self,
@@ -240,15 +246,16 @@ class Jobs(Resource):
         (sent as ``metadata[key]=value``).
         """
         options = call_options(extra_headers, extra_query, timeout=timeout)
-        params = page_params(after, limit)
+        params = self._page_params(after, limit)
         for key, value in (check.metadata("metadata", metadata) or {}).items():
             params.append((f"metadata[{key}]", value))
         return self._paginate(
             FineTuningJob,
-            _JOBS,
+            self._dialect.jobs_path,
             params,
             options,
-            after=check.optional_str("after", after),
+            after=after,
+            adapt=self._dialect.jobs_page,
         )
 
     def find(
@@ -278,7 +285,7 @@ class Jobs(Resource):
             created_before: Only jobs created before this instant.
             metadata: Exact key/value pairs the job's metadata must hold.
         """
-        wanted = statuses(status)
+        wanted = statuses(status, self._dialect.statuses)
         check.optional_str("model", model)
         check.suffix(suffix)
         after = instant("created_after", created_after)
@@ -316,8 +323,9 @@ class Jobs(Resource):
     ) -> FineTuningJob:
         """POST ``action`` on the job: `cancel`, `pause` and `resume` are this, named."""
         options = call_options(extra_headers, extra_query, extra_body, timeout, idempotency_key)
-        path = f"{_JOBS}/{_job_id(job_id)}/{action}"
-        return await self._decoded(FineTuningJob, self._send("POST", path, options))
+        job = _job_id(job_id)
+        pending = self._send("POST", f"{self._dialect.jobs_path}/{job}/{action}", options)
+        return await self._decoded(FineTuningJob, pending, self._dialect.job, job)
 
     cancel = named_action(
         _action,
@@ -339,12 +347,15 @@ class Jobs(Resource):
     ) -> AsyncPaginator[FineTuningJobEvent]:
         """List a job's events, newest first (await for a page, ``async for`` for all)."""
         options = call_options(extra_headers, extra_query, timeout=timeout)
+        job = _job_id(job_id)
         return self._paginate(
             FineTuningJobEvent,
-            f"{_JOBS}/{_job_id(job_id)}/events",
-            page_params(after, limit),
+            f"{self._dialect.jobs_path}/{job}/events",
+            self._page_params(after, limit),
             options,
-            after=check.optional_str("after", after),
+            after=after,
+            adapt=self._dialect.events_page,
+            context=job,
         )
 
     def list_checkpoints(
@@ -359,12 +370,15 @@ class Jobs(Resource):
     ) -> AsyncPaginator[FineTuningJobCheckpoint]:
         """List a job's checkpoints, newest first (await for a page, ``async for`` for all)."""
         options = call_options(extra_headers, extra_query, timeout=timeout)
+        job = _job_id(job_id)
         return self._paginate(
             FineTuningJobCheckpoint,
-            f"{_JOBS}/{_job_id(job_id)}/checkpoints",
-            page_params(after, limit),
+            f"{self._dialect.jobs_path}/{job}/checkpoints",
+            self._page_params(after, limit),
             options,
-            after=check.optional_str("after", after),
+            after=after,
+            adapt=self._dialect.checkpoints_page,
+            context=job,
         )
 
     # -- results ----------------------------------------------------------------------------
@@ -390,7 +404,8 @@ class Jobs(Resource):
         if job is None or not job.result_files:
             job = await self.retrieve(job_id, timeout=timeout)
         if job.result_files:
-            content = await Files(self._transport).content(job.result_files[0], timeout=timeout)
+            files = Files(self._transport, dialect=self._dialect)
+            content = await files.content(job.result_files[0], timeout=timeout)
             return curve.parse_results_file(content)
         events = self.list_events(job_id, limit=_EVENTS_PAGE, timeout=timeout)
         return curve.metrics_from_events([event async for event in events])
@@ -450,4 +465,5 @@ class AzureJobs(Jobs):
     ) -> None:
         """Delete a job (Azure answers ``204 No Content``)."""
         options = call_options(extra_headers, extra_query, timeout=timeout)
-        await self._send("DELETE", f"{_JOBS}/{_job_id(job_id)}", options, decode_json=False)
+        path = f"{self._dialect.jobs_path}/{_job_id(job_id)}"
+        await self._send("DELETE", path, options, decode_json=False)
