@@ -15,7 +15,8 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from .. import AsyncClient
+from .. import AsyncAzureClient, AsyncClient, AsyncPortkeyClient, AsyncTogetherClient
+from ..providers import DIALECTS, Dialect
 from ..types import DEFAULT_REQUEST_TIMEOUT
 
 __all__ = [
@@ -52,6 +53,10 @@ Handler = Callable[[argparse.Namespace], Coroutine[Any, Any, int] | int]
 its own event loop (``serve``)."""
 
 _CONNECTION = ("api_key", "base_url", "organization", "project", "timeout", "max_retries")
+#: Names the provider when --provider does not.
+PROVIDER_ENV = "FTJOBS_PROVIDER"
+#: The Portkey virtual key the CLI routes through (the client takes it as virtual_key=).
+PORTKEY_VIRTUAL_KEY_ENV = "PORTKEY_VIRTUAL_KEY"
 
 
 class CLIError(Exception):
@@ -91,8 +96,21 @@ def connection_options(without: Sequence[str] = ()) -> argparse.ArgumentParser:
     # subcommand's defaults overwriting what was given before it.
     parent = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
     group = parent.add_argument_group("connection")
-    group.add_argument("--api-key", help="API key (default: $OPENAI_API_KEY)")
-    group.add_argument("--base-url", help="API root (default: $OPENAI_BASE_URL or OpenAI)")
+    group.add_argument(
+        "--provider",
+        choices=sorted(DIALECTS),
+        help="the API to talk to (default: $FTJOBS_PROVIDER or openai); each reads its own "
+        "variables: openai $OPENAI_API_KEY/$OPENAI_BASE_URL, azure "
+        "$AZURE_OPENAI_API_KEY/$AZURE_OPENAI_ENDPOINT/$OPENAI_API_VERSION, portkey "
+        "$PORTKEY_API_KEY/$PORTKEY_BASE_URL/$PORTKEY_VIRTUAL_KEY, together "
+        "$TOGETHER_API_KEY/$TOGETHER_BASE_URL",
+    )
+    group.add_argument("--api-key", help="API key (default: the provider's, $OPENAI_API_KEY)")
+    group.add_argument(
+        "--base-url",
+        help="API root (default: the provider's, $OPENAI_BASE_URL or OpenAI; azure: the "
+        "resource endpoint)",
+    )
     group.add_argument("--organization", help="OpenAI-Organization (default: $OPENAI_ORG_ID)")
     if "project" not in without:
         group.add_argument("--project", help="OpenAI-Project (default: $OPENAI_PROJECT_ID)")
@@ -186,16 +204,45 @@ def wants_json(args: argparse.Namespace) -> bool:
     return bool(getattr(args, "json", False))
 
 
+def provider_of(args: argparse.Namespace) -> Dialect:
+    """The dialect ``--provider`` (or ``$FTJOBS_PROVIDER``) names; OpenAI by default."""
+    name = getattr(args, "provider", None) or os.environ.get(PROVIDER_ENV) or "openai"
+    dialect = DIALECTS.get(name)
+    if dialect is None:
+        names = ", ".join(sorted(DIALECTS))
+        raise CLIError(f"${PROVIDER_ENV} must be one of {names}; got {name!r}")
+    return dialect
+
+
+def _client(dialect: Dialect, options: dict[str, Any]) -> AsyncClient:
+    """The client of ``dialect`` for the connection options given."""
+    if dialect.name == "openai":
+        return AsyncClient(**options)
+    for name in ("organization", "project"):
+        if name in options:
+            raise CLIError(f"--{name} is OpenAI's; {dialect.title} takes no {name}")
+    if dialect.name == "azure":
+        endpoint = options.pop("base_url", None)
+        return AsyncAzureClient(azure_endpoint=endpoint, **options)
+    if dialect.name == "portkey":
+        virtual_key = os.environ.get(PORTKEY_VIRTUAL_KEY_ENV)
+        if not virtual_key:
+            raise CLIError(f"Portkey needs a route: set {PORTKEY_VIRTUAL_KEY_ENV}")
+        return AsyncPortkeyClient(virtual_key=virtual_key, **options)
+    return AsyncTogetherClient(**options)
+
+
 @asynccontextmanager
 async def connect(args: argparse.Namespace) -> AsyncIterator[AsyncClient]:
     """The client the connection options (or the environment) describe."""
+    dialect = provider_of(args)
     options = {name: getattr(args, name) for name in _CONNECTION if hasattr(args, name)}
-    if "api_key" not in options and not os.environ.get("OPENAI_API_KEY"):
+    if "api_key" not in options and not os.environ.get(dialect.api_key_env):
         raise CLIError(
-            "no API key: pass --api-key KEY or set OPENAI_API_KEY "
+            f"no API key: pass --api-key KEY or set {dialect.api_key_env} "
             "(on the local emulator, `ftjobs serve` prints both)"
         )
-    async with AsyncClient(**options) as client:
+    async with _client(dialect, options) as client:
         yield client
 
 

@@ -68,6 +68,13 @@ _RENAMED = (
     ("token_count", "trained_tokens"),
     ("random_seed", "seed"),
 )
+# Progress counters a job may carry (the spec has epochs_completed; step counts are read too
+# when a server sends them).
+_PROGRESS = (
+    ("epochs_completed", "epochs_completed"),
+    ("steps_completed", "trained_steps"),
+    ("total_steps", "total_steps"),
+)
 _METHODS = MappingProxyType({"sft": "supervised", "dpo": "dpo"})
 _FILE_TYPES = (("jsonl", "jsonl"), ("csv", "csv"), ("parquet", "parquet"))
 
@@ -86,8 +93,9 @@ def _seconds(value: Any) -> Any:
 def job(data: Any, context: str = "") -> Any:
     """A Together job object as ftjobs' job JSON: the status mapped (the word kept as
     ``provider_status``), timestamps as seconds, the output model as ``fine_tuned_model``,
-    ``n_epochs``/``batch_size`` as hyperparameters, ``progress`` and ``epochs_completed`` as
-    ``progress``; every other field stays, and lands in ``extra``."""
+    ``n_epochs``/``batch_size`` as hyperparameters, ``progress``, ``epochs_completed`` (and
+    ``steps_completed``/``total_steps`` when sent) as ``progress``; every other field stays, and
+    lands in ``extra``."""
     if data.__class__ is not dict:
         return data
     out = dict(data)
@@ -110,8 +118,9 @@ def job(data: Any, context: str = "") -> Any:
         out["hyperparameters"] = hyper
     progress = out.pop("progress", None)
     progress = dict(progress) if progress.__class__ is dict else {}
-    if out.get("epochs_completed").__class__ is int:
-        progress["epochs_completed"] = out.pop("epochs_completed")
+    for theirs, ours in _PROGRESS:
+        if out.get(theirs).__class__ is int:
+            progress[ours] = out.pop(theirs)
     if progress:
         out["progress"] = progress
     method = out.get("training_method")
