@@ -541,10 +541,15 @@ def create_body(
     Raises:
         TypeError, ValueError: Bad or untranslatable input.
     """
-    body: dict[str, Any] = {
-        "model": check.require_str("model", model),
-        "training_file": check.require_str("training_file", training_file),
-    }
+    body: dict[str, Any] = {"training_file": check.require_str("training_file", training_file)}
+    if from_checkpoint is None or model is not None:
+        body["model"] = check.require_str("model", model)
+    if from_checkpoint is not None and model is not None:
+        # Together's own SDK refuses both, and so does its service.
+        raise ValueError(
+            "model: give model= or from_checkpoint= (a continued job starts from the "
+            "checkpoint's base), not both"
+        )
     kind, from_method = _method_fields(method)
     legacy = _hyper_fields("hyperparameters", _plain(hyperparameters))
     for name, value in (*from_method.items(), *legacy.items()):
@@ -622,7 +627,8 @@ def price_body(**create: Any) -> dict[str, Any]:
     """The body of ``POST /fine-tunes/estimate-price``: a create's body cut to the fields the
     estimate takes (``model`` is optional there)."""
     model = create.pop("model", None)
-    body = create_body(model=model or "-", **create)
+    starts_from = create.get("from_checkpoint")
+    body = create_body(model=model or (None if starts_from else "-"), **create)
     if model is None:
-        del body["model"]
+        body.pop("model", None)
     return {k: v for k, v in body.items() if k in _PRICE_FIELDS}

@@ -49,7 +49,7 @@ class TogetherJobs(Jobs):
     async def create(
         self,
         *,
-        model: str,
+        model: str | None,
         training_file: str,
         validation_file: str | None = None,
         suffix: str | None = None,
@@ -110,7 +110,8 @@ class TogetherJobs(Jobs):
             lora_trainable_modules: LoRA target modules (``"all-linear"``).
             train_on_inputs: Train on the prompt too (supervised only; default ``"auto"``).
             from_checkpoint: Continue from ``{job_id}``, ``{job_id}:{step}`` or a checkpoint
-                of ``list_checkpoints``.
+                of ``list_checkpoints`` (with ``model=None``: the job starts from the
+                checkpoint's base model, and Together refuses both).
             wandb_api_key: Weights & Biases key (with ``wandb_project_name``, ``wandb_name``).
 
         Raises:
