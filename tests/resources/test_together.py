@@ -302,6 +302,14 @@ async def test_create_maps_ftjobs_arguments_and_together_keywords(mocked: aiores
     }
 
 
+async def test_create_from_a_checkpoint_names_no_model(mocked: aioresponses) -> None:
+    mocked.post(f"{BASE_URL}/fine-tunes", payload=truncated_job(status="pending"))
+    async with _client() as client:
+        await client.jobs.create(model=None, training_file="file-1", from_checkpoint="ft-1:10")
+    body = json.loads(sent(mocked, "POST")[0][1]["data"])
+    assert body == {"training_file": "file-1", "from_checkpoint": "ft-1:10"}
+
+
 async def test_create_dpo_and_full_training(mocked: aioresponses) -> None:
     mocked.post(f"{BASE_URL}/fine-tunes", payload=truncated_job(status="queued"))
     async with _client() as client:
@@ -343,6 +351,8 @@ async def test_create_dpo_and_full_training(mocked: aioresponses) -> None:
         ({"warmup_ratio": 2}, ValueError, "warmup_ratio"),
         ({"n_epochs": 2, "hyperparameters": {"n_epochs": 3}}, ValueError, "n_epochs: given twice"),
         ({"training_file": 3}, TypeError, "training_file"),
+        ({"from_checkpoint": "ft-1:10"}, ValueError, "not both"),
+        ({"model": None}, TypeError, "model"),
     ],
 )
 async def test_create_refuses_bad_input_before_any_request(
