@@ -440,12 +440,13 @@ def _fast_model(tp: Any, *, check: bool = False) -> _FastHook:
     lines: list[str] = []
     values: dict[str, str] = {}  # attribute -> expression of its value
     known: list[str] = []
-    # Whether a known key was missing (m): when none was and the object has no more keys than
-    # the model knows, it has no unknown key, and the set comparison is not needed.
+    # How many known keys were missing (m): the object then holds len(known) - m known keys,
+    # so it has an unknown key exactly when it holds more keys than that, and no set
+    # comparison is needed (an optional field a server leaves out costs one addition).
     track = not check and any(a.name == shapes.EXTRA for a in attrs.fields(cls))
-    missing = "; m = True" if track else ""
+    missing = "; m += 1" if track else ""
     if track:
-        lines.append("m = False")
+        lines.append("m = 0")
     for i, (a, ftype) in enumerate(_field_types(tp)):
         default: Any = a.default
         if a.name == shapes.REQUEST_ID and default is None:
@@ -499,7 +500,7 @@ def _fast_model(tp: Any, *, check: bool = False) -> _FastHook:
         names["_known"] = frozenset(known)
         lines += [
             f"ex = {values[shapes.EXTRA]}",
-            f"if (m or len(o) != {len(known)}) and not _known.issuperset(o):",
+            f"if len(o) != {len(known)} - m:",
             "    ex = {k: x for k, x in o.items() if k not in _known}",
         ]
         values[shapes.EXTRA] = "ex"
