@@ -77,6 +77,7 @@ class Preparer:
     each `Request` with the call's options over it."""
 
     __slots__ = (
+        "_bytes_headers",
         "_client_timeout",
         "_default_query",
         "_headers",
@@ -97,6 +98,12 @@ class Preparer:
         self.headers = CIMultiDictProxy(self._headers)
         """The client's headers, shared and never changed: a plain GET's `Wire` holds this very
         object (no per-request copy), which tells the transport it may send the session's."""
+        # A body kept as bytes (a file's content, a model download) may be of any type: an
+        # endpoint that serves text/plain or octet-stream may refuse `Accept: application/json`
+        # with a 406 (Together's description does).
+        bytes_headers = CIMultiDict(self._headers)
+        bytes_headers["Accept"] = "*/*"
+        self._bytes_headers = CIMultiDictProxy(bytes_headers)
         self._default_query = dict(default_query or {})
         self.timeout = timeout
         """The client's per-attempt timeout (``None``: no limit)."""
@@ -107,17 +114,18 @@ class Preparer:
         call's own or a fresh one, the same on every retry."""
         method, options, body = request.method, request.options, request.json_body
         url = self.base_url + request.path
+        headers: Headers = self.headers if request.decode_json else self._bytes_headers
         if options is NO_OPTIONS and body is None and method != "POST":
             # The common call, a plain GET: the client's own headers, query and timeout.
             query = self._query(request.params, None)
-            shared = self.headers
-            return Wire(method, url, query, None, shared, self._client_timeout, request.decode_json)
+            return Wire(
+                method, url, query, None, headers, self._client_timeout, request.decode_json
+            )
         if options.extra_body:
             body = {**(body or {}), **options.extra_body}
-        headers: Headers = self.headers
         data: bytes | None = None
         if method == "POST" or options.extra_headers or body is not None:
-            own_headers = CIMultiDict(self._headers)
+            own_headers = CIMultiDict(headers)
             if method == "POST":
                 own_headers["Idempotency-Key"] = options.idempotency_key or f"ftjobs-{uuid.uuid4()}"
             if options.extra_headers:

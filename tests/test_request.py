@@ -57,3 +57,22 @@ def test_a_stream_bounds_each_read_not_the_transfer() -> None:
     assert wire.timeout.sock_read == 30.0
     timed = _preparer().stream_wire(Request("GET", "/f", options=call_options(timeout=4)))
     assert timed.timeout.sock_read == 4
+
+
+def test_a_body_kept_as_bytes_accepts_any_type() -> None:
+    # Together's description serves a file's content as text/plain and a model as
+    # octet-stream: `Accept: application/json` there is answered 406 (Prism does).
+    preparer = Preparer(BASE, {"Accept": "application/json", "Authorization": "Bearer k"}, None, 30)
+    raw = preparer.wire(Request("GET", "/files/f/content", decode_json=False))
+    assert raw.headers["Accept"] == "*/*"
+    assert raw.headers["Authorization"] == "Bearer k"
+    again = preparer.wire(Request("GET", "/files/g/content", decode_json=False))
+    assert again.headers is raw.headers  # built once, like the client's own
+    assert preparer.wire(Request("GET", "/files/f")).headers["Accept"] == "application/json"
+    chosen = call_options(extra_headers={"Accept": "text/csv"})
+    mine = preparer.wire(Request("GET", "/f/content", options=chosen, decode_json=False))
+    assert mine.headers.getall("Accept") == ["text/csv"]
+    timed = preparer.wire(
+        Request("GET", "/f/content", options=call_options(timeout=2), decode_json=False)
+    )
+    assert timed.headers["Accept"] == "*/*"

@@ -76,7 +76,7 @@ class Resource:
         params: QueryParams | None = None,
     ) -> AsyncGenerator[bytes, None]:
         """`_send` for a body read in chunks (a GET)."""
-        request = Request("GET", path, params, options=options)
+        request = Request("GET", path, params, options=options, decode_json=False)
         return self._transport.stream(request, chunk_size)
 
     async def _decoded(
