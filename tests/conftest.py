@@ -22,8 +22,8 @@ from ftjobs.emulator import EmulatorConfig, EmulatorHandle, ManualClock, serve_e
 from tests._support.emulator import Api
 from tests._support.live import FAST_RETRIES
 from tests._support.payloads import API_KEY, BASE_URL
-from tests._support.prism import PrismMock, PrismMocks, unavailable
-from tests.spec import load_spec
+from tests._support.prism import PrismMock, PrismMocks, patch_together, unavailable
+from tests.spec import TOGETHER_SPEC_PATH, load_spec
 
 _TAKES_STREAM_WRITER = "stream_writer" in inspect.signature(aiohttp.ClientResponse).parameters
 
@@ -166,11 +166,24 @@ def prism_mocks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrismMocks
         mocks.close()
 
 
+def _prism_or_skip() -> None:
+    reason = unavailable()
+    if reason:
+        pytest.skip(reason)
+
+
 @pytest.fixture
 def openai_prism(prism_mocks: PrismMocks) -> PrismMock:
     """Prism serving the repository's OpenAI spec (spec/openai-fine-tuning.openapi.yaml);
     the test is skipped, with the reason, where Prism cannot run."""
-    reason = unavailable()
-    if reason:
-        pytest.skip(reason)
+    _prism_or_skip()
     return prism_mocks.get("openai", load_spec())
+
+
+@pytest.fixture
+def together_prism(prism_mocks: PrismMocks) -> PrismMock:
+    """Prism serving the repository's copy of Together AI's description, its contradictions
+    corrected (``TOGETHER_SPEC_GAPS`` in tests/_support/prism.py); skipped, with the reason,
+    where Prism cannot run."""
+    _prism_or_skip()
+    return prism_mocks.get("together", patch_together(load_spec(TOGETHER_SPEC_PATH)))

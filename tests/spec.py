@@ -32,12 +32,17 @@ SPEC_PATH: Path = REPO / "spec" / "openai-fine-tuning.openapi.yaml"
 """The project's own copy of the spec (``spec/README.md`` says where it came from)."""
 
 
+TOGETHER_SPEC_PATH: Path = REPO / "spec" / "together-fine-tuning.openapi.yaml"
+"""The project's copy of Together AI's description (``spec/together-fine-tuning.README.md``)."""
+
+
 @functools.cache
-def load_spec() -> dict[str, Any]:
-    """The spec, parsed once (shared: copy before changing it)."""
+def load_spec(path: Path = SPEC_PATH) -> dict[str, Any]:
+    """The spec at ``path`` (OpenAI's by default), parsed once (shared: copy before changing
+    it)."""
     import yaml
 
-    spec: dict[str, Any] = yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))
+    spec: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
     return spec
 
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import io
 import json
 import os
 import re
@@ -40,7 +41,7 @@ import urllib.request
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 import attrs
@@ -56,6 +57,7 @@ START_TIMEOUT = 60.0
 """Seconds a Prism gets to answer its first request (a few on an idle machine)."""
 
 _HTTP_METHODS = ("get", "put", "post", "delete", "patch")
+_C = TypeVar("_C", bound=ftjobs.AsyncClient)
 
 
 def pinned_version() -> str:
@@ -110,6 +112,45 @@ def for_prism(spec: Mapping[str, Any]) -> dict[str, Any]:
 
     walk(copied)
     return copied
+
+
+# -- where a description contradicts itself -----------------------------------------------------
+
+TOGETHER_SPEC_GAPS = (
+    "FinetuneEventLevels is a string enum that lists null: an event with `level: null` (the "
+    "enum allows it, and Together sends it) is not a string, so every such answer was invalid",
+    "TrainingMethodSFT.train_on_inputs is `type: boolean` beside `oneOf: [boolean, 'auto']` and "
+    "`default: 'auto'`: 'auto', its own default (and what Together's SDK sends), was refused",
+    "LRScheduler.lr_scheduler_args is `oneOf` linear / cosine arguments, but cosine's "
+    "({min_lr_ratio, num_cycles}) are also linear's (no field required, an open object): no "
+    "cosine scheduler matched exactly one, so every job with one was invalid",
+    "POST /fine-tunes requires `model`, but a job from a checkpoint takes the checkpoint's "
+    "base model: Together's own SDK (`together` 3.1, create_finetune_request) refuses both and "
+    "sends no `model`",
+    "FineTuneEvent.created_at and FineTuneCheckpoint.created_at are bare strings, where the "
+    "job's timestamps are `format: date-time` (the README: timestamps are ISO-8601 strings); "
+    "any text at all was a valid time",
+)
+"""Where Together's description (spec/together-fine-tuning.openapi.yaml) contradicts itself or
+says other than the service and Together's own SDK do; `patch_together` corrects each before
+Prism serves it. Found by this harness: with the first three, Prism flagged most of its own
+random answers (and refused the request ``train_on_inputs="auto"``); the fourth refused a create
+from a checkpoint; the last let it answer ``created_at: "lorem"``."""
+
+
+def patch_together(spec: Mapping[str, Any]) -> dict[str, Any]:
+    """Together's description with `TOGETHER_SPEC_GAPS` corrected (a copy)."""
+    patched = copy.deepcopy(dict(spec))
+    schemas = patched["components"]["schemas"]
+    schemas["FinetuneEventLevels"]["type"] = ["string", "null"]
+    del schemas["TrainingMethodSFT"]["properties"]["train_on_inputs"]["type"]
+    scheduler_args = schemas["LRScheduler"]["properties"]["lr_scheduler_args"]
+    scheduler_args["anyOf"] = scheduler_args.pop("oneOf")
+    create = patched["paths"]["/fine-tunes"]["post"]["requestBody"]["content"]["application/json"]
+    create["schema"]["required"].remove("model")
+    for name in ("FineTuneEvent", "FineTuneCheckpoint"):
+        schemas[name]["properties"]["created_at"]["format"] = "date-time"
+    return patched
 
 
 # -- the operations of a spec ------------------------------------------------------------------
@@ -229,6 +270,14 @@ class PrismMock:
                 time.sleep(0.1)
         return False
 
+    def answer(self, path: str, *, prefer: str | None = None) -> Any:
+        """The JSON answer to ``GET path`` (with ``prefer``), asked directly: what a seed
+        makes of an object's id, for a call that must name that very id."""
+        headers = {"Authorization": "Bearer sk-prism", **({"Prefer": prefer} if prefer else {})}
+        request = urllib.request.Request(self.base_url + path, headers=headers)
+        with urllib.request.urlopen(request, timeout=20) as response:
+            return json.loads(response.read())
+
     def stop(self) -> None:
         """Stop the process (politely, then for good)."""
         process, self._process = self._process, None
@@ -340,13 +389,18 @@ def refused(error: BaseException) -> list[Violation]:
 
 @contextlib.asynccontextmanager
 async def prism_client(
-    mock: PrismMock, recorder: Recorder, *, prefer: str | None = None
-) -> AsyncIterator[ftjobs.AsyncClient]:
-    """An `ftjobs.AsyncClient` on ``mock`` whose exchanges ``recorder`` keeps: no retries (a
-    refusal is seen once), no request budget to wait for, ``Prefer`` sent on every request."""
+    mock: PrismMock,
+    recorder: Recorder,
+    *,
+    prefer: str | None = None,
+    client_type: type[_C] = ftjobs.AsyncClient,  # type: ignore[assignment]
+) -> AsyncIterator[_C]:
+    """A ``client_type`` (`ftjobs.AsyncClient` or a provider's) on ``mock`` whose exchanges
+    ``recorder`` keeps: no retries (a refusal is seen once), no request budget to wait for,
+    ``Prefer`` sent on every request."""
     async with (
         aiohttp.ClientSession(trace_configs=[recorder.trace]) as session,
-        ftjobs.AsyncClient(
+        client_type(
             api_key="sk-prism",
             base_url=mock.base_url,
             session=session,
@@ -362,6 +416,46 @@ async def prism_client(
 def prefer_dynamic(seed: int) -> str:
     """The ``Prefer`` header that asks Prism for the random answer of ``seed``."""
     return f"dynamic=true, seed={seed}"
+
+
+# -- what the operation tables share ------------------------------------------------------------
+
+SEEDS = (1, 2, 3, 5, 8, 13)
+"""The seeds of Prism's random answers. An answer for a seed is the same on every run (seeded,
+Prism pinned), so a failure names a seed that reproduces it."""
+
+TRAINING_JSONL = b"".join(
+    json.dumps(
+        {"messages": [{"role": "user", "content": f"Q{i}"}, {"role": "assistant", "content": "A"}]}
+    ).encode()
+    + b"\n"
+    for i in range(10)
+)
+"""A small valid training file (ten chats)."""
+
+
+class Pipe(io.RawIOBase):
+    """A file object that cannot seek (a pipe's): its size is unknown until read, so an
+    upload's answer (a random ``bytes``) is not held against it."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = io.BytesIO(data)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        return self._data.readinto(buffer)
+
+
+async def drained(chunks: AsyncIterator[bytes]) -> int:
+    """Read a stream of chunks to its end; the bytes it held."""
+    return sum([len(chunk) async for chunk in chunks])
+
+
+async def listed(items: AsyncIterator[Any]) -> list[Any]:
+    """Every item of an async iterator (``jobs.find``)."""
+    return [item async for item in items]
 
 
 # -- driving a client's operations ---------------------------------------------------------------

@@ -7,11 +7,6 @@ seeds, parse into the models. Skipped, with the reason, where Prism is not insta
 
 from __future__ import annotations
 
-import io
-import json
-from collections.abc import AsyncIterator
-from typing import Any
-
 import pytest
 
 import ftjobs
@@ -37,10 +32,15 @@ from ftjobs.types import (
     WandbIntegration,
 )
 from tests._support.prism import (
+    SEEDS,
+    TRAINING_JSONL,
     Operation,
+    Pipe,
     PrismMock,
     Recorder,
+    drained,
     drive,
+    listed,
     prefer_dynamic,
     prism_client,
     problems,
@@ -50,16 +50,6 @@ from tests._support.prism import (
 pytestmark = pytest.mark.prism
 
 MODEL = "gpt-4o-mini-2024-07-18"
-TRAINING = b"".join(
-    json.dumps(
-        {"messages": [{"role": "user", "content": f"Q{i}"}, {"role": "assistant", "content": "A"}]}
-    ).encode()
-    + b"\n"
-    for i in range(10)
-)
-SEEDS = (1, 2, 3, 5, 8, 13)
-"""Prism's answers for a seed are the same on every run (seeded, pinned), so a failure here
-names a seed that reproduces it."""
 
 EXACT = StringCheckGrader.exact("exact", item_field("answer"))
 GRADERS = (
@@ -70,19 +60,6 @@ GRADERS = (
     ScoreModelGrader.prompt("score", MODEL, "Rate {{sample.output_text}}", range=(0, 1)),
     MultiGrader("multi", graders=EXACT, calculate_output="exact"),
 )
-
-
-class Pipe(io.RawIOBase):
-    """A file object that cannot seek (a pipe's): its size is unknown until read."""
-
-    def __init__(self, data: bytes) -> None:
-        self._data = io.BytesIO(data)
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        return self._data.readinto(buffer)
 
 
 async def _create(client: ftjobs.AsyncClient, method: ftjobs.FineTuneMethod) -> object:
@@ -121,17 +98,13 @@ async def _metrics_created(client: ftjobs.AsyncClient) -> object:
     return await client.jobs.metrics(job.id)
 
 
-async def _all_found(client: ftjobs.AsyncClient) -> object:
-    return [job async for job in client.jobs.find(status="running", created_after=1)]
-
-
 JOB = "ftjob-abc123"
 CHECKPOINT = "ft:gpt-4o-mini-2024-07-18:org:conformance:ckpt-step-10"
 
 SINGLE = (
     Operation(
         "files.upload (a pipe: one multipart request)",
-        lambda c: c.files.upload(Pipe(TRAINING), purpose="fine-tune", filename="train.jsonl"),
+        lambda c: c.files.upload(Pipe(TRAINING_JSONL), purpose="fine-tune", filename="train.jsonl"),
         FileObject,
     ),
     Operation(
@@ -237,13 +210,15 @@ SINGLE = (
         lambda c: c.uploads.create(
             filename="train.jsonl",
             purpose="fine-tune",
-            bytes=len(TRAINING),
+            bytes=len(TRAINING_JSONL),
             mime_type="text/jsonl",
             expires_after=FileExpiration(seconds=3600),
         ),
         Upload,
     ),
-    Operation("uploads.add_part", lambda c: c.uploads.add_part("upload_abc", TRAINING), UploadPart),
+    Operation(
+        "uploads.add_part", lambda c: c.uploads.add_part("upload_abc", TRAINING_JSONL), UploadPart
+    ),
     Operation(
         "uploads.complete",
         lambda c: c.uploads.complete("upload_abc", part_ids=["part_a", "part_b"], md5="0" * 32),
@@ -257,20 +232,20 @@ FLOWS = (
     Operation(
         "files.upload (bytes, with an expiry)",
         lambda c: c.files.upload(
-            TRAINING, purpose="fine-tune", expires_after=FileExpiration(seconds=86_400)
+            TRAINING_JSONL, purpose="fine-tune", expires_after=FileExpiration(seconds=86_400)
         ),
         # The mock's file reports a size other than the bytes sent.
         defences=(ftjobs.UploadIntegrityError,),
     ),
     Operation(
         "files.upload (the Uploads API above the threshold)",
-        lambda c: c.files.upload(TRAINING, purpose="fine-tune", multipart_threshold=64),
+        lambda c: c.files.upload(TRAINING_JSONL, purpose="fine-tune", multipart_threshold=64),
         # The mock completes an upload without a file, or with another size.
         defences=(RuntimeError, ftjobs.UploadIntegrityError),
     ),
     Operation(
         "files.stream_content",
-        lambda c: _drain(c.files.stream_content("file-abc123")),
+        lambda c: drained(c.files.stream_content("file-abc123")),
     ),
     Operation(
         "jobs.step (one poll of a wait: job, events, checkpoints)",
@@ -278,7 +253,11 @@ FLOWS = (
         # The mock's pages all say has_more with the same cursor.
         defences=(ftjobs.PaginationError,),
     ),
-    Operation("jobs.find", _all_found, defences=(ftjobs.PaginationError,)),
+    Operation(
+        "jobs.find",
+        lambda c: listed(c.jobs.find(status="running", created_after=1)),
+        defences=(ftjobs.PaginationError,),
+    ),
     Operation(
         "jobs.metrics (the job's result file)",
         _metrics_created,
@@ -287,13 +266,6 @@ FLOWS = (
     ),
 )
 """Flows of several calls: their requests are checked, their answers make no sense together."""
-
-
-async def _drain(chunks: AsyncIterator[bytes]) -> int:
-    size = 0
-    async for chunk in chunks:
-        size += len(chunk)
-    return size
 
 
 async def test_every_request_passes_prism_validation(openai_prism: PrismMock) -> None:
