@@ -20,9 +20,11 @@ from ._errors import (
     APITimeoutError,
     AuthenticationError,
     BadRequestError,
+    CampaignPlanError,
     ClientClosedError,
     ConfigurationError,
     ConflictError,
+    DailyLimitError,
     FTJobsError,
     InternalServerError,
     InvalidContinuationToken,
@@ -54,6 +56,7 @@ from ._models import (
 from ._providers import AsyncAzureClient, AsyncPortkeyClient, AsyncTogetherClient
 from ._retry import RetryPolicy
 from ._version import __version__
+from .campaigns import Campaign, CampaignReport, CampaignRun
 from .training_data import check_training_file
 from .waiting import (
     CheckpointReceived,
@@ -76,10 +79,15 @@ __all__ = [
     "AsyncTogetherClient",
     "AuthenticationError",
     "BadRequestError",
+    "Campaign",
+    "CampaignPlanError",
+    "CampaignReport",
+    "CampaignRun",
     "CheckpointReceived",
     "ClientClosedError",
     "ConfigurationError",
     "ConflictError",
+    "DailyLimitError",
     "DpoHyperparameters",
     "EtaChanged",
     "EventReceived",

@@ -9,6 +9,7 @@ failures are [`APIConnectionError`][ftjobs.APIConnectionError] /
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -17,15 +18,18 @@ if TYPE_CHECKING:
     from .training_data import TrainingFileReport
 
 __all__ = [
+    "DAILY_LIMIT_CODE",
     "APIConnectionError",
     "APIError",
     "APIStatusError",
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "CampaignPlanError",
     "ClientClosedError",
     "ConfigurationError",
     "ConflictError",
+    "DailyLimitError",
     "FTJobsError",
     "InternalServerError",
     "InvalidContinuationToken",
@@ -265,6 +269,30 @@ class RateLimitError(APIStatusError):
     """HTTP 429."""
 
 
+DAILY_LIMIT_CODE = "daily_rate_limit_exceeded"
+"""``error.code`` of a create refused by the provider's per-model daily quota."""
+
+_QUOTED_MODEL = re.compile(r"for the model '([^']{1,200})'")
+
+
+class DailyLimitError(RateLimitError):
+    """HTTP 429 ``daily_rate_limit_exceeded``: the organization reached its daily quota of
+    fine-tuning jobs for a model (a rolling 24-hour window).
+
+    Not retried by the transport: the next slot opens hours later, not seconds. A campaign
+    ([`Campaign`][ftjobs.Campaign]) waits for it; see ``client.jobs.run_campaign``.
+
+    Attributes:
+        model: The model named in the message (``None`` when the message names none).
+    """
+
+    @property
+    def model(self) -> str | None:
+        """The model whose quota is spent, read from the message."""
+        found = _QUOTED_MODEL.search(self.message)
+        return found.group(1) if found else None
+
+
 class InternalServerError(APIStatusError):
     """HTTP 5xx."""
 
@@ -280,8 +308,11 @@ _BY_STATUS: dict[int, type[APIStatusError]] = {
 }
 
 
-def status_error_class(status: int) -> type[APIStatusError]:
-    """Return the [`APIStatusError`][ftjobs.APIStatusError] subclass for an HTTP status."""
+def status_error_class(status: int, code: str | None = None) -> type[APIStatusError]:
+    """Return the [`APIStatusError`][ftjobs.APIStatusError] subclass for an HTTP status (and
+    the body's ``error.code``, which tells a daily quota from a rate limit)."""
+    if status == 429 and code == DAILY_LIMIT_CODE:
+        return DailyLimitError
     if status >= 500:
         return InternalServerError
     if 300 <= status < 400:
@@ -425,3 +456,10 @@ class InvalidWebhookSignatureError(FTJobsError, ValueError):
 
     The message says which; it never shows the secret or the expected signature.
     """
+
+
+class CampaignPlanError(FTJobsError, ValueError):
+    """A campaign's plan cannot be run: an empty or too long name, no member, duplicate
+    members, an empty grid, an unknown key, metadata that collides with the campaign's own
+    keys... Raised by [`Campaign`][ftjobs.Campaign] before any request; the message names the
+    problem and where it is (``members[3].metadata``, ``grid.n_epochs``)."""

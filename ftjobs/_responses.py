@@ -125,7 +125,7 @@ def status_error(
             f"HTTP {status} redirect to {location!r} not followed: ftjobs sends credentials "
             "only to base_url; point base_url at the final address"
         )
-    return status_error_class(status)(
+    return status_error_class(status, code)(
         message,
         status_code=status,
         code=code,

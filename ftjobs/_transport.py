@@ -23,6 +23,7 @@ from ._errors import (
     APIStatusError,
     APITimeoutError,
     ClientClosedError,
+    DailyLimitError,
     FTJobsError,
     PoolTimeoutError,
     ResponseTooLargeError,
@@ -98,6 +99,10 @@ def _log_attempt(
 
 
 def _is_retryable(exc: BaseException) -> bool:
+    if isinstance(exc, DailyLimitError):
+        # A daily quota opens again hours later: a retry in seconds is refused again, and
+        # spends nothing but requests. The caller (a campaign) waits for the slot.
+        return False
     if isinstance(exc, APIStatusError):
         return should_retry(exc.status_code, exc.headers)
     if isinstance(exc, PoolTimeoutError):
@@ -461,9 +466,14 @@ class Transport:
             self._release_slot()
         resp_headers = resp.headers
         _log_attempt(method, url, status, request_id_of(resp_headers), attempt, started)
-        if status == 429 and self._on_rate_limited is not None:
+        error = status_error(status, resp_headers, content, truncated, method, url)
+        if (
+            status == 429
+            and self._on_rate_limited is not None
+            and not isinstance(error, DailyLimitError)  # a quota, not a request rate
+        ):
             self._on_rate_limited(parse_retry_after(resp_headers, self._clock))
-        raise status_error(status, resp_headers, content, truncated, method, url)
+        raise error
 
     async def _send(
         self, session: aiohttp.ClientSession, wire: Wire, attempt: int, data: Any

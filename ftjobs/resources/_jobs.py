@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import builtins
 import functools
 import inspect
+import os
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Concatenate, ParamSpec, TypeVar, cast
@@ -27,8 +29,17 @@ from .._responses import APIResponse
 from .._shapes import show
 from .._transport import Transport
 from .._types import NOT_GIVEN, NotGiven
+from ..campaigns import (
+    Campaign,
+    CampaignClock,
+    CampaignReport,
+    CampaignRun,
+    OnCampaignUpdate,
+    campaign_report,
+    cancel_campaign,
+)
 from ..providers import OPENAI, Adapter, Dialect
-from ..waiting import JobWaits
+from ..waiting import JobWaits, PollPolicy
 from ..waiting._policy import status_key
 from ..waiting._ratelimit import RequestBudget
 from ..waiting._watcher import Watcher
@@ -432,6 +443,84 @@ class Jobs(Resource):
         curve.check_metric(metric)
         pages = self.list_checkpoints(job_or_id, limit=_CHECKPOINTS_PAGE, timeout=timeout)
         return curve.best_checkpoint([checkpoint async for checkpoint in pages], metric)
+
+    # -- campaigns: ftjobs.campaigns does these ----------------------------------------------
+
+    def run_campaign(
+        self,
+        campaign: Campaign,
+        *,
+        max_active: int = 3,
+        leave_free: int = 0,
+        retry_failed: int = 0,
+        stop_on_failure: bool = False,
+        state: str | os.PathLike[str] | None = None,
+        on_update: OnCampaignUpdate | None = None,
+        clock: CampaignClock | None = None,
+        poll: PollPolicy | None = None,
+    ) -> CampaignRun:
+        """Run a [`Campaign`][ftjobs.Campaign] to completion; it starts at once.
+
+        The run first finds the members already on the server (by their metadata: the same
+        call resumes a campaign from any process, and never creates a member twice), then
+        creates the others while fewer than ``max_active`` of the campaign's jobs are active,
+        and follows them through the client's one watcher. A daily quota refusal
+        ([`DailyLimitError`][ftjobs.DailyLimitError]) is no failure: the run computes when
+        the model's next slot opens (24 h after the oldest create of that model in the last
+        24 h), says so through ``on_update`` ([`SlotWait`][ftjobs.campaigns.SlotWait]) and
+        sleeps until then. A create refused for too many active jobs waits for one of the
+        campaign's to end.
+
+        Args:
+            campaign: What to run.
+            max_active: The most of the campaign's jobs not yet ended at once.
+            leave_free: After the first batch (once a job of the campaign ended), keep this
+                many of the observed concurrent slots free: the most of the campaign's jobs
+                seen running at once (or active when a create was refused for too many
+                active jobs), minus ``leave_free``, bounds the active jobs (never below 1).
+            retry_failed: Re-create a member whose job failed for a server-side reason up to
+                this many times (a new attempt, with its own metadata and idempotency key). A
+                data error ([`DATA_ERROR_CODES`][ftjobs.campaigns.DATA_ERROR_CODES]) or a
+                cancellation is never retried.
+            stop_on_failure: Submit nothing more once a member ended without success.
+            state: A local JSON file recording the jobs this run creates (it saves requests
+                on resume; the truth stays on the server).
+            on_update: Called (or awaited) with each
+                [`CampaignUpdate`][ftjobs.campaigns.CampaignUpdate].
+            clock: The time the daily slots are computed and waited on (default real time).
+            poll: The pacing of the waits on the members' jobs.
+
+        Returns:
+            A [`CampaignRun`][ftjobs.CampaignRun]: ``async for member in run``, ``await
+            run`` for the [`CampaignReport`][ftjobs.CampaignReport], ``run.progress``,
+            ``run.stop()``, ``await run.cancel()``.
+
+        Raises:
+            TypeError, ValueError: Bad arguments, before any request.
+            CampaignPlanError: ``state`` is another campaign's or another plan's.
+        """
+        return CampaignRun(
+            self,
+            campaign,
+            max_active=max_active,
+            leave_free=leave_free,
+            retry_failed=retry_failed,
+            stop_on_failure=stop_on_failure,
+            state=state,
+            on_update=on_update,
+            clock=clock,
+            poll=poll,
+        )
+
+    async def campaign_report(self, name: str, campaign: Campaign | None = None) -> CampaignReport:
+        """The [`CampaignReport`][ftjobs.CampaignReport] of campaign ``name``, from the server
+        alone (see [`campaign_report`][ftjobs.campaigns.campaign_report])."""
+        return await campaign_report(self, name, campaign)
+
+    async def cancel_campaign(self, name: str) -> builtins.list[FineTuningJob]:
+        """Cancel the jobs of campaign ``name`` that have not ended (see
+        [`cancel_campaign`][ftjobs.campaigns.cancel_campaign])."""
+        return await cancel_campaign(self, name)
 
     # -- waiting: the waiting package's JobWaits does and documents these ------------------
 
