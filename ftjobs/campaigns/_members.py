@@ -8,15 +8,26 @@ instead of making a second one, even after the server forgot the idempotency key
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Iterable, Mapping
 from typing import Any, cast
 
+from .._errors import FTJobsError
 from .._models import FineTuningJob
 from ._identity import CAMPAIGN_KEY, idempotency_key, member_metadata, member_of
 from ._plan import Campaign
 from ._source import CampaignJobs, HasJobs
 
-__all__ = ["by_member", "campaign_jobs", "create_member", "find_member", "jobs_of", "submit_member"]
+__all__ = [
+    "by_member",
+    "campaign_jobs",
+    "cancel_jobs",
+    "create_member",
+    "find_member",
+    "jobs_of",
+    "submit_member",
+]
 
 
 def jobs_of(client: HasJobs | CampaignJobs) -> CampaignJobs:
@@ -98,3 +109,16 @@ async def submit_member(
     if held is not None:
         return held
     return await create_member(jobs, campaign, index, attempt)
+
+
+async def cancel_jobs(jobs: CampaignJobs, targets: Iterable[FineTuningJob]) -> list[FineTuningJob]:
+    """Cancel ``targets`` at once; the jobs as the server answered (one that could not be
+    cancelled, having ended meanwhile, is left out)."""
+
+    async def one(job: FineTuningJob) -> FineTuningJob | None:
+        with contextlib.suppress(FTJobsError):
+            return await jobs.cancel(job.id)
+        return None
+
+    answers = await asyncio.gather(*(one(job) for job in targets))
+    return [job for job in answers if job is not None]

@@ -3,15 +3,12 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import Mapping
 from typing import Any
 
-from .._errors import FTJobsError
 from .._models import FineTuningJob
 from ._identity import CAMPAIGN_KEY
-from ._members import by_member, campaign_jobs, jobs_of
+from ._members import by_member, campaign_jobs, cancel_jobs, jobs_of
 from ._plan import Campaign
 from ._report import CampaignReport, build_report
 from ._source import CampaignJobs, HasJobs
@@ -84,11 +81,4 @@ async def cancel_campaign(client: HasJobs | CampaignJobs, name: str) -> list[Fin
     active = [job async for job in jobs.find(metadata={CAMPAIGN_KEY: name}) if not job.is_terminal]
     found = by_member(active, name)
     targets = [job for attempts in found.values() for job in attempts.values()]
-
-    async def one(job: FineTuningJob) -> FineTuningJob | None:
-        with contextlib.suppress(FTJobsError):
-            return await jobs.cancel(job.id)
-        return None
-
-    answers = await asyncio.gather(*(one(job) for job in targets))
-    return [job for job in answers if job is not None]
+    return await cancel_jobs(jobs, targets)

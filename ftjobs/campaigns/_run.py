@@ -23,7 +23,7 @@ from .._models import FineTuningJob, JobStatus
 from ..waiting import PollPolicy, StatusChanged
 from . import _schedule as plan
 from ._clock import CampaignClock, RealClock
-from ._members import campaign_jobs, create_member, find_member
+from ._members import campaign_jobs, cancel_jobs, create_member, find_member
 from ._plan import Campaign
 from ._report import CampaignReport, build_report
 from ._source import CampaignJobs
@@ -168,18 +168,8 @@ class CampaignRun:
         server answered the cancel. The run then ends as they do."""
         self._cancelled = True
         self.stop()
-        return await self._cancel_jobs(
-            [m.last for i, m in self._members.items() if i in self._active]
-        )
-
-    async def _cancel_jobs(self, jobs: list[FineTuningJob | None]) -> list[FineTuningJob]:
-        async def one(job: FineTuningJob) -> FineTuningJob | None:
-            with contextlib.suppress(FTJobsError):  # ended meanwhile: nothing to cancel
-                return await self._jobs.cancel(job.id)
-            return None
-
-        answers = await asyncio.gather(*(one(job) for job in jobs if job is not None))
-        return [job for job in answers if job is not None]
+        active = [m.last for i, m in self._members.items() if i in self._active]
+        return await cancel_jobs(self._jobs, [job for job in active if job is not None])
 
     async def report(self) -> CampaignReport:
         """Wait for the run to end; its [`CampaignReport`][ftjobs.CampaignReport]."""
@@ -306,7 +296,7 @@ class CampaignRun:
         await self._emit(MemberCreated(index, member.attempt, job))
         self._follow(index, job)
         if self._cancelled:  # cancelled while this create was under way
-            await self._cancel_jobs([job])
+            await cancel_jobs(self._jobs, [job])
 
     async def _wait_daily_slot(self, model: str, exc: DailyLimitError) -> None:
         now = self._clock.now()

@@ -111,15 +111,17 @@ async def test_resume_after_the_driving_task_is_cancelled_creates_no_duplicate(
         train, valid = await _files(first)
         campaign = _grid("resume-9", train, valid)
         created: list[int] = []
+        mid_way = asyncio.Event()
 
         def note(update: CampaignUpdate) -> None:
             if isinstance(update, MemberCreated):
                 created.append(update.index)
+                if len(created) == 4:
+                    mid_way.set()
 
         run = first.jobs.run_campaign(campaign, max_active=3, on_update=note, poll=FAST_POLL)
         driver = asyncio.ensure_future(run.report())
-        while len(created) < 4:  # mid-way: some ended, some active, some never created
-            await asyncio.sleep(0.01)
+        await asyncio.wait_for(mid_way.wait(), 60)  # some ended, some active, some not created
         driver.cancel()
         with pytest.raises(asyncio.CancelledError):
             await driver
