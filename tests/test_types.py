@@ -38,6 +38,10 @@ FIRST_HOUR = {
     "WebhookEvent",
     # Checking a training file before uploading it is the first hour's first step.
     "check_training_file",
+    # Running many jobs (a sweep) is the other first hour (issue #24).
+    "Campaign",
+    "CampaignRun",
+    "CampaignReport",
 }
 INTERNALS = {"JobWaiter", "JobGroup", "RequestBudget", "NOT_GIVEN", "NotGiven", "Page"}
 WAITING_INTERNALS = {"Pacer", "is_transient", "DEADLINE_GRACE", "Subscription", "plan", "Plan"}
