@@ -165,3 +165,43 @@ async def test_a_daily_limit_is_waited_out_until_the_slot_the_creates_open(
     assert len(_posts(mocked)) == 2  # not retried in seconds: refused once, then created
     assert [type(u) for u in updates if isinstance(u, MemberCreated)] == [MemberCreated]
     assert [(r.status, r.job_id) for r in report.rows] == [("failed", "ftjob-9")]
+
+
+async def test_a_resume_settles_what_the_server_holds_and_creates_only_the_next_attempt(
+    mocked: aioresponses, no_retry_client: ftjobs.AsyncClient
+) -> None:
+    campaign = _campaign()  # two members
+    server_error = {"status": "failed", "error": {"code": "internal_error", "message": "oops"}}
+    data_error = {"status": "failed", "error": {"code": "invalid_training_file", "message": "x"}}
+    mocked.get(
+        LIST,
+        payload=_page(
+            _member_job("ftjob-1", 1, 0, status="cancelled"),
+            _member_job("ftjob-0", 0, 0, **server_error),
+        ),
+    )
+    retried = _member_job("ftjob-0b", 0, 1, **data_error)
+    mocked.post(CREATE_URL, payload=retried)
+    mocked.get(f"{CREATE_URL}/ftjob-0b", payload=retried, repeat=True)
+    updates: list[CampaignUpdate] = []
+    report = await asyncio.wait_for(
+        no_retry_client.jobs.run_campaign(
+            campaign, retry_failed=1, on_update=updates.append, clock=FakeClock()
+        ).report(),
+        30,
+    )
+    assert [type(u).__name__ for u in updates] == [
+        "MemberFound",
+        "MemberRetried",
+        "MemberFound",
+        "MemberEnded",
+        "MemberCreated",
+        "MemberEnded",
+    ]
+    (post,) = _posts(mocked)  # only member 0's next attempt; no search first (none was there)
+    assert json.loads(post["data"])["metadata"]["ftjobs_attempt"] == "1"
+    assert post["headers"]["Idempotency-Key"] == idempotency_key("sweep", 0, 1)
+    assert [(r.job_id, r.status, r.attempts) for r in report.rows] == [
+        ("ftjob-0b", "failed", 2),
+        ("ftjob-1", "cancelled", 1),
+    ]
