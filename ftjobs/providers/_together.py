@@ -274,6 +274,8 @@ TOGETHER = Dialect(
     operations=(
         COMMON_OPERATIONS
         - {"jobs.pause", "jobs.resume", "jobs.best_checkpoint", "files.wait_for_processing"}
+        # No job metadata to find a campaign's members by: a resume could create them twice.
+        - {"jobs.run_campaign", "jobs.campaign_report", "jobs.cancel_campaign"}
         - {op for op in COMMON_OPERATIONS if op.startswith(("uploads.", "checkpoints.", "grad"))}
     )
     | {
@@ -290,9 +292,9 @@ TOGETHER = Dialect(
     file_deleted=file_deleted,
 )
 """Together AI (`AsyncTogetherClient`): ``https://api.together.ai/v1``, ``TOGETHER_API_KEY``,
-``Authorization: Bearer``. No pause/resume, graders, Uploads API, checkpoint permissions or
-file processing status; its own ``jobs.delete``, ``estimate_price``, ``model_limits``,
-``supported_models`` and ``download``."""
+``Authorization: Bearer``. No pause/resume, graders, Uploads API, checkpoint permissions,
+file processing status or campaigns (no job metadata); its own ``jobs.delete``,
+``estimate_price``, ``model_limits``, ``supported_models`` and ``download``."""
 
 
 # -- request bodies ---------------------------------------------------------------------------
