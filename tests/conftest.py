@@ -19,7 +19,7 @@ from yarl import URL
 
 import ftjobs
 from ftjobs.emulator import EmulatorConfig, EmulatorHandle, ManualClock, serve_emulator
-from tests._support.emulator import Api
+from tests._support.emulator import Api, TogetherApi
 from tests._support.live import FAST_RETRIES
 from tests._support.payloads import API_KEY, BASE_URL
 from tests._support.prism import PrismMock, PrismMocks, patch_together, unavailable
@@ -150,6 +150,20 @@ async def fast_client(fast_emulator: EmulatorHandle) -> AsyncIterator[ftjobs.Asy
         request_budget=ftjobs.waiting.RatePolicy(rate=1000, burst=100),
     ) as c:
         yield c
+
+
+@pytest.fixture
+async def together_emulator(emulator_clock: ManualClock) -> AsyncIterator[EmulatorHandle]:
+    """The emulator in its Together AI dialect, driven by the manual clock."""
+    config = EmulatorConfig(dialect="together", max_running_jobs=2)
+    async with serve_emulator(config, clock=emulator_clock) as handle:
+        yield handle
+
+
+@pytest.fixture
+def together_api(http: aiohttp.ClientSession, together_emulator: EmulatorHandle) -> TogetherApi:
+    """A thin JSON client for the Together dialect's API."""
+    return TogetherApi(http, together_emulator)
 
 
 # -- Prism mocks of the vendored API descriptions (tests/conformance/test_prism_*.py) ----------

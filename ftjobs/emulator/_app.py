@@ -1,8 +1,10 @@
 """The aiohttp.web application: the routes of every resource behind the gateway middleware.
 
 API routes are served under ``/v1`` and under the Azure-style ``/openai/v1`` (an
-``api-version`` query parameter is accepted and ignored). Admin routes live under
-``/_emulator`` and are never faulted. Resources are listed in `ftjobs.emulator._routes`.
+``api-version`` query parameter is accepted and ignored); in the Together dialect, Together's
+routes under ``/v1`` instead, and its presigned upload URLs under ``/_storage``. Admin
+routes live under ``/_emulator`` and are never faulted. Resources are listed in
+`ftjobs.emulator._routes`.
 """
 
 from __future__ import annotations
@@ -15,8 +17,8 @@ from ftjobs.emulator._clock import Clock
 from ftjobs.emulator._config import EmulatorConfig
 from ftjobs.emulator._gateway import gateway
 from ftjobs.emulator._instance import EMULATOR_KEY, Emulator
-from ftjobs.emulator._paths import ADMIN_PREFIX, API_PREFIXES
-from ftjobs.emulator._routes import ADMIN_ROUTES, API_ROUTES
+from ftjobs.emulator._paths import ADMIN_PREFIX, API_PREFIXES, STORAGE_PREFIX
+from ftjobs.emulator._routes import ADMIN_ROUTES, API_ROUTES, STORAGE_ROUTES, TOGETHER_ROUTES
 from ftjobs.emulator._store import open_store
 from ftjobs.emulator._webhooks import add_webhook_sender
 
@@ -59,8 +61,13 @@ def create_app(config: EmulatorConfig | None = None, clock: Clock | None = None)
         app[EMULATOR_KEY].store.close()
 
     app.on_cleanup.append(close_store)
-    prefixes = (*API_PREFIXES, DATED_PREFIX) if config.dialect == "azure" else API_PREFIXES
-    for prefix in prefixes:
-        _add_routes(app.router, prefix, API_ROUTES)
+    if config.dialect == "together":
+        # Together's API alone: its paths under /v1, and the presigned upload URLs.
+        _add_routes(app.router, "/v1", TOGETHER_ROUTES)
+        _add_routes(app.router, STORAGE_PREFIX, STORAGE_ROUTES)
+    else:
+        prefixes = (*API_PREFIXES, DATED_PREFIX) if config.dialect == "azure" else API_PREFIXES
+        for prefix in prefixes:
+            _add_routes(app.router, prefix, API_ROUTES)
     _add_routes(app.router, ADMIN_PREFIX, ADMIN_ROUTES)
     return app

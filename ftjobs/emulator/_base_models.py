@@ -15,7 +15,7 @@ from types import MappingProxyType
 from ftjobs.emulator._errors import ApiError
 from ftjobs.emulator._params import METHOD_TYPES
 
-__all__ = ["DEFAULT_MODELS", "check_model", "parse_models", "to_models"]
+__all__ = ["DEFAULT_MODELS", "TOGETHER_MODELS", "check_model", "parse_models", "to_models"]
 
 _SFT = frozenset({"supervised"})
 _SFT_DPO = frozenset({"supervised", "dpo"})
@@ -45,6 +45,17 @@ DEFAULT_MODELS: Mapping[str, frozenset[str]] = MappingProxyType(
     }
 )
 """Model name -> the methods it can be fine-tuned with."""
+
+TOGETHER_MODELS: Mapping[str, frozenset[str]] = MappingProxyType(
+    {
+        "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference": _SFT_DPO,
+        "meta-llama/Meta-Llama-3.1-70B-Instruct-Reference": _SFT_DPO,
+        "Qwen/Qwen2.5-7B-Instruct": _SFT_DPO,
+        "mistralai/Mistral-7B-Instruct-v0.2": _SFT_DPO,
+    }
+)
+"""The Together dialect's default models (a few of those Together lists as fine-tunable; its
+``sft`` is ``supervised`` here)."""
 
 
 def parse_models(spec: str) -> Mapping[str, frozenset[str]]:

@@ -9,13 +9,13 @@ from collections.abc import Mapping
 import attrs
 
 from ftjobs._signing import decode_secret
-from ftjobs.emulator._base_models import DEFAULT_MODELS, to_models
+from ftjobs.emulator._base_models import DEFAULT_MODELS, TOGETHER_MODELS, to_models
 from ftjobs.emulator._faults import FaultConfig, WebhookFaults, to_faults, to_webhook_faults
 
 __all__ = ["DIALECTS", "EmulatorConfig", "Timings"]
 
-DIALECTS = ("openai", "azure")
-"""Dialects the emulator speaks (see `ftjobs.emulator._azure`)."""
+DIALECTS = ("openai", "azure", "together")
+"""Dialects the emulator speaks (see `ftjobs.emulator._azure`, `ftjobs.emulator._together`)."""
 
 
 @attrs.frozen
@@ -69,11 +69,13 @@ class EmulatorConfig:
         timings: Lifecycle durations.
         min_training_examples: Training files with fewer examples fail validation.
         max_upload_bytes: Largest accepted upload.
-        dialect: ``"openai"`` or ``"azure"`` (Azure OpenAI's statuses, nulls, ``-1``
+        dialect: ``"openai"``, ``"azure"`` (Azure OpenAI's statuses, nulls, ``-1``
             hyperparameters, ``trainingType``, the dated ``/openai`` path with a required
-            ``api-version``, ``apim-request-id``).
-        canceling_seconds: In the Azure dialect, emulated seconds a cancelled job reads
-            ``canceling`` before ``canceled``.
+            ``api-version``, ``apim-request-id``) or ``"together"`` (Together AI's
+            ``/v1/fine-tunes`` and ``/v1/files`` paths, shapes, statuses and models, and
+            nothing of OpenAI's API).
+        canceling_seconds: Emulated seconds a cancelled job reads Azure's ``canceling``
+            before ``canceled``, or Together's ``cancel_requested`` before ``cancelled``.
         poll_after_ms: When set, ``GET`` of a job answers with an ``openai-poll-after-ms``
             header of this value (the server's pacing hint to pollers).
         admin_key: The key the admin endpoints (``/_emulator/...``) require; ``None``: the
@@ -91,7 +93,8 @@ class EmulatorConfig:
             mapping of name -> methods, names alone (supervised and dpo), or a ``--models``
             spec such as ``"gpt-4o-mini-2024-07-18,o4-mini-2025-04-16=reinforcement"``);
             any other model is refused with the service's 400. By default the models
-            OpenAI's fine-tuning guide names. A fine-tuned model made here is a base too.
+            OpenAI's fine-tuning guide names (in the Together dialect, a few of Together's).
+            A fine-tuned model made here is a base too.
         daily_job_limit: Creates of one model allowed in a rolling 24 hours of emulated time;
             one more is refused with the service's 429 ``daily_rate_limit_exceeded``.
             ``None``: no limit.
@@ -122,10 +125,20 @@ class EmulatorConfig:
     webhook_max_attempts: int = 5
     webhook_backoff: float = 0.5
     models: Mapping[str, frozenset[str]] = attrs.field(
-        default=DEFAULT_MODELS, converter=to_models, repr=False
+        default=attrs.Factory(
+            lambda self: TOGETHER_MODELS if self.dialect == "together" else DEFAULT_MODELS,
+            takes_self=True,
+        ),
+        converter=to_models,
+        repr=False,
     )
     daily_job_limit: int | None = None
     max_active_jobs: int | None = None
+
+    @property
+    def job_id_prefix(self) -> str:
+        """How job ids start: ``ft-`` in the Together dialect, else ``ftjob-``."""
+        return "ft-" if self.dialect == "together" else "ftjob-"
 
     @property
     def effective_admin_key(self) -> str:
@@ -149,6 +162,8 @@ class EmulatorConfig:
             raise ValueError("max_running_jobs must be >= 1")
         if (self.webhook_url is None) != (self.webhook_secret is None):
             raise ValueError("webhook_url and webhook_secret go together")
+        if self.webhook_url is not None and self.dialect == "together":
+            raise ValueError("the together dialect sends no webhooks (Together AI has none)")
         if self.webhook_secret is not None:
             decode_secret(self.webhook_secret, name="webhook_secret")
         if self.webhook_max_attempts < 1 or self.webhook_backoff < 0:

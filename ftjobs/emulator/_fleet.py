@@ -154,6 +154,19 @@ class Fleet:
         self.advance(at)
         return self.jobs[job_id]
 
+    def remove(self, job_id: str) -> None:
+        """Forget a finished job (a deleted one); an unfinished one raises `TransitionError`."""
+        job = self.jobs[job_id]
+        if not job.terminal:
+            raise TransitionError(
+                f"Cannot delete fine-tuning job {job_id}: its status is '{job.status}' "
+                "(cancel it first)."
+            )
+        del self.jobs[job_id]
+        # Its entries left in the heaps no longer match a version, so they are skipped.
+        self._versions.pop(job_id, None)
+        self._changed.pop(job_id, None)
+
     def script(self, job_id: str, outcome: Outcome) -> JobState:
         """Replace a job's scripted outcome (effective from its next transition)."""
         job = self.jobs[job_id]

@@ -2,7 +2,8 @@
 rendering of every error as the spec's error body, and the commit of what a request changed
 before its answer goes out.
 
-Admin routes (``/_emulator``) are never faulted nor counted.
+Admin routes (``/_emulator``) and presigned upload URLs (``/_storage``) are never faulted
+nor counted.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from ftjobs.emulator._bodies import read_body
 from ftjobs.emulator._errors import ApiError, error_body
 from ftjobs.emulator._ids import random_id
 from ftjobs.emulator._instance import emulator_of
-from ftjobs.emulator._paths import is_admin
+from ftjobs.emulator._paths import is_admin, is_storage
 from ftjobs.emulator._responses import error_response, json_response
 from ftjobs.emulator._store import StateNotSaved
 
@@ -78,6 +79,8 @@ async def _answer(request: web.Request, handler: _Handler) -> web.StreamResponse
     try:
         if is_admin(request.path):
             require_admin(request, emulator.config)
+        elif is_storage(request.path):
+            pass  # a presigned URL: its handler checks the signature instead of a key
         else:
             require_api_key(request, emulator.config)
             if emulator.azure:
@@ -153,7 +156,7 @@ def _drop(request: web.Request) -> web.Response:
 @web.middleware
 async def gateway(request: web.Request, handler: _Handler) -> web.StreamResponse:
     """Count the request, apply the next fault decision, then run the handler."""
-    if is_admin(request.path):
+    if is_admin(request.path) or is_storage(request.path):
         return await _dispatch(request, handler)
     emulator = emulator_of(request)
     emulator.requests.total += 1

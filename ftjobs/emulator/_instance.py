@@ -12,8 +12,10 @@ from ftjobs.emulator._config import EmulatorConfig
 from ftjobs.emulator._faults import FaultConfig, FaultInjector
 from ftjobs.emulator._lifecycle import JobState
 from ftjobs.emulator._permissions import PermissionBook
+from ftjobs.emulator._presigned import PresignedUploads
 from ftjobs.emulator._stats import RequestStats
 from ftjobs.emulator._store import StateNotSaved, Store
+from ftjobs.emulator._together import owner_of, together_job
 from ftjobs.emulator._uploads import UploadBook
 
 __all__ = ["EMULATOR_KEY", "Emulator", "emulator_of", "get_emulator"]
@@ -29,6 +31,7 @@ class Emulator:
         self.requests = RequestStats()
         self.uploads = UploadBook(store, config.max_upload_bytes)
         self.permissions = PermissionBook()
+        self.presigned = PresignedUploads()
         # Azure-only create fields per job (not persisted: a restart forgets them).
         self.azure_extra: dict[str, dict[str, Any]] = {}
 
@@ -39,6 +42,16 @@ class Emulator:
 
     def render_job(self, job: JobState) -> dict[str, Any]:
         """The job's JSON object in this emulator's dialect."""
+        config = self.config
+        if config.dialect == "together":
+            return together_job(
+                job,
+                timings=config.timings,
+                now=self.store.fleet.now,
+                wall=self.store.clock.to_wall,
+                canceling_seconds=config.canceling_seconds,
+                owner=owner_of(config.organization),
+            )
         body = self.store.render_job(job)
         if not self.azure:
             return body

@@ -146,7 +146,8 @@ class JobState:
 
     Phase bookkeeping: ``phase_started_at`` is when the current status began (for
     ``running``, when the current run segment began); ``steps_done`` counts steps completed
-    before that segment; ``steps_reported`` counts steps whose events were emitted.
+    before that segment; ``steps_reported`` counts steps whose events were emitted. ``extra``
+    holds a dialect's own create fields (`JobRequest.extra`), for its rendering.
     """
 
     id: str
@@ -179,6 +180,7 @@ class JobState:
     trained_tokens: int | None = None
     error: JobError | None = None
     n_events: int = 0
+    extra: dict[str, Any] | None = None
 
     @property
     def hyperparameters(self) -> dict[str, Any]:
@@ -276,6 +278,7 @@ def new_job(
         validation=validation,
         outcome=outcome or Outcome(),
         phase_started_at=at,
+        extra=request.extra,
     )
     emit = _Emitter(job)
     emit.event(at, f"Created fine-tuning job: {job_id}")

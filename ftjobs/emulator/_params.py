@@ -66,6 +66,8 @@ class JobRequest:
             ``{"type": "dpo", "dpo": {"hyperparameters": {...}}}``.
         metadata: Metadata pairs, or ``None``.
         integrations: Integrations as given, or ``None``.
+        extra: A dialect's own create fields, kept with the job (and persisted) for its
+            rendering to echo (`ftjobs.emulator._together`); ``None`` in OpenAI's dialect.
     """
 
     model: str
@@ -77,6 +79,7 @@ class JobRequest:
     method: dict[str, Any]
     metadata: dict[str, str] | None
     integrations: list[dict[str, Any]] | None
+    extra: dict[str, Any] | None = None
 
     @property
     def hyperparameters(self) -> dict[str, Any]:

@@ -69,12 +69,22 @@ class IdempotencyRecord:
 class Batch:
     """Writes collected during one request (a mutable accumulator, hence not attrs)."""
 
-    __slots__ = ("checkpoints", "deleted_files", "events", "files", "idempotency", "jobs", "meta")
+    __slots__ = (
+        "checkpoints",
+        "deleted_files",
+        "deleted_jobs",
+        "events",
+        "files",
+        "idempotency",
+        "jobs",
+        "meta",
+    )
 
     def __init__(self) -> None:
         self.files: list[tuple[FileRecord, bytes]] = []
         self.deleted_files: list[str] = []
         self.jobs: dict[str, JobState] = {}
+        self.deleted_jobs: list[str] = []
         self.events: list[EventRecord] = []
         self.checkpoints: list[CheckpointRecord] = []
         self.idempotency: list[IdempotencyRecord] = []
@@ -85,6 +95,7 @@ class Batch:
             self.files
             or self.deleted_files
             or self.jobs
+            or self.deleted_jobs
             or self.events
             or self.checkpoints
             or self.idempotency
@@ -140,6 +151,12 @@ class SqliteBackend:
                 "INSERT OR REPLACE INTO jobs (id, seq, state) VALUES (?, ?, ?)",
                 [(j.id, j.seq, _dump(j)) for j in batch.jobs.values()],
             )
+            deleted = [(i,) for i in batch.deleted_jobs]
+            db.executemany("DELETE FROM jobs WHERE id = ?", deleted)
+            for table in ("events", "checkpoints"):
+                db.executemany(
+                    f"DELETE FROM {table} WHERE json_extract(record, '$.job_id') = ?", deleted
+                )
             db.executemany(
                 "INSERT OR IGNORE INTO events (id, record) VALUES (?, ?)",
                 [(e.id, _dump(e)) for e in batch.events],

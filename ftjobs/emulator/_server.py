@@ -201,7 +201,8 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         "--dialect",
         choices=DIALECTS,
         default=defaults.dialect,
-        help="API dialect: openai, or azure (Azure OpenAI statuses, nulls, dated path)",
+        help="API dialect: openai, azure (Azure OpenAI statuses, nulls, dated path) or "
+        "together (Together AI's /v1/fine-tunes and /v1/files, its shapes and models)",
     )
     parser.add_argument(
         "--webhook-url",
@@ -298,7 +299,8 @@ def _banner(config: EmulatorConfig, url: str) -> str:
     """Where the emulator listens, its key, and the line that points a shell at it.
 
     The export line names what the CLI, the SDK's ``AsyncClient`` and the openai client read
-    (``OPENAI_*``), in either dialect (the Azure dialect also serves ``/openai/v1``).
+    (``OPENAI_*``), in either OpenAI dialect (the Azure dialect also serves ``/openai/v1``);
+    in the Together dialect, what Together's own SDK reads (``TOGETHER_*``).
     """
     faults = config.faults.to_spec() if config.faults.enabled else "off"
     limits = "".join(
@@ -310,6 +312,19 @@ def _banner(config: EmulatorConfig, url: str) -> str:
         if value is not None
     )
     shown, exported = _shown_key(config.api_key)
+    head = (
+        f"speed {config.speed:g}, faults {faults}, state {config.state_path or 'in memory'}"
+        f"{limits}\n"
+        f"API key: {shown}\n"
+    )
+    if config.dialect == "together":
+        return (
+            f"ftjobs emulator listening on {url}/v1 (Together AI dialect)\n{head}"
+            f"To use it from another shell (Together's own SDK adds /v1 itself):\n"
+            f"  export TOGETHER_BASE_URL={shlex.quote(url)} TOGETHER_API_KEY={exported}\n"
+            f"For AsyncTogetherClient: base_url={shlex.quote(url + '/v1')}\n"
+            f"Press Ctrl-C to stop."
+        )
     if config.dialect == "azure":
         where = f"{url} (Azure OpenAI dialect: {url}/openai/v1, {url}/openai?api-version=...)"
         base = f"{url}/openai/v1"
@@ -322,10 +337,7 @@ def _banner(config: EmulatorConfig, url: str) -> str:
         base = f"{url}/v1"
         azure = ""
     return (
-        f"ftjobs emulator listening on {where}\n"
-        f"speed {config.speed:g}, faults {faults}, state {config.state_path or 'in memory'}"
-        f"{limits}\n"
-        f"API key: {shown}\n"
+        f"ftjobs emulator listening on {where}\n{head}"
         f"To use it from another shell (the SDK, the CLI, the openai client):\n"
         f"  export OPENAI_BASE_URL={shlex.quote(base)} OPENAI_API_KEY={exported}\n"
         f"{azure}"

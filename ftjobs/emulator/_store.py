@@ -273,16 +273,20 @@ class Store:
         content: bytes,
         *,
         expires_after: int | None = None,
+        purposes: tuple[str, ...] = FILE_PURPOSES,
+        file_id: str | None = None,
     ) -> FileRecord:
-        """Store an uploaded file (``expires_after`` seconds from now, if given)."""
-        if purpose not in FILE_PURPOSES:
+        """Store an uploaded file (``expires_after`` seconds from now, if given) whose
+        ``purpose`` is one of ``purposes`` (the dialect's), under ``file_id`` if one was
+        already handed out."""
+        if purpose not in purposes:
             raise ApiError.invalid(
-                f"Invalid value for 'purpose': expected one of {', '.join(FILE_PURPOSES)}.",
+                f"Invalid value for 'purpose': expected one of {', '.join(purposes)}.",
                 param="purpose",
             )
         now = self.now()
         record = FileRecord(
-            id=random_id("file-"),
+            id=file_id or random_id("file-"),
             seq=self._file_seq,
             created_at=now,
             filename=filename,
@@ -393,7 +397,7 @@ class Store:
             self.quotas.admit(request.model, now)
         if outcome is None and self._scripted:
             outcome = self._scripted.popleft()
-        job_id = random_id("ftjob-")
+        job_id = random_id(self.config.job_id_prefix)
         transition = new_job(
             request,
             job_id=job_id,
@@ -443,7 +447,9 @@ class Store:
         positions = _listing_order(
             self._job_positions, len(self._job_order), after, "fine-tuning job", newest_first=True
         )
-        jobs = (self.fleet.jobs[self._job_order[i]] for i in positions)
+        # Deleted jobs keep their position (still a valid cursor) but are skipped.
+        found = (self.fleet.jobs.get(self._job_order[i]) for i in positions)
+        jobs = (job for job in found if job is not None)
         if metadata is not None and metadata.active:
             jobs = (job for job in jobs if metadata.matches(job.metadata))
         return _page(jobs, limit)
@@ -463,6 +469,32 @@ class Store:
         self.get_job(job_id)
         timeline = self._checkpoints.setdefault(job_id, _Timeline())
         return _page_newest_first(timeline, limit, after, "checkpoint")
+
+    def delete_job(self, job_id: str) -> None:
+        """Delete a finished job with its events and checkpoints (400 while it runs)."""
+        self.get_job(job_id)
+        try:
+            self.fleet.remove(job_id)
+        except TransitionError as exc:
+            raise ApiError.invalid(str(exc), code="invalid_job_state") from None
+        self._events.pop(job_id, None)
+        self._checkpoints.pop(job_id, None)
+        self._rendered.pop(job_id, None)
+        batch = self._batch
+        batch.jobs.pop(job_id, None)
+        batch.events = [e for e in batch.events if e.job_id != job_id]
+        batch.checkpoints = [c for c in batch.checkpoints if c.job_id != job_id]
+        batch.deleted_jobs.append(job_id)
+
+    def events_of(self, job_id: str) -> list[EventRecord]:
+        """Every event of a job, oldest first."""
+        self.get_job(job_id)
+        return list(self._events.get(job_id, _Timeline()).items)
+
+    def checkpoints_of(self, job_id: str) -> list[CheckpointRecord]:
+        """Every checkpoint of a job, oldest first."""
+        self.get_job(job_id)
+        return list(self._checkpoints.get(job_id, _Timeline()).items)
 
     def has_model(self, name: str) -> bool:
         """Whether ``name`` is a fine-tuned model or checkpoint one of the jobs produced."""
@@ -488,7 +520,7 @@ class Store:
         """All jobs (advanced to now), oldest first."""
         self.now()
         jobs = self.fleet.jobs
-        return (jobs[job_id] for job_id in self._job_order)
+        return (jobs[job_id] for job_id in self._job_order if job_id in jobs)
 
     @property
     def file_count(self) -> int:

@@ -173,3 +173,37 @@ async def new_job(client: ftjobs.AsyncClient, *, epochs: int = 1, examples: int 
         ),
     )
     return job.id
+
+
+TOGETHER_MODEL = "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference"
+
+
+class TogetherApi(Api):
+    """A thin JSON client for the emulator's Together dialect (paths relative to ``/v1``)."""
+
+    async def upload(self, content: bytes | None = None, **kwargs: Any) -> dict[str, Any]:
+        """``POST /files/upload`` of a chat file (form fields overridable by ``kwargs``)."""
+        fields = {"purpose": "fine-tune", "file_name": "train.jsonl", **kwargs}
+        status, body = await self.upload_form(content or chat_file(), fields)
+        assert status == 200, body
+        return dict(body)
+
+    async def upload_form(
+        self, content: bytes | None, fields: dict[str, str], path: str = "/files/upload"
+    ) -> tuple[int, Any]:
+        form = aiohttp.FormData()
+        for name, value in fields.items():
+            form.add_field(name, value)
+        if content is not None:
+            form.add_field("file", content, filename=fields.get("file_name", "train.jsonl"))
+        async with self.session.post(
+            self.base + path, data=form, headers=self.headers, allow_redirects=False
+        ) as response:
+            body = await response.json(content_type=None) if response.status != 302 else None
+            return response.status, body
+
+    async def create_job(self, training_file: str, **body: Any) -> dict[str, Any]:
+        payload = {"model": TOGETHER_MODEL, "training_file": training_file, **body}
+        status, job = await self.call("POST", "/fine-tunes", json=payload)
+        assert status == 200, job
+        return dict(job)

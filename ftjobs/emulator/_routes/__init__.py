@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ftjobs.emulator._routes import admin, checkpoints, files, graders, jobs, uploads
+from ftjobs.emulator._routes import admin, checkpoints, files, graders, jobs, together, uploads
 
-__all__ = ["ADMIN_ROUTES", "API_ROUTES"]
+__all__ = ["ADMIN_ROUTES", "API_ROUTES", "STORAGE_ROUTES", "TOGETHER_ROUTES"]
 
 API_ROUTES: tuple[web.RouteDef, ...] = (
     *jobs.ROUTES,
@@ -22,6 +22,12 @@ API_ROUTES: tuple[web.RouteDef, ...] = (
     *graders.ROUTES,
 )
 """Every API route, relative to an API prefix."""
+
+TOGETHER_ROUTES: tuple[web.RouteDef, ...] = together.ROUTES
+"""The Together dialect's API routes (instead of `API_ROUTES`), relative to ``/v1``."""
+
+STORAGE_ROUTES: tuple[web.RouteDef, ...] = together.STORAGE_ROUTES
+"""The Together dialect's presigned upload URLs, relative to ``/_storage``."""
 
 ADMIN_ROUTES: tuple[web.RouteDef, ...] = admin.ROUTES
 """The admin routes, relative to ``/_emulator``."""

@@ -83,6 +83,9 @@ async def _clock(request: web.Request) -> web.StreamResponse:
     return json_response({"now": emulator.store.now(), "speed": emulator.config.speed})
 
 
+_SEED_MODEL = "gpt-4o-mini-2024-07-18"
+
+
 async def _seed(request: web.Request) -> web.StreamResponse:
     """Create many jobs at once (for benchmarks): ``{"jobs": N, "metadata": {...}}``; the
     per-model create limits do not refuse them."""
@@ -91,7 +94,9 @@ async def _seed(request: web.Request) -> web.StreamResponse:
     count = body.get("jobs", 0)
     if not isinstance(count, int) or not 0 <= count <= 100_000:
         raise ApiError.invalid("'jobs' must be an integer between 0 and 100000.", param="jobs")
-    template: dict[str, Any] = {"model": body.get("model", "gpt-4o-mini-2024-07-18")}
+    models = store.config.models
+    default = _SEED_MODEL if _SEED_MODEL in models else next(iter(models))
+    template: dict[str, Any] = {"model": body.get("model", default)}
     if body.get("metadata") is not None:
         template["metadata"] = body["metadata"]
     line = {
