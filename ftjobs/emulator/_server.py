@@ -300,7 +300,8 @@ def _banner(config: EmulatorConfig, url: str) -> str:
 
     The export line names what the CLI, the SDK's ``AsyncClient`` and the openai client read
     (``OPENAI_*``), in either OpenAI dialect (the Azure dialect also serves ``/openai/v1``);
-    in the Together dialect, what Together's own SDK reads (``TOGETHER_*``).
+    in the Together dialect, what ``AsyncTogetherClient`` reads (``TOGETHER_*``, the base with
+    ``/v1``; Together's own SDK takes the root, as it adds ``/v1`` itself).
     """
     faults = config.faults.to_spec() if config.faults.enabled else "off"
     limits = "".join(
@@ -320,9 +321,9 @@ def _banner(config: EmulatorConfig, url: str) -> str:
     if config.dialect == "together":
         return (
             f"ftjobs emulator listening on {url}/v1 (Together AI dialect)\n{head}"
-            f"To use it from another shell (Together's own SDK adds /v1 itself):\n"
-            f"  export TOGETHER_BASE_URL={shlex.quote(url)} TOGETHER_API_KEY={exported}\n"
-            f"For AsyncTogetherClient: base_url={shlex.quote(url + '/v1')}\n"
+            f"To use it from another shell (AsyncTogetherClient, the CLI's --provider together):\n"
+            f"  export TOGETHER_BASE_URL={shlex.quote(url + '/v1')} TOGETHER_API_KEY={exported}\n"
+            f"Together's own SDK adds /v1 itself: give it base_url={shlex.quote(url)}\n"
             f"Press Ctrl-C to stop."
         )
     if config.dialect == "azure":
