@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import functools
 import io
 import json
 import os
@@ -67,12 +68,37 @@ def pinned_version() -> str:
     return version
 
 
+MIN_NODE = (20, 19)
+"""The oldest node Prism's tree runs on: what its dependencies declare (@faker-js/faker 10:
+``^20.19``). Prism 5.16 itself declares ``>=24.18``, yet runs on 20 (this suite's machines have
+20.20), so the older claim is the one checked."""
+
+
+@functools.cache
+def _node_version() -> tuple[int, ...] | None:
+    node = shutil.which("node")
+    if node is None:
+        return None
+    try:
+        shown = subprocess.run(
+            [node, "--version"], capture_output=True, text=True, timeout=30, check=True
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return tuple(int(part) for part in re.findall(r"\d+", shown)[:3])
+
+
 def unavailable() -> str | None:
     """Why Prism cannot run here, or None when it can."""
-    if shutil.which("node") is None:
+    node = _node_version()
+    if node is None:
         return (
             f"node is not on PATH, so Prism cannot run (install node and npm, then {INSTALL_HINT})"
         )
+    if node[:2] < MIN_NODE:
+        shown = ".".join(map(str, node))
+        wanted = ".".join(map(str, MIN_NODE))
+        return f"node {shown} is older than the {wanted} Prism's dependencies need"
     manifest = _PACKAGE / "package.json"
     if not manifest.is_file():
         return f"Prism is not installed ({INSTALL_HINT})"

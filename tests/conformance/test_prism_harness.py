@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 import ftjobs
+from tests._support import prism
 from tests._support.prism import (
     Exchange,
     Operation,
@@ -108,3 +111,13 @@ def test_an_operation_no_request_reached_is_named() -> None:
     missing = uncovered(operations, [_outcome()])
     assert "GET /fine_tuning/jobs" not in missing
     assert len(missing) == 21
+
+
+def test_why_prism_cannot_run_is_said(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(prism, "_node_version", lambda: None)
+    assert "node is not on PATH" in (prism.unavailable() or "")
+    monkeypatch.setattr(prism, "_node_version", lambda: (18, 19, 1))
+    assert prism.unavailable() == "node 18.19.1 is older than the 20.19 Prism's dependencies need"
+    monkeypatch.setattr(prism, "_node_version", lambda: (20, 19, 0))
+    monkeypatch.setattr(prism, "_PACKAGE", prism.PRISM_DIR / "no-such-install")
+    assert prism.unavailable() == f"Prism is not installed ({prism.INSTALL_HINT})"
