@@ -33,8 +33,11 @@ __all__ = [
     "RedisWaitStore",
     "StoredWait",
     "events_key",
+    "move_if_flagged",
+    "resolve",
     "seen_key",
     "state_key",
+    "text",
     "wake_key",
 ]
 
@@ -112,17 +115,27 @@ def wake_key(job_id: str) -> str:
     return f"ftjobs:wait:{job_id}:wake"
 
 
-async def _resolve(value: Any) -> Any:
+async def resolve(value: Any) -> Any:
+    """The value of a redis-py call, awaited if it is awaitable."""
     # redis-py types its commands as "Awaitable[T] | T" (one class serves sync and asyncio).
     if inspect.isawaitable(value):
         return await value
     return value
 
 
-def _text(value: Any) -> str | None:
+def text(value: Any) -> str | None:
+    """A Redis reply as text (``None`` stays ``None``)."""
     if value is None:
         return None
     return value.decode() if isinstance(value, bytes) else str(value)
+
+
+async def move_if_flagged(redis: Any, flag_key: str, *, queue_key: str, task_id: str) -> bool:
+    """If ``flag_key`` is set, move ``task_id`` in the engine's sorted set ``queue_key`` to now
+    (only earlier, only if it is scheduled), atomically. Returns whether it was moved."""
+    now_ms = int(time.time() * 1000)
+    keys = [flag_key, queue_key]
+    return bool(await resolve(redis.eval(_WAKE_IF_FLAGGED, len(keys), *keys, now_ms, task_id)))
 
 
 @attrs.frozen
@@ -173,8 +186,8 @@ class RedisWaitStore:
     async def load(self, job_id: str) -> StoredWait:
         """The stored state of the wait on ``job_id``."""
         fields = ("token", "status", "job", "done", "steps", "events")
-        values = await _resolve(self._redis.hmget(state_key(job_id), list(fields)))
-        token, status, job, done, steps, events = (_text(v) for v in values)
+        values = await resolve(self._redis.hmget(state_key(job_id), list(fields)))
+        token, status, job, done, steps, events = (text(v) for v in values)
         return StoredWait(
             token=token or None,
             status=status or None,
@@ -219,7 +232,7 @@ class RedisWaitStore:
             argv += [follow_up.payload, follow_up.expires_ms]
         else:
             keys += [keys[0], keys[0]]  # unused, but the script names five keys
-        added, followed = await _resolve(self._redis.eval(_RECORD, len(keys), *keys, *argv))
+        added, followed = await resolve(self._redis.eval(_RECORD, len(keys), *keys, *argv))
         return int(added), bool(followed)
 
     async def forget_if(self, job_id: str, marker_key: str) -> bool:
@@ -229,14 +242,14 @@ class RedisWaitStore:
         Events already stored stay, and are not delivered again.
         """
         keys = [marker_key, state_key(job_id)]
-        return bool(await _resolve(self._redis.eval(_FORGET, len(keys), *keys)))
+        return bool(await resolve(self._redis.eval(_FORGET, len(keys), *keys)))
 
     async def events(self, job_id: str) -> list[tuple[str, dict[str, Any]]]:
         """Every event stored for ``job_id``, oldest first, as ``(event id, event)``."""
-        entries = await _resolve(self._redis.xrange(events_key(job_id)))
+        entries = await resolve(self._redis.xrange(events_key(job_id)))
         found: list[tuple[str, dict[str, Any]]] = []
         for _entry_id, fields in entries:
-            decoded = {_text(k): _text(v) for k, v in fields.items()}
+            decoded = {text(k): text(v) for k, v in fields.items()}
             found.append((str(decoded["id"]), json.loads(str(decoded["event"]))))
         return found
 
@@ -250,7 +263,7 @@ class RedisWaitStore:
         """
         keys = [wake_key(job_id), queue_key]
         now_ms = int(time.time() * 1000)
-        moved = await _resolve(
+        moved = await resolve(
             self._redis.eval(_WAKE, len(keys), *keys, self._ttl_ms, now_ms, task_id)
         )
         return bool(moved)
@@ -258,13 +271,10 @@ class RedisWaitStore:
     async def wake_if_flagged(self, job_id: str, *, queue_key: str, task_id: str) -> bool:
         """After a step was re-scheduled: if a webhook flagged ``job_id`` meanwhile (after the
         step read the flag), move the step to now. Returns whether it was moved."""
-        keys = [wake_key(job_id), queue_key]
-        now_ms = int(time.time() * 1000)
-        moved = await _resolve(
-            self._redis.eval(_WAKE_IF_FLAGGED, len(keys), *keys, now_ms, task_id)
+        return await move_if_flagged(
+            self._redis, wake_key(job_id), queue_key=queue_key, task_id=task_id
         )
-        return bool(moved)
 
     async def take_wake(self, job_id: str) -> bool:
         """Clear the webhook flag of ``job_id``; return whether it was set."""
-        return bool(await _resolve(self._redis.delete(wake_key(job_id))))
+        return bool(await resolve(self._redis.delete(wake_key(job_id))))
