@@ -36,7 +36,7 @@ import attrs
 
 from ._redis import move_if_flagged, resolve, text
 
-__all__ = ["CampaignStore", "MemberState", "campaign_prefix"]
+__all__ = ["CampaignSettings", "CampaignStore", "MemberState", "campaign_prefix"]
 
 _SAVE_SPEC = """
 local current = redis.call('GET', KEYS[1])
@@ -246,3 +246,19 @@ class CampaignStore:
         """The time (ms) before which creates of ``model`` wait, if one was set."""
         until = text(await resolve(self._redis.hget(f"{campaign_prefix(name)}:blocked", model)))
         return int(until) if until else None
+
+
+@attrs.frozen
+class CampaignSettings:
+    """What a worker's member tasks share: the store, the lease grace, the slot poll.
+
+    Attributes:
+        store: The campaigns' state in Redis.
+        lease_grace: Seconds a slot outlives its member's next scheduled step: longer than a
+            killed task takes to be re-run, so a living member never loses its slot.
+        slot_poll: Seconds between two looks for a slot by a member that was not woken.
+    """
+
+    store: CampaignStore
+    lease_grace: float
+    slot_poll: float

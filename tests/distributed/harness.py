@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -15,7 +16,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKER_SETTINGS = "tests.distributed.workers.E2EWorker"
@@ -99,7 +100,9 @@ def redis_server(tmp: Path) -> Iterator[tuple[str, Child]]:
 
 
 @contextlib.contextmanager
-def emulator(tmp: Path, *, speed: float, faults: str, honor_idempotency: bool) -> Iterator[str]:
+def emulator(
+    tmp: Path, *, speed: float, faults: str, honor_idempotency: bool = True
+) -> Iterator[str]:
     """The emulator as a server process; yields its root URL."""
     port = free_port()
     argv = [
@@ -131,15 +134,16 @@ def emulator(tmp: Path, *, speed: float, faults: str, honor_idempotency: bool) -
 class Workers:
     """arq worker processes, started with the arq CLI."""
 
-    def __init__(self, tmp: Path, env: dict[str, str]) -> None:
+    def __init__(self, tmp: Path, env: dict[str, str], settings: str = WORKER_SETTINGS) -> None:
         self._tmp = tmp
         self._env = env
+        self._settings = settings
         self.started: list[Child] = []
         self.alive: list[Child] = []
 
     def start(self) -> Child:
         name = f"worker{len(self.started) + 1}"
-        argv = [sys.executable, "-m", "arq", WORKER_SETTINGS]
+        argv = [sys.executable, "-m", "arq", self._settings]
         child = Child(name, argv, self._tmp, self._env)
         self.started.append(child)
         self.alive.append(child)
@@ -163,3 +167,18 @@ async def sleep_until(check: object, timeout: float, step: float = 0.01) -> bool
             return True
         await asyncio.sleep(step)
     return False
+
+
+def emulator_stats(root: str) -> dict[str, Any]:
+    """The emulator's ``/_emulator/stats``."""
+    request = urllib.request.Request(
+        root + "/_emulator/stats", headers={"Authorization": "Bearer sk-emulator"}
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:
+        data: dict[str, Any] = json.loads(response.read())
+    return data
+
+
+def died_early(child: Child) -> str:
+    """An assertion message: the child died, and the end of its log."""
+    return f"{child.name} died early:\n{child.tail()}"

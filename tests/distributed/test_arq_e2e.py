@@ -16,10 +16,8 @@ guards re-runs of the task), proving the duplicate count can fail.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import time
-import urllib.request
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -31,9 +29,10 @@ import ftjobs
 from tests._support.emulator import chat_file
 from tests.distributed.harness import (
     ROOT,
-    Child,
     Workers,
+    died_early,
     emulator,
+    emulator_stats,
     redis_server,
     redis_server_path,
     sleep_until,
@@ -109,19 +108,6 @@ class Sampler:
             await asyncio.sleep(0.05)
 
 
-def _stats(root: str) -> dict[str, Any]:
-    request = urllib.request.Request(
-        root + "/_emulator/stats", headers={"Authorization": "Bearer sk-emulator"}
-    )
-    with urllib.request.urlopen(request, timeout=5) as response:
-        data: dict[str, Any] = json.loads(response.read())
-    return data
-
-
-def _dead(child: Child) -> str:
-    return f"{child.name} died early:\n{child.tail()}"
-
-
 async def _scenario(tmp: Path, *, honor: bool, n: int) -> dict[str, Any]:
     figures: dict[str, Any] = {"n": n, "honor_idempotency": honor}
     started = time.monotonic()
@@ -163,7 +149,7 @@ async def _scenario(tmp: Path, *, honor: bool, n: int) -> dict[str, Any]:
 
                 # Kill 1: the first worker, while some creates are done and others in flight.
                 async def creates_in_flight() -> bool:
-                    assert first.proc.poll() is None, _dead(first)
+                    assert first.proc.poll() is None, died_early(first)
                     running = [t for t in await sampler.in_progress() if "create" in t]
                     finished = await pool.keys("arq:result:ftjobs:create:*")
                     return bool(running) and bool(finished)
@@ -179,7 +165,7 @@ async def _scenario(tmp: Path, *, honor: bool, n: int) -> dict[str, Any]:
                 second = workers.start()
 
                 async def waits_in_flight() -> bool:
-                    assert second.proc.poll() is None, _dead(second)
+                    assert second.proc.poll() is None, died_early(second)
                     running = await sampler.in_progress()
                     return any(t.startswith("ftjobs:wait:") and t not in orphans1 for t in running)
 
@@ -195,13 +181,13 @@ async def _scenario(tmp: Path, *, honor: bool, n: int) -> dict[str, Any]:
                 # Every create, then every wait, must finish.
                 async def all_done() -> bool:
                     for child in workers.alive:
-                        assert child.proc.poll() is None, _dead(child)
+                        assert child.proc.poll() is None, died_early(child)
                     results = await pool.keys("arq:result:ftjobs:wait:*")
                     return len(results) >= n
 
                 finished = await sleep_until(all_done, DONE_TIMEOUT, step=0.2)
                 figures["wall_seconds"] = round(time.monotonic() - started, 1)
-                stats = _stats(root)
+                stats = emulator_stats(root)
                 sampler.stop = True
                 await sampling
                 figures["requests_per_job"] = round(stats["requests"]["total"] / n, 1)

@@ -36,13 +36,15 @@ serializer), `producers` (enqueue and read results), `tasks` (the two arq tasks)
 from __future__ import annotations
 
 from .._tasks import CreateFailed, WaitFailed
-from ._common import CREATE_TASK, DEFAULT_BUDGET, QUEUE, WAIT_TASK, redis_settings
+from ._campaigns import enqueue_campaign
+from ._common import CAMPAIGN_TASK, CREATE_TASK, DEFAULT_BUDGET, QUEUE, WAIT_TASK, redis_settings
 from ._producers import created_job, enqueue_create, enqueue_wait, wait_result
 from ._serialization import dumps, loads
 from ._webhooks import wake_wait, webhook_handler
 from ._worker import WorkerSettings
 
 __all__ = [
+    "CAMPAIGN_TASK",
     "CREATE_TASK",
     "DEFAULT_BUDGET",
     "QUEUE",
@@ -52,6 +54,7 @@ __all__ = [
     "WorkerSettings",
     "created_job",
     "dumps",
+    "enqueue_campaign",
     "enqueue_create",
     "enqueue_wait",
     "loads",

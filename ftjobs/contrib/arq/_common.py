@@ -8,7 +8,7 @@ from arq.connections import RedisSettings
 
 from ...waiting import DEFAULT_WAIT_TIMEOUT
 
-__all__ = ["CREATE_TASK", "DEFAULT_BUDGET", "QUEUE", "WAIT_TASK", "redis_settings"]
+__all__ = ["CAMPAIGN_TASK", "CREATE_TASK", "DEFAULT_BUDGET", "QUEUE", "WAIT_TASK", "redis_settings"]
 
 #: The dedicated queue ftjobs tasks run on (short timeouts: keep long tasks elsewhere).
 QUEUE = "ftjobs:queue"
@@ -16,6 +16,8 @@ QUEUE = "ftjobs:queue"
 CREATE_TASK = "ftjobs_create"
 #: arq function name of the wait task (one step per run).
 WAIT_TASK = "ftjobs_wait"
+#: arq function name of a campaign member's task (one step per run).
+CAMPAIGN_TASK = "ftjobs_campaign_member"
 #: Budget of a wait when none is given (seconds): the SDK's default, 24 h.
 DEFAULT_BUDGET = DEFAULT_WAIT_TIMEOUT
 

@@ -17,6 +17,7 @@ from arq.worker import Retry
 from ... import AsyncClient, PollPolicy
 from ..._converter import unstructure
 from ...types import NOT_GIVEN, NotGiven
+from .._leases import CampaignSettings
 from .._redis import FollowUp, RedisWaitStore
 from .._tasks import (
     WAIT_TASK_PREFIX,
@@ -40,6 +41,7 @@ __all__ = [
     "after_wait_step",
     "ftjobs_create",
     "ftjobs_wait",
+    "runtime_of",
     "task_deadline",
 ]
 
@@ -62,6 +64,7 @@ class TaskRuntime:
     create_deadline: float
     wait_deadline: float
     webhooks: bool = False
+    campaigns: CampaignSettings | None = None
 
 
 def task_deadline(task_timeout: float) -> float:
@@ -71,7 +74,8 @@ def task_deadline(task_timeout: float) -> float:
     return max(task_timeout - 1.0, task_timeout * 0.5)
 
 
-def _runtime(ctx: Mapping[str, Any]) -> TaskRuntime:
+def runtime_of(ctx: Mapping[str, Any]) -> TaskRuntime:
+    """The worker's `TaskRuntime` in arq's ``ctx``."""
     runtime = ctx.get(RUNTIME_KEY)
     if not isinstance(runtime, TaskRuntime):
         raise RuntimeError("ftjobs tasks need a worker started from ftjobs.contrib.arq settings")
@@ -87,7 +91,7 @@ async def ftjobs_create(
     follow_up_queue: str | None = None,
 ) -> dict[str, Any]:
     """arq task: create the job for ``key`` (at most one, whatever re-runs), then its wait."""
-    rt = _runtime(ctx)
+    rt = runtime_of(ctx)
     try:
         async with asyncio.timeout(rt.create_deadline):
             job = await create_once(rt.client, params, key)
@@ -119,7 +123,7 @@ async def ftjobs_wait(
     follow_up_queue: str | None = None,
 ) -> dict[str, Any]:
     """arq task: one step of the wait; re-schedules itself until the job is terminal."""
-    rt = _runtime(ctx)
+    rt = runtime_of(ctx)
     job_id = job_id_of(job_id_or_token)
     stored = await rt.store.load(job_id)
     if stored.done and stored.job is not None:

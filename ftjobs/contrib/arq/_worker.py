@@ -9,8 +9,10 @@ from typing import Any, ClassVar
 from arq.worker import Function, Worker, func
 
 from ... import AsyncClient, PollPolicy
+from .._leases import CampaignSettings, CampaignStore
 from .._redis import RedisWaitStore
-from ._common import CREATE_TASK, QUEUE, WAIT_TASK, redis_settings
+from ._campaigns import after_member_step, ftjobs_campaign_member
+from ._common import CAMPAIGN_TASK, CREATE_TASK, QUEUE, WAIT_TASK, redis_settings
 from ._serialization import dumps, loads
 from ._tasks import (
     RUNTIME_KEY,
@@ -56,6 +58,14 @@ class WorkerSettings:
     ftjobs_poll: ClassVar[PollPolicy] = PollPolicy()
     ftjobs_state_ttl: ClassVar[float] = 7 * 86400.0
     ftjobs_error_backoff_cap: ClassVar[float] = 60.0
+    ftjobs_campaign_lease_grace: ClassVar[float] = 300.0
+    """Seconds a campaign member's slot outlives its next scheduled step (see
+    [`enqueue_campaign()`][ftjobs.contrib.arq.enqueue_campaign]): it must outlast arq's re-run
+    of a killed task (the longest task timeout + 10 s) and the queue's lateness; a member task
+    that vanished frees its slot that much later."""
+    ftjobs_campaign_slot_poll: ClassVar[float] = 60.0
+    """Seconds between two looks for a slot by a member no freed slot woke (a safety net:
+    a slot given back wakes the first waiting member at once)."""
     ftjobs_webhooks: ClassVar[bool] = False
     """Webhooks reach this deployment (`webhook_handler`): a wait then steps only every
     ``ftjobs_poll.webhook_safety_interval`` between webhooks (events are recorded as often)."""
@@ -86,6 +96,11 @@ class WorkerSettings:
             create_deadline=task_deadline(cls.ftjobs_create_timeout),
             wait_deadline=task_deadline(cls.ftjobs_wait_timeout),
             webhooks=cls.ftjobs_webhooks,
+            campaigns=CampaignSettings(
+                store=CampaignStore(ctx["redis"]),
+                lease_grace=cls.ftjobs_campaign_lease_grace,
+                slot_poll=cls.ftjobs_campaign_slot_poll,
+            ),
         )
 
     @classmethod
@@ -100,8 +115,9 @@ class WorkerSettings:
         """Run after each task is finished or re-scheduled; extend with ``super()``.
 
         After a wait step, a webhook that came while arq was re-scheduling it moves the next
-        step to now."""
+        step to now; after a campaign member's, so does a slot freed meanwhile."""
         await after_wait_step(ctx)
+        await after_member_step(ctx)
 
     @classmethod
     def _settle(cls) -> None:
@@ -132,10 +148,28 @@ class WorkerSettings:
                 timeout=cls.ftjobs_wait_timeout,
                 max_tries=cls.ftjobs_wait_max_tries,
             ),
+            func(
+                ftjobs_campaign_member,
+                name=CAMPAIGN_TASK,
+                timeout=cls.ftjobs_wait_timeout,
+                max_tries=cls.ftjobs_wait_max_tries,
+            ),
             *cls.extra_functions,
         ]
         # A dead worker's task is re-run after the longest timeout + 10 s: keep it short.
         cls.job_timeout = timeout  # type: ignore[attr-defined]
+        longest = max(
+            (f.timeout_s or timeout) if isinstance(f, Function) else timeout
+            for f in cls.functions  # type: ignore[attr-defined]
+        )
+        if not cls.ftjobs_campaign_lease_grace > longest + 10:
+            raise ValueError(
+                f"{cls.__name__}.ftjobs_campaign_lease_grace must outlast arq's re-run of a "
+                f"killed task (the longest task timeout {longest:g} s + 10 s), got "
+                f"{cls.ftjobs_campaign_lease_grace!r}"
+            )
+        if not cls.ftjobs_campaign_slot_poll > 0:
+            raise ValueError(f"{cls.__name__}.ftjobs_campaign_slot_poll must be > 0")
 
         async def on_startup(ctx: dict[str, Any]) -> None:
             """arq's start-up hook: runs
