@@ -23,14 +23,21 @@ Producers::
   [`WaitFailed`][ftjobs.contrib.arq.WaitFailed].
 - arq task ids are stable, so enqueueing twice is refused: ``ftjobs:create:<key>``,
   ``ftjobs:wait:<job id>``, ``ftjobs:then:<job id>``.
+- Campaigns: ``enqueue_campaign(pool, campaign, max_active=3)`` runs an
+  [`ftjobs.Campaign`][ftjobs.Campaign]'s members as tasks (``ftjobs:member:<name>:<index>``)
+  on every worker, at most ``max_active`` active at once: the bound is a set of leases in
+  Redis that a killed worker's tasks renew when they are re-run, and each member is found on
+  the server by its metadata before it is created, so a ``kill -9`` duplicates and loses
+  nothing (see `ftjobs.contrib.arq._campaigns`).
 - Webhooks: mount ``webhook_handler(pool)`` in your web app and a webhook for a job runs its
   wait step at once instead of at its scheduled time; with ``ftjobs_webhooks = True`` on the
   worker, steps are then deferred by the policy's ``webhook_safety_interval`` (see
   `ftjobs.contrib.arq._webhooks`).
 
 The parts: `common` (queue, task names, Redis settings), `serialization` (the JSON job
-serializer), `producers` (enqueue and read results), `tasks` (the two arq tasks), `worker`
-(`WorkerSettings`), `webhooks` (waking waits).
+serializer), `producers` (enqueue and read results), `tasks` (the two arq tasks), `campaigns`
+(the member task and `enqueue_campaign`), `worker` (`WorkerSettings`), `webhooks` (waking
+waits).
 """
 
 from __future__ import annotations
