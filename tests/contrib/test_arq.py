@@ -229,3 +229,21 @@ def test_setting_an_arq_hook_directly_is_refused_naming_the_method_to_override(
 
     with pytest.raises(TypeError, match=rf"sets {hook}.*override the class method {method}\(ctx\)"):
         type("Mine", (ftarq.WorkerSettings,), {hook: mine})
+
+
+def test_campaign_members_are_registered_and_their_lease_must_outlast_a_rerun() -> None:
+    class Settings(ftarq.WorkerSettings):
+        ftjobs_wait_timeout = 20.0
+
+    functions = {f.name: f for f in get_kwargs(Settings)["functions"]}
+    member = functions[ftarq.CAMPAIGN_TASK]
+    assert member.timeout_s == 20.0 and member.max_tries == Settings.ftjobs_wait_max_tries
+    with pytest.raises(ValueError, match=r"lease_grace must outlast .* 20 s \+ 10 s"):
+
+        class Short(Settings):
+            ftjobs_campaign_lease_grace = 30.0
+
+    with pytest.raises(ValueError, match="slot_poll"):
+
+        class NoPoll(ftarq.WorkerSettings):
+            ftjobs_campaign_slot_poll = 0.0
