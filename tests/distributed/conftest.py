@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.distributed.harness import redis_server, redis_server_path
+from tests.distributed.harness import ftjobs_pool, redis_server, redis_server_path
 
 
 @pytest.fixture
@@ -17,3 +18,12 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
         pytest.skip("redis-server is not on PATH (CI installs it: apt-get install redis-server)")
     with redis_server(tmp_path) as (url, _child):
         yield url
+
+
+@pytest.fixture
+async def pool(redis_url: str) -> AsyncIterator[Any]:
+    """An arq pool on that redis-server, as producers make it for the ftjobs tasks."""
+    pytest.importorskip("arq", reason="the 'arq' extra is not installed")
+    redis = await ftjobs_pool(redis_url)
+    yield redis
+    await redis.aclose()

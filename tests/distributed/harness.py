@@ -18,6 +18,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 WORKER_SETTINGS = "tests.distributed.workers.E2EWorker"
 
@@ -25,6 +27,38 @@ WORKER_SETTINGS = "tests.distributed.workers.E2EWorker"
 def redis_server_path() -> str | None:
     """The ``redis-server`` binary, or ``None``."""
     return shutil.which("redis-server")
+
+
+#: The mark of a test module that starts its own redis-server.
+needs_redis_server = pytest.mark.skipif(
+    redis_server_path() is None,
+    reason="redis-server is not on PATH (CI installs it: apt-get install redis-server)",
+)
+
+
+def worker_env(root: str, redis_url: str) -> dict[str, str]:
+    """The environment of a worker process: the emulator at ``root``, Redis, this tree."""
+    return {
+        **os.environ,
+        "OPENAI_API_KEY": "sk-emulator",
+        "OPENAI_BASE_URL": root + "/v1",
+        "FTJOBS_REDIS_URL": redis_url,
+        "PYTHONPATH": str(ROOT),
+    }
+
+
+async def ftjobs_pool(redis_url: str) -> Any:
+    """An arq pool as producers make it for the ftjobs tasks (JSON, the ftjobs queue)."""
+    from arq.connections import create_pool
+
+    from ftjobs.contrib import arq as contrib
+
+    return await create_pool(
+        contrib.redis_settings(redis_url),
+        job_serializer=contrib.dumps,
+        job_deserializer=contrib.loads,
+        default_queue_name=contrib.QUEUE,
+    )
 
 
 class Child:

@@ -12,7 +12,6 @@ when it keeps one). The killed task must have been re-run by the survivor.
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from collections import Counter
 from pathlib import Path
@@ -24,24 +23,22 @@ import pytest
 import ftjobs
 from tests._support.emulator import chat_file
 from tests.distributed.harness import (
-    ROOT,
     Child,
     Workers,
     died_early,
     emulator,
     emulator_stats,
+    ftjobs_pool,
+    needs_redis_server,
     redis_server,
-    redis_server_path,
     sleep_until,
+    worker_env,
 )
 
-arq_connections = pytest.importorskip("arq.connections", reason="the 'arq' extra is not installed")
+pytest.importorskip("arq", reason="the 'arq' extra is not installed")
 contrib = pytest.importorskip("ftjobs.contrib.arq")
 
-pytestmark = pytest.mark.skipif(
-    redis_server_path() is None,
-    reason="redis-server is not on PATH (CI installs it: apt-get install redis-server)",
-)
+pytestmark = needs_redis_server
 
 NAME = "e2e-arq-sweep"
 MODEL = "gpt-4o-mini-2024-07-18"
@@ -102,19 +99,8 @@ async def test_a_campaign_on_two_workers_survives_a_kill9(tmp_path: Path) -> Non
         redis_server(tmp_path) as (redis_url, _redis),
         emulator(tmp_path, speed=SPEED, faults=FAULTS) as root,
     ):
-        env = {
-            **os.environ,
-            "OPENAI_API_KEY": "sk-emulator",
-            "OPENAI_BASE_URL": root + "/v1",
-            "FTJOBS_REDIS_URL": redis_url,
-            "PYTHONPATH": str(ROOT),
-        }
-        pool = await arq_connections.create_pool(
-            contrib.redis_settings(redis_url),
-            job_serializer=contrib.dumps,
-            job_deserializer=contrib.loads,
-            default_queue_name=contrib.QUEUE,
-        )
+        env = worker_env(root, redis_url)
+        pool = await ftjobs_pool(redis_url)
         workers = Workers(tmp_path, env, SETTINGS)
         async with ftjobs.AsyncClient(api_key="sk-emulator", base_url=root + "/v1") as client:
             sampler = ActiveSampler(client)

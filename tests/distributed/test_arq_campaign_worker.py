@@ -1,18 +1,19 @@
 """Campaign members as arq tasks in an in-process worker, over a real (private) Redis and the
-emulator: retries of server-side failures, data errors, refused creates, the daily limit."""
+emulator: retries of server-side failures, data errors, refused creates, the daily limit
+(a freed slot waking a member mid-reschedule is in test_arq_worker.py, beside the webhook)."""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
 
 pytest.importorskip("arq", reason="the 'arq' extra is not installed")
 
-from arq.connections import ArqRedis, create_pool
+from arq.connections import ArqRedis
 from arq.jobs import Job
 from arq.worker import create_worker
 
@@ -33,18 +34,6 @@ class MemberWorker(ftarq.WorkerSettings):
     ftjobs_error_backoff_cap = 0.5
     ftjobs_campaign_slot_poll = 0.5
     poll_delay = 0.02
-
-
-@pytest.fixture
-async def pool(redis_url: str) -> AsyncIterator[ArqRedis]:
-    redis = await create_pool(
-        ftarq.redis_settings(redis_url),
-        job_serializer=ftarq.dumps,
-        job_deserializer=ftarq.loads,
-        default_queue_name=ftarq.QUEUE,
-    )
-    yield redis
-    await redis.aclose()
 
 
 async def _run_worker_until(
@@ -177,26 +166,3 @@ async def test_a_daily_limit_defers_the_member_until_the_next_slot(
         async with ftjobs.AsyncClient(api_key=emu.api_key, base_url=emu.base_url) as client:
             jobs = [j async for j in client.jobs.find(metadata={"ftjobs_campaign": "daily"})]
         assert len(jobs) == 2  # the refused create made nothing
-
-
-async def test_a_slot_freed_while_arq_reschedules_a_member_still_wakes_it(
-    pool: ArqRedis, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # The member was refused a slot and asked for a defer; a slot was given back (waking it)
-    # before arq moved the task: after_job, which arq runs once the task is re-scheduled,
-    # moves it to now.
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-unused")
-    task_id = "ftjobs:member:woken:4"
-    later = (time.time() + 300) * 1000
-    ctx: dict[str, Any] = {"redis": pool, "job_id": task_id}
-    await MemberWorker.startup(ctx)
-    try:
-        await pool.zadd(ftarq.QUEUE, {task_id: later})
-        await MemberWorker.after_job(ctx)  # not woken: it stays where arq put it
-        assert await pool.zscore(ftarq.QUEUE, task_id) == later
-        await pool.set("ftjobs:campaign:woken:wake:4", b"1")  # set by a release, too late
-        await MemberWorker.after_job(ctx)
-        score = await pool.zscore(ftarq.QUEUE, task_id)
-        assert score is not None and score <= time.time() * 1000
-    finally:
-        await MemberWorker.shutdown(ctx)

@@ -28,25 +28,23 @@ import pytest
 import ftjobs
 from tests._support.emulator import chat_file
 from tests.distributed.harness import (
-    ROOT,
     Workers,
     died_early,
     emulator,
     emulator_stats,
+    ftjobs_pool,
+    needs_redis_server,
     redis_server,
-    redis_server_path,
     sleep_until,
+    worker_env,
 )
 
-arq_connections = pytest.importorskip("arq.connections", reason="the 'arq' extra is not installed")
+pytest.importorskip("arq", reason="the 'arq' extra is not installed")
 contrib = pytest.importorskip("ftjobs.contrib.arq")
 from ftjobs.contrib._redis import RedisWaitStore, state_key  # noqa: E402
 from ftjobs.contrib._tasks import KEY_METADATA  # noqa: E402
 
-pytestmark = pytest.mark.skipif(
-    redis_server_path() is None,
-    reason="redis-server is not on PATH (CI installs it: apt-get install redis-server)",
-)
+pytestmark = needs_redis_server
 
 N = int(os.environ.get("FTJOBS_DISTRIBUTED_N", "40"))
 SPEED = float(os.environ.get("FTJOBS_DISTRIBUTED_SPEED", "4"))
@@ -115,19 +113,8 @@ async def _scenario(tmp: Path, *, honor: bool, n: int) -> dict[str, Any]:
         redis_server(tmp) as (redis_url, _redis),
         emulator(tmp, speed=SPEED, faults=FAULTS, honor_idempotency=honor) as root,
     ):
-        env = {
-            **os.environ,
-            "OPENAI_API_KEY": "sk-emulator",
-            "OPENAI_BASE_URL": root + "/v1",
-            "FTJOBS_REDIS_URL": redis_url,
-            "PYTHONPATH": str(ROOT),
-        }
-        pool = await arq_connections.create_pool(
-            contrib.redis_settings(redis_url),
-            job_serializer=contrib.dumps,
-            job_deserializer=contrib.loads,
-            default_queue_name=contrib.QUEUE,
-        )
+        env = worker_env(root, redis_url)
+        pool = await ftjobs_pool(redis_url)
         workers = Workers(tmp, env)
         sampler = Sampler(pool)
         sampling = asyncio.create_task(sampler.run())

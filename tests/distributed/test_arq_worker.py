@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
 pytest.importorskip("arq", reason="the 'arq' extra is not installed")
 
-from arq.connections import ArqRedis, create_pool
+from arq.connections import ArqRedis
 from arq.worker import create_worker
 
 import ftjobs
@@ -36,18 +35,6 @@ class FastWorker(ftarq.WorkerSettings):
     ftjobs_wait_timeout = 5.0
     poll_delay = 0.02
     extra_functions = (remember,)
-
-
-@pytest.fixture
-async def pool(redis_url: str) -> AsyncIterator[ArqRedis]:
-    redis = await create_pool(
-        ftarq.redis_settings(redis_url),
-        job_serializer=ftarq.dumps,
-        job_deserializer=ftarq.loads,
-        default_queue_name=ftarq.QUEUE,
-    )
-    yield redis
-    await redis.aclose()
 
 
 @pytest.fixture
@@ -235,24 +222,31 @@ async def test_a_webhook_runs_the_wait_step_at_once(
     assert not await pool.exists(f"ftjobs:wait:{job.id}:wake")
 
 
-async def test_a_webhook_landing_while_arq_reschedules_still_moves_the_step(
-    pool: ArqRedis, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("task_id", "flag"),
+    [
+        ("ftjobs:wait:ftjob-1", "ftjobs:wait:ftjob-1:wake"),  # a webhook about the job
+        ("ftjobs:member:sweep:4", "ftjobs:campaign:sweep:wake:4"),  # a slot given back
+    ],
+)
+async def test_a_wake_landing_while_arq_reschedules_still_moves_the_step(
+    pool: ArqRedis, monkeypatch: pytest.MonkeyPatch, task_id: str, flag: str
 ) -> None:
-    # The step read its (empty) flag and asked for a 300 s defer; the webhook came before arq
-    # moved the task: after_job, which arq runs once the task is re-scheduled, moves it back.
+    # The step read its (empty) flag and asked for a 300 s defer; the wake (a webhook for a
+    # wait, a freed slot for a campaign member) came before arq moved the task: after_job,
+    # which arq runs once the task is re-scheduled, moves it back.
     monkeypatch.setenv("OPENAI_API_KEY", "sk-unused")
-    task_id = "ftjobs:wait:ftjob-1"
     later = (time.time() + 300) * 1000
     ctx: dict[str, Any] = {"redis": pool, "job_id": task_id}
     await SlowWorker.startup(ctx)
     try:
         await pool.zadd(ftarq.QUEUE, {task_id: later})
-        await SlowWorker.after_job(ctx)  # no webhook: the step stays where arq put it
+        await SlowWorker.after_job(ctx)  # no wake: the step stays where arq put it
         assert await pool.zscore(ftarq.QUEUE, task_id) == later
-        await pool.set("ftjobs:wait:ftjob-1:wake", b"1")  # the webhook's flag, too late to read
+        await pool.set(flag, b"1")  # the wake's flag, too late to read
         await SlowWorker.after_job(ctx)
         score = await pool.zscore(ftarq.QUEUE, task_id)
         assert score is not None and score <= time.time() * 1000
-        await SlowWorker.after_job({**ctx, "job_id": "ftjobs:create:k1"})  # not a wait: no-op
+        await SlowWorker.after_job({**ctx, "job_id": "ftjobs:create:k1"})  # no step: no-op
     finally:
         await SlowWorker.shutdown(ctx)
