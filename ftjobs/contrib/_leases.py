@@ -14,7 +14,7 @@ to now, and a flag covers a task that is running at that moment, see `CampaignSt
 Per campaign ``<name>`` (prefix ``ftjobs:campaign:<name>``):
 
 - ``:spec``: the members as enqueued (JSON; the same name with other members is refused);
-- ``:limits``: a hash with ``max_active``;
+- ``:limits``: a hash with ``max_active`` and the members' ``fingerprint``;
 - ``:leases`` and ``:waiting``: sorted sets of member indexes (as text);
 - ``:member:<index>``: a hash with the member's ``attempt``, the ``token`` of its wait (set once
   its job was submitted) and its ``job_id``;
@@ -34,6 +34,7 @@ from typing import Any
 
 import attrs
 
+from ..campaigns import Campaign
 from ._redis import move_if_flagged, resolve, text
 
 __all__ = ["CampaignSettings", "CampaignStore", "MemberState", "campaign_prefix"]
@@ -43,43 +44,46 @@ local current = redis.call('GET', KEYS[1])
 if current and current ~= ARGV[1] then
   return 0
 end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
-redis.call('HSET', KEYS[2], 'max_active', ARGV[2])
-redis.call('PEXPIRE', KEYS[2], ARGV[3])
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[4])
+redis.call('HSET', KEYS[2], 'max_active', ARGV[2], 'fingerprint', ARGV[3])
+redis.call('PEXPIRE', KEYS[2], ARGV[4])
 return 1
 """
 
-# KEYS: leases, waiting, limits. ARGV: member, now_ms, expiry_ms, force, order, ttl_ms.
+# KEYS: leases, waiting, limits, spec. ARGV: member, now_ms, expiry_ms, force, order, ttl_ms.
+# A member's every step keeps the whole campaign alive (a quota may stretch it over weeks).
 _ACQUIRE = """
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
 local max = tonumber(redis.call('HGET', KEYS[3], 'max_active') or '0')
 local held = redis.call('ZSCORE', KEYS[1], ARGV[1])
+local granted = 0
 if held or ARGV[4] == '1' or redis.call('ZCARD', KEYS[1]) < max then
   redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
   redis.call('ZREM', KEYS[2], ARGV[1])
-  redis.call('PEXPIRE', KEYS[1], ARGV[6])
-  return 1
+  granted = 1
+else
+  redis.call('ZADD', KEYS[2], 'NX', ARGV[5], ARGV[1])
 end
-redis.call('ZADD', KEYS[2], 'NX', ARGV[5], ARGV[1])
-redis.call('PEXPIRE', KEYS[2], ARGV[6])
-return 0
+for i = 1, 4 do
+  redis.call('PEXPIRE', KEYS[i], ARGV[6])
+end
+return granted
 """
 
 # KEYS: leases, waiting, engine queue. ARGV: member, now_ms, task id prefix, wake key prefix,
-# ttl_ms, wake. The woken member's keys are built here (its index is known only here): one
-# Redis, not a cluster.
+# ttl_ms. The woken member's keys are built here (its index is known only here): one Redis,
+# not a cluster.
 _RELEASE = """
-local removed = redis.call('ZREM', KEYS[1], ARGV[1])
-local woken = false
-if ARGV[6] == '1' then
-  woken = redis.call('ZRANGE', KEYS[2], 0, 0)[1]
-  if woken then
-    redis.call('ZREM', KEYS[2], woken)
-    redis.call('SET', ARGV[4] .. woken, '1', 'PX', ARGV[5])
-    redis.call('ZADD', KEYS[3], 'XX', 'LT', ARGV[2], ARGV[3] .. woken)
-  end
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+local woken = redis.call('ZRANGE', KEYS[2], 0, 0)[1]
+if woken then
+  redis.call('ZREM', KEYS[2], woken)
+  redis.call('SET', ARGV[4] .. woken, '1', 'PX', ARGV[5])
+  redis.call('ZADD', KEYS[3], 'XX', 'LT', ARGV[2], ARGV[3] .. woken)
+  return woken
 end
-return {removed, woken or ''}
+return ''
 """
 
 _BLOCK = """
@@ -131,24 +135,33 @@ class CampaignStore:
         self._ttl_ms = int(ttl * 1000)
 
     async def save_spec(
-        self, name: str, members: Sequence[Mapping[str, Any]], max_active: int
+        self, name: str, members: Sequence[Mapping[str, Any]], max_active: int, fingerprint: str
     ) -> bool:
-        """Record the campaign's members (once) and its ``max_active`` (every time).
+        """Record the campaign's members (once, with their ``fingerprint``) and its
+        ``max_active`` (every time).
 
         Returns ``False``, changing nothing, if ``name`` was enqueued with other members.
         """
         spec = json.dumps(list(members), separators=(",", ":"), sort_keys=True)
-        keys = [f"{campaign_prefix(name)}:spec", f"{campaign_prefix(name)}:limits"]
-        saved = self._redis.eval(_SAVE_SPEC, len(keys), *keys, spec, max_active, self._ttl_ms)
-        return bool(await resolve(saved))
+        keys = [self._key(name, "spec"), self._key(name, "limits")]
+        argv = [spec, max_active, fingerprint, self._ttl_ms]
+        return bool(await resolve(self._redis.eval(_SAVE_SPEC, len(keys), *keys, *argv)))
+
+    async def fingerprint(self, name: str) -> str | None:
+        """The fingerprint recorded with the members (cheap: tells a cached copy is current)."""
+        return text(await resolve(self._redis.hget(self._key(name, "limits"), "fingerprint")))
 
     async def load_spec(self, name: str) -> list[dict[str, Any]] | None:
         """The members as enqueued, or ``None`` (never enqueued, or expired)."""
-        raw = text(await resolve(self._redis.get(f"{campaign_prefix(name)}:spec")))
+        raw = text(await resolve(self._redis.get(self._key(name, "spec"))))
         if raw is None:
             return None
         members: list[dict[str, Any]] = json.loads(raw)
         return members
+
+    @staticmethod
+    def _key(name: str, part: str) -> str:
+        return f"{campaign_prefix(name)}:{part}"
 
     async def acquire(
         self,
@@ -166,54 +179,49 @@ class CampaignStore:
         once the expired ones are dropped. Refused, the member joins the waiting members.
         """
         now = _now_ms() if now_ms is None else now_ms
-        prefix = campaign_prefix(name)
-        keys = [f"{prefix}:leases", f"{prefix}:waiting", f"{prefix}:limits"]
+        keys = [self._key(name, part) for part in ("leases", "waiting", "limits", "spec")]
         argv = [str(index), now, now + int(hold * 1000), "1" if force else "0", index]
         taken = self._redis.eval(_ACQUIRE, len(keys), *keys, *argv, self._ttl_ms)
         return bool(await resolve(taken))
 
     async def release(
-        self, name: str, index: int, *, queue_key: str, task_prefix: str, wake: bool = True
+        self, name: str, index: int, *, queue_key: str, task_prefix: str
     ) -> int | None:
-        """Give member ``index``'s slot back; with ``wake``, wake the first waiting member.
-
-        The woken member's deferred task ``<task_prefix><index>`` in the engine's sorted set
-        ``queue_key`` moves to now, and its wake flag is set for the case that it is running
-        (see `move_if_woken`). Returns the woken member's index, if any.
+        """Give member ``index``'s slot back (and its place among the waiting), and wake the
+        first waiting member: its deferred task ``<task_prefix><index>`` in the engine's sorted
+        set ``queue_key`` moves to now, and its wake flag is set for the case that it is
+        running (see `move_if_woken`). Returns the woken member's index, if any.
         """
-        prefix = campaign_prefix(name)
-        keys = [f"{prefix}:leases", f"{prefix}:waiting", queue_key]
-        argv = [str(index), _now_ms(), task_prefix, f"{prefix}:wake:", self._ttl_ms]
-        released = self._redis.eval(_RELEASE, len(keys), *keys, *argv, "1" if wake else "0")
-        _removed, woken = await resolve(released)
-        woken_text = text(woken)
-        return int(woken_text) if woken_text else None
+        keys = [self._key(name, "leases"), self._key(name, "waiting"), queue_key]
+        argv = [str(index), _now_ms(), task_prefix, f"{campaign_prefix(name)}:wake:", self._ttl_ms]
+        woken = text(await resolve(self._redis.eval(_RELEASE, len(keys), *keys, *argv)))
+        return int(woken) if woken else None
 
     async def take_wake(self, name: str, index: int) -> bool:
         """Clear member ``index``'s wake flag; return whether it was set."""
-        return bool(await resolve(self._redis.delete(f"{campaign_prefix(name)}:wake:{index}")))
+        return bool(await resolve(self._redis.delete(self._key(name, f"wake:{index}"))))
 
     async def move_if_woken(self, name: str, index: int, *, queue_key: str, task_id: str) -> bool:
         """After the engine re-scheduled member ``index``'s task: if a released slot woke it
         meanwhile, move the task to now. Returns whether it was moved."""
-        flag = f"{campaign_prefix(name)}:wake:{index}"
+        flag = self._key(name, f"wake:{index}")
         return await move_if_flagged(self._redis, flag, queue_key=queue_key, task_id=task_id)
 
     async def leases(self, name: str) -> dict[int, int]:
         """The leases held (expired ones included until the next take), index -> expiry ms."""
         entries = await resolve(
-            self._redis.zrange(f"{campaign_prefix(name)}:leases", 0, -1, withscores=True)
+            self._redis.zrange(self._key(name, "leases"), 0, -1, withscores=True)
         )
         return {int(text(member) or 0): int(score) for member, score in entries}
 
     async def waiting(self, name: str) -> list[int]:
         """The members waiting for a slot, first to be woken first."""
-        entries = await resolve(self._redis.zrange(f"{campaign_prefix(name)}:waiting", 0, -1))
+        entries = await resolve(self._redis.zrange(self._key(name, "waiting"), 0, -1))
         return [int(text(member) or 0) for member in entries]
 
     async def member(self, name: str, index: int) -> MemberState:
         """Member ``index``'s stored progress."""
-        key = f"{campaign_prefix(name)}:member:{index}"
+        key = self._key(name, f"member:{index}")
         attempt, token, job_id = await resolve(
             self._redis.hmget(key, ["attempt", "token", "job_id"])
         )
@@ -225,7 +233,7 @@ class CampaignStore:
 
     async def save_member(self, name: str, index: int, state: MemberState) -> None:
         """Store member ``index``'s progress (one HSET: all fields or none)."""
-        key = f"{campaign_prefix(name)}:member:{index}"
+        key = self._key(name, f"member:{index}")
         fields = {
             "attempt": state.attempt,
             "token": state.token or "",
@@ -238,27 +246,30 @@ class CampaignStore:
 
     async def block(self, name: str, model: str, until_ms: int) -> int:
         """Refuse creates of ``model`` until ``until_ms`` (only ever later); the time now set."""
-        key = f"{campaign_prefix(name)}:blocked"
+        key = self._key(name, "blocked")
         until = await resolve(self._redis.eval(_BLOCK, 1, key, model, until_ms, self._ttl_ms))
         return int(text(until) or 0)
 
     async def blocked_until(self, name: str, model: str) -> int | None:
         """The time (ms) before which creates of ``model`` wait, if one was set."""
-        until = text(await resolve(self._redis.hget(f"{campaign_prefix(name)}:blocked", model)))
+        until = text(await resolve(self._redis.hget(self._key(name, "blocked"), model)))
         return int(until) if until else None
 
 
 @attrs.frozen
 class CampaignSettings:
-    """What a worker's member tasks share: the store, the lease grace, the slot poll.
+    """What a worker's member tasks share: the store, the lease grace, the slot poll, and the
+    campaigns already read from Redis.
 
     Attributes:
         store: The campaigns' state in Redis.
         lease_grace: Seconds a slot outlives its member's next scheduled step: longer than a
             killed task takes to be re-run, so a living member never loses its slot.
         slot_poll: Seconds between two looks for a slot by a member that was not woken.
+        campaigns: Campaign name -> the campaign as last read (checked by its fingerprint).
     """
 
     store: CampaignStore
     lease_grace: float
     slot_poll: float
+    campaigns: dict[str, Campaign] = attrs.field(factory=dict, eq=False)

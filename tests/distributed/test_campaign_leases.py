@@ -29,7 +29,7 @@ async def redis(redis_url: str) -> AsyncIterator[Redis]:
 @pytest.fixture
 async def store(redis: Redis) -> CampaignStore:
     store = CampaignStore(redis, ttl=600)
-    assert await store.save_spec(NAME, [{"model": "m", "training_file": "f"}] * 8, 2)
+    assert await store.save_spec(NAME, [{"model": "m", "training_file": "f"}] * 8, 2, "fp")
     return store
 
 
@@ -38,12 +38,14 @@ async def test_the_spec_is_kept_once_and_max_active_follows_the_last_enqueue(
 ) -> None:
     store = CampaignStore(redis, ttl=600)
     members = [{"model": "m", "training_file": "f", "seed": i} for i in range(3)]
-    assert await store.save_spec("c", members, 3)
-    assert await store.save_spec("c", members, 5)  # the same campaign, a new bound
-    assert not await store.save_spec("c", members[:2], 5)  # the same name, other members
+    assert await store.save_spec("c", members, 3, "fp-3")
+    assert await store.save_spec("c", members, 5, "fp-3")  # the same campaign, a new bound
+    assert not await store.save_spec("c", members[:2], 5, "fp-2")  # the name, other members
     assert await store.load_spec("c") == members
+    assert await store.fingerprint("c") == "fp-3"
     assert await redis.hget("ftjobs:campaign:c:limits", "max_active") == b"5"
     assert await store.load_spec("never") is None
+    assert await store.fingerprint("never") is None
     assert 0 < await redis.pttl("ftjobs:campaign:c:spec") <= 600_000
 
 
@@ -64,13 +66,18 @@ async def test_a_slot_is_granted_up_to_max_active_and_renewed_by_its_holder(
     assert await store.waiting(NAME) == [2]
 
 
-async def test_a_lease_nobody_renews_expires_and_its_slot_is_taken(store: CampaignStore) -> None:
+async def test_a_lease_nobody_renews_expires_and_its_slot_is_taken(
+    store: CampaignStore, redis: Redis
+) -> None:
     now = int(time.time() * 1000)
     assert await store.acquire(NAME, 0, hold=30, now_ms=now)  # then its worker is killed
     assert await store.acquire(NAME, 1, hold=60, now_ms=now)
     assert not await store.acquire(NAME, 2, hold=60, now_ms=now + 29_000)
     assert await store.acquire(NAME, 2, hold=60, now_ms=now + 30_001)
     assert sorted(await store.leases(NAME)) == [1, 2]
+    # Every step keeps the campaign's keys alive.
+    for part in ("leases", "limits", "spec"):
+        assert 0 < await redis.pttl(f"ftjobs:campaign:{NAME}:{part}") <= 600_000
 
 
 async def test_concurrent_takes_never_exceed_max_active(store: CampaignStore) -> None:
@@ -98,10 +105,13 @@ async def test_a_release_wakes_the_first_waiting_member_once(
     assert not await store.take_wake(NAME, 2)
     assert await store.acquire(NAME, 2, hold=60)
 
-    # A release that is told not to wake (a quota refusal) leaves the waiting members alone.
-    assert await store.release(NAME, 1, queue_key=QUEUE, task_prefix=PREFIX, wake=False) is None
-    assert await store.waiting(NAME) == [3]
-    assert sorted(await store.leases(NAME)) == [2]
+    # A waiting member that gives up its place (its model's quota is spent) wakes the next,
+    # never itself.
+    assert not await store.acquire(NAME, 5, hold=60)
+    assert await store.waiting(NAME) == [3, 5]
+    assert await store.release(NAME, 3, queue_key=QUEUE, task_prefix=PREFIX) == 5
+    assert await store.waiting(NAME) == []
+    assert sorted(await store.leases(NAME)) == [1, 2]
 
 
 async def test_a_wake_that_lands_while_the_task_runs_is_applied_after_it_is_rescheduled(

@@ -45,7 +45,7 @@ from .._members import (
     member_task_id,
     quota_defer,
 )
-from .._tasks import CreateFailed, WaitDone, WaitFailed, error_backoff, wait_once
+from .._tasks import CreateFailed, WaitDone, WaitFailed, wait_once
 from ._common import CAMPAIGN_TASK, QUEUE
 from ._tasks import RUNTIME_KEY, TaskRuntime, runtime_of
 
@@ -88,7 +88,8 @@ async def enqueue_campaign(
     check_max_active(max_active)
     check_retry_failed(retry_failed)
     members = [dict(member.create_kwargs) for member in campaign.members]  # plain JSON
-    if not await CampaignStore(pool).save_spec(campaign.name, members, max_active):
+    store = CampaignStore(pool)
+    if not await store.save_spec(campaign.name, members, max_active, campaign.fingerprint):
         raise ValueError(
             f"campaign {campaign.name!r} was enqueued before with other members: "
             "give this one another name"
@@ -139,30 +140,37 @@ class _Member:
         self.index = index
         self.task_id = member_task_id(name, index)
 
-    async def release(self, *, wake: bool = True) -> None:
+    async def release(self) -> None:
         await self.store.release(
             self.name,
             self.index,
             queue_key=self.rt.queue,
             task_prefix=f"{MEMBER_TASK_PREFIX}{self.name}:",
-            wake=wake,
         )
 
     async def campaign(self) -> Campaign:
+        # Rebuilding (and checking) every member at every step would cost a large campaign
+        # dearly: the worker keeps the campaign while Redis holds the same fingerprint.
+        fingerprint = await self.store.fingerprint(self.name)
+        cached = self.settings.campaigns.get(self.name)
+        if cached is not None and cached.fingerprint == fingerprint:
+            return cached
         members = await self.store.load_spec(self.name)
-        if members is None or not 0 <= self.index < len(members):
+        if members is None or fingerprint is None:
             raise CreateFailed(self.task_id, 404, "the campaign is not in Redis (expired?)")
-        return Campaign(self.name, members=members)
+        campaign = Campaign(self.name, members=members)
+        self.settings.campaigns[self.name] = campaign
+        return campaign
 
-    async def submit(self, state: MemberState, *, woken: bool) -> MemberState:
+    async def submit(self, state: MemberState) -> MemberState:
         """Take a slot and submit the member; a ``Retry`` when it must wait."""
         campaign = await self.campaign()
         model = campaign.members[self.index].model
         defer = quota_defer(await self.store.blocked_until(self.name, model), _now_ms())
         if defer is not None:
-            # Its slot (kept from a failed attempt) and the wake it got go to a member that
+            # Its slot (kept from a failed attempt) and a wake it got go to a member that
             # may use them: the quota holds every member of this model.
-            await self.release(wake=woken)
+            await self.release()
             raise Retry(defer=timedelta(seconds=defer))
         if not await self.store.acquire(self.name, self.index, hold=self.settings.lease_grace):
             raise Retry(defer=timedelta(seconds=self.settings.slot_poll))
@@ -218,10 +226,10 @@ async def ftjobs_campaign_member(
     member = _Member(rt, name, index)
     try:
         async with asyncio.timeout(rt.wait_deadline):
-            woken = await member.store.take_wake(name, index)
+            await member.store.take_wake(name, index)  # this run is the look it asked for
             state = await member.store.member(name, index)
             if state.job_id is None:
-                state = await member.submit(state, woken=woken)
+                state = await member.submit(state)
             job, delay = await member.step(state, retry_failed)
     except (Retry, CreateFailed):
         raise
@@ -232,8 +240,9 @@ async def ftjobs_campaign_member(
         ) from None
     except Exception as exc:
         # Transient (past the client's retries), our own deadline, a Redis blip: the slot
-        # stays leased; the re-run finds the member where it was.
-        defer = error_backoff(ctx["job_try"], cap=rt.error_backoff_cap)
+        # stays leased; the re-run finds the member where it was. job_try counts every step,
+        # not failures: back off by the poll cap, as a wait does.
+        defer = min(rt.poll.max_interval, rt.error_backoff_cap)
         _log.warning("%s: %r, re-running in %.1f s", member.task_id, exc, defer)
         raise Retry(defer=defer) from exc
     if job is None:
