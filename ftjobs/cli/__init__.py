@@ -20,7 +20,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from .. import FTJobsError, __version__
-from . import _checkpoints, _demo, _files, _graders, _jobs, _serve, _webhooks
+from . import _campaigns, _checkpoints, _demo, _files, _graders, _jobs, _serve, _webhooks
 from ._app import (
     EXIT_ERROR,
     EXIT_INTERRUPTED,
@@ -36,7 +36,7 @@ from ._output import say, stderr
 __all__ = ["MODULES", "build_parser", "main"]
 
 #: The command modules, in the order ``ftjobs --help`` lists them.
-MODULES = (_jobs, _files, _checkpoints, _graders, _serve, _webhooks, _demo)
+MODULES = (_jobs, _campaigns, _files, _checkpoints, _graders, _serve, _webhooks, _demo)
 
 #: 128 + SIGPIPE, what a Unix tool exits with when its reader went away (``| head``).
 _EXIT_BROKEN_PIPE = 141

@@ -24,9 +24,13 @@ def clean_env(env: dict[str, str] | None) -> dict[str, str]:
 
 
 async def run_process(
-    *args: str, env: dict[str, str] | None = None, timeout: float = 120
+    *args: str,
+    env: dict[str, str] | None = None,
+    timeout: float = 120,
+    cwd: str | os.PathLike[str] | None = None,
 ) -> tuple[int, str, str]:
-    """Run ``ftjobs ARGS`` in a subprocess, the way the installed script runs."""
+    """Run ``ftjobs ARGS`` in a subprocess, the way the installed script runs (in the
+    directory ``cwd``, default: this one)."""
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-c",
@@ -35,6 +39,7 @@ async def run_process(
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
         env=clean_env(env),
+        cwd=cwd,
     )
     out, err = await asyncio.wait_for(proc.communicate(), timeout)
     assert proc.returncode is not None

@@ -68,8 +68,10 @@ def run_in_terminal(
     interrupt_on: bytes | None = None,
     seen: tuple[bytes, threading.Event] | None = None,
     timeout: float = 90,
+    cwd: str | os.PathLike[str] | None = None,
 ) -> Drawn:
-    """Run ``ftjobs ARGS`` on a pty of ``columns`` x ``lines`` until it exits (blocking).
+    """Run ``ftjobs ARGS`` on a pty of ``columns`` x ``lines`` until it exits (blocking), in
+    the directory ``cwd`` (default: this one).
 
     With ``interrupt_on``, send SIGINT (what Ctrl-C does) once the output contains it; with
     ``seen=(text, event)``, set the event once the output contains the text.
@@ -88,6 +90,7 @@ def run_in_terminal(
         stdout=slave,
         stderr=slave,
         env=full_env,
+        cwd=cwd,
         start_new_session=True,
         # A shell running the suite in the background hands its children SIGINT ignored, and
         # Python then installs no KeyboardInterrupt handler: Ctrl-C must reach the CLI as a
