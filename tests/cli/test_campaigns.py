@@ -215,6 +215,11 @@ async def test_ctrl_c_stops_submitting_and_prints_the_command_that_resumes_it(
     # A day after the first create (within the second it took).
     assert re.search(rf"next slot for {MODEL} in (24 h|23 h 59 min)\n", text), text
     assert "stopped submitting: campaign daily has 2 job(s) still running on the server" in text
+    # The live footer was drawn (the counts, the slot, the active members) and is gone.
+    footer = drawn.raw.decode()
+    assert "active 2 · pending here 2 · done 0 · failed 0\r\nnext slot for" in footer
+    assert re.search(r"#1  ftjob-\w+  created \d+s ago  seed=2", footer)
+    assert not any("pending here" in line for line in drawn.lines)
     assert drawn.lines[-3] == "  resume the campaign: ftjobs campaign run daily.toml --interval 0.2"
     assert drawn.lines[-2] == "  see its jobs:        ftjobs campaign status daily"
     assert drawn.lines[-1] == "  cancel its jobs:     ftjobs campaign cancel daily"
