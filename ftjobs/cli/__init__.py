@@ -85,7 +85,10 @@ def _run(args: argparse.Namespace) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return _EXIT_BROKEN_PIPE
     except Interrupted as exc:
-        say(stderr(), str(exc))
+        console = stderr()
+        say(console, str(exc))
+        if exc.commands:
+            console.print(exc.commands, soft_wrap=True, markup=False, highlight=False)
         return EXIT_INTERRUPTED
     except KeyboardInterrupt:
         say(stderr(), "interrupted")

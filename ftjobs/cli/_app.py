@@ -68,7 +68,13 @@ class CLIError(Exception):
 
 
 class Interrupted(Exception):
-    """Ctrl-C, carrying what to tell the user (say, how to resume what was interrupted)."""
+    """Ctrl-C, carrying what to tell the user, and the commands that go on from there (say,
+    how to resume what was interrupted), which are printed unwrapped: a terminal may fold a
+    long one, but it is still one line to copy."""
+
+    def __init__(self, message: str, commands: str = "") -> None:
+        super().__init__(message)
+        self.commands = commands
 
 
 class HelpFormatter(argparse.HelpFormatter):

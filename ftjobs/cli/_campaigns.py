@@ -213,7 +213,7 @@ async def campaign_run(args: argparse.Namespace) -> int:
             # The run's own count of active jobs is gone with it: the view's is what was left.
             progress = attrs.evolve(run.progress, active=view.active)
             raise Interrupted(
-                f"{_stopped(campaign.name, progress)}\n{_next_steps(args, campaign.name)}"
+                _stopped(campaign.name, progress), _next_steps(args, campaign.name)
             ) from None
         finally:
             ticker.cancel()

@@ -504,8 +504,8 @@ async def jobs_wait(args: argparse.Namespace) -> int:
             if job is None or not job.is_terminal:
                 status = f" (status {job.status})" if job is not None else ""
                 raise Interrupted(
-                    f"stopped waiting; job {waiter.job_id} is still running on the server"
-                    f"{status}.\n{_resume(args, waiter.job_id)}"
+                    f"stopped waiting; job {waiter.job_id} is still running on the server{status}.",
+                    _resume(args, waiter.job_id),
                 ) from None
             raise
         finally:

@@ -9,6 +9,8 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
 from ftjobs.emulator import EmulatorHandle
 
 from .helpers import PROGRAM, clean_env, emulator_env, run_cli
@@ -92,3 +94,24 @@ async def test_debug_logs_every_http_attempt_on_stderr(emulator: EmulatorHandle)
         assert f"GET {emulator.base_url}/files" in err and "200" in err, err
     code, _, err = await run_cli("files", "list", env=emulator_env(emulator))
     assert code == 0 and err == ""
+
+
+def test_ctrl_c_wraps_its_message_but_never_the_commands_to_go_on(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from ftjobs.cli import _run
+    from ftjobs.cli._app import EXIT_INTERRUPTED, Interrupted
+
+    # A 40-column terminal (rich reads these), where a long command would be cut in lines.
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "40")
+    command = "  resume: ftjobs campaign run /a/long/path/to/the/plans/lr-sweep.toml --max-active 3"
+
+    def interrupted(args: argparse.Namespace) -> int:
+        raise Interrupted("stopped submitting: three jobs go on, on the server.", command)
+
+    code = _run(argparse.Namespace(handler=interrupted))
+    err = capsys.readouterr().err
+    assert code == EXIT_INTERRUPTED
+    assert err.splitlines()[:2] == ["stopped submitting: three jobs go on, on", "the server."]
+    assert err.splitlines()[2] == command  # one line to copy, however the terminal folds it
