@@ -106,6 +106,11 @@ async def test_a_plan_runs_under_its_bound_reports_and_resumes_without_creating(
     assert sum(" found ftjob-" in line for line in out.splitlines()) == 4
     assert " created " not in out
     assert emulator.stats()["models"][MODEL]["creates"] == 4
+    code, out, err = await run_cli(*run, "--json", env=env)
+    assert code == 0, err
+    report = json.loads(out)  # the report alone
+    assert report["name"] == "sweep" and len(report["rows"]) == 4
+    assert {row["job_id"] for row in report["rows"]} == set(jobs)
 
 
 async def test_cancel_by_name_ends_a_run_that_stops_on_failure(
