@@ -234,6 +234,8 @@ class Campaign:
             idempotency key derive from it: the same name resumes the same campaign.
         members: Each the keyword arguments of ``client.jobs.create`` (``model``,
             ``training_file``, ``method``, ``metadata``...), distinct, at least one.
+        params: Each member's ``params`` (default: the values in which the members differ,
+            hyperparameters by their names).
 
     Raises:
         CampaignPlanError: The name or a member is not valid (before any request).

@@ -123,6 +123,7 @@ class CampaignRun:
         self._first_batch_done = False
         self._blocked: dict[str, float] = {}
         self._refusals = 0
+        self._failures = 0
         self._stopping = False
         self._cancelled = False
         self._error: BaseException | None = None
@@ -282,13 +283,18 @@ class CampaignRun:
             await self._wait_daily_slot(model, exc)
             return
         except FTJobsError as exc:
+            if plan.is_transient(exc):
+                # The create may have reached the server: the next try looks first.
+                self._failures += 1
+                await self._sleep_or_change(plan.transient_backoff(self._failures))
+                return
             if not plan.is_active_limit(exc):
                 raise
             member.uncertain = False
             await self._wait_active_slot(model)
             return
         member.uncertain = False
-        self._refusals = 0
+        self._refusals = self._failures = 0
         self._pending.remove(index)
         member.jobs[member.attempt] = job
         if self._state is not None:

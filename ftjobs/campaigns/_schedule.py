@@ -10,7 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from .._errors import DailyLimitError, RateLimitError
+from .._errors import (
+    APIConnectionError,
+    ConflictError,
+    DailyLimitError,
+    InternalServerError,
+    RateLimitError,
+)
 from .._models import JobError
 from .._retry import exponential_backoff
 
@@ -27,10 +33,12 @@ __all__ = [
     "describe_seconds",
     "is_active_limit",
     "is_data_error",
+    "is_transient",
     "next_daily_slot",
     "next_member",
     "retry_member",
     "submit_count",
+    "transient_backoff",
 ]
 
 DAY = 86_400.0
@@ -158,6 +166,26 @@ def active_backoff(refusals: int) -> float:
     at most 15 min."""
     return exponential_backoff(
         ACTIVE_BACKOFF_INITIAL, 2.0, max(refusals - 1, 0), ACTIVE_BACKOFF_CAP
+    )
+
+
+TRANSIENT_BACKOFF_INITIAL = 5.0
+"""First wait after a create that failed in transit (the transport's own retries spent)."""
+
+
+def is_transient(error: Exception) -> bool:
+    """Whether a create's error may pass by itself (a connection failure, a timeout, a 5xx, a
+    409 of an idempotency key in flight), the transport's retries spent: the campaign waits
+    and tries again, looking for the member's job first (the create may have reached the
+    server). Anything else (a 400, a 401...) ends the run."""
+    return isinstance(error, (APIConnectionError, InternalServerError, ConflictError))
+
+
+def transient_backoff(failures: int) -> float:
+    """Seconds to wait after the ``failures``-th consecutive failed create: 5 s, doubling, at
+    most 15 min."""
+    return exponential_backoff(
+        TRANSIENT_BACKOFF_INITIAL, 2.0, max(failures - 1, 0), ACTIVE_BACKOFF_CAP
     )
 
 

@@ -13,6 +13,7 @@ from aioresponses import aioresponses
 import ftjobs
 from ftjobs.campaigns import (
     Campaign,
+    CampaignProgress,
     CampaignUpdate,
     MemberCreated,
     SlotWait,
@@ -152,7 +153,14 @@ async def test_a_daily_limit_is_waited_out_until_the_slot_the_creates_open(
     mocked.get(f"{CREATE_URL}/ftjob-9", payload=done, repeat=True)
     clock = FakeClock()
     updates: list[CampaignUpdate] = []
-    run = no_retry_client.jobs.run_campaign(campaign, clock=clock, on_update=updates.append)
+    progress: list[CampaignProgress] = []
+
+    def on_update(update: CampaignUpdate) -> None:
+        updates.append(update)
+        if isinstance(update, SlotWait):
+            progress.append(run.progress)
+
+    run = no_retry_client.jobs.run_campaign(campaign, clock=clock, on_update=on_update)
     report = await asyncio.wait_for(run.report(), 30)
 
     waits = [u for u in updates if isinstance(u, SlotWait)]
@@ -161,6 +169,7 @@ async def test_a_daily_limit_is_waited_out_until_the_slot_the_creates_open(
     assert (wait.model, wait.reason) == (MODEL, "daily_limit")
     assert wait.until == NOW - 6 * 3600 + 86_400 + 1  # the oldest create in the window + 24 h
     assert str(wait) == f"next slot for {MODEL} in 18 h"
+    assert progress == [CampaignProgress(0, 1, 0, 0, (MODEL, wait.until))]
     assert sum(clock.sleeps) == 18 * 3600 + 1  # slept until then, in one go
     assert len(_posts(mocked)) == 2  # not retried in seconds: refused once, then created
     assert [type(u) for u in updates if isinstance(u, MemberCreated)] == [MemberCreated]
@@ -205,3 +214,28 @@ async def test_a_resume_settles_what_the_server_holds_and_creates_only_the_next_
         ("ftjob-0b", "failed", 2),
         ("ftjob-1", "cancelled", 1),
     ]
+
+
+async def test_a_create_lost_in_transit_is_tried_again_after_a_wait_looking_first(
+    mocked: aioresponses, no_retry_client: ftjobs.AsyncClient
+) -> None:
+    campaign = Campaign("one", [{"model": MODEL, "training_file": "file-t"}])
+    done = job_payload(
+        "ftjob-9",
+        metadata={"ftjobs_campaign": "one", "ftjobs_member": "0", "ftjobs_attempt": "0"},
+        status="cancelled",
+    )
+    mocked.get(LIST, payload=_page())  # the run's search: nothing yet
+    mocked.post(CREATE_URL, status=503, payload={"error": {"message": "overloaded"}})
+    mocked.get(LIST, payload=_page())  # the look before the second try: still nothing
+    mocked.post(CREATE_URL, payload=done)
+    mocked.get(f"{CREATE_URL}/ftjob-9", payload=done, repeat=True)
+    clock = FakeClock()
+    report = await asyncio.wait_for(
+        no_retry_client.jobs.run_campaign(campaign, clock=clock).report(), 30
+    )
+    assert clock.sleeps == [5.0]
+    assert len(_posts(mocked)) == 2
+    lists = [url for url, _ in sent(mocked, "GET") if "metadata" in str(url)]
+    assert [u.query.get("metadata[ftjobs_member]") for u in lists] == [None, "0"]
+    assert [(r.job_id, r.status) for r in report.rows] == [("ftjob-9", "cancelled")]

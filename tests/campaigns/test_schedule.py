@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+import ftjobs
 from ftjobs import DailyLimitError, RateLimitError
 from ftjobs.campaigns import _schedule as plan
 from ftjobs.types import JobError
@@ -93,3 +94,14 @@ def test_waits_read_like_people_write_them() -> None:
     assert plan.describe_seconds(12 * 60 + 5) == "12 min"
     assert plan.describe_seconds(40.4) == "40 s"
     assert plan.describe_seconds(-3) == "0 s"
+
+
+def test_transient_create_failures_and_their_backoff() -> None:
+    assert plan.is_transient(ftjobs.APIConnectionError("reset"))
+    assert plan.is_transient(ftjobs.APITimeoutError("slow"))
+    assert plan.is_transient(ftjobs.InternalServerError("x", status_code=503))
+    assert plan.is_transient(ftjobs.ConflictError("in flight", status_code=409))
+    assert not plan.is_transient(ftjobs.BadRequestError("bad", status_code=400))
+    assert not plan.is_transient(ftjobs.RateLimitError("busy", status_code=429))
+    assert [plan.transient_backoff(n) for n in (1, 2, 3)] == [5.0, 10.0, 20.0]
+    assert plan.transient_backoff(40) == plan.ACTIVE_BACKOFF_CAP
