@@ -57,7 +57,7 @@ def _peak_active(jobs: list[ftjobs.FineTuningJob]) -> int:
 
 
 async def test_a_grid_runs_to_the_end_under_max_active(
-    fast_client: ftjobs.AsyncClient,
+    fast_client: ftjobs.AsyncClient, fast_emulator: EmulatorHandle
 ) -> None:
     train, valid = await _files(fast_client)
     campaign = _grid("grid-9", train, valid)
@@ -77,6 +77,8 @@ async def test_a_grid_runs_to_the_end_under_max_active(
     server = await _server_jobs(fast_client, "grid-9")
     assert len(server) == 9  # one job per member, no more
     assert _peak_active(server) <= 2
+    stats = fast_emulator.emulator.stats()["models"][MODEL]
+    assert stats["creates"] == 9 and stats["peak_active"] <= 2  # the server's own count
     # Each job carries its member's hyperparameters.
     by_member = {int((j.metadata or {})["ftjobs_member"]): j for j in server}
     hyper = by_member[5].method.supervised.hyperparameters  # type: ignore[union-attr]
