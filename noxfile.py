@@ -132,3 +132,14 @@ def bench_capped_read(session: nox.Session) -> None:
     growth under 100 MiB); writes bench/results/capped_read.{json,md}."""
     session.install("-e", ".")
     session.run("python", "-m", "bench.capped_read", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def campaign_bench(session: nox.Session) -> None:
+    """A 200-member campaign (max_active=8, a daily limit it hits and waits out) against the
+    emulator on emulated time: requests per member and the driver's peak RSS; writes
+    bench/results/campaign.{json,md}. Arguments after ``--`` go to ``python -m
+    bench.campaign`` (``--members 30``, ``--speed 10000``...)."""
+    session.install("-e", ".")
+    args = session.posargs or ["--members", "200"]
+    session.run("python", "-m", "bench.campaign", *args)
