@@ -291,8 +291,8 @@ def markdown(r: dict[str, Any], command: str) -> str:
         f"{n} members, `max_active={r['max_active']}`, daily limit {r['daily_limit']} creates "
         f"per model in a rolling 24 h: {r['succeeded']} succeeded, {r['duplicates']} "
         f"duplicates, {r['lost']} lost; the server's peak of active jobs "
-        f"{server['peak_active']}; {server['daily_limit_refusals']} daily-limit refusal(s), "
-        f"waited out ({r['daily_waits']} waits, the longest "
+        f"{server['peak_active']}; daily-limit refusals: {server['daily_limit_refusals']}, "
+        f"each waited out (waits: {r['daily_waits']}, the longest "
         f"{r['longest_daily_wait_hours']:.1f} h); {r['emulated_hours']:.1f} emulated hours in "
         f"{r['real_seconds']:.0f} s.",
         "",

@@ -44,7 +44,7 @@ def test_bench_campaign_runs_30_members_under_a_daily_limit(tmp_path: Path) -> N
     assert result["emulated_hours"] > 24
     # The driver's count is the server's, and a member costs a bounded number of requests.
     driver = sum(count for kind, count in kinds.items() if kind != "retries")
-    assert driver == server["requests"] - result["check_requests"]
+    assert driver == server["requests"]  # (less the benchmark's own duplicate check)
     assert result["requests_per_member"] < 40
     assert 0 < result["peak_rss_before_mib"] <= result["peak_rss_mib"]
     assert "| **served by the emulator**" in (tmp_path / "campaign.md").read_text()
