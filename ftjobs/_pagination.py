@@ -26,7 +26,9 @@ class AsyncPaginator(Generic[T]):
     ``await paginator`` gives the first page; ``async for item in paginator`` yields every item
     across pages; ``async for page in paginator.pages()`` yields pages. The cursor of the next
     page is the id of the last item of the previous one; iteration stops when the server says
-    ``has_more`` is false. Filters given to the list call are sent with every page.
+    ``has_more`` is false. Filters given to the list call are sent with every page. A
+    provider whose lists are one page (Together AI: no cursor, no ``has_more``) gives one
+    page, the last, whatever it says; iterating it is the same.
 
     Iteration always ends: a server that hands back a cursor already used, or says
     ``has_more`` on a page with no items, raises
