@@ -90,6 +90,14 @@ def _seconds(value: Any) -> Any:
         return value
 
 
+def _free_seconds(value: Any) -> Any:
+    """An event's or a checkpoint's ``created_at``, which Together's schema types as any
+    string: as seconds when it is a time, else 0 (any text is valid there, so it must not
+    fail the list; the order of events does not depend on it, their ids do not either)."""
+    seconds = _seconds(value)
+    return 0 if seconds.__class__ is not int else seconds
+
+
 def job(data: Any, context: str = "") -> Any:
     """A Together job object as ftjobs' job JSON: the status mapped (the word kept as
     ``provider_status``), timestamps as seconds, the output model as ``fine_tuned_model``,
@@ -159,13 +167,13 @@ def events_page(data: Any, context: str = "") -> Any:
         return data
     items = [e for e in data["data"] if e.__class__ is dict]
     # Oldest first by time; events of the same instant keep the server's order.
-    items.sort(key=lambda e: _created_key({"created_at": _seconds(e.get("created_at"))}))
+    items.sort(key=lambda e: _free_seconds(e.get("created_at")))
     seen: dict[str, int] = {}
     events = []
     for item in items:
         event = dict(item)
         event["id"] = _event_id(context, item, seen)
-        event["created_at"] = _seconds(event.get("created_at"))
+        event["created_at"] = _free_seconds(event.get("created_at"))
         level = event.get("level")
         event["level"] = _LEVELS.get(level, level)
         steps = {k: event.pop(k) for k in ("step", "total_steps") if k in event}
@@ -195,7 +203,7 @@ def checkpoints_page(data: Any, context: str = "") -> Any:
         reference = f"{context}:{step}"
         kind = out.get("checkpoint_type")
         out["id"] = f"{reference}:{kind}" if kind.__class__ is str and kind else reference
-        out["created_at"] = _seconds(out.get("created_at"))
+        out["created_at"] = _free_seconds(out.get("created_at"))
         out["fine_tuned_model_checkpoint"] = reference
         out["step_number"] = step
         out["fine_tuning_job_id"] = context
@@ -241,7 +249,8 @@ def metrics_rows(data: Any) -> list[dict[str, Any]]:
     Raises:
         ValueError: The answer is not ``{"metrics": [...]}``.
     """
-    snapshots = data.get("metrics") if data.__class__ is dict else None
+    # The schema makes the array optional: no "metrics" is no rows.
+    snapshots = data.get("metrics", []) if data.__class__ is dict else None
     if snapshots.__class__ is not list:
         raise ValueError("metrics: expected an object with a 'metrics' array")
     rows: dict[int, dict[str, Any]] = {}

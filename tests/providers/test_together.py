@@ -12,6 +12,7 @@ from ftjobs.providers._together import (
     events_page,
     job,
     jobs_page,
+    metrics_rows,
     price_body,
     upload_fields,
 )
@@ -73,3 +74,16 @@ def test_train_on_inputs_alone_is_a_supervised_method() -> None:
         create_body(
             model="m", training_file="f", train_on_inputs=True, method={"type": "dpo", "dpo": {}}
         )
+
+
+def test_free_form_times_and_an_empty_metrics_answer_do_not_fail() -> None:
+    # Together's schema types an event's and a checkpoint's created_at as any string.
+    (only,) = events_page({"data": [event("sometime", "tick")]}, "ft-1")["data"]
+    assert only["created_at"] == 0
+    page = checkpoints_page({"data": [{"step": 1, "created_at": "x", "path": "p"}]}, "ft-1")
+    assert page["data"][0]["created_at"] == 0
+    # A job's are date-times: one that is not is left for the model to refuse.
+    assert job({"id": "ft-1", "status": "running", "created_at": "x"})["created_at"] == "x"
+    assert metrics_rows({}) == []
+    with pytest.raises(ValueError, match="metrics"):
+        metrics_rows({"metrics": "all of them"})
