@@ -51,6 +51,7 @@ import attrs
 
 from . import _shapes as shapes
 from ._models import JobError
+from ._types import RARE
 
 __all__ = ["Fallback", "LazyField", "builder_of", "check_hook", "fast_hook"]
 
@@ -447,6 +448,11 @@ def _fast_model(tp: Any, *, check: bool = False) -> _FastHook:
     missing = "; m += 1" if track else ""
     if track:
         lines.append("m = 0")
+    # Fields marked rare (`RARE`: a provider's own, such as a job's provider_status) are
+    # looked up only when the object holds more keys than the common ones found: an object
+    # without them (every OpenAI job) pays a store of None each, not a lookup.
+    rare: list[str] = []
+    common = 0
     for i, (a, ftype) in enumerate(_field_types(tp)):
         default: Any = a.default
         if a.name == shapes.REQUEST_ID and default is None:
@@ -473,6 +479,13 @@ def _fast_model(tp: Any, *, check: bool = False) -> _FastHook:
                 body = _field_body(
                     ftype if inner is None else inner, target, f"{i}", names, hook_of
                 )
+            if track and a.metadata.get(RARE):
+                lines.insert(0, f"{target} = None")
+                rare += [f"{target} = o.get({a.name!r}, _M)", f"if {target} is _M:"]
+                rare += [f"    {target} = None", "else:", "    n += 1"]
+                rare += [f"    if {target} is not None:", *("        " + b for b in body)]
+                continue
+            common += 1
             if track:
                 lines += [f"{target} = o.get({a.name!r}, _M)", f"if {target} is _M:"]
                 lines += [f"    {target} = None{missing}", f"elif {target} is not None:"]
@@ -480,6 +493,7 @@ def _fast_model(tp: Any, *, check: bool = False) -> _FastHook:
                 lines += [f"{target} = o.get({a.name!r})", f"if {target} is not None:"]
             lines += ["    " + b for b in body]
             continue
+        common += 1
         body = _field_body(ftype, target, f"{i}", names, hook_of)
         if default is attrs.NOTHING:
             lines += [f"{target} = o[{a.name!r}]", *body]
@@ -498,11 +512,14 @@ def _fast_model(tp: Any, *, check: bool = False) -> _FastHook:
         lines.append("return None")
     elif shapes.EXTRA in values:
         names["_known"] = frozenset(known)
-        lines += [
-            f"ex = {values[shapes.EXTRA]}",
-            f"if len(o) != {len(known)} - m:",
-            "    ex = {k: x for k, x in o.items() if k not in _known}",
-        ]
+        extra = "ex = {k: x for k, x in o.items() if k not in _known}"
+        lines += [f"ex = {values[shapes.EXTRA]}", f"if len(o) != {common} - m:"]
+        if rare:
+            # n: the rare keys found; any key beyond those and the common ones is unknown.
+            lines += ["    n = 0", *("    " + r for r in rare)]
+            lines += [f"    if len(o) != {common} - m + n:", f"        {extra}"]
+        else:
+            lines += [f"    {extra}"]
         values[shapes.EXTRA] = "ex"
     if check:
         pass

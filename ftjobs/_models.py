@@ -19,7 +19,7 @@ from typing import Annotated, Any, Generic, Literal, Protocol, TypeAlias, TypeVa
 
 import attrs
 
-from ._types import NO_EXTRA
+from ._types import NO_EXTRA, RARE
 from .graders import Grader
 
 __all__ = [
@@ -363,8 +363,9 @@ class FineTuningJob(_Slotted):
     estimated_finish: Timestamp | None = None
     method: FineTuneMethod | None = None
     metadata: Mapping[str, str] | None = None
-    provider_status: str | None = None
-    progress: JobProgress | None = None
+    # Rare: an OpenAI job has neither, and its fast path pays no lookup for them.
+    provider_status: str | None = attrs.field(default=None, metadata={RARE: True})
+    progress: JobProgress | None = attrs.field(default=None, metadata={RARE: True})
     extra: Mapping[str, Any] = attrs.field(default=NO_EXTRA, repr=False, kw_only=True)
     request_id: str | None = attrs.field(default=None, eq=False, repr=False, kw_only=True)
 

@@ -6,7 +6,13 @@ import enum
 from collections.abc import Iterator, Mapping
 from typing import Any, Final, Literal
 
-__all__ = ["NOT_GIVEN", "NO_EXTRA", "NotGiven"]
+__all__ = ["NOT_GIVEN", "NO_EXTRA", "RARE", "NotGiven"]
+
+RARE: Final = "ftjobs_rare"
+"""Field metadata key: ``attrs.field(default=None, metadata={RARE: True})`` marks an optional
+field of a model that most payloads leave out (a provider's own, such as a job's
+``provider_status``); the generated fast path looks it up only when the object has keys
+beyond the common ones (`ftjobs._fastpath`)."""
 
 
 class NotGiven(enum.Enum):

@@ -832,6 +832,9 @@ def _same_model(a: Any, b: Any) -> None:
                 "batch_size",
                 "tags",
                 "seed",
+                "provider_status",
+                "progress",
+                "seconds_remaining",
                 "x",
                 0,
             ]
@@ -856,6 +859,30 @@ def test_fast_path_never_disagrees_with_the_validating_path(path: list[Any], val
         if fast is not None:
             assert slow is not None, "the fast path accepted what the validating path rejects"
             _same_model(fast, slow)
+
+
+@pytest.mark.parametrize(
+    "rare",
+    [
+        {},
+        {"provider_status": "completed"},
+        {"progress": {"seconds_remaining": 3}},
+        {"provider_status": None, "progress": None},
+    ],
+)
+@pytest.mark.parametrize("unknown", [{}, {"trained_steps": 4}])
+@pytest.mark.parametrize("dropped", [(), ("seed", "metadata")])
+def test_rare_fields_agree_with_the_validating_path(
+    rare: dict[str, Any], unknown: dict[str, Any], dropped: tuple[str, ...]
+) -> None:
+    # Rare fields are looked up only when the object has keys beyond the common ones found:
+    # every mix of rare, unknown and left-out keys must still read the same as the slow path.
+    body = {k: v for k, v in {**FULL_JOB, **rare, **unknown}.items() if k not in dropped}
+    fast, slow = _both_paths(body, FineTuningJob)
+    assert fast is not None
+    _same_model(fast, slow)
+    assert fast.extra == unknown
+    assert fast.provider_status == rare.get("provider_status")
 
 
 def test_fast_path_covers_every_model_and_keeps_unknown_keys() -> None:
