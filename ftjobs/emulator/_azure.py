@@ -9,7 +9,8 @@ the OpenAI-style core renders (pure functions of the rendered job, its state and
 - ``organization_id`` is null, and ``result_files`` null while there are none;
 - hyperparameters left to the service read ``-1`` (``n_epochs``, ``batch_size``) and ``1``
   (``learning_rate_multiplier``) instead of ``"auto"``;
-- the create body may carry ``trainingType``, echoed on the job;
+- the create body may carry ``trainingType``, echoed on the job (kept with it, in the state
+  file too: `JobState.extra`);
 - the dated path ``/openai/fine_tuning/jobs`` requires ``?api-version=``; the v1 path
   ``/openai/v1/fine_tuning/jobs`` takes it optionally;
 - responses carry ``apim-request-id`` (Azure's gateway) instead of ``x-request-id``.

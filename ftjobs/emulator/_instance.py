@@ -14,7 +14,7 @@ from ftjobs.emulator._lifecycle import JobState
 from ftjobs.emulator._permissions import PermissionBook
 from ftjobs.emulator._presigned import PresignedUploads
 from ftjobs.emulator._stats import RequestStats
-from ftjobs.emulator._store import StateNotSaved, Store
+from ftjobs.emulator._store import Store
 from ftjobs.emulator._together import owner_of, together_job
 from ftjobs.emulator._uploads import UploadBook
 
@@ -32,8 +32,6 @@ class Emulator:
         self.uploads = UploadBook(store, config.max_upload_bytes)
         self.permissions = PermissionBook()
         self.presigned = PresignedUploads()
-        # Azure-only create fields per job (not persisted: a restart forgets them).
-        self.azure_extra: dict[str, dict[str, Any]] = {}
 
     @property
     def azure(self) -> bool:
@@ -60,7 +58,7 @@ class Emulator:
             job,
             self.store.fleet.now,
             self.config.canceling_seconds,
-            self.azure_extra.get(job.id),
+            job.extra,
         )
 
     def commit(self) -> None:
@@ -69,12 +67,7 @@ class Emulator:
         Raises:
             StateNotSaved: The state file refused it; memory is back at the last save.
         """
-        try:
-            self.store.flush()
-        except StateNotSaved:
-            jobs = self.store.fleet.jobs
-            self.azure_extra = {k: v for k, v in self.azure_extra.items() if k in jobs}
-            raise
+        self.store.flush()
 
     def set_faults(self, config: FaultConfig) -> None:
         """Replace the fault config at runtime (reseeds the decision RNG)."""

@@ -98,6 +98,19 @@ async def test_a_restarted_emulator_has_lost_nothing(tmp_path: Path) -> None:
                 assert r.status == 200 and base64.b64decode(await r.read()).startswith(b"step,")
 
 
+async def test_an_azure_jobs_training_type_survives_a_restart(tmp_path: Path) -> None:
+    config = EmulatorConfig(dialect="azure", state_path=tmp_path / "state.db")
+    async with aiohttp.ClientSession() as http:
+        async with serve_emulator(config, clock=ManualClock()) as emu:
+            api = Api(http, emu)
+            training = await api.upload()
+            job = await api.create_job(training["id"], trainingType="GlobalStandard")
+            assert job["trainingType"] == "GlobalStandard"
+        async with serve_emulator(config, clock=ManualClock()) as emu:
+            status, again = await Api(http, emu).call("GET", f"/fine_tuning/jobs/{job['id']}")
+            assert status == 200 and again["trainingType"] == "GlobalStandard"
+
+
 async def test_deleted_files_stay_deleted(tmp_path: Path) -> None:
     config = EmulatorConfig(state_path=tmp_path / "s.db")
     store = open_store(config, ManualClock())

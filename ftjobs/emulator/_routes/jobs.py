@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+import attrs
 from aiohttp import web
 
 from ftjobs.emulator._azure import pop_azure_fields
@@ -35,10 +36,11 @@ async def _create_job(request: web.Request) -> web.StreamResponse:
 
     def produce() -> web.Response:
         fields, extra = pop_azure_fields(body) if emulator.azure else (body, {})
-        job = store.create_job(parse_job_request(fields))
+        job_request = parse_job_request(fields)
         if extra:
-            emulator.azure_extra[job.id] = extra
-        return json_response(emulator.render_job(job))
+            # Kept on the job (and persisted with it) for the Azure rendering to echo.
+            job_request = attrs.evolve(job_request, extra=extra)
+        return json_response(emulator.render_job(store.create_job(job_request)))
 
     return idempotent(request, body, produce)
 
