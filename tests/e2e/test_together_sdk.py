@@ -179,3 +179,24 @@ async def test_a_bad_model_is_the_sdks_typed_error(
     assert missing.value.body["error"]["param"] == "training_file"
     with pytest.raises(together.AuthenticationError):
         await tg.with_options(api_key="wrong-key").fine_tuning.list()
+
+
+async def test_the_sdk_retries_through_the_emulators_faults(tmp_path: Path) -> None:
+    # Refusals the handler never sees (429, 503, with a 10 ms Retry-After): retrying is safe
+    # even without an idempotency key, which Together's SDK does not send.
+    config = EmulatorConfig(
+        dialect="together", speed=50, faults="429=0.2,503=0.15,retry_after=0.01,seed=7"
+    )
+    async with serve_emulator(config) as served:
+        async with together.AsyncTogether(
+            api_key=served.api_key, base_url=served.root_url, max_retries=10
+        ) as tg:
+            uploaded = await tg.files.upload(file=_training(tmp_path))
+            job = await tg.fine_tuning.create(training_file=uploaded.id, model=TOGETHER_MODEL)
+            # The seed's decisions fault 5 of the 10 requests of the upload and the create.
+            faults = served.stats()["faults"]
+            assert (faults["429"], faults["503"]) != (0, 0)
+            assert faults["429"] + faults["503"] == served.stats()["requests"]["total"] - 5
+            done, _ = await _until_terminal(tg, job.id)
+        assert done.status == "completed"
+        assert served.stats()["jobs"]["total"] == 1  # no retry made a second job
