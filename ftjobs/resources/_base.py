@@ -15,7 +15,7 @@ from .._pagination import AsyncPaginator
 from .._request import Multipart, QueryParams, Request
 from .._responses import APIResponse
 from .._transport import Transport
-from ..providers import OPENAI, Adapter, Dialect
+from ..providers import COMMON_OPERATIONS, OPENAI, Adapter, Dialect
 
 T = TypeVar("T")
 _ResourceT = TypeVar("_ResourceT", bound=type)
@@ -130,14 +130,13 @@ def refusing(cls: _ResourceT, dialect: Dialect, prefix: str) -> _ResourceT:
     """``cls``, or for a dialect that lacks some of its operations (``{prefix}.{method}``),
     a subclass whose those methods raise
     [`UnsupportedOperationError`][ftjobs.UnsupportedOperationError] when called, before any
-    request (with the original's name, signature and docstring)."""
+    request (with the original's name and signature; the subclass is made once per class,
+    dialect and prefix)."""
     return cast("_ResourceT", _refusing(cls, dialect, prefix))
 
 
 @functools.cache
 def _refusing(cls: type, dialect: Dialect, prefix: str) -> type:
-    from ..providers import COMMON_OPERATIONS
-
     names = sorted(
         op.removeprefix(f"{prefix}.")
         for op in COMMON_OPERATIONS
