@@ -49,15 +49,19 @@ def conformance(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def distributed(session: nox.Session) -> None:
-    """The arq end-to-end run at N=1,000 (needs redis-server on PATH); prints its figures."""
+    """The arq end-to-end runs at scale (needs redis-server on PATH): creates and waits at
+    N=1,000, a campaign of 200 members 10 at a time; prints their figures."""
     session.install("-e", ".[test,arq]")
     session.env.setdefault("FTJOBS_DISTRIBUTED_N", "1000")
     session.env.setdefault("FTJOBS_E2E_MAX_JOBS", "20")
+    session.env.setdefault("FTJOBS_CAMPAIGN_N", "200")
+    session.env.setdefault("FTJOBS_CAMPAIGN_MAX_ACTIVE", "10")
     session.run(
         "pytest",
         "-q",
         "-s",
         "tests/distributed/test_arq_e2e.py::test_creates_and_waits_survive_kill9",
+        "tests/distributed/test_arq_campaign.py",
         *session.posargs,
     )
 

@@ -76,7 +76,7 @@ async def enqueue_campaign(
         campaign: The members; the name identifies the campaign on the server and in Redis.
         max_active: The campaign's own non-terminal jobs at once, across all workers.
         retry_failed: Re-creations of a member whose job failed for a server-side reason (a
-            data error is never retried).
+            data error is never retried); fixed for each member when it is first enqueued.
         queue: The ftjobs queue.
 
     Returns:
