@@ -224,7 +224,8 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="the base models jobs may fine-tune, e.g. "
         "'gpt-4o-mini-2024-07-18,o4-mini-2025-04-16=reinforcement,my-model=supervised+dpo' "
-        "(default: the models OpenAI's fine-tuning guide names)",
+        "(default: the models OpenAI's fine-tuning guide names; with --dialect together, "
+        "four of Together's)",
     )
     parser.add_argument(
         "--ignore-idempotency",
