@@ -1,7 +1,8 @@
-"""A member's jobs on the server: finding them by metadata, and the never-twice create.
+"""A member's jobs on the server: finding them by their identity, and the never-twice create.
 
 `submit_member` is the one way a member's job is created: it looks for the member's job by
-its metadata first and creates it (with the member's idempotency key) only when none exists,
+its identity (metadata, or the suffix tag where the provider keeps no metadata: see
+`ftjobs.campaigns._identity`) first and creates it only when none exists,
 so a create repeated by another process, a resumed run or a re-run task queue finds the job
 instead of making a second one, even after the server forgot the idempotency key.
 """
@@ -10,12 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Iterable, Mapping
-from typing import Any, cast
+from collections.abc import Iterable
+from typing import cast
 
 from .._errors import FTJobsError
 from .._models import FineTuningJob
-from ._identity import CAMPAIGN_KEY, idempotency_key, member_metadata, member_of
+from ._identity import IdentityKind, check_own_fields, create_fields, member_filter, member_of
 from ._plan import Campaign
 from ._source import CampaignJobs, HasJobs
 
@@ -23,8 +24,10 @@ __all__ = [
     "by_member",
     "campaign_jobs",
     "cancel_jobs",
+    "check_identity",
     "create_member",
     "find_member",
+    "identity_of",
     "jobs_of",
     "submit_member",
 ]
@@ -35,13 +38,34 @@ def jobs_of(client: HasJobs | CampaignJobs) -> CampaignJobs:
     return cast("CampaignJobs", getattr(client, "jobs", client))
 
 
-def by_member(jobs: Iterable[FineTuningJob], name: str) -> dict[int, dict[int, FineTuningJob]]:
+def identity_of(jobs: CampaignJobs) -> IdentityKind:
+    """Where ``jobs``' provider keeps a member's identity (``jobs.dialect.campaign_identity``);
+    ``"metadata"`` for a jobs object that does not say (a test double of the OpenAI shape)."""
+    # Read as data, not imported: the campaigns stand below the dialects (docs/design.md).
+    kind = getattr(getattr(jobs, "dialect", None), "campaign_identity", "metadata")
+    return "suffix" if kind == "suffix" else "metadata"
+
+
+def check_identity(jobs: CampaignJobs, campaign: Campaign) -> None:
+    """Refuse, before any request, a member whose own arguments the identity would overwrite.
+
+    Raises:
+        CampaignPlanError: A member sets its own ``suffix`` where the suffix is the identity.
+    """
+    kind = identity_of(jobs)
+    for spec in campaign.members:
+        check_own_fields(kind, f"members[{spec.index}]", spec.create_kwargs)
+
+
+def by_member(
+    jobs: Iterable[FineTuningJob], name: str, kind: IdentityKind = "metadata"
+) -> dict[int, dict[int, FineTuningJob]]:
     """Campaign ``name``'s jobs by member index, then attempt (pure). Should two jobs claim
     the same attempt (made by hand, or by a server that ignored an idempotency key), the
     oldest is the member's."""
     found: dict[int, dict[int, FineTuningJob]] = {}
     for job in jobs:
-        ref = member_of(job, name)
+        ref = member_of(job, name, kind)
         if ref is None:
             continue
         attempts = found.setdefault(ref[0], {})
@@ -52,17 +76,20 @@ def by_member(jobs: Iterable[FineTuningJob], name: str) -> dict[int, dict[int, F
 
 
 async def campaign_jobs(jobs: CampaignJobs, name: str) -> dict[int, dict[int, FineTuningJob]]:
-    """Every job of campaign ``name`` on the server, by member and attempt (one metadata
-    search, as many pages as it takes)."""
-    return by_member([job async for job in jobs.find(metadata={CAMPAIGN_KEY: name})], name)
+    """Every job of campaign ``name`` on the server, by member and attempt (one search, as
+    many pages as it takes)."""
+    kind = identity_of(jobs)
+    found = jobs.find(metadata=member_filter(kind, name))
+    return by_member([job async for job in found], name, kind)
 
 
 async def find_member(
     jobs: CampaignJobs, name: str, index: int, attempt: int
 ) -> FineTuningJob | None:
     """The job of the member's attempt, if the server has one."""
-    found = jobs.find(metadata=member_metadata(name, index, attempt))
-    held = by_member([job async for job in found], name)
+    kind = identity_of(jobs)
+    found = jobs.find(metadata=member_filter(kind, name, index, attempt))
+    held = by_member([job async for job in found], name, kind)
     return held.get(index, {}).get(attempt)
 
 
@@ -72,12 +99,9 @@ async def create_member(
     """Create the member's attempt, without looking first: only for an attempt known to be
     absent (see `submit_member`)."""
     spec = campaign.members[index]
-    kwargs: dict[str, Any] = dict(spec.create_kwargs)
-    own: Mapping[str, str] | None = kwargs.pop("metadata", None)
+    kind = identity_of(jobs)
     return await jobs.create(
-        **kwargs,
-        metadata=member_metadata(campaign.name, index, attempt, own),
-        idempotency_key=idempotency_key(campaign.name, index, attempt),
+        **create_fields(kind, campaign.name, index, attempt, spec.create_kwargs)
     )
 
 
@@ -85,7 +109,8 @@ async def submit_member(
     client: HasJobs | CampaignJobs, campaign: Campaign, index: int, attempt: int = 0
 ) -> FineTuningJob:
     """The job of a campaign member's attempt: the one the server holds (found by its
-    metadata), else a new one, created with the attempt's idempotency key.
+    identity), else a new one, created with the attempt's identity (and idempotency key,
+    where the provider has one).
 
     Safe to call again from any process at any moment (a re-run task, a resumed campaign):
     the member's job is never created twice.
@@ -99,12 +124,15 @@ async def submit_member(
     Raises:
         IndexError: No such member.
         ValueError: ``attempt`` is negative.
+        CampaignPlanError: The member sets its own ``suffix`` on a provider whose suffix
+            holds the identity (Together AI).
     """
     if not 0 <= index < len(campaign.members):
         raise IndexError(f"index {index} is not a member of {campaign.name!r}")
     if attempt < 0:
         raise ValueError(f"attempt must be >= 0, got {attempt}")
     jobs = jobs_of(client)
+    check_identity(jobs, campaign)
     held = await find_member(jobs, campaign.name, index, attempt)
     if held is not None:
         return held

@@ -1,5 +1,6 @@
 """A campaign known by its name only: its report and its cancellation, from the server alone
-(``ftjobs campaign status|report|cancel NAME``): the jobs are found by their metadata."""
+(``ftjobs campaign status|report|cancel NAME``): the jobs are found by their identity
+(metadata, or the suffix tag where the provider keeps no metadata)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from .._models import FineTuningJob
-from ._identity import CAMPAIGN_KEY
-from ._members import by_member, campaign_jobs, cancel_jobs, jobs_of
+from ._identity import member_filter
+from ._members import by_member, campaign_jobs, cancel_jobs, identity_of, jobs_of
 from ._plan import Campaign
 from ._report import CampaignReport, build_report
 from ._source import CampaignJobs, HasJobs
@@ -78,7 +79,8 @@ async def cancel_campaign(client: HasJobs | CampaignJobs, name: str) -> list[Fin
     (``run.cancel()``, Ctrl-C).
     """
     jobs = jobs_of(client)
-    active = [job async for job in jobs.find(metadata={CAMPAIGN_KEY: name}) if not job.is_terminal]
-    found = by_member(active, name)
+    kind = identity_of(jobs)
+    listed = jobs.find(metadata=member_filter(kind, name))
+    found = by_member([job async for job in listed if not job.is_terminal], name, kind)
     targets = [job for attempts in found.values() for job in attempts.values()]
     return await cancel_jobs(jobs, targets)

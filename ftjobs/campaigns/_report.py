@@ -228,7 +228,9 @@ async def _row(
         train, valid = final_losses(await jobs.metrics(job))
         try:
             best = await jobs.best_checkpoint(job, "valid_loss")
-        except ValueError:  # no checkpoint reports a valid loss: no validation file
+        except ValueError:
+            # No checkpoint reports a valid loss (no validation file), or the provider has
+            # no best_checkpoint (Together AI: an UnsupportedOperationError, a ValueError).
             best = None
     return attrs.evolve(
         row,

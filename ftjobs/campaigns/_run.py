@@ -1,11 +1,11 @@
 """Running a campaign: `CampaignRun`, what ``client.jobs.run_campaign`` returns.
 
-The run first finds the campaign's jobs already on the server (by metadata: a resume, from
-any process, is the same call), then submits the pending members one create at a time while
-fewer than its cap of the campaign's jobs are active, and follows each active job through the
-client's one watcher until it ends. Every time decision (the cap, the next daily slot, a
-re-creation, a backoff) is asked of `ftjobs.campaigns._schedule`; this module does the I/O
-and the waiting, on the injected clock.
+The run first finds the campaign's jobs already on the server (by their identity, metadata or
+suffix tag as the dialect says: a resume, from any process, is the same call), then submits
+the pending members one create at a time while fewer than its cap of the campaign's jobs are
+active, and follows each active job through the client's one watcher until it ends. Every
+time decision (the cap, the next daily slot, a re-creation, a backoff) is asked of
+`ftjobs.campaigns._schedule`; this module does the I/O and the waiting, on the injected clock.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from .._models import FineTuningJob, JobStatus
 from ..waiting import PollPolicy, StatusChanged
 from . import _schedule as plan
 from ._clock import CampaignClock, RealClock
-from ._members import campaign_jobs, cancel_jobs, create_member, find_member
+from ._members import campaign_jobs, cancel_jobs, check_identity, create_member, find_member
 from ._plan import Campaign
 from ._report import CampaignReport, build_report
 from ._source import CampaignJobs
@@ -98,6 +98,7 @@ class CampaignRun:
     ) -> None:
         if not isinstance(campaign, Campaign):
             raise TypeError(f"campaign must be a Campaign, got {type(campaign).__name__}")
+        check_identity(jobs, campaign)
         self.campaign = campaign
         """The campaign being run."""
         self._jobs = jobs

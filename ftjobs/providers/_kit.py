@@ -36,6 +36,9 @@ __all__ = [
     "Paging",
 ]
 
+CampaignIdentity: TypeAlias = Literal["metadata", "suffix"]
+# Where a campaign member's identity lives on its job (ftjobs.campaigns._identity reads it).
+
 Paging: TypeAlias = Literal["cursor", "single"]
 """How a provider's lists page: ``"cursor"`` (``after``/``limit`` sent, ``has_more`` read,
 the next page after the last item's id) or ``"single"`` (one page holds every item: nothing
@@ -134,6 +137,10 @@ class Dialect:
         events_page: Adapter of a job's event list (context: the job id).
         checkpoints_page: Adapter of a job's checkpoint list (context: the job id).
         file_deleted: Adapter of a file deletion's answer (context: the file id).
+        campaign_identity: Where a campaign member's identity lives on its job:
+            ``"metadata"`` (three metadata keys, found by a metadata search, with an
+            idempotency key on the create) or ``"suffix"`` (a short tag in the job's
+            ``suffix``, found by listing every job: a provider without job metadata).
     """
 
     name: str
@@ -154,6 +161,7 @@ class Dialect:
     events_page: Adapter | None = None
     checkpoints_page: Adapter | None = None
     file_deleted: Adapter | None = None
+    campaign_identity: CampaignIdentity = "metadata"
 
     def supports(self, operation: str) -> bool:
         """Whether the provider has ``operation`` (``"jobs.pause"``)."""

@@ -283,8 +283,6 @@ TOGETHER = Dialect(
     operations=(
         COMMON_OPERATIONS
         - {"jobs.pause", "jobs.resume", "jobs.best_checkpoint", "files.wait_for_processing"}
-        # No job metadata to find a campaign's members by: a resume could create them twice.
-        - {"jobs.run_campaign", "jobs.campaign_report", "jobs.cancel_campaign"}
         - {op for op in COMMON_OPERATIONS if op.startswith(("uploads.", "checkpoints.", "grad"))}
     )
     | {
@@ -299,10 +297,13 @@ TOGETHER = Dialect(
     events_page=events_page,
     checkpoints_page=checkpoints_page,
     file_deleted=file_deleted,
+    # No job metadata: a campaign member is known by a tag in its suffix, which the job keeps.
+    campaign_identity="suffix",
 )
 """Together AI (`AsyncTogetherClient`): ``https://api.together.ai/v1``, ``TOGETHER_API_KEY``,
 ``Authorization: Bearer``. No pause/resume, graders, Uploads API, checkpoint permissions,
-file processing status or campaigns (no job metadata); its own ``jobs.delete``,
+file processing status; campaigns know their members by the job's ``suffix`` (Together keeps
+no job metadata); its own ``jobs.delete``,
 ``estimate_price``, ``model_limits``, ``supported_models`` and ``download``."""
 
 
