@@ -5,8 +5,9 @@ A [`Campaign`][ftjobs.Campaign] is a name and its members (each the arguments of
 ``client.jobs.create``); ``client.jobs.run_campaign(campaign, max_active=3)`` runs it and
 gives a [`CampaignRun`][ftjobs.CampaignRun]; its [`CampaignReport`][ftjobs.CampaignReport]
 has one row per member. Every member's job carries the campaign's name, its index and its
-attempt in its ``metadata``, so the same call from any process finds what was created and
-never creates a member twice. ``ftjobs`` re-exports `Campaign`, `CampaignRun`,
+attempt in its ``metadata`` (in a tag in its ``suffix`` on Together AI, which keeps no job
+metadata), so the same call from any process finds what was created and never creates a
+member twice. ``ftjobs`` re-exports `Campaign`, `CampaignRun`,
 `CampaignReport`; the rest lives here.
 """
 
