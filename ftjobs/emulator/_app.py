@@ -58,7 +58,10 @@ def create_app(config: EmulatorConfig | None = None, clock: Clock | None = None)
         add_webhook_sender(app, emulator)
 
     async def close_store(app: web.Application) -> None:
-        app[EMULATOR_KEY].store.close()
+        emulator = app[EMULATOR_KEY]
+        # Parts waiting on disk go with the emulator, not at interpreter exit with a warning.
+        emulator.uploads.close()
+        emulator.store.close()
 
     app.on_cleanup.append(close_store)
     if config.dialect == "together":

@@ -135,6 +135,12 @@ class UploadBook:
             self._scratch = tempfile.TemporaryDirectory(prefix="ftjobs-emulator-uploads-")
         return Path(self._scratch.name) / upload_id
 
+    def close(self) -> None:
+        """Remove the directory where parts wait (the emulator is shutting down)."""
+        if self._scratch is not None:
+            self._scratch.cleanup()
+            self._scratch = None
+
     def _drop_parts(self, record: UploadRecord) -> None:
         record.parts.clear()
         if self._scratch is not None:
