@@ -322,9 +322,10 @@ def _banner(config: EmulatorConfig, url: str) -> str:
     if config.dialect == "together":
         return (
             f"ftjobs emulator listening on {url}/v1 (Together AI dialect)\n{head}"
-            f"To use it from another shell (AsyncTogetherClient, the CLI's --provider together):\n"
-            f"  export TOGETHER_BASE_URL={shlex.quote(url + '/v1')} TOGETHER_API_KEY={exported}\n"
-            f"Together's own SDK adds /v1 itself: give it base_url={shlex.quote(url)}\n"
+            f"To use it from another shell (AsyncTogetherClient, the CLI's --provider together, "
+            f"Together's SDK):\n"
+            f"  export TOGETHER_BASE_URL={shlex.quote(url)} TOGETHER_API_KEY={exported}\n"
+            f"(the host alone: Together's own SDK adds /v1 itself, and so does ftjobs)\n"
             f"Press Ctrl-C to stop."
         )
     if config.dialect == "azure":

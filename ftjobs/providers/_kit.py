@@ -19,6 +19,7 @@ import os
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any, Literal, TypeAlias
+from urllib.parse import urlsplit
 
 import attrs
 
@@ -118,6 +119,10 @@ class Dialect:
         default_base_url: The API root when neither the client nor the environment names one.
         api_key_env: The environment variable holding the key (``TOGETHER_API_KEY``).
         base_url_env: The environment variable that may name the API root, or None.
+        root_path: Appended to a base URL that names a host alone (``""``: nothing). The
+            provider's own SDK may take the host and add the version itself (Together's
+            reads ``TOGETHER_BASE_URL=https://api.together.ai``), so one environment serves
+            both.
         auth: Makes the credential headers from the key (``Authorization: Bearer ...``).
         jobs_path: The jobs collection (``/fine_tuning/jobs``, ``/fine-tunes``).
         files_upload_path: Where a file is uploaded (``/files``, ``/files/upload``).
@@ -148,6 +153,7 @@ class Dialect:
     default_base_url: str
     api_key_env: str
     base_url_env: str | None = None
+    root_path: str = ""
     auth: Callable[[str], dict[str, str]] = _bearer
     jobs_path: str = "/fine_tuning/jobs"
     files_upload_path: str = "/files"
@@ -189,7 +195,10 @@ class Dialect:
     def base_url(self, given: str | None) -> str:
         """The API root: ``given``, else ``$base_url_env``, else `default_base_url`."""
         env = os.environ.get(self.base_url_env) if self.base_url_env else None
-        return given or env or self.default_base_url
+        url = given or env or self.default_base_url
+        if self.root_path and urlsplit(url).path.strip("/") == "":
+            return url.rstrip("/") + self.root_path
+        return url
 
 
 OPENAI = Dialect(

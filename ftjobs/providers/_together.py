@@ -274,6 +274,7 @@ TOGETHER = Dialect(
     default_base_url="https://api.together.ai/v1",
     api_key_env="TOGETHER_API_KEY",
     base_url_env="TOGETHER_BASE_URL",
+    root_path="/v1",
     jobs_path="/fine-tunes",
     files_upload_path="/files/upload",
     upload_fields=upload_fields,

@@ -71,6 +71,30 @@ async def test_key_and_base_url_from_the_environment(
     await other.close()
 
 
+@pytest.mark.parametrize(
+    ("given", "used"),
+    [
+        # The host alone, as Together's own SDK takes TOGETHER_BASE_URL: /v1 is added.
+        ("https://api.together.ai", "https://api.together.ai/v1"),
+        ("https://api.together.ai/", "https://api.together.ai/v1"),
+        ("http://127.0.0.1:9", "http://127.0.0.1:9/v1"),
+        # A path is the caller's: kept as given (a gateway's prefix, another version).
+        ("https://gw.example/together", "https://gw.example/together"),
+        ("https://api.together.ai/v2", "https://api.together.ai/v2"),
+    ],
+)
+async def test_a_base_url_naming_a_host_alone_gets_the_api_root(
+    monkeypatch: pytest.MonkeyPatch, given: str, used: str
+) -> None:
+    client = ftjobs.AsyncTogetherClient(api_key=KEY, base_url=given)
+    assert client.base_url == used
+    await client.close()
+    monkeypatch.setenv("TOGETHER_BASE_URL", given)
+    from_env = ftjobs.AsyncTogetherClient(api_key=KEY)
+    assert from_env.base_url == used
+    await from_env.close()
+
+
 def test_no_key_is_a_configuration_error_naming_the_variable() -> None:
     with pytest.raises(ftjobs.ConfigurationError, match="TOGETHER_API_KEY"):
         ftjobs.AsyncTogetherClient()
