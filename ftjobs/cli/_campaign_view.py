@@ -16,7 +16,6 @@ from typing import Any
 
 import attrs
 from rich.console import Console, Group
-from rich.live import Live
 from rich.text import Text
 
 from ..campaigns import (
@@ -30,7 +29,7 @@ from ..campaigns import (
     SlotWait,
 )
 from ._output import ago, cell
-from ._progress import MIN_LIVE_WIDTH, print_line
+from ._progress import MIN_LIVE_WIDTH, LiveView, print_line
 
 __all__ = [
     "ActiveMember",
@@ -110,7 +109,7 @@ def update_line(update: CampaignUpdate, at: float) -> str:
     return f"{time.strftime('%H:%M:%S', time.localtime(at))}  {update}"
 
 
-class CampaignView:
+class CampaignView(LiveView):
     """The lines and, on a terminal that fits, the live footer of one run.
 
     Args:
@@ -125,9 +124,7 @@ class CampaignView:
         self._params = {spec.index: params_text(spec.params) for spec in campaign.members}
         self._active: dict[int, ActiveMember] = {}
         self._progress: Callable[[], CampaignProgress] | None = None
-        self.live: Live | None = None
-        if not quiet and _fits(console):
-            self.live = Live(console=console, auto_refresh=False, transient=True)
+        self.start_live(console, not quiet and _fits(console))
 
     @property
     def active(self) -> int:
@@ -137,15 +134,6 @@ class CampaignView:
     def follow(self, progress: Callable[[], CampaignProgress]) -> None:
         """Read the counts from ``progress`` (the run's ``progress``) from now on."""
         self._progress = progress
-
-    def __enter__(self) -> CampaignView:
-        if self.live is not None:
-            self.live.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        if self.live is not None:
-            self.live.stop()
 
     def update(self, update: CampaignUpdate) -> None:
         """Take one update of the run: note it, print its line, redraw."""

@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from rich.console import Console
-from rich.live import Live
 
 from .. import AsyncClient, FineTuningJob, JobStatus, PollPolicy, WaitTimeout
 from ..metrics import metrics_from_events
@@ -34,7 +33,7 @@ from ._app import (
 )
 from ._chart import sparkline
 from ._graders import read_grader
-from ._progress import JobProgress, fits_live, live_view, print_line
+from ._progress import JobProgress, LiveView, fits_live, live_view, print_line
 from ._results import METHODS
 
 __all__ = ["register", "since"]
@@ -424,7 +423,7 @@ def _event_line(event: FineTuningJobEvent) -> str:
     return f"{output.when(event.created_at)}  {event.level:<5}  {event.message}"
 
 
-class _WaitView:
+class _WaitView(LiveView):
     """What ``jobs wait`` draws: a live row on a terminal, else one line per change."""
 
     def __init__(self, console: Console, job_id: str, *, follow: bool, quiet: bool) -> None:
@@ -433,18 +432,7 @@ class _WaitView:
         self.progress = JobProgress(job_id)
         self.final = ""
         self.losses: list[float] = []
-        self.live: Live | None = None
-        if not quiet and fits_live(console, 1):
-            self.live = Live(console=console, auto_refresh=False, transient=True)
-
-    def __enter__(self) -> _WaitView:
-        if self.live is not None:
-            self.live.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        if self.live is not None:
-            self.live.stop()
+        self.start_live(console, not quiet and fits_live(console, 1))
 
     def show(self, update: JobUpdate) -> None:
         self.progress = self.progress.apply(update)

@@ -9,10 +9,11 @@ terminal's width.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Self
 
 import attrs
 from rich.console import Console, Group, RenderableType
+from rich.live import Live
 from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
@@ -112,6 +113,27 @@ def fits_live(console: Console, rows: int) -> bool:
         and console.width >= MIN_LIVE_WIDTH
         and console.height >= 2 * rows + 2
     )
+
+
+class LiveView:
+    """A view that redraws in place on a terminal (``live``) and prints lines elsewhere
+    (``live`` is None): the drawing starts and ends with the ``with`` block."""
+
+    live: Live | None = None
+
+    def start_live(self, console: Console, drawing: bool) -> None:
+        """Draw in place from the ``with`` block on, when ``drawing``."""
+        if drawing:
+            self.live = Live(console=console, auto_refresh=False, transient=True)
+
+    def __enter__(self) -> Self:
+        if self.live is not None:
+            self.live.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self.live is not None:
+            self.live.stop()
 
 
 def live_view(
