@@ -404,7 +404,11 @@ def _show_report(console: Console, report: CampaignReport, metric: str) -> None:
     console.file.write(report.table(width=max(width, 20)) + "\n")
     best = report.best(metric)
     if best is None:
-        output.say(console, f"best by {metric}: none (no succeeded member reports it)")
+        # Say which ranking would work (jobs trained without a validation file report no
+        # valid_loss), rather than leave the user to guess.
+        other = next((m for m in BEST_METRICS if m != metric and report.best(m)), None)
+        hint = f"; try --best {other}" if other else ""
+        output.say(console, f"best by {metric}: none (no succeeded member reports it{hint})")
         return
     value = best.metric(metric)
     checkpoint = (

@@ -13,6 +13,8 @@ from ftjobs.campaigns import (
     Campaign,
     CampaignMember,
     CampaignProgress,
+    CampaignReport,
+    CampaignRow,
     MemberCreated,
     MemberEnded,
     SlotWait,
@@ -25,6 +27,7 @@ from ftjobs.cli._campaign_view import (
     params_text,
     slot_line,
 )
+from ftjobs.cli._campaigns import _show_report
 
 NOW = 1_800_000_000.0
 MODEL = "gpt-4o-mini-2024-07-18"
@@ -107,3 +110,20 @@ def test_off_a_terminal_each_update_is_a_line_and_the_counts_follow_an_end() -> 
     silent = CampaignView(Console(file=quiet), campaign, quiet=True)
     silent.update(MemberCreated(1, 0, _job("ftjob-b")))
     assert quiet.getvalue() == ""
+
+
+def test_a_report_without_the_asked_metric_names_one_that_ranks() -> None:
+    # Trained without a validation file: no valid_loss anywhere, train_loss everywhere.
+    rows = tuple(
+        CampaignRow(i, {"n_epochs": i + 1}, f"ftjob-{i}", "succeeded", train_loss=0.5 - i / 10)
+        for i in range(2)
+    )
+    console = Console(file=io.StringIO(), width=100)
+    _show_report(console, CampaignReport("sweep", rows), "valid_loss")
+    said = console.file.getvalue()  # type: ignore[attr-defined]
+    assert "best by valid_loss: none (no succeeded member reports it; try --best train_loss)" in (
+        said
+    )
+    console = Console(file=io.StringIO(), width=100)
+    _show_report(console, CampaignReport("sweep", rows), "train_loss")
+    assert "best by train_loss: member 1 (" in console.file.getvalue()  # type: ignore[attr-defined]
