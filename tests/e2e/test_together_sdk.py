@@ -4,7 +4,7 @@ together`` over loopback, unchanged: pointed at it with ``base_url``/``api_key``
 If the client Together publishes runs a job from upload to success here, the dialect speaks
 Together's protocol (its upload flow through a presigned URL, the model limits and price
 estimate it asks for before a create, ISO timestamps, lists without cursors, its error
-bodies). ``together`` is a test dependency only (the ``dev`` extra); without it these tests
+bodies). ``together`` is a test dependency only (the ``conformance`` extra); without it these tests
 are skipped. Every request the SDK sends is recorded through an httpx event hook.
 """
 
