@@ -50,8 +50,8 @@ from tests._support.docs import (
 SPEED = 200.0
 SLEEP_SCALE = 1 / 50
 PAGE_TIMEOUT = 120.0
-# Packages of optional extras (``ftjobs[arq]``, ``[dev]``'s ``together``): a page needing one
-# is skipped without it.
+# Packages of optional extras (``ftjobs[arq]``, ``[conformance]``'s ``together``): a page
+# needing one is skipped without it.
 OPTIONAL_PACKAGES = frozenset({"arq", "redis", "fastapi", "together"})
 
 # Variables the examples must not inherit from the developer's shell.
