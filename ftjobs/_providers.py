@@ -318,9 +318,9 @@ class AsyncTogetherClient(AsyncClient):
     Args:
         api_key: Defaults to ``$TOGETHER_API_KEY``; sent as ``Authorization: Bearer``. Never
             shown in ``repr``, logs or errors.
-        base_url: Defaults to ``$TOGETHER_BASE_URL`` or ``https://api.together.ai/v1``. A
-            host alone (``https://api.together.ai``, as Together's own SDK reads
-            ``TOGETHER_BASE_URL``) gets ``/v1``; a URL with a path is used as given.
+        base_url: The API root, used as given; defaults to ``$TOGETHER_BASE_URL`` or
+            ``https://api.together.ai/v1``. The variable may name the host alone
+            (``https://api.together.ai``, as Together's own SDK reads it): ``/v1`` is added.
 
     The other keywords are the [`ClientOptions`][ftjobs.types.ClientOptions] every client takes.
 

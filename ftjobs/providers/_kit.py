@@ -119,10 +119,10 @@ class Dialect:
         default_base_url: The API root when neither the client nor the environment names one.
         api_key_env: The environment variable holding the key (``TOGETHER_API_KEY``).
         base_url_env: The environment variable that may name the API root, or None.
-        root_path: Appended to a base URL that names a host alone (``""``: nothing). The
-            provider's own SDK may take the host and add the version itself (Together's
-            reads ``TOGETHER_BASE_URL=https://api.together.ai``), so one environment serves
-            both.
+        root_path: Appended to a ``base_url_env`` value that names a host alone (``""``:
+            nothing). The provider's own SDK may read the same variable as the host and add
+            the version itself (Together's reads ``TOGETHER_BASE_URL=https://api.together.ai``),
+            so one environment serves both. A ``base_url=`` given in code is used as given.
         auth: Makes the credential headers from the key (``Authorization: Bearer ...``).
         jobs_path: The jobs collection (``/fine_tuning/jobs``, ``/fine-tunes``).
         files_upload_path: Where a file is uploaded (``/files``, ``/files/upload``).
@@ -194,11 +194,12 @@ class Dialect:
 
     def base_url(self, given: str | None) -> str:
         """The API root: ``given``, else ``$base_url_env``, else `default_base_url`."""
+        if given:
+            return given
         env = os.environ.get(self.base_url_env) if self.base_url_env else None
-        url = given or env or self.default_base_url
-        if self.root_path and urlsplit(url).path.strip("/") == "":
-            return url.rstrip("/") + self.root_path
-        return url
+        if env and self.root_path and urlsplit(env).path.strip("/") == "":
+            return env.rstrip("/") + self.root_path
+        return env or self.default_base_url
 
 
 OPENAI = Dialect(

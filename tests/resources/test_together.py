@@ -72,9 +72,9 @@ async def test_key_and_base_url_from_the_environment(
 
 
 @pytest.mark.parametrize(
-    ("given", "used"),
+    ("value", "used"),
     [
-        # The host alone, as Together's own SDK takes TOGETHER_BASE_URL: /v1 is added.
+        # The host alone, as Together's own SDK reads TOGETHER_BASE_URL: /v1 is added.
         ("https://api.together.ai", "https://api.together.ai/v1"),
         ("https://api.together.ai/", "https://api.together.ai/v1"),
         ("http://127.0.0.1:9", "http://127.0.0.1:9/v1"),
@@ -83,16 +83,18 @@ async def test_key_and_base_url_from_the_environment(
         ("https://api.together.ai/v2", "https://api.together.ai/v2"),
     ],
 )
-async def test_a_base_url_naming_a_host_alone_gets_the_api_root(
-    monkeypatch: pytest.MonkeyPatch, given: str, used: str
+async def test_the_variable_naming_a_host_alone_gets_the_api_root(
+    monkeypatch: pytest.MonkeyPatch, value: str, used: str
 ) -> None:
-    client = ftjobs.AsyncTogetherClient(api_key=KEY, base_url=given)
-    assert client.base_url == used
-    await client.close()
-    monkeypatch.setenv("TOGETHER_BASE_URL", given)
+    monkeypatch.setenv("TOGETHER_BASE_URL", value)
     from_env = ftjobs.AsyncTogetherClient(api_key=KEY)
     assert from_env.base_url == used
     await from_env.close()
+    # base_url= in code is used as given: a server of Together's paths at its root (a mock,
+    # a gateway) stays reachable.
+    given = ftjobs.AsyncTogetherClient(api_key=KEY, base_url="http://127.0.0.1:9")
+    assert given.base_url == "http://127.0.0.1:9"
+    await given.close()
 
 
 def test_no_key_is_a_configuration_error_naming_the_variable() -> None:
